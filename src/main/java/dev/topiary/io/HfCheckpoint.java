@@ -1,0 +1,167 @@
+package dev.topiary.io;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.LlamaWeights.View;
+import dev.topiary.model.TensorKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hugging Face model folders: {@code config.json} plus {@code model.safetensors}, or shards listed
+ * in {@code model.safetensors.index.json}. Tensor names come from {@link TensorKind}, the same
+ * table the writer uses.
+ */
+public final class HfCheckpoint {
+    private static final Logger LOG = LoggerFactory.getLogger(HfCheckpoint.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final String INDEX = "model.safetensors.index.json";
+
+    private HfCheckpoint() {}
+
+    public static boolean isHfFolder(Path p) {
+        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json"));
+    }
+
+    public static LlamaConfig readConfig(Path dir) {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg)) throw new ModelFormatException(dir, "no config.json in this folder");
+        return LlamaConfig.readHf(cfg);
+    }
+
+    /** Loads config and weights; bf16/f16 weights are widened to fp32. */
+    public static LlamaWeights load(Path dir) {
+        LlamaConfig config = readConfig(dir);
+        Map<String, Path> where = tensorFiles(dir);
+        LlamaWeights w = new LlamaWeights(config);
+        Map<Path, Safetensors> open = new HashMap<>();
+        try {
+            for (View v : w.views()) {
+                Path f = where.get(v.name());
+                if (f == null)
+                    throw new ModelFormatException(dir, "tensor '" + v.name() + "' is missing (config.json " + describe(v.kind(), config)
+                            + "); files read: " + new TreeSet<>(where.values()).stream().map(p -> p.getFileName().toString()).toList());
+                Safetensors st = open.computeIfAbsent(f, Safetensors::open);
+                Safetensors.TensorInfo info = st.info(v.name());
+                long[] expected = Arrays.stream(v.shape()).asLongStream().toArray();
+                if (!Arrays.equals(info.shape(), expected))
+                    throw new ModelFormatException(f, "tensor '" + v.name() + "' has shape " + Arrays.toString(info.shape())
+                            + " but config.json implies " + Arrays.toString(expected));
+                w.set(v, st.readFloats(v.name()));
+            }
+            var known = new java.util.HashSet<String>();
+            w.views().forEach(v -> known.add(v.name()));
+            if (config.tieEmbeddings()) known.add(TensorKind.LM_HEAD.hfName(0)); // saved by some tools anyway
+            List<String> extra = where.keySet().stream().filter(n -> !known.contains(n) && !n.endsWith("rotary_emb.inv_freq")).sorted().toList();
+            if (!extra.isEmpty()) LOG.warn("{}: ignoring {} tensors this architecture does not use, e.g. {}", dir, extra.size(), extra.getFirst());
+        } finally {
+            open.values().forEach(Safetensors::close);
+        }
+        return w;
+    }
+
+    private static String describe(TensorKind k, LlamaConfig c) {
+        return switch (k) {
+            case BQ, BK, BV -> "says q/k/v have biases";
+            case BO -> "has attention_bias = true";
+            case LM_HEAD -> "has tie_word_embeddings = false";
+            default -> "model_type " + c.modelType();
+        };
+    }
+
+    /** Tensor name to the file holding it: one model.safetensors, or the index's weight_map. */
+    static Map<String, Path> tensorFiles(Path dir) {
+        Path index = dir.resolve(INDEX);
+        Map<String, Path> out = new LinkedHashMap<>();
+        if (Files.isRegularFile(index)) {
+            JsonNode n;
+            try {
+                n = JSON.readTree(index.toFile());
+            } catch (IOException e) {
+                throw new ModelFormatException(index, "not valid JSON: " + e.getMessage(), e);
+            }
+            JsonNode map = n.get("weight_map");
+            if (map == null || !map.isObject()) throw new ModelFormatException(index, "missing object 'weight_map'");
+            map.fields().forEachRemaining(e -> {
+                Path f = dir.resolve(e.getValue().asText());
+                if (!Files.isRegularFile(f))
+                    throw new ModelFormatException(index, "weight_map sends '" + e.getKey() + "' to " + e.getValue().asText()
+                            + ", which does not exist");
+                out.put(e.getKey(), f);
+            });
+            return out;
+        }
+        Path single = dir.resolve("model.safetensors");
+        if (!Files.isRegularFile(single))
+            throw new ModelFormatException(dir, "neither model.safetensors nor " + INDEX + " is present");
+        try (Safetensors st = Safetensors.open(single)) {
+            st.tensors().keySet().forEach(n -> out.put(n, single));
+        }
+        return out;
+    }
+
+    /**
+     * Writes config.json and the weights as safetensors in {@code dtype}, split into shards of at most
+     * {@code shardBytes} (0: one file) with an index. Each file is written atomically.
+     */
+    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes) throws IOException {
+        Files.createDirectories(dir);
+        String torchDtype = switch (dtype) {
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+        };
+        writeJson(dir.resolve("config.json"), w.config.toHfJson(torchDtype));
+        List<List<Safetensors.Entry>> shards = new ArrayList<>();
+        List<Safetensors.Entry> current = new ArrayList<>();
+        long bytes = 0, total = 0;
+        for (View v : w.views()) {
+            long size = (long) v.size() * dtype.bytes;
+            if (shardBytes > 0 && !current.isEmpty() && bytes + size > shardBytes) {
+                shards.add(current);
+                current = new ArrayList<>();
+                bytes = 0;
+            }
+            current.add(new Safetensors.Entry(v.name(), dtype, Arrays.stream(v.shape()).asLongStream().toArray(), w.get(v)));
+            bytes += size;
+            total += size;
+        }
+        shards.add(current);
+        Files.deleteIfExists(dir.resolve(shards.size() == 1 ? INDEX : "model.safetensors"));
+        if (shards.size() == 1) {
+            Safetensors.write(dir.resolve("model.safetensors"), current, Map.of());
+            return;
+        }
+        ObjectNode index = JSON.createObjectNode();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode map = index.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+            String name = "model-%05d-of-%05d.safetensors".formatted(i + 1, shards.size());
+            Safetensors.write(dir.resolve(name), shards.get(i), Map.of());
+            for (Safetensors.Entry e : shards.get(i)) map.put(e.name(), name);
+        }
+        writeJson(dir.resolve(INDEX), index);
+    }
+
+    /** Writes JSON atomically (temporary file, then rename). */
+    public static void writeJson(Path file, JsonNode node) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        JSON.writeValue(tmp.toFile(), node);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

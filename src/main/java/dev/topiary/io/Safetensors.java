@@ -1,0 +1,285 @@
+package dev.topiary.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reader and writer for the safetensors format (https://github.com/huggingface/safetensors).
+ *
+ * <pre>
+ *   u64 LE   N                    length of the JSON header
+ *   u8[N]    header               {"name": {"dtype": "F32", "shape": [r, c], "data_offsets": [b, e]}, ...,
+ *                                  "__metadata__": {"format": "pt"}}   (padded with spaces)
+ *   u8[...]  data section         offsets are relative to its start; tensors must not overlap
+ * </pre>
+ *
+ * The file is memory-mapped as one {@link MemorySegment} (long offsets, so files over 2 GiB work).
+ * Every header is validated before any tensor is read; each failure is a {@link ModelFormatException}
+ * naming the file, the tensor and the value.
+ */
+public final class Safetensors implements AutoCloseable {
+    /** Headers larger than this are rejected (the format's own reference implementation uses 100 MB). */
+    static final long MAX_HEADER = 100L << 20;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public record TensorInfo(String name, DType dtype, long[] shape, long begin, long end) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n;
+        }
+    }
+
+    private final Path file;
+    private final Arena arena;
+    private final MemorySegment data; // the data section only
+    private final Map<String, TensorInfo> tensors;
+    private final Map<String, String> metadata;
+
+    private Safetensors(Path file, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors,
+                        Map<String, String> metadata) {
+        this.file = file;
+        this.arena = arena;
+        this.data = data;
+        this.tensors = tensors;
+        this.metadata = metadata;
+    }
+
+    public static Safetensors open(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
+        }
+        if (size < 8) throw new ModelFormatException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
+            if (headerLen < 2 || headerLen > MAX_HEADER)
+                throw new ModelFormatException(file, "header length " + Long.toUnsignedString(headerLen)
+                        + " is out of bounds (2 .. " + MAX_HEADER + ")");
+            if (8 + headerLen > size)
+                throw new ModelFormatException(file, "header length " + headerLen + " runs past the end of the file ("
+                        + size + " bytes): truncated file?");
+            byte[] header = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
+            MemorySegment data = all.asSlice(8 + headerLen);
+            var parsed = parseHeader(file, new String(header, StandardCharsets.UTF_8), data.byteSize());
+            return new Safetensors(file, arena, data, parsed.tensors, parsed.metadata);
+        } catch (IOException e) {
+            arena.close();
+            throw new ModelFormatException(file, "cannot map: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private record Header(Map<String, TensorInfo> tensors, Map<String, String> metadata) {}
+
+    private static Header parseHeader(Path file, String json, long dataBytes) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new ModelFormatException(file, "header is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) throw new ModelFormatException(file, "header is not a JSON object");
+        Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+            var e = it.next();
+            String name = e.getKey();
+            JsonNode v = e.getValue();
+            if (name.equals("__metadata__")) {
+                if (!v.isObject()) throw new ModelFormatException(file, "__metadata__ is not an object");
+                v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                continue;
+            }
+            tensors.put(name, parseTensor(file, name, v, dataBytes));
+        }
+        // Offsets must tile the data section without overlaps.
+        List<TensorInfo> byOffset = new ArrayList<>(tensors.values());
+        byOffset.sort(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end));
+        for (int i = 1; i < byOffset.size(); i++) {
+            TensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
+            if (b.begin() < a.end())
+                throw new ModelFormatException(file, "tensor '" + b.name() + "': data_offsets [" + b.begin() + ", " + b.end()
+                        + "] overlap tensor '" + a.name() + "' [" + a.begin() + ", " + a.end() + "]");
+        }
+        return new Header(tensors, metadata);
+    }
+
+    private static TensorInfo parseTensor(Path file, String name, JsonNode v, long dataBytes) {
+        String where = "tensor '" + name + "': ";
+        if (!v.isObject()) throw new ModelFormatException(file, where + "entry is not an object");
+        JsonNode dt = v.get("dtype"), sh = v.get("shape"), off = v.get("data_offsets");
+        if (dt == null || !dt.isTextual()) throw new ModelFormatException(file, where + "missing field 'dtype'");
+        DType dtype = DType.parse(dt.asText());
+        if (dtype == null)
+            throw new ModelFormatException(file, where + "dtype '" + dt.asText() + "' is not supported (F32, F16, BF16)");
+        if (sh == null || !sh.isArray()) throw new ModelFormatException(file, where + "missing field 'shape'");
+        long[] shape = new long[sh.size()];
+        long elements = 1;
+        for (int i = 0; i < shape.length; i++) {
+            JsonNode d = sh.get(i);
+            if (!d.canConvertToLong() || d.asLong() < 0)
+                throw new ModelFormatException(file, where + "shape " + sh + " has an invalid dimension " + d);
+            shape[i] = d.asLong();
+            elements = Math.multiplyExact(elements, shape[i]);
+        }
+        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
+            throw new ModelFormatException(file, where + "field 'data_offsets' must be two integers, got " + off);
+        long begin = off.get(0).asLong(), end = off.get(1).asLong();
+        if (begin < 0 || end < begin)
+            throw new ModelFormatException(file, where + "data_offsets [" + begin + ", " + end + "] are not an increasing pair");
+        if (end > dataBytes)
+            throw new ModelFormatException(file, where + "data_offsets [" + begin + ", " + end + "] end beyond the data section ("
+                    + dataBytes + " bytes): truncated file?");
+        if (end - begin != elements * dtype.bytes)
+            throw new ModelFormatException(file, where + "dtype " + dtype + " x shape " + Arrays.toString(shape) + " = "
+                    + elements * dtype.bytes + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
+        return new TensorInfo(name, dtype, shape, begin, end);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public TensorInfo info(String name) {
+        TensorInfo t = tensors.get(name);
+        if (t == null) throw new ModelFormatException(file, "no tensor named '" + name + "'");
+        return t;
+    }
+
+    /** The tensor's elements converted to fp32, in the file's (row-major) order. */
+    public float[] readFloats(String name) {
+        TensorInfo t = info(name);
+        long n = t.elements();
+        if (n > Integer.MAX_VALUE - 8)
+            throw new ModelFormatException(file, "tensor '" + name + "' has " + n + " elements, more than one Java array holds");
+        float[] out = new float[(int) n];
+        MemorySegment s = data.asSlice(t.begin(), t.end() - t.begin());
+        switch (t.dtype()) {
+            case F32 -> MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
+            case BF16 -> {
+                var layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < out.length; i++) out[i] = DType.bf16ToFloat(s.getAtIndex(layout, i));
+            }
+            case F16 -> {
+                var layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+                for (int i = 0; i < out.length; i++) out[i] = Float.float16ToFloat(s.getAtIndex(layout, i));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Writing
+
+    /** One tensor to write: fp32 values stored as {@code dtype}, with the given shape. */
+    public record Entry(String name, DType dtype, long[] shape, float[] values) {
+        public Entry {
+            long n = 1;
+            for (long d : shape) n *= d;
+            if (n != values.length)
+                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds " + n
+                        + " values, got " + values.length);
+        }
+    }
+
+    /**
+     * Writes a safetensors file atomically (a temporary file beside it, then a rename). Tensors are
+     * laid out in name order, the header is padded with spaces to a multiple of 8, metadata gets
+     * {@code "format": "pt"} unless given.
+     */
+    public static void write(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing(Entry::name));
+        ObjectNode header = JSON.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "pt");
+        if (metadata != null) m.putAll(metadata);
+        m.forEach(meta::put);
+        long offset = 0;
+        for (Entry e : sorted) {
+            ObjectNode t = header.putObject(e.name());
+            t.put("dtype", e.dtype().name());
+            var shape = t.putArray("shape");
+            for (long d : e.shape()) shape.add(d);
+            long bytes = (long) e.values().length * e.dtype().bytes;
+            t.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json = JSON.writeValueAsBytes(header);
+        int padded = (json.length + 7) / 8 * 8;
+        byte[] headerBytes = Arrays.copyOf(json, padded);
+        Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
+
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip();
+            writeFully(ch, len);
+            writeFully(ch, ByteBuffer.wrap(headerBytes));
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            for (Entry e : sorted) {
+                for (float v : e.values()) {
+                    if (buf.remaining() < 4) {
+                        writeFully(ch, buf.flip());
+                        buf.clear();
+                    }
+                    switch (e.dtype()) {
+                        case F32 -> buf.putFloat(v);
+                        case BF16 -> buf.putShort(DType.floatToBf16(v));
+                        case F16 -> buf.putShort(Float.floatToFloat16(v));
+                    }
+                }
+            }
+            writeFully(ch, buf.flip());
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) ch.write(b);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.topiary.kernels;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The hot loops of the engine. Two implementations: {@link ScalarKernels}, the plain reference,
+ * and {@link VectorKernels}, the Vector API version (packed, register-blocked matmul). The tests
+ * run both over awkward sizes and require them to agree.
+ *
+ * <p>Chosen once, at start-up, with one log line; {@code -Dtopiary.simd=false} forces the scalar
+ * path. Arrays are passed with offsets (llm.c's pointer arithmetic), so that a kernel can work on
+ * a view into a flat parameter buffer without copying.
+ */
+public interface Kernels {
+
+    /**
+     * {@code out[b, n] = sum_k x[b, k] * w[n, k] (+ bias[n])}: a linear layer over B rows.
+     *
+     * @param out  (B, N) at outOff, overwritten
+     * @param x    (B, K) at xOff
+     * @param w    (N, K) at wOff, PyTorch's (out_features, in_features)
+     * @param bias (N) at biasOff, or null
+     */
+    void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                int B, int K, int N);
+
+    /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** {@code y[yOff + i] += alpha * x[xOff + i]} over n elements. */
+    void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n);
+
+    String name();
+
+    static Kernels get() {
+        return Holder.INSTANCE;
+    }
+
+    static Kernels scalar() {
+        return ScalarKernels.INSTANCE;
+    }
+
+    final class Holder {
+        private static final Logger LOG = LoggerFactory.getLogger(Kernels.class);
+        static final Kernels INSTANCE = choose();
+
+        private static Kernels choose() {
+            if (!Boolean.parseBoolean(System.getProperty("topiary.simd", "true"))) {
+                LOG.info("kernels: scalar (forced by -Dtopiary.simd=false)");
+                return ScalarKernels.INSTANCE;
+            }
+            try {
+                Kernels k = VectorKernels.create();
+                LOG.info("kernels: {}", k.name());
+                return k;
+            } catch (LinkageError | RuntimeException e) {
+                LOG.info("kernels: scalar (Vector API unavailable: {}; launch with --add-modules jdk.incubator.vector)",
+                        e.toString());
+                return ScalarKernels.INSTANCE;
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.topiary.kernels;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * The engine's thread pool: {@code -Dtopiary.threads=N} (default: all cores). Work is split into
+ * one contiguous chunk per thread, so each thread streams its own rows of a weight matrix.
+ */
+public final class Parallel {
+    private Parallel() {}
+
+    private static final int THREADS = Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors());
+    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
+
+    public static int threads() {
+        return POOL.getParallelism();
+    }
+
+    /** Body of a parallel loop over the chunk {@code [from, to)} handled by thread slot {@code chunk}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int chunk, int from, int to);
+    }
+
+    /** Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks. */
+    public static void forRange(int n, RangeBody body) {
+        int chunks = Math.min(threads(), n);
+        if (chunks <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread t && t.getPool() == POOL) {
+            if (n > 0) body.run(0, 0, n);
+            return;
+        }
+        RecursiveAction[] tasks = new RecursiveAction[chunks];
+        for (int c = 0; c < chunks; c++) {
+            final int chunk = c, from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
+            tasks[c] = new RecursiveAction() {
+                @Override
+                protected void compute() {
+                    body.run(chunk, from, to);
+                }
+            };
+        }
+        POOL.invoke(new RecursiveAction() {
+            @Override
+            protected void compute() {
+                invokeAll(tasks);
+            }
+        });
+    }
+
+    /** Runs {@code body(i)} for every i in {@code [0, n)}, in parallel chunks. */
+    public static void forEach(int n, IntConsumer body) {
+        forRange(n, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) body.accept(i);
+        });
+    }
+}

@@ -1,0 +1,38 @@
+package dev.topiary.kernels;
+
+/** The plain reference kernels: the simplest loops that compute the definition. */
+public final class ScalarKernels implements Kernels {
+    static final ScalarKernels INSTANCE = new ScalarKernels();
+
+    private ScalarKernels() {}
+
+    @Override
+    public void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                       int B, int K, int N) {
+        Parallel.forRange(N, (chunk, from, to) -> {
+            for (int b = 0; b < B; b++) {
+                for (int n = from; n < to; n++) {
+                    float s = dot(x, xOff + b * K, w, wOff + n * K, K);
+                    out[outOff + b * N + n] = bias == null ? s : s + bias[biasOff + n];
+                }
+            }
+        });
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        float s = 0f;
+        for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        return s;
+    }
+
+    @Override
+    public void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n) {
+        for (int i = 0; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    @Override
+    public String name() {
+        return "scalar";
+    }
+}

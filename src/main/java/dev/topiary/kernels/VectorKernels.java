@@ -1,0 +1,197 @@
+package dev.topiary.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels. The matmul is a GotoBLAS-style blocked GEMM:
+ *
+ * <pre>
+ *   for each block of KC columns of K               (x[:, k-block] stays in L2)
+ *     for each block of MC rows of x
+ *       for each panel of NR = 2 vectors of output columns     (split across threads)
+ *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
+ *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
+ *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
+ * </pre>
+ *
+ * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
+ * each weight row once. Lane width is the platform's preferred one unless
+ * {@code -Dtopiary.vectorBits=128|256|512}.
+ */
+public final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> S = species();
+    private static final int L = S.length();
+    private static final int NR = 2 * L, MR = 6, KC = 256, MC = 192;
+    static final int GEMV_ROWS = 4;
+
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC * NR]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
+
+    private static VectorSpecies<Float> species() {
+        int bits = Integer.getInteger("topiary.vectorBits", 0);
+        if (bits == 0) return FloatVector.SPECIES_PREFERRED;
+        return VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+    }
+
+    static VectorKernels create() {
+        if (L < 4) throw new IllegalStateException("preferred float vector has only " + L + " lanes");
+        return new VectorKernels();
+    }
+
+    private VectorKernels() {}
+
+    @Override
+    public String name() {
+        return "vector (" + S.vectorBitSize() + "-bit, " + L + " floats; micro-kernel " + MR + "x" + NR + ")";
+    }
+
+    @Override
+    public void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                       int B, int K, int N) {
+        if (B < GEMV_ROWS) {
+            gemv(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N);
+            return;
+        }
+        int panels = (N + NR - 1) / NR;
+        Parallel.forRange(panels, (chunk, p0, p1) -> {
+            float[] packed = PACK.get();
+            for (int k0 = 0; k0 < K; k0 += KC) {
+                int kc = Math.min(KC, K - k0);
+                boolean first = k0 == 0;
+                for (int m0 = 0; m0 < B; m0 += MC) {
+                    int mc = Math.min(MC, B - m0);
+                    for (int p = p0; p < p1; p++) {
+                        int n0 = p * NR, nr = Math.min(NR, N - n0);
+                        pack(packed, w, wOff + n0 * K + k0, K, kc, nr);
+                        for (int i = 0; i < mc; i += MR) {
+                            int mr = Math.min(MR, mc - i), row = m0 + i;
+                            micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
+                                    first ? bias : null, biasOff + n0, first);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** packed[k * NR + j] = w[j * K + k] for j < nr, zero for the padding columns. */
+    private static void pack(float[] packed, float[] w, int wOff, int K, int kc, int nr) {
+        for (int j = 0; j < nr; j++) {
+            int src = wOff + j * K;
+            for (int k = 0; k < kc; k++) packed[k * NR + j] = w[src + k];
+        }
+        for (int j = nr; j < NR; j++) for (int k = 0; k < kc; k++) packed[k * NR + j] = 0f;
+    }
+
+    /**
+     * C[mr, nr] (+)= x[mr, kc] * packed[kc, NR]. Rows beyond mr re-read the last valid row (their
+     * results are discarded), so the inner loop has no branches.
+     */
+    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int K, float[] packed, int kc,
+                              int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
+        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * K, a2 = aOff + Math.min(2, mr - 1) * K,
+                a3 = aOff + Math.min(3, mr - 1) * K, a4 = aOff + Math.min(4, mr - 1) * K, a5 = aOff + Math.min(5, mr - 1) * K;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            c00 = b0.fma(a, c00);
+            c01 = b1.fma(a, c01);
+            a = FloatVector.broadcast(S, x[a1 + k]);
+            c10 = b0.fma(a, c10);
+            c11 = b1.fma(a, c11);
+            a = FloatVector.broadcast(S, x[a2 + k]);
+            c20 = b0.fma(a, c20);
+            c21 = b1.fma(a, c21);
+            a = FloatVector.broadcast(S, x[a3 + k]);
+            c30 = b0.fma(a, c30);
+            c31 = b1.fma(a, c31);
+            a = FloatVector.broadcast(S, x[a4 + k]);
+            c40 = b0.fma(a, c40);
+            c41 = b1.fma(a, c41);
+            a = FloatVector.broadcast(S, x[a5 + k]);
+            c50 = b0.fma(a, c50);
+            c51 = b1.fma(a, c51);
+        }
+        boolean full = mr == MR && nr == NR;
+        float[] dst = full ? out : TILE.get();
+        int base = full ? cOff : 0, ld = full ? N : NR;
+        if (!full && !overwrite) {
+            for (int r = 0; r < mr; r++) System.arraycopy(out, cOff + r * N, dst, r * NR, nr);
+        }
+        store(dst, base, ld, 0, c00, c01, overwrite, bias, biasOff, nr);
+        if (mr > 1) store(dst, base, ld, 1, c10, c11, overwrite, bias, biasOff, nr);
+        if (mr > 2) store(dst, base, ld, 2, c20, c21, overwrite, bias, biasOff, nr);
+        if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
+        if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
+        if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
+        if (!full) {
+            for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
+        }
+    }
+
+    private static void store(float[] dst, int base, int ld, int r, FloatVector v0, FloatVector v1, boolean overwrite,
+                              float[] bias, int biasOff, int nr) {
+        int o = base + r * ld;
+        if (!overwrite) {
+            v0 = v0.add(FloatVector.fromArray(S, dst, o));
+            v1 = v1.add(FloatVector.fromArray(S, dst, o + L));
+        } else if (bias != null) {
+            if (nr == NR) {
+                v0 = v0.add(FloatVector.fromArray(S, bias, biasOff));
+                v1 = v1.add(FloatVector.fromArray(S, bias, biasOff + L));
+            } else {
+                float[] b = new float[NR];
+                System.arraycopy(bias, biasOff, b, 0, nr);
+                v0 = v0.add(FloatVector.fromArray(S, b, 0));
+                v1 = v1.add(FloatVector.fromArray(S, b, L));
+            }
+        }
+        v0.intoArray(dst, o);
+        v1.intoArray(dst, o + L);
+    }
+
+    /** Few rows: each weight row is read once and dotted with every row of x. */
+    private void gemv(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                      int B, int K, int N) {
+        Parallel.forRange(N, (chunk, from, to) -> {
+            for (int n = from; n < to; n++) {
+                float bv = bias == null ? 0f : bias[biasOff + n];
+                for (int b = 0; b < B; b++) out[outOff + b * N + n] = dot(x, xOff + b * K, w, wOff + n * K, K) + bv;
+            }
+        });
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        int i = 0;
+        float s = 0f;
+        if (n >= 2 * L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int upper = n - 4 * L; i <= upper; i += 4 * L) {
+                s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+                s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
+                s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+                s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+            }
+            for (int upper = n - L; i <= upper; i += L)
+                s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
+            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
+        return s;
+    }
+
+    @Override
+    public void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        for (int upper = n - L; i <= upper; i += L)
+            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+        for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+}

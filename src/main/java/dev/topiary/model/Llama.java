@@ -1,0 +1,195 @@
+package dev.topiary.model;
+
+import dev.topiary.kernels.Kernels;
+import dev.topiary.kernels.Parallel;
+import dev.topiary.model.LlamaWeights.View;
+
+/**
+ * The Llama forward pass (Llama 1-3, Mistral, Qwen2), fp32, for a batch of T new tokens that
+ * continue the sequence held in a {@link State}'s KV cache. Prefill is one call with the whole
+ * prompt; decoding is one call per token. Reads top to bottom like the architecture:
+ *
+ * <pre>
+ *   x = embed[tokens]
+ *   for each layer:
+ *     x += o_proj(attention(rope(q_proj(norm(x))), rope(k_proj(norm(x))), v_proj(norm(x))))
+ *     x += down_proj(silu(gate_proj(norm(x))) * up_proj(norm(x)))
+ *   logits = lm_head(norm(x))
+ * </pre>
+ *
+ * RoPE uses the Hugging Face rotate-half layout (dimension i pairs with i + D/2); loaders of
+ * interleaved checkpoints (llama2.c, GGUF) permute q/k rows into it. Shapes: see {@link LlamaConfig}.
+ */
+public final class Llama {
+    private Llama() {}
+
+    /** KV cache, RoPE tables and activation buffers for one sequence. */
+    public static final class State {
+        public final LlamaConfig config;
+        public final int capacity;         // positions the cache holds
+        final float[][] keys, values;      // [L] of (capacity, KV, D)
+        final float[] cos, sin;            // (capacity, D/2)
+        int position;                      // tokens already in the cache
+        // Activations for up to `rows` tokens, (re)allocated on demand.
+        int rows;
+        float[] x, xb, xb2, q, att, hb, hb2; // (T,C) (T,C) (T,C) (T,H*D) (T,H*D) (T,F) (T,F)
+
+        public State(LlamaConfig config, int capacity) {
+            this.config = config;
+            this.capacity = capacity;
+            int kv = capacity * config.kvDim();
+            keys = new float[config.layers()][kv];
+            values = new float[config.layers()][kv];
+            int half = config.headDim() / 2;
+            cos = new float[capacity * half];
+            sin = new float[capacity * half];
+            double[] invFreq = Rope.inverseFrequencies(config);
+            for (int p = 0; p < capacity; p++) {
+                for (int i = 0; i < half; i++) {
+                    double angle = p * invFreq[i];
+                    cos[p * half + i] = (float) Math.cos(angle);
+                    sin[p * half + i] = (float) Math.sin(angle);
+                }
+            }
+        }
+
+        public int position() {
+            return position;
+        }
+
+        /** Forgets the cached sequence (keeps the buffers). */
+        public void reset() {
+            position = 0;
+        }
+
+        /** Keeps only the first {@code n} positions, e.g. to re-use a shared prompt prefix. */
+        public void truncate(int n) {
+            if (n < 0 || n > position) throw new IllegalArgumentException("cannot truncate " + position + " positions to " + n);
+            position = n;
+        }
+
+        void ensureRows(int T) {
+            if (T <= rows) return;
+            LlamaConfig c = config;
+            rows = T;
+            x = new float[T * c.hidden()];
+            xb = new float[T * c.hidden()];
+            xb2 = new float[T * c.hidden()];
+            q = new float[T * c.qDim()];
+            att = new float[T * c.qDim()];
+            hb = new float[T * c.intermediate()];
+            hb2 = new float[T * c.intermediate()];
+        }
+    }
+
+    /** Which positions get logits. */
+    public enum Logits { NONE, LAST, ALL }
+
+    /**
+     * Runs T = {@code count} tokens starting at {@code tokens[from]} through the model, appending
+     * them to the state's cache. Returns the logits, (V) for LAST or (T, V) for ALL, or null.
+     */
+    public static float[] forward(LlamaWeights w, State s, int[] tokens, int from, int count, Logits want) {
+        LlamaConfig c = w.config;
+        int T = count, C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim(), V = c.vocab();
+        int pos0 = s.position;
+        if (pos0 + T > s.capacity)
+            throw new IllegalStateException("sequence of " + (pos0 + T) + " tokens exceeds the KV cache of " + s.capacity);
+        s.ensureRows(T);
+        Kernels k = Kernels.get();
+        float[] p = w.data;
+
+        // x = embed[tokens]                                              (T, C)
+        View emb = w.embed();
+        for (int t = 0; t < T; t++) {
+            int tok = tokens[from + t];
+            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
+            System.arraycopy(p, emb.offset() + tok * C, s.x, t * C, C);
+        }
+
+        for (int l = 0; l < c.layers(); l++) {
+            // --- attention block ---
+            RmsNorm.forward(s.xb, s.x, p, w.layer(l, TensorKind.ATTN_NORM).offset(), T, C, c.rmsEps());
+            linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
+            // k and v go straight into the cache at rows [pos0, pos0 + T)
+            linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
+            linear(k, s.values[l], pos0 * KVD, s.xb, w, l, TensorKind.WV, TensorKind.BV, T, C, KVD);
+            Rope.apply(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
+            Rope.apply(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
+            Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
+            linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
+            add(s.x, s.xb2, T * C);                                        // residual
+
+            // --- MLP block ---
+            RmsNorm.forward(s.xb, s.x, p, w.layer(l, TensorKind.FFN_NORM).offset(), T, C, c.rmsEps());
+            linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
+            linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
+            SwiGlu.forward(s.hb, s.hb, s.hb2, T * F);                      // hb = silu(gate) * up
+            linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
+            add(s.x, s.xb2, T * C);                                        // residual
+        }
+        s.position = pos0 + T;
+        if (want == Logits.NONE) return null;
+
+        // logits = lm_head(norm(x)) for the wanted rows
+        int first = want == Logits.LAST ? T - 1 : 0, rows = T - first;
+        RmsNorm.forward(s.xb, 0, s.x, first * C, p, w.norm().offset(), rows, C, c.rmsEps());
+        float[] logits = new float[rows * V];
+        k.matmul(logits, 0, s.xb, 0, p, w.lmHead().offset(), null, 0, rows, C, V);
+        return logits;
+    }
+
+    /** Convenience: logits (T, V) of a whole sequence from an empty cache. */
+    public static float[] logits(LlamaWeights w, int[] tokens) {
+        State s = new State(w.config, tokens.length);
+        return forward(w, s, tokens, 0, tokens.length, Logits.ALL);
+    }
+
+    private static void linear(Kernels k, float[] out, int outOff, float[] in, LlamaWeights w, int l,
+                               TensorKind weight, TensorKind bias, int T, int K, int N) {
+        View b = bias == null ? null : w.layer(l, bias);
+        k.matmul(out, outOff, in, 0, w.data, w.layer(l, weight).offset(), b == null ? null : w.data,
+                b == null ? 0 : b.offset(), T, K, N);
+    }
+
+    static void add(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) x[i] += y[i];
+    }
+
+    /** Multi-head causal attention with grouped KV heads, over the cache. */
+    static final class Attention {
+        private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
+
+        /**
+         * @param out (T, H*D)       attention output per head, concatenated
+         * @param q   (T, H*D)       queries of the new tokens (already rotated)
+         * @param kc  (pos0+T, KV*D) key cache, vc the value cache, same shape
+         */
+        static void forward(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int T, int pos0, int H, int KV,
+                            int D) {
+            int group = H / KV, QD = H * D, KVD = KV * D;
+            float scale = (float) (1.0 / Math.sqrt(D));
+            Parallel.forEach(T * H, th -> {
+                int t = th / H, h = th % H, kvh = h / group, len = pos0 + t + 1;
+                float[] sc = SCORES.get();
+                if (sc.length < len) SCORES.set(sc = new float[Math.max(len, 2 * sc.length)]);
+                int qo = t * QD + h * D;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int j = 0; j < len; j++) {
+                    float v = k.dot(q, qo, kc, j * KVD + kvh * D, D) * scale;
+                    sc[j] = v;
+                    if (v > max) max = v;
+                }
+                float sum = 0f;
+                for (int j = 0; j < len; j++) {
+                    float e = (float) Math.exp(sc[j] - max);
+                    sc[j] = e;
+                    sum += e;
+                }
+                float inv = 1f / sum;
+                java.util.Arrays.fill(out, qo, qo + D, 0f);
+                for (int j = 0; j < len; j++) k.axpy(out, qo, sc[j] * inv, vc, j * KVD + kvh * D, D);
+            });
+        }
+    }
+}
