@@ -1,0 +1,229 @@
+package dev.topiary.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.kernels.Kernels;
+import dev.topiary.kernels.Parallel;
+import dev.topiary.model.Init;
+import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code topiary bench}: matmul GFLOP/s on LLM shapes against OpenBLAS sgemm, and prefill/decode
+ * tokens/s against the PyTorch reference forward, each pair measured in the same run.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Measure the engine side by side with its comparisons, in one run:",
+                "  matmul: Topiary's Vector API GEMM (and its scalar twin on small shapes) vs OpenBLAS cblas_sgemm,",
+                "          256 tokens x K x N for K, N from 288 to 2048 and the 32000-wide output layer;",
+                "  model:  prefill and decode tokens/s for the stories260K and stories15M shapes vs the PyTorch",
+                "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present).",
+                "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
+    boolean quick;
+
+    @Option(names = "--only", description = "Run only one part: matmul or model.")
+    String only;
+
+    @Option(names = "--tokens", defaultValue = "256", description = "Rows (tokens) of the matmul and prefill (default ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the reference (default ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--json", description = "Also write the results as JSON to this file.")
+    Path json;
+
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode out = mapper.createObjectNode();
+        out.put("threads", Parallel.threads());
+        out.put("kernels", Kernels.get().name());
+        out.put("cpu", cpuName());
+        System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
+        if (only == null || only.equals("matmul")) out.set("matmul", matmul());
+        if (only == null || only.equals("model")) out.set("model", model());
+        if (json != null) mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        return 0;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    private ArrayNode matmul() {
+        int[][] shapes = quick ? new int[][] {{288, 768}, {2048, 2048}, {288, 32000}}
+                : new int[][] {{288, 288}, {288, 768}, {768, 288}, {1024, 1024}, {2048, 2048}, {2048, 5632}, {5632, 2048},
+                        {288, 32000}, {2048, 32000}};
+        OpenBlas blas = OpenBlas.load(Parallel.threads());
+        System.out.printf("%nmatmul, %d rows (tokens), GFLOP/s; OpenBLAS %s%n", tokens, blas == null ? "not available" : blas.describe());
+        System.out.printf("%6s %6s | %10s %10s %10s | %s%n", "K", "N", "topiary", "scalar", "openblas", "topiary/openblas");
+        ArrayNode rows = mapper.createArrayNode();
+        Random r = new Random(1);
+        for (int[] s : shapes) {
+            int B = tokens, K = s[0], N = s[1];
+            float[] x = randomArray(r, B * K), w = randomArray(r, N * K), o = new float[B * N];
+            double flops = 2.0 * B * K * N;
+            double vec = gflops(flops, () -> Kernels.get().matmul(o, 0, x, 0, w, 0, null, 0, B, K, N));
+            double sc = flops <= 1e9 ? gflops(flops, () -> Kernels.scalar().matmul(o, 0, x, 0, w, 0, null, 0, B, K, N)) : Double.NaN;
+            double ob = blas == null ? Double.NaN : blas.gflops(this, x, w, B, K, N);
+            System.out.printf("%6d %6d | %10.1f %10s %10s | %s%n", K, N, vec, fmt(sc), fmt(ob),
+                    Double.isNaN(ob) ? "-" : String.format("%.2fx", vec / ob));
+            ObjectNode row = rows.addObject();
+            row.put("B", B).put("K", K).put("N", N).put("topiary_gflops", vec);
+            if (!Double.isNaN(sc)) row.put("scalar_gflops", sc);
+            if (!Double.isNaN(ob)) row.put("openblas_gflops", ob).put("ratio", vec / ob);
+        }
+        return rows;
+    }
+
+    private static String fmt(double v) {
+        return Double.isNaN(v) ? "-" : String.format("%.1f", v);
+    }
+
+    static float[] randomArray(Random r, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) r.nextGaussian();
+        return a;
+    }
+
+    /** Warms up, then times repetitions for about a second (a third with --quick); best-of rate. */
+    double gflops(double flops, Runnable body) {
+        return flops / seconds(body) / 1e9;
+    }
+
+    double seconds(Runnable body) {
+        double budget = quick ? 0.3 : 1.0;
+        long start = System.nanoTime();
+        int warm = 0;
+        while (warm < 2 || System.nanoTime() - start < budget * 0.3e9) {
+            body.run();
+            warm++;
+        }
+        double best = Double.MAX_VALUE;
+        long end = System.nanoTime() + (long) (budget * 1e9);
+        int reps = 0;
+        while (reps < 3 || System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            body.run();
+            best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+            reps++;
+        }
+        return best;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+
+    static LlamaConfig shape(String name) {
+        return switch (name) {
+            case "stories260K" -> new LlamaConfig("llama", 64, 172, 5, 8, 4, 8, 512, 1e-5f, 10000, null, true, false, false,
+                    512, 1, List.of(2), "float32");
+            case "stories15M" -> new LlamaConfig("llama", 288, 768, 6, 6, 6, 48, 32000, 1e-5f, 10000, null, true, false, false,
+                    256, 1, List.of(2), "float32");
+            default -> throw new IllegalArgumentException("unknown shape " + name);
+        };
+    }
+
+    private ArrayNode model() throws Exception {
+        System.out.printf("%nmodel forward, fp32, tokens/s (prefill: %d tokens in one batch; decode: one token at a time)%n", tokens);
+        System.out.printf("%-12s | %12s %12s | %14s | %s%n", "shape", "prefill", "decode", "pytorch prefill", "topiary/pytorch");
+        ArrayNode rows = mapper.createArrayNode();
+        for (String name : List.of("stories260K", "stories15M")) {
+            LlamaConfig c = shape(name);
+            LlamaWeights w = Init.normal(c, 7, 0.02);
+            int[] ids = new int[tokens];
+            for (int i = 0; i < tokens; i++) ids[i] = (i * 37 + 11) % c.vocab();
+            Llama.State s = new Llama.State(c, tokens);
+            double prefill = tokens / seconds(() -> {
+                s.reset();
+                Llama.forward(w, s, ids, 0, tokens, Llama.Logits.ALL);
+            });
+            int steps = Math.min(tokens, 64);
+            double decode = steps / seconds(() -> {
+                s.reset();
+                for (int t = 0; t < steps; t++) Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST);
+            });
+            Double torch = pytorchPrefill(name);
+            System.out.printf("%-12s | %12.0f %12.0f | %14s | %s%n", name, prefill, decode,
+                    torch == null ? "-" : String.format("%.0f", torch), torch == null ? "-" : String.format("%.2fx", prefill / torch));
+            ObjectNode row = rows.addObject();
+            row.put("shape", name).put("params", c.parameterCount()).put("prefill_tokens_per_s", prefill)
+                    .put("decode_tokens_per_s", decode);
+            if (torch != null) row.put("pytorch_prefill_tokens_per_s", torch).put("ratio", prefill / torch);
+        }
+        return rows;
+    }
+
+    /** Runs the PyTorch reference benchmark if python3 with torch and the script are present. */
+    private Double pytorchPrefill(String shape) {
+        Path script = Path.of("scripts/reference/bench_forward.py");
+        if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) return null;
+        try {
+            Process p = new ProcessBuilder(python, script.toString(), "--shape", shape, "--tokens", String.valueOf(tokens),
+                    "--threads", String.valueOf(Parallel.threads())).redirectErrorStream(true).start();
+            String last = null;
+            try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+                for (String line; (line = br.readLine()) != null; ) if (line.startsWith("{")) last = line;
+            }
+            if (p.waitFor() != 0 || last == null) return null;
+            return mapper.readTree(last).path("prefill_tokens_per_s").asDouble();
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static String cpuName() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/cpuinfo")))
+                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim();
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** OpenBLAS through JavaCPP, isolated so that a missing native library only disables the comparison. */
+    static final class OpenBlas {
+        private OpenBlas() {}
+
+        static OpenBlas load(int threads) {
+            try {
+                org.bytedeco.openblas.presets.openblas_nolapack.blas_set_num_threads(threads);
+                return new OpenBlas();
+            } catch (Throwable t) {
+                return null;
+            }
+        }
+
+        String describe() {
+            String core = System.getenv("OPENBLAS_CORETYPE");
+            return "via org.bytedeco:openblas, " + org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads()
+                    + " threads" + (core != null ? ", OPENBLAS_CORETYPE=" + core : "");
+        }
+
+        double gflops(BenchCommand b, float[] x, float[] w, int B, int K, int N) {
+            var nl = org.bytedeco.openblas.global.openblas_nolapack.class;
+            try (var px = new org.bytedeco.javacpp.FloatPointer(x); var pw = new org.bytedeco.javacpp.FloatPointer(w);
+                 var po = new org.bytedeco.javacpp.FloatPointer((long) B * N)) {
+                return b.gflops(2.0 * B * K * N, () -> org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm(
+                        org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor,
+                        org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans,
+                        org.bytedeco.openblas.global.openblas_nolapack.CblasTrans, B, N, K, 1f, px, K, pw, K, 0f, po, N));
+            }
+        }
+    }
+}
