@@ -138,7 +138,7 @@ class GgufFileTest {
             assertThat(g.readFloats("bf")).containsExactly(bf16Values);
             float[] expectedQ8 = new float[32];
             for (int i = 0; i < 32; i++) {
-                expectedQ8[i] = 0.5f * (i * 9 - 128);
+                expectedQ8[i] = 0.5f * (byte) (i * 9 - 128);
             }
             assertThat(g.readFloats("q8")).containsExactly(expectedQ8);
             assertThat(g.readFloats("f32")).containsExactly(7f, -1f);
