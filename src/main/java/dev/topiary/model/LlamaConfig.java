@@ -105,8 +105,8 @@ public record LlamaConfig(
         int heads = requiredInt(n, "num_attention_heads");
         int headDim = n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : (heads > 0 ? hidden / heads : 0);
         boolean attentionBias = n.path("attention_bias").asBoolean(false);
-        boolean qkvBias = type.equals("qwen2") || attentionBias;
-        boolean oBias = !type.equals("qwen2") && attentionBias;
+        boolean qkvBias = type.equals("qwen2") || type.equals("llama") && attentionBias; // transformers ignores it for mistral
+        boolean oBias = type.equals("llama") && attentionBias;
         if (n.path("mlp_bias").asBoolean(false))
             throw new IllegalArgumentException("config.json: mlp_bias = true is not supported");
         RopeScaling scaling = null;

@@ -41,6 +41,11 @@ class Stories260KLogitsTest {
     }
 
     @Test
+    void ggufFile() throws Exception {
+        check(dev.topiary.io.GgufModel.load(SharedFiles.require("models/stories260K/stories260K.gguf")));
+    }
+
+    @Test
     void llama2cFile() throws Exception {
         Path bin = SharedFiles.require("models/stories260K/stories260K.bin");
         check(Llama2c.load(bin));
