@@ -25,9 +25,20 @@ public final class Parallel {
         void run(int chunk, int from, int to);
     }
 
+    /** Below this many multiply-adds a loop runs on the calling thread: a fork costs more than it saves. */
+    public static final long MIN_PARALLEL_WORK = 1 << 15;
+
     /** Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks. */
     public static void forRange(int n, RangeBody body) {
-        int chunks = Math.min(threads(), n);
+        forRange(n, Long.MAX_VALUE, body);
+    }
+
+    /**
+     * As {@link #forRange(int, RangeBody)}, but runs on the calling thread when the total
+     * {@code work} (in multiply-adds, roughly) is under {@link #MIN_PARALLEL_WORK}.
+     */
+    public static void forRange(int n, long work, RangeBody body) {
+        int chunks = work < MIN_PARALLEL_WORK ? 1 : Math.min(threads(), n);
         if (chunks <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread t && t.getPool() == POOL) {
             if (n > 0) body.run(0, 0, n);
             return;
@@ -52,7 +63,12 @@ public final class Parallel {
 
     /** Runs {@code body(i)} for every i in {@code [0, n)}, in parallel chunks. */
     public static void forEach(int n, IntConsumer body) {
-        forRange(n, (chunk, from, to) -> {
+        forEach(n, Long.MAX_VALUE, body);
+    }
+
+    /** As {@link #forEach(int, IntConsumer)}, on the calling thread when {@code work} is small. */
+    public static void forEach(int n, long work, IntConsumer body) {
+        forRange(n, work, (chunk, from, to) -> {
             for (int i = from; i < to; i++) body.accept(i);
         });
     }

@@ -9,7 +9,7 @@ public final class ScalarKernels implements Kernels {
     @Override
     public void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                        int B, int K, int N) {
-        Parallel.forRange(N, (chunk, from, to) -> {
+        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
             for (int b = 0; b < B; b++) {
                 for (int n = from; n < to; n++) {
                     float s = dot(x, xOff + b * K, w, wOff + n * K, K);

@@ -9,7 +9,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. The matmul is a GotoBLAS-style blocked GEMM:
  *
  * <pre>
- *   for each block of KC columns of K               (x[:, k-block] stays in L2)
+ *   for each block of KC <= 320 columns of K        (x[:, k-block] stays in L2)
  *     for each block of MC rows of x
  *       for each panel of NR = 2 vectors of output columns     (split across threads)
  *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
@@ -24,10 +24,10 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = species();
     private static final int L = S.length();
-    private static final int NR = 2 * L, MR = 6, KC = 256, MC = 192;
+    private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 192;
     static final int GEMV_ROWS = 4;
 
-    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC * NR]);
+    private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -56,25 +56,39 @@ public final class VectorKernels implements Kernels {
             return;
         }
         int panels = (N + NR - 1) / NR;
-        Parallel.forRange(panels, (chunk, p0, p1) -> {
-            float[] packed = PACK.get();
-            for (int k0 = 0; k0 < K; k0 += KC) {
-                int kc = Math.min(KC, K - k0);
-                boolean first = k0 == 0;
-                for (int m0 = 0; m0 < B; m0 += MC) {
-                    int mc = Math.min(MC, B - m0);
-                    for (int p = p0; p < p1; p++) {
-                        int n0 = p * NR, nr = Math.min(NR, N - n0);
-                        pack(packed, w, wOff + n0 * K + k0, K, kc, nr);
-                        for (int i = 0; i < mc; i += MR) {
-                            int mr = Math.min(MR, mc - i), row = m0 + i;
-                            micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
-                                    first ? bias : null, biasOff + n0, first);
-                        }
+        long work = (long) B * K * N;
+        if (panels >= 4 * Parallel.threads() || B < 2 * MR * Parallel.threads()) {
+            // many column panels: each thread takes a contiguous range of them, all rows
+            Parallel.forRange(panels, work, (chunk, p0, p1) -> gemm(out, outOff, x, xOff, w, wOff, bias, biasOff, 0, B, K, N, p0, p1));
+        } else {
+            // few panels (narrow N): each thread takes a range of row blocks, all panels
+            int blocks = (B + MR - 1) / MR;
+            Parallel.forRange(blocks, work, (chunk, b0, b1) -> gemm(out, outOff, x, xOff, w, wOff, bias, biasOff,
+                    b0 * MR, Math.min(B, b1 * MR), K, N, 0, panels));
+        }
+    }
+
+    /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows. */
+    private static void gemm(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
+                             int r0, int r1, int K, int N, int p0, int p1) {
+        float[] packed = PACK.get();
+        int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
+        for (int k0 = 0; k0 < K; k0 += KC) {
+            int kc = Math.min(KC, K - k0);
+            boolean first = k0 == 0;
+            for (int m0 = r0; m0 < r1; m0 += MC) {
+                int mc = Math.min(MC, r1 - m0);
+                for (int p = p0; p < p1; p++) {
+                    int n0 = p * NR, nr = Math.min(NR, N - n0);
+                    pack(packed, w, wOff + n0 * K + k0, K, kc, nr);
+                    for (int i = 0; i < mc; i += MR) {
+                        int mr = Math.min(MR, mc - i), row = m0 + i;
+                        micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
+                                first ? bias : null, biasOff + n0, first);
                     }
                 }
             }
-        });
+        }
     }
 
     /** packed[k * NR + j] = w[j * K + k] for j < nr, zero for the padding columns. */
@@ -158,7 +172,7 @@ public final class VectorKernels implements Kernels {
     /** Few rows: each weight row is read once and dotted with every row of x. */
     private void gemv(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                       int B, int K, int N) {
-        Parallel.forRange(N, (chunk, from, to) -> {
+        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
             for (int n = from; n < to; n++) {
                 float bv = bias == null ? 0f : bias[biasOff + n];
                 for (int b = 0; b < B; b++) out[outOff + b * N + n] = dot(x, xOff + b * K, w, wOff + n * K, K) + bv;

@@ -169,7 +169,7 @@ public final class Llama {
                             int D) {
             int group = H / KV, QD = H * D, KVD = KV * D;
             float scale = (float) (1.0 / Math.sqrt(D));
-            Parallel.forEach(T * H, th -> {
+            Parallel.forEach(T * H, (long) T * H * (pos0 + T) * D, th -> {
                 int t = th / H, h = th % H, kvh = h / group, len = pos0 + t + 1;
                 float[] sc = SCORES.get();
                 if (sc.length < len) SCORES.set(sc = new float[Math.max(len, 2 * sc.length)]);
