@@ -1,0 +1,86 @@
+// BpeTokenizer: BPE driven by merge ranks (Hugging Face tokenizer.json, GGUF "gpt2" vocabularies).
+package dev.topiary.tokenizer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Rank-driven BPE as in Hugging Face's BPE model and llama.cpp's BPE tokenizer. Each plain-text fragment
+ * is normalized, split into words by the pre-tokenizer (which, in the byte-level flavour, also spells
+ * the words' bytes as GPT-2 characters), and every word is encoded on its own: its characters start as
+ * symbols, and the adjacent pair with the lowest merge rank is merged (leftmost on ties) until no listed
+ * merge applies. Characters outside the vocabulary become byte-fallback tokens or the unknown token.
+ */
+final class BpeTokenizer extends AbstractTokenizer {
+    /**
+     * How text is prepared and what happens to characters outside the vocabulary.
+     *
+     * @param byteFallback unknown characters become {@code <0xXX>} tokens
+     * @param fuseUnk      consecutive unknown characters of a word become one unknown token
+     * @param ignoreMerges a word that is a vocabulary piece as a whole is taken as is (Llama 3)
+     */
+    record Options(UnaryOperator<String> normalizer, PreTokenizer preTokenizer,
+                   boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {}
+
+    private final MergeTable merges;
+    private final Options options;
+
+    BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos) {
+        super(vocab, detokenizer, addBos);
+        this.merges = merges;
+        this.options = options;
+    }
+
+    @Override
+    void encodeText(String text, boolean atStart, IntList out) {
+        String normalized = options.normalizer().apply(text);
+        if (normalized.isEmpty()) {
+            return;
+        }
+        List<String> words = new ArrayList<>();
+        options.preTokenizer().split(normalized, atStart, words);
+        for (String word : words) {
+            if (!word.isEmpty()) {
+                encodeWord(word, out);
+            }
+        }
+    }
+
+    private void encodeWord(String word, IntList out) {
+        int whole = options.ignoreMerges() ? vocab.id(word) : -1;
+        if (whole >= 0) {
+            out.add(whole);
+            return;
+        }
+        int n = word.codePointCount(0, word.length());
+        int[] ids = new int[n];
+        int[] from = new int[n];
+        int[] to = new int[n];
+        for (int i = 0, pos = 0; i < n; i++) {
+            int end = word.offsetByCodePoints(pos, 1);
+            ids[i] = vocab.id(word.substring(pos, end));
+            from[i] = pos;
+            to[i] = end;
+            pos = end;
+        }
+        int count = BpeMerger.merge(ids, from, to,
+                (left, right, start, end) -> left < 0 || right < 0 ? BpeMerger.NONE : merges.find(left, right));
+        appendSymbols(word, ids, from, to, count, out);
+    }
+
+    private void appendSymbols(String word, int[] ids, int[] from, int[] to, int count, IntList out) {
+        boolean previousUnknown = false;
+        for (int i = 0; i < count; i++) {
+            if (ids[i] >= 0) {
+                out.add(ids[i]);
+                previousUnknown = false;
+            } else if (options.byteFallback()) {
+                appendBytes(word.substring(from[i], to[i]), out);
+            } else if (!(options.fuseUnk() && previousUnknown)) {
+                appendUnknown(word.substring(from[i], to[i]), out);
+                previousUnknown = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+// SentencePieceTokenizer: SentencePiece-style BPE driven by piece scores (llama2.c, GGUF "llama" vocabularies).
+package dev.topiary.tokenizer;
+
+import java.util.Arrays;
+
+/**
+ * Score-driven BPE as in SentencePiece's BPE model, llama.cpp's SPM tokenizer and llama2.c's
+ * {@code encode()}:
+ * <ol>
+ *   <li>each plain-text fragment gets one space in front (when {@code addSpacePrefix}) and its spaces
+ *       become {@code ▁};</li>
+ *   <li>every character starts as its own symbol;</li>
+ *   <li>repeatedly, the adjacent pair whose concatenation is the highest-scoring vocabulary piece is
+ *       merged (leftmost on ties);</li>
+ *   <li>a symbol that is still not a piece (a character outside the vocabulary) becomes the byte
+ *       tokens {@code <0xXX>} of its UTF-8, or the unknown token if the vocabulary lacks them.</li>
+ * </ol>
+ * Only normal and user-defined pieces are merge results; control, unknown, byte and unused pieces never are.
+ */
+final class SentencePieceTokenizer extends AbstractTokenizer {
+    private static final char SPACE_MARK = '\u2581';
+
+    private final boolean addSpacePrefix;
+    /** Per id: dense rank of its score, best first; Integer.MAX_VALUE for pieces that never result from a merge. */
+    private final int[] mergePriority;
+
+    SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, boolean addBos) {
+        super(vocab, Detokenizer.sentencePiece(vocab, addSpacePrefix), addBos);
+        this.addSpacePrefix = addSpacePrefix;
+        this.mergePriority = rankScores(vocab);
+    }
+
+    private static int[] rankScores(Vocabulary vocab) {
+        float[] distinct = new float[vocab.size()];
+        for (int id = 0; id < vocab.size(); id++) {
+            distinct[id] = -vocab.score(id);
+        }
+        Arrays.sort(distinct);
+        int[] priority = new int[vocab.size()];
+        for (int id = 0; id < vocab.size(); id++) {
+            TokenType t = vocab.type(id);
+            boolean mergeable = t == TokenType.NORMAL || t == TokenType.USER_DEFINED;
+            priority[id] = mergeable ? Arrays.binarySearch(distinct, -vocab.score(id)) : Integer.MAX_VALUE;
+        }
+        return priority;
+    }
+
+    @Override
+    void encodeText(String text, boolean atStart, IntList out) {
+        String word = (addSpacePrefix ? " " + text : text).replace(' ', SPACE_MARK);
+        int n = word.codePointCount(0, word.length());
+        int[] ids = new int[n];
+        int[] from = new int[n];
+        int[] to = new int[n];
+        for (int i = 0, pos = 0; i < n; i++) {
+            int end = word.offsetByCodePoints(pos, 1);
+            ids[i] = vocab.id(word.substring(pos, end));
+            from[i] = pos;
+            to[i] = end;
+            pos = end;
+        }
+        int count = BpeMerger.merge(ids, from, to, (left, right, start, end) -> {
+            int merged = vocab.id(word.substring(start, end));
+            return merged < 0 || mergePriority[merged] == Integer.MAX_VALUE
+                    ? BpeMerger.NONE : BpeMerger.pack(mergePriority[merged], merged);
+        });
+        for (int i = 0; i < count; i++) {
+            if (ids[i] >= 0 && vocab.type(ids[i]) != TokenType.UNUSED) {
+                out.add(ids[i]);
+            } else {
+                appendBytes(word.substring(from[i], to[i]), out);
+            }
+        }
+    }
+}
