@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "topiary", mixinStandardHelpOptions = true, version = "topiary 0.1.0",
         description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints",
                 "(Hugging Face folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
-        subcommands = {BenchCommand.class,
+        subcommands = {InspectCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",
                 "or a llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",

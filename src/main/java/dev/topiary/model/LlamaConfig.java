@@ -90,9 +90,9 @@ public record LlamaConfig(
         }
         if (n == null || !n.isObject()) throw new ModelFormatException(configJson, "not a JSON object");
         try {
-            return fromHfJson(n).validate(configJson.toString());
+            return fromHfJson(n).validate("config.json");
         } catch (IllegalArgumentException e) {
-            throw new ModelFormatException(null, e.getMessage());
+            throw new ModelFormatException(configJson, e.getMessage().replaceFirst("^config\\.json: ", ""));
         }
     }
 

@@ -1,0 +1,55 @@
+package dev.topiary.cli;
+
+import dev.topiary.io.Models;
+import dev.topiary.tokenizer.Tokenizer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "tokenize", mixinStandardHelpOptions = true,
+        description = {"Print the token ids of a text, space-separated on one line (BOS first unless --no-bos),",
+                "or with --decode turn space-separated ids back into text.",
+                "MODEL may be any model, or a vocabulary-only GGUF."})
+final class TokenizeCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
+    Path model;
+
+    @Option(names = "--text", required = true, description = "The text to encode, or with --decode the ids (\"1 403 407\").")
+    String text;
+
+    @Option(names = "--no-bos", description = "Do not prepend the BOS token.")
+    boolean noBos;
+
+    @Option(names = "--special", description = "Recognise special-token strings such as <s> in the text.")
+    boolean special;
+
+    @Option(names = "--decode", description = "Decode ids to text instead.")
+    boolean decode;
+
+    @Override
+    public Integer call() {
+        Tokenizer t = Models.tokenizer(model);
+        if (decode) {
+            String[] parts = text.trim().isEmpty() ? new String[0] : text.trim().split("[\\s,]+");
+            int[] ids = new int[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                try {
+                    ids[i] = Integer.parseInt(parts[i]);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--decode expects integer ids, got '" + parts[i] + "'");
+                }
+                if (ids[i] < 0 || ids[i] >= t.vocabSize())
+                    throw new IllegalArgumentException("id " + ids[i] + " is outside the vocabulary [0, " + t.vocabSize() + ")");
+            }
+            System.out.println(t.decode(ids));
+        } else {
+            int[] ids = t.encode(text, !noBos, special);
+            System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
+        }
+        return 0;
+    }
+}

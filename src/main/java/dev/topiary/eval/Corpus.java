@@ -1,0 +1,55 @@
+package dev.topiary.eval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.io.ModelFormatException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Text corpora for evaluation and training: a {@code .jsonl} file is one document per line (its
+ * {@code text} field, or another named one); any other file is plain UTF-8 text and one document.
+ */
+public final class Corpus {
+    private Corpus() {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static List<String> read(Path file, String field, long maxChars) throws IOException {
+        if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such data file");
+        List<String> docs = new ArrayList<>();
+        long chars = 0;
+        if (file.getFileName().toString().endsWith(".jsonl")) {
+            try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                int lineNo = 0;
+                for (String line; (line = r.readLine()) != null && chars < maxChars; ) {
+                    lineNo++;
+                    if (line.isBlank()) continue;
+                    JsonNode n;
+                    try {
+                        n = JSON.readTree(line);
+                    } catch (IOException e) {
+                        throw new ModelFormatException(file, "line " + lineNo + ": not valid JSON");
+                    }
+                    JsonNode t = n == null ? null : n.get(field);
+                    if (t == null || !t.isTextual())
+                        throw new ModelFormatException(file, "line " + lineNo + ": missing text field '" + field + "'");
+                    String s = t.asText();
+                    if (chars + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars));
+                    docs.add(s);
+                    chars += s.length();
+                }
+            }
+        } else {
+            String s = Files.readString(file, StandardCharsets.UTF_8);
+            if (s.length() > maxChars) s = s.substring(0, (int) maxChars);
+            docs.add(s);
+        }
+        return docs;
+    }
+}
