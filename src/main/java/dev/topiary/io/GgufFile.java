@@ -185,19 +185,25 @@ public final class GgufFile implements AutoCloseable {
     private static Object readValue(GgufCursor c, int type, String key, int depth) {
         String what = "metadata '" + key + "'";
         return switch (type) {
-            case 0 -> (long) Byte.toUnsignedInt(c.i8(what));      // uint8
-            case 1 -> (long) c.i8(what);                           // int8
-            case 2 -> (long) Short.toUnsignedInt(c.i16(what));    // uint16
-            case 3 -> (long) c.i16(what);                          // int16
-            case 4 -> c.u32(what);                                 // uint32
-            case 5 -> (long) c.i32(what);                          // int32
+            case 0, 1, 2, 3, 4, 5, 10, 11 -> readInteger(c, type, what);
             case 6 -> (double) c.f32(what);                        // float32
             case 7 -> readBool(c, what);                           // bool: one byte, 0 or 1
             case 8 -> c.string(what);                              // string
             case 9 -> readArray(c, key, depth);                    // array
-            case 10, 11 -> c.i64(what);                            // uint64, int64
             case 12 -> c.f64(what);                                // float64
             default -> throw c.error(what + ": unknown value type " + Integer.toUnsignedString(type));
+        };
+    }
+
+    private static long readInteger(GgufCursor c, int type, String what) {
+        return switch (type) {
+            case 0 -> Byte.toUnsignedInt(c.i8(what));              // uint8
+            case 1 -> c.i8(what);                                  // int8
+            case 2 -> Short.toUnsignedInt(c.i16(what));           // uint16
+            case 3 -> c.i16(what);                                 // int16
+            case 4 -> c.u32(what);                                 // uint32
+            case 5 -> c.i32(what);                                 // int32
+            default -> c.i64(what);                                // 10 uint64, 11 int64
         };
     }
 
@@ -236,17 +242,19 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private static long[] readLongs(GgufCursor c, int type, String key, int n) {
+        String what = "metadata '" + key + "' element";
         long[] out = new long[n];
         for (int i = 0; i < n; i++) {
-            out[i] = (Long) readValue(c, type, key, 0);
+            out[i] = readInteger(c, type, what);
         }
         return out;
     }
 
     private static double[] readDoubles(GgufCursor c, int type, String key, int n) {
+        String what = "metadata '" + key + "' element";
         double[] out = new double[n];
         for (int i = 0; i < n; i++) {
-            out[i] = (Double) readValue(c, type, key, 0);
+            out[i] = type == 6 ? c.f32(what) : c.f64(what);
         }
         return out;
     }
@@ -254,7 +262,7 @@ public final class GgufFile implements AutoCloseable {
     private static List<Object> readObjects(GgufCursor c, int type, String key, int n, int depth) {
         List<Object> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            out.add(readValue(c, type, key, depth + 1));
+            out.add(readValue(c, type, key + "[" + i + "]", depth + 1));
         }
         return Collections.unmodifiableList(out);
     }

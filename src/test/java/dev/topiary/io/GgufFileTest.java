@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class GgufFileTest {
+/** Also home of {@link Writer}, which the tokenizer tests use to write small GGUF vocabularies. */
+public class GgufFileTest {
     @TempDir
     Path dir;
 
