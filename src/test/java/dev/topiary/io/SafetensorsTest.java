@@ -84,4 +84,22 @@ class SafetensorsTest {
         rejects(raw("overlap.safetensors", two, 12, null), "tensor 'b'", "overlap tensor 'a'");
         rejects(raw("missing.safetensors", "{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8, null), "tensor 'w'", "data_offsets");
     }
+
+    @Test
+    void tensorsBeyondTwoGiBAreReachable() throws Exception {
+        // A sparse file: the only tensor starts 2.5 GiB into the data section.
+        long begin = 5L << 29;
+        String header = "{\"far\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" + begin + "," + (begin + 8) + "]}}";
+        byte[] h = header.getBytes(StandardCharsets.UTF_8);
+        Path f = dir.resolve("sparse.safetensors");
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+            ByteBuffer b = ByteBuffer.allocate(8 + h.length).order(ByteOrder.LITTLE_ENDIAN).putLong(h.length).put(h);
+            raf.write(b.array());
+            raf.seek(8 + h.length + begin);
+            raf.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).array());
+        }
+        try (Safetensors st = Safetensors.open(f)) {
+            assertThat(st.readFloats("far")).containsExactly(1.5f, -2f);
+        }
+    }
 }
