@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     for each block of MC rows of x
  *       for each panel of NR = 2 vectors of output columns     (split across threads)
  *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
- *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
- *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
+ *         for each MR = 6 (8 with AVX-512) rows: micro-kernel, 12 (16) vector accumulators,
+ *              per k: 2 vector loads of the panel, MR broadcasts of x, 2 MR FMAs
  * </pre>
  *
  * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
@@ -24,7 +24,9 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = species();
     private static final int L = S.length();
-    private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 192;
+    private static final int NR = 2 * L, KC_MAX = 320, MC = 192;
+    /** Rows per micro-kernel: 8 (16 accumulators) with 32 vector registers (AVX-512), else 6 (12 of 16). */
+    private static final int MR = Integer.getInteger("topiary.mr", L >= 16 ? 8 : 6);
     static final int GEMV_ROWS = 4;
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
@@ -83,7 +85,9 @@ public final class VectorKernels implements Kernels {
                     pack(packed, w, wOff + n0 * K + k0, K, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
                         int mr = Math.min(MR, mc - i), row = m0 + i;
-                        micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
+                        if (MR == 8) micro8(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
+                                first ? bias : null, biasOff + n0, first);
+                        else micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
                                 first ? bias : null, biasOff + n0, first);
                     }
                 }
@@ -143,6 +147,61 @@ public final class VectorKernels implements Kernels {
         if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
         if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
         if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
+        if (!full) {
+            for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
+        }
+    }
+
+    /** {@link #micro} with 8 rows, for 32-register machines. */
+    private static void micro8(float[] out, int cOff, int N, float[] x, int aOff, int K, float[] packed, int kc,
+                              int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
+        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * K, a2 = aOff + Math.min(2, mr - 1) * K,
+                a3 = aOff + Math.min(3, mr - 1) * K, a4 = aOff + Math.min(4, mr - 1) * K, a5 = aOff + Math.min(5, mr - 1) * K,
+                a6 = aOff + Math.min(6, mr - 1) * K, a7 = aOff + Math.min(7, mr - 1) * K;
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
+                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
+                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            c00 = b0.fma(a, c00);
+            c01 = b1.fma(a, c01);
+            a = FloatVector.broadcast(S, x[a1 + k]);
+            c10 = b0.fma(a, c10);
+            c11 = b1.fma(a, c11);
+            a = FloatVector.broadcast(S, x[a2 + k]);
+            c20 = b0.fma(a, c20);
+            c21 = b1.fma(a, c21);
+            a = FloatVector.broadcast(S, x[a3 + k]);
+            c30 = b0.fma(a, c30);
+            c31 = b1.fma(a, c31);
+            a = FloatVector.broadcast(S, x[a4 + k]);
+            c40 = b0.fma(a, c40);
+            c41 = b1.fma(a, c41);
+            a = FloatVector.broadcast(S, x[a5 + k]);
+            c50 = b0.fma(a, c50);
+            c51 = b1.fma(a, c51);
+            a = FloatVector.broadcast(S, x[a6 + k]);
+            c60 = b0.fma(a, c60);
+            c61 = b1.fma(a, c61);
+            a = FloatVector.broadcast(S, x[a7 + k]);
+            c70 = b0.fma(a, c70);
+            c71 = b1.fma(a, c71);
+        }
+        boolean full = mr == MR && nr == NR;
+        float[] dst = full ? out : TILE.get();
+        int base = full ? cOff : 0, ld = full ? N : NR;
+        if (!full && !overwrite) {
+            for (int r = 0; r < mr; r++) System.arraycopy(out, cOff + r * N, dst, r * NR, nr);
+        }
+        store(dst, base, ld, 0, c00, c01, overwrite, bias, biasOff, nr);
+        if (mr > 1) store(dst, base, ld, 1, c10, c11, overwrite, bias, biasOff, nr);
+        if (mr > 2) store(dst, base, ld, 2, c20, c21, overwrite, bias, biasOff, nr);
+        if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
+        if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
+        if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
+        if (mr > 6) store(dst, base, ld, 6, c60, c61, overwrite, bias, biasOff, nr);
+        if (mr > 7) store(dst, base, ld, 7, c70, c71, overwrite, bias, biasOff, nr);
         if (!full) {
             for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
         }
