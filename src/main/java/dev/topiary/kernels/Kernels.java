@@ -25,6 +25,18 @@ public interface Kernels {
     void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                 int B, int K, int N);
 
+    /**
+     * {@code out[m, n] (+)= sum_k a[m, k] * b[k, n]}: a (M, K), b (K, N), out (M, N), row-major.
+     * The input gradient of a linear layer: dx (B, in) += dy (B, out) * W (out, in).
+     */
+    void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
+
+    /**
+     * {@code out[m, n] (+)= sum_k a[k, m] * b[k, n]}: a (K, M), b (K, N), out (M, N), row-major.
+     * The weight gradient of a linear layer: dW (out, in) += dy (B, out)^T * x (B, in).
+     */
+    void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
+
     /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

@@ -20,6 +20,34 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
+                         boolean accumulate) {
+        Parallel.forRange(M, (long) M * K * N, (chunk, from, to) -> {
+            for (int m = from; m < to; m++) {
+                for (int n = 0; n < N; n++) {
+                    float s = 0f;
+                    for (int k = 0; k < K; k++) s += a[aOff + m * K + k] * b[bOff + k * N + n];
+                    out[outOff + m * N + n] = accumulate ? out[outOff + m * N + n] + s : s;
+                }
+            }
+        });
+    }
+
+    @Override
+    public void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
+                         boolean accumulate) {
+        Parallel.forRange(M, (long) M * K * N, (chunk, from, to) -> {
+            for (int m = from; m < to; m++) {
+                for (int n = 0; n < N; n++) {
+                    float s = 0f;
+                    for (int k = 0; k < K; k++) s += a[aOff + k * M + m] * b[bOff + k * N + n];
+                    out[outOff + m * N + n] = accumulate ? out[outOff + m * N + n] + s : s;
+                }
+            }
+        });
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];

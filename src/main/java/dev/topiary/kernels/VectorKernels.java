@@ -57,81 +57,117 @@ public final class VectorKernels implements Kernels {
             gemv(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N);
             return;
         }
+        gemm(out, outOff, x, xOff, K, 1, w, wOff, true, bias, biasOff, B, K, N, false);
+    }
+
+    @Override
+    public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
+                         boolean accumulate) {
+        gemm(out, outOff, a, aOff, K, 1, b, bOff, false, null, 0, M, K, N, accumulate);
+    }
+
+    @Override
+    public void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
+                         boolean accumulate) {
+        gemm(out, outOff, a, aOff, 1, M, b, bOff, false, null, 0, M, K, N, accumulate);
+    }
+
+    /**
+     * C (M, N) (+)= A (M, K) * B (K, N), where A[i, k] = a[aOff + i*aRs + k*aCs] and B is stored
+     * (N, K) when {@code bTrans} (a weight matrix), else (K, N). Split across threads by column
+     * panels, or by row blocks when there are few panels.
+     */
+    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                             boolean bTrans, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
         int panels = (N + NR - 1) / NR;
-        long work = (long) B * K * N;
-        if (panels >= 4 * Parallel.threads() || B < 2 * MR * Parallel.threads()) {
-            // many column panels: each thread takes a contiguous range of them, all rows
-            Parallel.forRange(panels, work, (chunk, p0, p1) -> gemm(out, outOff, x, xOff, w, wOff, bias, biasOff, 0, B, K, N, p0, p1));
+        long work = (long) M * K * N;
+        if (panels >= 4 * Parallel.threads() || M < 2 * MR * Parallel.threads()) {
+            Parallel.forRange(panels, work, (chunk, p0, p1) ->
+                    block(c, cOff, a, aOff, aRs, aCs, b, bOff, bTrans, bias, biasOff, 0, M, K, N, p0, p1, accumulate));
         } else {
-            // few panels (narrow N): each thread takes a range of row blocks, all panels
-            int blocks = (B + MR - 1) / MR;
-            Parallel.forRange(blocks, work, (chunk, b0, b1) -> gemm(out, outOff, x, xOff, w, wOff, bias, biasOff,
-                    b0 * MR, Math.min(B, b1 * MR), K, N, 0, panels));
+            int blocks = (M + MR - 1) / MR;
+            Parallel.forRange(blocks, work, (chunk, b0, b1) ->
+                    block(c, cOff, a, aOff, aRs, aCs, b, bOff, bTrans, bias, biasOff, b0 * MR, Math.min(M, b1 * MR), K, N, 0,
+                            panels, accumulate));
         }
     }
 
     /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows. */
-    private static void gemm(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                             int r0, int r1, int K, int N, int p0, int p1) {
+    private static void block(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                              boolean bTrans, float[] bias, int biasOff, int r0, int r1, int K, int N, int p0, int p1,
+                              boolean accumulate) {
         float[] packed = PACK.get();
+        if (K == 0) {
+            if (!accumulate) for (int r = r0; r < r1; r++) for (int n = p0 * NR; n < Math.min(N, p1 * NR); n++)
+                c[cOff + r * N + n] = bias == null ? 0f : bias[biasOff + n];
+            return;
+        }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
         for (int k0 = 0; k0 < K; k0 += KC) {
             int kc = Math.min(KC, K - k0);
-            boolean first = k0 == 0;
+            boolean overwrite = k0 == 0 && !accumulate;
             for (int m0 = r0; m0 < r1; m0 += MC) {
                 int mc = Math.min(MC, r1 - m0);
                 for (int p = p0; p < p1; p++) {
                     int n0 = p * NR, nr = Math.min(NR, N - n0);
-                    pack(packed, w, wOff + n0 * K + k0, K, kc, nr);
+                    if (bTrans) packTransposed(packed, b, bOff + n0 * K + k0, K, kc, nr);
+                    else pack(packed, b, bOff + k0 * N + n0, N, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
-                        int mr = Math.min(MR, mc - i), row = m0 + i;
-                        if (MR == 8) micro8(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
-                                first ? bias : null, biasOff + n0, first);
-                        else micro(out, outOff + row * N + n0, N, x, xOff + row * K + k0, K, packed, kc, mr, nr,
-                                first ? bias : null, biasOff + n0, first);
+                        int mr = Math.min(MR, mc - i), row = m0 + i, ao = aOff + row * aRs + k0 * aCs;
+                        float[] bi = overwrite ? bias : null;
+                        if (MR == 8) micro8(c, cOff + row * N + n0, N, a, ao, aRs, aCs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
+                        else micro(c, cOff + row * N + n0, N, a, ao, aRs, aCs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
                     }
                 }
             }
         }
     }
 
-    /** packed[k * NR + j] = w[j * K + k] for j < nr, zero for the padding columns. */
-    private static void pack(float[] packed, float[] w, int wOff, int K, int kc, int nr) {
+    /** B stored (N, K): packed[k * NR + j] = b[j * K + k] for j < nr, zero for the padding columns. */
+    private static void packTransposed(float[] packed, float[] b, int bOff, int K, int kc, int nr) {
         for (int j = 0; j < nr; j++) {
-            int src = wOff + j * K;
-            for (int k = 0; k < kc; k++) packed[k * NR + j] = w[src + k];
+            int src = bOff + j * K;
+            for (int k = 0; k < kc; k++) packed[k * NR + j] = b[src + k];
         }
         for (int j = nr; j < NR; j++) for (int k = 0; k < kc; k++) packed[k * NR + j] = 0f;
     }
 
+    /** B stored (K, N): packed[k * NR + j] = b[k * N + j] for j < nr, zero for the padding columns. */
+    private static void pack(float[] packed, float[] b, int bOff, int N, int kc, int nr) {
+        for (int k = 0; k < kc; k++) {
+            System.arraycopy(b, bOff + k * N, packed, k * NR, nr);
+            for (int j = nr; j < NR; j++) packed[k * NR + j] = 0f;
+        }
+    }
+
     /**
-     * C[mr, nr] (+)= x[mr, kc] * packed[kc, NR]. Rows beyond mr re-read the last valid row (their
+     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*K + k*aCs]. Rows beyond mr re-read the last valid row (their
      * results are discarded), so the inner loop has no branches.
      */
-    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int K, float[] packed, int kc,
+    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int aRs, int aCs, float[] packed, int kc,
                               int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
-        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * K, a2 = aOff + Math.min(2, mr - 1) * K,
-                a3 = aOff + Math.min(3, mr - 1) * K, a4 = aOff + Math.min(4, mr - 1) * K, a5 = aOff + Math.min(5, mr - 1) * K;
+        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * aRs, a2 = aOff + Math.min(2, mr - 1) * aRs,
+                a3 = aOff + Math.min(3, mr - 1) * aRs, a4 = aOff + Math.min(4, mr - 1) * aRs, a5 = aOff + Math.min(5, mr - 1) * aRs;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+        for (int k = 0, pk = 0, ka = 0; k < kc; k++, pk += NR, ka += aCs) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + ka]);
             c00 = b0.fma(a, c00);
             c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + k]);
+            a = FloatVector.broadcast(S, x[a1 + ka]);
             c10 = b0.fma(a, c10);
             c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + k]);
+            a = FloatVector.broadcast(S, x[a2 + ka]);
             c20 = b0.fma(a, c20);
             c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + k]);
+            a = FloatVector.broadcast(S, x[a3 + ka]);
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + k]);
+            a = FloatVector.broadcast(S, x[a4 + ka]);
             c40 = b0.fma(a, c40);
             c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + k]);
+            a = FloatVector.broadcast(S, x[a5 + ka]);
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
         }
@@ -153,38 +189,38 @@ public final class VectorKernels implements Kernels {
     }
 
     /** {@link #micro} with 8 rows, for 32-register machines. */
-    private static void micro8(float[] out, int cOff, int N, float[] x, int aOff, int K, float[] packed, int kc,
-                              int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
-        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * K, a2 = aOff + Math.min(2, mr - 1) * K,
-                a3 = aOff + Math.min(3, mr - 1) * K, a4 = aOff + Math.min(4, mr - 1) * K, a5 = aOff + Math.min(5, mr - 1) * K,
-                a6 = aOff + Math.min(6, mr - 1) * K, a7 = aOff + Math.min(7, mr - 1) * K;
+    private static void micro8(float[] out, int cOff, int N, float[] x, int aOff, int aRs, int aCs, float[] packed, int kc,
+                               int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
+        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * aRs, a2 = aOff + Math.min(2, mr - 1) * aRs,
+                a3 = aOff + Math.min(3, mr - 1) * aRs, a4 = aOff + Math.min(4, mr - 1) * aRs, a5 = aOff + Math.min(5, mr - 1) * aRs,
+                a6 = aOff + Math.min(6, mr - 1) * aRs, a7 = aOff + Math.min(7, mr - 1) * aRs;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
                 c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+        for (int k = 0, pk = 0, ka = 0; k < kc; k++, pk += NR, ka += aCs) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + ka]);
             c00 = b0.fma(a, c00);
             c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + k]);
+            a = FloatVector.broadcast(S, x[a1 + ka]);
             c10 = b0.fma(a, c10);
             c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + k]);
+            a = FloatVector.broadcast(S, x[a2 + ka]);
             c20 = b0.fma(a, c20);
             c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + k]);
+            a = FloatVector.broadcast(S, x[a3 + ka]);
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + k]);
+            a = FloatVector.broadcast(S, x[a4 + ka]);
             c40 = b0.fma(a, c40);
             c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + k]);
+            a = FloatVector.broadcast(S, x[a5 + ka]);
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
-            a = FloatVector.broadcast(S, x[a6 + k]);
+            a = FloatVector.broadcast(S, x[a6 + ka]);
             c60 = b0.fma(a, c60);
             c61 = b1.fma(a, c61);
-            a = FloatVector.broadcast(S, x[a7 + k]);
+            a = FloatVector.broadcast(S, x[a7 + ka]);
             c70 = b0.fma(a, c70);
             c71 = b1.fma(a, c71);
         }

@@ -58,4 +58,46 @@ class KernelsTest {
             Close.assertClose("matmul B=" + B + " K=" + K + " N=" + N, o1, o2, 2e-5 * Math.sqrt(K), 1e-5);
         }
     }
+
+    @ParameterizedTest(name = "M={0} K={1} N={2}")
+    @MethodSource("shapes")
+    void backwardProductsEqualScalar(int M, int K, int N) {
+        float[] a = random(M * K + 5, 20), b = random(K * N + 3, 21);
+        for (boolean acc : new boolean[] {false, true}) {
+            float[] o1 = random(M * N + 2, 22), o2 = o1.clone();
+            vec.matmulNN(o1, 1, a, 5, b, 3, M, K, N, acc);
+            ref.matmulNN(o2, 1, a, 5, b, 3, M, K, N, acc);
+            Close.assertClose("NN M=" + M + " K=" + K + " N=" + N, o1, o2, 2e-5 * Math.sqrt(K), 1e-5);
+            float[] t1 = random(M * N + 2, 23), t2 = t1.clone();
+            vec.matmulTN(t1, 1, a, 5, b, 3, M, K, N, acc);
+            ref.matmulTN(t2, 1, a, 5, b, 3, M, K, N, acc);
+            Close.assertClose("TN M=" + M + " K=" + K + " N=" + N, t1, t2, 2e-5 * Math.sqrt(K), 1e-5);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void scalarProductsMatchTheirDefinitions() {
+        int M = 3, K = 4, N = 5;
+        float[] a = random(M * K, 30), b = random(K * N, 31), w = random(N * K, 32);
+        float[] nn = new float[M * N], tn = new float[K * N], nt = new float[M * N];
+        ref.matmulNN(nn, 0, a, 0, b, 0, M, K, N, false);
+        ref.matmulTN(tn, 0, a, 0, nn, 0, K, M, N, false); // a (M, K) read as (K', M') = (M, K): out (K, N)
+        ref.matmul(nt, 0, a, 0, w, 0, null, 0, M, K, N);
+        for (int m = 0; m < M; m++)
+            for (int n = 0; n < N; n++) {
+                double s = 0, t = 0;
+                for (int k = 0; k < K; k++) {
+                    s += a[m * K + k] * b[k * N + n];
+                    t += a[m * K + k] * w[n * K + k];
+                }
+                assertThat((double) nn[m * N + n]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-5));
+                assertThat((double) nt[m * N + n]).isCloseTo(t, org.assertj.core.data.Offset.offset(1e-5));
+            }
+        for (int k = 0; k < K; k++)
+            for (int n = 0; n < N; n++) {
+                double s = 0;
+                for (int m = 0; m < M; m++) s += a[m * K + k] * nn[m * N + n];
+                assertThat((double) tn[k * N + n]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4));
+            }
+    }
 }
