@@ -3,6 +3,8 @@ package dev.topiary.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,8 +25,14 @@ final class BpeTokenizer extends AbstractTokenizer {
     record Options(UnaryOperator<String> normalizer, PreTokenizer preTokenizer,
                    boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {}
 
+    /** Words seen before and their ids; natural text repeats words a lot. Cleared when full. */
+    private static final int CACHE_LIMIT = 50_000;
+    /** Longer words are not cached. */
+    private static final int CACHE_MAX_WORD = 64;
+
     private final MergeTable merges;
     private final Options options;
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos) {
         super(vocab, detokenizer, addBos);
@@ -41,17 +49,30 @@ final class BpeTokenizer extends AbstractTokenizer {
         List<String> words = new ArrayList<>();
         options.preTokenizer().split(normalized, atStart, words);
         for (String word : words) {
-            if (!word.isEmpty()) {
-                encodeWord(word, out);
+            if (word.length() > CACHE_MAX_WORD) {
+                out.addAll(encodeWord(word));
+            } else if (!word.isEmpty()) {
+                out.addAll(cachedWord(word));
             }
         }
     }
 
-    private void encodeWord(String word, IntList out) {
+    private int[] cachedWord(String word) {
+        int[] ids = cache.get(word);
+        if (ids == null) {
+            ids = encodeWord(word);
+            if (cache.size() >= CACHE_LIMIT) {
+                cache.clear();
+            }
+            cache.put(word, ids);
+        }
+        return ids;
+    }
+
+    private int[] encodeWord(String word) {
         int whole = options.ignoreMerges() ? vocab.id(word) : -1;
         if (whole >= 0) {
-            out.add(whole);
-            return;
+            return new int[] {whole};
         }
         int n = word.codePointCount(0, word.length());
         int[] ids = new int[n];
@@ -66,7 +87,9 @@ final class BpeTokenizer extends AbstractTokenizer {
         }
         int count = BpeMerger.merge(ids, from, to,
                 (left, right, start, end) -> left < 0 || right < 0 ? BpeMerger.NONE : merges.find(left, right));
+        IntList out = new IntList();
         appendSymbols(word, ids, from, to, count, out);
+        return out.toArray();
     }
 
     private void appendSymbols(String word, int[] ids, int[] from, int[] to, int count, IntList out) {
