@@ -20,7 +20,10 @@ public interface Tokenizer {
     /** Whether the model expects BOS in front of every prompt. */
     boolean addBosByDefault();
 
-    /** Encodes {@code text} as plain text: special-token strings such as {@code "<s>"} are not recognised. */
+    /**
+     * Encodes {@code text} as plain text: special-token strings such as {@code "<s>"} are not recognised.
+     * With {@code addBos} the ids start with BOS (when the vocabulary has one).
+     */
     int[] encode(String text, boolean addBos);
 
     /**

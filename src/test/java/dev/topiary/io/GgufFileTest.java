@@ -3,9 +3,11 @@ package dev.topiary.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.topiary.SharedFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +42,9 @@ public class GgufFileTest {
             assertThat(g.getLong("llama.attention.head_count_kv", -1)).isEqualTo(4);
             assertThat(g.getLong("llama.context_length", -1)).isEqualTo(2048);
             assertThat(g.getLong("tokenizer.ggml.padding_token_id", -1)).isEqualTo(4294967295L);
-            assertThat(g.getDouble("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5, org.assertj.core.data.Offset.offset(1e-11));
+            assertThat(g.getDouble("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5, offset(1e-11));
             assertThat(g.metadata().get("llama.embedding_length")).isEqualTo(64L);
-            assertThat(g.metadata().get("tokenizer.ggml.scores")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+            assertThat(g.metadata().get("tokenizer.ggml.scores")).asInstanceOf(InstanceOfAssertFactories.LIST)
                     .hasSize(512).element(300).isInstanceOf(Double.class);
             assertThat(g.stringArray("tokenizer.ggml.tokens")).hasSize(512).startsWith("<unk>", "<s>", "</s>", "<0x00>");
             assertThat(g.floatArray("tokenizer.ggml.scores")[300]).isEqualTo(-41f);
@@ -393,7 +396,7 @@ public class GgufFileTest {
             try {
                 return Files.write(file, Arrays.copyOf(buf.array(), buf.position()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 
