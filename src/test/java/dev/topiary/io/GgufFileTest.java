@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
@@ -146,6 +148,27 @@ public class GgufFileTest {
             }
             assertThat(g.readFloats("q8")).containsExactly(expectedQ8);
             assertThat(g.readFloats("f32")).containsExactly(7f, -1f);
+        }
+    }
+
+    /** A sparse file of just over 3 GiB: the tensor beyond 2 GiB is mapped and read. */
+    @Test
+    void readsTensorsBeyondTwoGigabytes() throws IOException {
+        long far = 3L << 30;
+        Writer w = new Writer().header(3, 2, 0)
+                .tensor("near", new long[] {2}, 0, 0)
+                .tensor("far", new long[] {2}, 0, far)
+                .pad(32);
+        long dataStart = w.size();
+        w.f32(1f).f32(2f);
+        Path f = w.write(dir.resolve("big.gguf"));
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(3f).putFloat(-4f).flip(), dataStart + far);
+        }
+        try (GgufFile g = GgufFile.open(f)) {
+            assertThat(g.tensor("far").orElseThrow().offset()).isEqualTo(dataStart + far);
+            assertThat(g.readFloats("near")).containsExactly(1f, 2f);
+            assertThat(g.readFloats("far")).containsExactly(3f, -4f);
         }
     }
 
