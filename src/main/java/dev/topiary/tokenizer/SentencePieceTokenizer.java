@@ -48,27 +48,17 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
     @Override
     void encodeText(String text, boolean atStart, IntList out) {
         String word = (addSpacePrefix ? " " + text : text).replace(' ', SPACE_MARK);
-        int n = word.codePointCount(0, word.length());
-        int[] ids = new int[n];
-        int[] from = new int[n];
-        int[] to = new int[n];
-        for (int i = 0, pos = 0; i < n; i++) {
-            int end = word.offsetByCodePoints(pos, 1);
-            ids[i] = vocab.id(word.substring(pos, end));
-            from[i] = pos;
-            to[i] = end;
-            pos = end;
-        }
-        int count = BpeMerger.merge(ids, from, to, (left, right, start, end) -> {
+        BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id, (left, right, start, end) -> {
             int merged = vocab.id(word.substring(start, end));
             return merged < 0 || mergePriority[merged] == Integer.MAX_VALUE
                     ? BpeMerger.NONE : BpeMerger.pack(mergePriority[merged], merged);
         });
-        for (int i = 0; i < count; i++) {
-            if (ids[i] >= 0 && vocab.type(ids[i]) != TokenType.UNUSED) {
-                out.add(ids[i]);
+        for (int i = 0; i < symbols.count(); i++) {
+            int id = symbols.ids()[i];
+            if (id >= 0 && vocab.type(id) != TokenType.UNUSED) {
+                out.add(id);
             } else {
-                appendBytes(word.substring(from[i], to[i]), out);
+                appendBytes(word.substring(symbols.from()[i], symbols.to()[i]), out);
             }
         }
     }
