@@ -31,16 +31,22 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
     }
 
     private static int[] rankScores(Vocabulary vocab) {
-        float[] distinct = new float[vocab.size()];
+        float[] sorted = new float[vocab.size()];
         for (int id = 0; id < vocab.size(); id++) {
-            distinct[id] = -vocab.score(id);
+            sorted[id] = -vocab.score(id);
         }
-        Arrays.sort(distinct);
+        Arrays.sort(sorted);
+        int distinct = 0;
+        for (float f : sorted) {
+            if (distinct == 0 || Float.compare(f, sorted[distinct - 1]) != 0) {
+                sorted[distinct++] = f;
+            }
+        }
         int[] priority = new int[vocab.size()];
         for (int id = 0; id < vocab.size(); id++) {
             TokenType t = vocab.type(id);
             boolean mergeable = t == TokenType.NORMAL || t == TokenType.USER_DEFINED;
-            priority[id] = mergeable ? Arrays.binarySearch(distinct, -vocab.score(id)) : Integer.MAX_VALUE;
+            priority[id] = mergeable ? Arrays.binarySearch(sorted, 0, distinct, -vocab.score(id)) : Integer.MAX_VALUE;
         }
         return priority;
     }

@@ -34,8 +34,8 @@ public interface Tokenizer {
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
     /**
-     * The text of {@code ids}. BOS, EOS and other control tokens are skipped; byte tokens are joined into
-     * UTF-8 (invalid sequences become U+FFFD). SentencePiece-flavoured tokenizers drop the one leading
+     * The text of {@code ids}. BOS, EOS and other control tokens are skipped (the unknown token is not: it
+     * decodes to its piece, e.g. {@code <unk>}); byte tokens are joined into UTF-8 (invalid sequences become U+FFFD). SentencePiece-flavoured tokenizers drop the one leading
      * space that the encoder's space prefix put in front of the first piece.
      *
      * @throws IllegalArgumentException for an id outside the vocabulary
