@@ -115,13 +115,13 @@ public final class GgufFile implements AutoCloseable {
         this.arena = arena;
         this.data = data;
         GgufCursor c = new GgufCursor(path, data);
-        this.version = readHeader(c);
-        long tensorCount = c.count("tensor_count", MIN_TENSOR_INFO_BYTES);
-        long kvCount = c.count("metadata_kv_count", MIN_KV_BYTES);
-        this.metadata = Collections.unmodifiableMap(readMetadata(c, kvCount));
+        this.version = readHeader(c);                                        // uint32 magic, version
+        long tensorCount = c.count("tensor_count", MIN_TENSOR_INFO_BYTES);   // uint64 tensor_count
+        long kvCount = c.count("metadata_kv_count", MIN_KV_BYTES);           // uint64 metadata_kv_count
+        this.metadata = Collections.unmodifiableMap(readMetadata(c, kvCount)); // gguf_metadata_kv[kv_count]
         this.alignment = readAlignment();
-        List<PendingTensor> pending = readTensorInfos(c, tensorCount);
-        this.dataStart = alignUp(c.position(), alignment);
+        List<PendingTensor> pending = readTensorInfos(c, tensorCount);       // gguf_tensor_info[tensor_count]
+        this.dataStart = alignUp(c.position(), alignment);                   // padding, then tensor_data
         this.tensors = List.copyOf(placeTensors(pending));
         Map<String, TensorInfo> byName = new LinkedHashMap<>();
         for (TensorInfo t : tensors) {
@@ -150,12 +150,12 @@ public final class GgufFile implements AutoCloseable {
     // ---- header ----
 
     private static int readHeader(GgufCursor c) {
-        int magic = c.i32("magic");
+        int magic = c.i32("magic");                                          // uint32 magic
         if (magic != MAGIC) {
             throw c.error("bad magic 0x" + Integer.toHexString(Integer.reverseBytes(magic))
                     + " (expected 0x47475546, \"GGUF\"): not a GGUF file");
         }
-        int version = c.i32("version");
+        int version = c.i32("version");                                      // uint32 version
         if (version == 1) {
             throw c.error("GGUF version 1 is not supported (it uses 32-bit counts; re-convert the model to v3)");
         }
@@ -172,9 +172,9 @@ public final class GgufFile implements AutoCloseable {
     private static Map<String, Object> readMetadata(GgufCursor c, long kvCount) {
         Map<String, Object> kv = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = c.string("metadata key #" + i);
-            int type = c.i32("metadata '" + key + "' value type");
-            Object value = readValue(c, type, key, 0);
+            String key = c.string("metadata key #" + i);                     // gguf_string key
+            int type = c.i32("metadata '" + key + "' value type");           // uint32 value_type
+            Object value = readValue(c, type, key, 0);                       // the value
             if (kv.put(key, value) != null) {
                 throw c.error("metadata key '" + key + "' appears twice");
             }
@@ -221,7 +221,7 @@ public final class GgufFile implements AutoCloseable {
         if (depth >= MAX_ARRAY_DEPTH) {
             throw c.error(what + ": arrays nested deeper than " + MAX_ARRAY_DEPTH);
         }
-        int type = c.i32(what + " array element type");
+        int type = c.i32(what + " array element type");                      // uint32 element type
         int elementBytes = switch (type) {
             case 0, 1, 7 -> 1;
             case 2, 3 -> 2;
@@ -230,7 +230,7 @@ public final class GgufFile implements AutoCloseable {
             case 9 -> 12;
             default -> throw c.error(what + ": unknown array element type " + Integer.toUnsignedString(type));
         };
-        long n = c.count(what + " array length", elementBytes);
+        long n = c.count(what + " array length", elementBytes);             // uint64 n
         if (n > Integer.MAX_VALUE - 8) {
             throw c.error(what + ": array length " + n + " is too long");
         }
@@ -290,21 +290,21 @@ public final class GgufFile implements AutoCloseable {
 
     /** gguf_tensor_info: {@code string name; uint32 n_dims; uint64 dims[n_dims]; uint32 type; uint64 offset}. */
     private static PendingTensor readTensorInfo(GgufCursor c, long index) {
-        String name = c.string("tensor #" + index + " name");
+        String name = c.string("tensor #" + index + " name");                // gguf_string name
         String what = "tensor '" + name + "'";
-        long nDims = c.u32(what + " n_dims");
+        long nDims = c.u32(what + " n_dims");                                // uint32 n_dims
         if (nDims > MAX_DIMS) {
             throw c.error(what + ": n_dims " + nDims + " exceeds " + MAX_DIMS);
         }
         long[] dims = new long[(int) nDims];
         for (int d = 0; d < nDims; d++) {
-            dims[d] = c.i64(what + " dims[" + d + "]");
+            dims[d] = c.i64(what + " dims[" + d + "]");                      // uint64 dims[d]
             if (dims[d] < 0) {
                 throw c.error(what + ": dims[" + d + "] = " + Long.toUnsignedString(dims[d]) + " is negative or absurd");
             }
         }
-        GgmlType type = GgmlType.fromId(c.u32(what + " type"), c.file(), name);
-        long offset = c.i64(what + " offset");
+        GgmlType type = GgmlType.fromId(c.u32(what + " type"), c.file(), name); // uint32 ggml_type
+        long offset = c.i64(what + " offset");                               // uint64 offset, from data start
         return new PendingTensor(name, dims, type, offset, byteSize(c, what, dims, type));
     }
 

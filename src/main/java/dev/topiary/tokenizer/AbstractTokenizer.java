@@ -1,6 +1,7 @@
 // AbstractTokenizer: what all tokenizers share: BOS, special-token splitting, decoding, piece lookups.
 package dev.topiary.tokenizer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
 
 /** Base of the tokenizers: subclasses only encode plain-text fragments. */
@@ -88,7 +89,7 @@ abstract class AbstractTokenizer implements Tokenizer {
 
     /** Appends the byte-fallback tokens for the UTF-8 bytes of {@code text}, or the unknown token if one is missing. */
     final void appendBytes(String text, IntList out) {
-        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         int[] ids = new int[bytes.length];
         for (int i = 0; i < bytes.length; i++) {
             ids[i] = vocab.byteToken(bytes[i] & 0xFF);

@@ -2,6 +2,7 @@
 package dev.topiary.tokenizer;
 
 import java.util.Arrays;
+import java.util.function.ToIntFunction;
 
 /**
  * Merges the symbols of one word: repeatedly the adjacent pair with the lowest priority value
@@ -24,10 +25,29 @@ final class BpeMerger {
 
     static final long NONE = Long.MAX_VALUE;
 
+    /** Merged symbols: symbol i has id {@code ids[i]} (-1: not in the vocabulary) and spans chars [from[i], to[i]), i < count. */
+    record Symbols(int[] ids, int[] from, int[] to, int count) {}
+
     private BpeMerger() {}
 
     static long pack(int priority, int mergedId) {
         return ((long) priority << 32) | (mergedId & 0xFFFF_FFFFL);
+    }
+
+    /** Starts with one symbol per code point of {@code word}, with the id {@code vocab} gives it, and merges them. */
+    static Symbols mergeCharacters(String word, ToIntFunction<String> vocab, Rules rules) {
+        int n = word.codePointCount(0, word.length());
+        int[] ids = new int[n];
+        int[] from = new int[n];
+        int[] to = new int[n];
+        for (int i = 0, pos = 0; i < n; i++) {
+            int end = word.offsetByCodePoints(pos, 1);
+            ids[i] = vocab.applyAsInt(word.substring(pos, end));
+            from[i] = pos;
+            to[i] = end;
+            pos = end;
+        }
+        return new Symbols(ids, from, to, merge(ids, from, to, rules));
     }
 
     /**
@@ -36,7 +56,7 @@ final class BpeMerger {
      *
      * @return count
      */
-    static int merge(int[] ids, int[] from, int[] to, Rules rules) {
+    private static int merge(int[] ids, int[] from, int[] to, Rules rules) {
         int n = ids.length;
         int[] next = new int[n];
         int[] prev = new int[n];

@@ -3,6 +3,8 @@ package dev.topiary.tokenizer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -23,8 +25,15 @@ final class BpeTokenizer extends AbstractTokenizer {
     record Options(UnaryOperator<String> normalizer, PreTokenizer preTokenizer,
                    boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {}
 
+    /** Number of cached words at which the cache is emptied. */
+    private static final int CACHE_LIMIT = 50_000;
+    /** Longer words are not cached. */
+    private static final int CACHE_MAX_WORD = 64;
+
     private final MergeTable merges;
     private final Options options;
+    /** Ids of words encoded before: natural text repeats words a lot. Safe for concurrent encodes. */
+    private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos) {
         super(vocab, detokenizer, addBos);
@@ -41,44 +50,50 @@ final class BpeTokenizer extends AbstractTokenizer {
         List<String> words = new ArrayList<>();
         options.preTokenizer().split(normalized, atStart, words);
         for (String word : words) {
-            if (!word.isEmpty()) {
-                encodeWord(word, out);
+            if (word.length() > CACHE_MAX_WORD) {
+                out.addAll(encodeWord(word));
+            } else if (!word.isEmpty()) {
+                out.addAll(cachedWord(word));
             }
         }
     }
 
-    private void encodeWord(String word, IntList out) {
-        int whole = options.ignoreMerges() ? vocab.id(word) : -1;
-        if (whole >= 0) {
-            out.add(whole);
-            return;
+    private int[] cachedWord(String word) {
+        int[] ids = cache.get(word);
+        if (ids == null) {
+            ids = encodeWord(word);
+            if (cache.size() >= CACHE_LIMIT) {
+                cache.clear();
+            }
+            cache.put(word, ids);
         }
-        int n = word.codePointCount(0, word.length());
-        int[] ids = new int[n];
-        int[] from = new int[n];
-        int[] to = new int[n];
-        for (int i = 0, pos = 0; i < n; i++) {
-            int end = word.offsetByCodePoints(pos, 1);
-            ids[i] = vocab.id(word.substring(pos, end));
-            from[i] = pos;
-            to[i] = end;
-            pos = end;
-        }
-        int count = BpeMerger.merge(ids, from, to,
-                (left, right, start, end) -> left < 0 || right < 0 ? BpeMerger.NONE : merges.find(left, right));
-        appendSymbols(word, ids, from, to, count, out);
+        return ids;
     }
 
-    private void appendSymbols(String word, int[] ids, int[] from, int[] to, int count, IntList out) {
+    private int[] encodeWord(String word) {
+        int whole = options.ignoreMerges() ? vocab.id(word) : -1;
+        if (whole >= 0) {
+            return new int[] {whole};
+        }
+        BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id,
+                (left, right, start, end) -> left < 0 || right < 0 ? BpeMerger.NONE : merges.find(left, right));
+        IntList out = new IntList();
+        appendSymbols(word, symbols, out);
+        return out.toArray();
+    }
+
+    private void appendSymbols(String word, BpeMerger.Symbols symbols, IntList out) {
         boolean previousUnknown = false;
-        for (int i = 0; i < count; i++) {
-            if (ids[i] >= 0) {
-                out.add(ids[i]);
+        for (int i = 0; i < symbols.count(); i++) {
+            int id = symbols.ids()[i];
+            String text = word.substring(symbols.from()[i], symbols.to()[i]);
+            if (id >= 0) {
+                out.add(id);
                 previousUnknown = false;
             } else if (options.byteFallback()) {
-                appendBytes(word.substring(from[i], to[i]), out);
+                appendBytes(text, out);
             } else if (!(options.fuseUnk() && previousUnknown)) {
-                appendUnknown(word.substring(from[i], to[i]), out);
+                appendUnknown(text, out);
                 previousUnknown = true;
             }
         }

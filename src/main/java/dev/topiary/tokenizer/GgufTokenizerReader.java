@@ -6,7 +6,8 @@ import dev.topiary.io.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,30 +70,38 @@ final class GgufTokenizerReader {
             pairs.add(MergeTable.splitPair(file, "metadata '" + PREFIX + "merges'", i, mergeStrings.get(i)));
         }
         MergeTable merges = new MergeTable(file, "metadata '" + PREFIX + "merges'", pairs, vocab);
-        String pre = gguf.optionalString(PREFIX + "pre").orElse(null);
-        String regex = regexForPre(pre);
+        PreType pre = preType(gguf.optionalString(PREFIX + "pre").orElse(null));
         PreTokenizer preTokenizer = new PreTokenizer.Sequence(List.of(
-                new PreTokenizer.Split(PreTokenizer.compile(regex), PreTokenizer.Behavior.ISOLATED, false),
+                new PreTokenizer.Split(PreTokenizer.compile(pre.regex()), PreTokenizer.Behavior.ISOLATED, false),
                 new PreTokenizer.ByteLevelWords(false, false)));
-        boolean ignoreMerges = PreTokenizer.LLAMA3.equals(regex);
-        BpeTokenizer.Options options = new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false, ignoreMerges);
+        BpeTokenizer.Options options = new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false,
+                pre.ignoreMerges());
         return new BpeTokenizer(vocab, merges, options, Detokenizer.byteLevel(vocab),
                 gguf.getBoolean(PREFIX + "add_bos_token", false));
     }
 
-    /** The pre-tokenizer regex for llama.cpp's tokenizer.ggml.pre names. */
-    private String regexForPre(String pre) {
+    /** How llama.cpp pre-tokenizes for a tokenizer.ggml.pre value; Llama 3 also takes whole-word pieces before merging. */
+    private record PreType(String regex, boolean ignoreMerges) {}
+
+    private static final Map<String, PreType> PRE_TYPES = Map.of(
+            "default", new PreType(PreTokenizer.GPT2, false),
+            "gpt2", new PreType(PreTokenizer.GPT2, false),
+            "gpt-2", new PreType(PreTokenizer.GPT2, false),
+            "llama-bpe", new PreType(PreTokenizer.LLAMA3, true),
+            "llama3", new PreType(PreTokenizer.LLAMA3, true),
+            "qwen2", new PreType(PreTokenizer.QWEN2, false));
+
+    private PreType preType(String pre) {
         if (pre == null) {
             LOG.warn("{}: metadata '{}pre' is missing; using the GPT-2 pre-tokenizer", file, PREFIX);
-            return PreTokenizer.GPT2;
+            return PRE_TYPES.get("gpt2");
         }
-        return switch (pre.toLowerCase(Locale.ROOT)) {
-            case "gpt2", "gpt-2", "default" -> PreTokenizer.GPT2;
-            case "llama-bpe", "llama3", "llama-v3", "smaug-bpe" -> PreTokenizer.LLAMA3;
-            case "qwen2", "deepseek-r1-qwen" -> PreTokenizer.QWEN2;
-            default -> throw new ModelFormatException(file, "metadata '" + PREFIX + "pre' = '" + pre
-                    + "' is not a known pre-tokenizer (known: gpt2, gpt-2, default, llama-bpe, llama3, smaug-bpe, qwen2)");
-        };
+        PreType type = PRE_TYPES.get(pre);
+        if (type == null) {
+            throw new ModelFormatException(file, "metadata '" + PREFIX + "pre' = '" + pre
+                    + "' is not a known pre-tokenizer (known: " + new TreeSet<>(PRE_TYPES.keySet()) + ")");
+        }
+        return type;
     }
 
     private Vocabulary vocabulary(String[] pieces, float[] scores, int defaultBos, int defaultEos) {

@@ -31,16 +31,22 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
     }
 
     private static int[] rankScores(Vocabulary vocab) {
-        float[] distinct = new float[vocab.size()];
+        float[] sorted = new float[vocab.size()];
         for (int id = 0; id < vocab.size(); id++) {
-            distinct[id] = -vocab.score(id);
+            sorted[id] = -vocab.score(id);
         }
-        Arrays.sort(distinct);
+        Arrays.sort(sorted);
+        int distinct = 0;
+        for (float f : sorted) {
+            if (distinct == 0 || Float.compare(f, sorted[distinct - 1]) != 0) {
+                sorted[distinct++] = f;
+            }
+        }
         int[] priority = new int[vocab.size()];
         for (int id = 0; id < vocab.size(); id++) {
             TokenType t = vocab.type(id);
             boolean mergeable = t == TokenType.NORMAL || t == TokenType.USER_DEFINED;
-            priority[id] = mergeable ? Arrays.binarySearch(distinct, -vocab.score(id)) : Integer.MAX_VALUE;
+            priority[id] = mergeable ? Arrays.binarySearch(sorted, 0, distinct, -vocab.score(id)) : Integer.MAX_VALUE;
         }
         return priority;
     }
@@ -48,27 +54,17 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
     @Override
     void encodeText(String text, boolean atStart, IntList out) {
         String word = (addSpacePrefix ? " " + text : text).replace(' ', SPACE_MARK);
-        int n = word.codePointCount(0, word.length());
-        int[] ids = new int[n];
-        int[] from = new int[n];
-        int[] to = new int[n];
-        for (int i = 0, pos = 0; i < n; i++) {
-            int end = word.offsetByCodePoints(pos, 1);
-            ids[i] = vocab.id(word.substring(pos, end));
-            from[i] = pos;
-            to[i] = end;
-            pos = end;
-        }
-        int count = BpeMerger.merge(ids, from, to, (left, right, start, end) -> {
+        BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id, (left, right, start, end) -> {
             int merged = vocab.id(word.substring(start, end));
             return merged < 0 || mergePriority[merged] == Integer.MAX_VALUE
                     ? BpeMerger.NONE : BpeMerger.pack(mergePriority[merged], merged);
         });
-        for (int i = 0; i < count; i++) {
-            if (ids[i] >= 0 && vocab.type(ids[i]) != TokenType.UNUSED) {
-                out.add(ids[i]);
+        for (int i = 0; i < symbols.count(); i++) {
+            int id = symbols.ids()[i];
+            if (id >= 0 && vocab.type(id) != TokenType.UNUSED) {
+                out.add(id);
             } else {
-                appendBytes(word.substring(from[i], to[i]), out);
+                appendBytes(word.substring(symbols.from()[i], symbols.to()[i]), out);
             }
         }
     }

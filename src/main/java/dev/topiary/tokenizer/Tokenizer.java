@@ -20,7 +20,10 @@ public interface Tokenizer {
     /** Whether the model expects BOS in front of every prompt. */
     boolean addBosByDefault();
 
-    /** Encodes {@code text} as plain text: special-token strings such as {@code "<s>"} are not recognised. */
+    /**
+     * Encodes {@code text} as plain text: special-token strings such as {@code "<s>"} are not recognised.
+     * With {@code addBos} the ids start with BOS (when the vocabulary has one).
+     */
     int[] encode(String text, boolean addBos);
 
     /**
@@ -31,8 +34,8 @@ public interface Tokenizer {
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 
     /**
-     * The text of {@code ids}. BOS, EOS and other control tokens are skipped; byte tokens are joined into
-     * UTF-8 (invalid sequences become U+FFFD). SentencePiece-flavoured tokenizers drop the one leading
+     * The text of {@code ids}. BOS, EOS and other control tokens are skipped (the unknown token is not: it
+     * decodes to its piece, e.g. {@code <unk>}); byte tokens are joined into UTF-8 (invalid sequences become U+FFFD). SentencePiece-flavoured tokenizers drop the one leading
      * space that the encoder's space prefix put in front of the first piece.
      *
      * @throws IllegalArgumentException for an id outside the vocabulary

@@ -3,17 +3,22 @@ package dev.topiary.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import dev.topiary.SharedFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +44,9 @@ public class GgufFileTest {
             assertThat(g.getLong("llama.attention.head_count_kv", -1)).isEqualTo(4);
             assertThat(g.getLong("llama.context_length", -1)).isEqualTo(2048);
             assertThat(g.getLong("tokenizer.ggml.padding_token_id", -1)).isEqualTo(4294967295L);
-            assertThat(g.getDouble("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5, org.assertj.core.data.Offset.offset(1e-11));
+            assertThat(g.getDouble("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5, offset(1e-11));
             assertThat(g.metadata().get("llama.embedding_length")).isEqualTo(64L);
-            assertThat(g.metadata().get("tokenizer.ggml.scores")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+            assertThat(g.metadata().get("tokenizer.ggml.scores")).asInstanceOf(InstanceOfAssertFactories.LIST)
                     .hasSize(512).element(300).isInstanceOf(Double.class);
             assertThat(g.stringArray("tokenizer.ggml.tokens")).hasSize(512).startsWith("<unk>", "<s>", "</s>", "<0x00>");
             assertThat(g.floatArray("tokenizer.ggml.scores")[300]).isEqualTo(-41f);
@@ -143,6 +148,27 @@ public class GgufFileTest {
             }
             assertThat(g.readFloats("q8")).containsExactly(expectedQ8);
             assertThat(g.readFloats("f32")).containsExactly(7f, -1f);
+        }
+    }
+
+    /** A sparse file of just over 3 GiB: the tensor beyond 2 GiB is mapped and read. */
+    @Test
+    void readsTensorsBeyondTwoGigabytes() throws IOException {
+        long far = 3L << 30;
+        Writer w = new Writer().header(3, 2, 0)
+                .tensor("near", new long[] {2}, 0, 0)
+                .tensor("far", new long[] {2}, 0, far)
+                .pad(32);
+        long dataStart = w.size();
+        w.f32(1f).f32(2f);
+        Path f = w.write(dir.resolve("big.gguf"));
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(3f).putFloat(-4f).flip(), dataStart + far);
+        }
+        try (GgufFile g = GgufFile.open(f)) {
+            assertThat(g.tensor("far").orElseThrow().offset()).isEqualTo(dataStart + far);
+            assertThat(g.readFloats("near")).containsExactly(1f, 2f);
+            assertThat(g.readFloats("far")).containsExactly(3f, -4f);
         }
     }
 
@@ -393,7 +419,7 @@ public class GgufFileTest {
             try {
                 return Files.write(file, Arrays.copyOf(buf.array(), buf.position()));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 

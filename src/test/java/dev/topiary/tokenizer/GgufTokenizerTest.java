@@ -10,6 +10,7 @@ import dev.topiary.io.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +55,7 @@ class GgufTokenizerTest {
 
     private static int[] controlLast(int n) {
         int[] types = new int[n];
-        java.util.Arrays.fill(types, 1);
+        Arrays.fill(types, 1);
         types[n - 1] = 3;
         return types;
     }

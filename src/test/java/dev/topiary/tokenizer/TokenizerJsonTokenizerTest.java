@@ -3,6 +3,7 @@ package dev.topiary.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -83,7 +84,7 @@ class TokenizerJsonTokenizerTest {
     }
 
     private ModelFormatException loadError(JsonNode json) {
-        return org.junit.jupiter.api.Assertions.assertThrows(ModelFormatException.class, () -> load(json));
+        return assertThrows(ModelFormatException.class, () -> load(json));
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.topiary.SharedFiles;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -41,7 +42,7 @@ class TokenizerStreamDecoderTest {
         Tokenizer tok = load(vocab);
         int[] ids = tok.encode("🦙", false);
         StreamDecoder stream = tok.streamDecoder();
-        List<String> parts = java.util.Arrays.stream(ids).mapToObj(stream::next).toList();
+        List<String> parts = Arrays.stream(ids).mapToObj(stream::next).toList();
         assertThat(parts.getLast()).isEqualTo("🦙");
         assertThat(parts.subList(0, parts.size() - 1)).isNotEmpty().allMatch(String::isEmpty);
     }

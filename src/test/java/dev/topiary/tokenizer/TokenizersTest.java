@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +66,7 @@ class TokenizersTest {
     @Test
     void truncatedLlama2cTokenizer() throws IOException {
         byte[] full = Files.readAllBytes(SharedFiles.require("models/stories260K/tok512.bin"));
-        Path cut = Files.write(dir.resolve("tokenizer.bin"), java.util.Arrays.copyOf(full, full.length - 3));
+        Path cut = Files.write(dir.resolve("tokenizer.bin"), Arrays.copyOf(full, full.length - 3));
         assertThatThrownBy(() -> Tokenizers.load(cut)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining(cut.toString()).hasMessageContaining("token 511");
     }
