@@ -13,8 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     for each block of MC rows of x
  *       for each panel of NR = 2 vectors of output columns     (split across threads)
  *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
- *         for each MR = 6 (8 with AVX-512) rows: micro-kernel, 12 (16) vector accumulators,
- *              per k: 2 vector loads of the panel, MR broadcasts of x, 2 MR FMAs
+ *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
+ *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
  *
  * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
@@ -24,12 +24,17 @@ import jdk.incubator.vector.VectorSpecies;
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = species();
     private static final int L = S.length();
-    private static final int NR = 2 * L, KC_MAX = 320, MC = 192;
-    /** Rows per micro-kernel: 8 (16 accumulators) with 32 vector registers (AVX-512), else 6 (12 of 16). */
-    private static final int MR = Integer.getInteger("topiary.mr", L >= 16 ? 8 : 6);
+    /**
+     * Micro-kernel 6 rows x 2 vectors (12 accumulators: fits AVX2's 16 registers; larger kernels
+     * overflow C2's inlining budget for Vector API calls and fall off the intrinsics). Row blocks of
+     * MC = 480 rows keep x[rows, k-block] in L2, so each packed panel is used by every row of a
+     * typical batch.
+     */
+    private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 480;
     static final int GEMV_ROWS = 4;
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
+    private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[MC * KC_MAX]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -108,15 +113,24 @@ public final class VectorKernels implements Kernels {
             boolean overwrite = k0 == 0 && !accumulate;
             for (int m0 = r0; m0 < r1; m0 += MC) {
                 int mc = Math.min(MC, r1 - m0);
+                // The micro-kernel wants rows of A contiguous in k; a transposed A is copied into that form.
+                float[] ab = a;
+                int abOff = aOff + m0 * aRs + k0 * aCs, abRs = aRs;
+                if (aCs != 1) {
+                    ab = APACK.get();
+                    for (int i = 0; i < mc; i++)
+                        for (int k = 0; k < kc; k++) ab[i * kc + k] = a[abOff + i * aRs + k * aCs];
+                    abOff = 0;
+                    abRs = kc;
+                }
                 for (int p = p0; p < p1; p++) {
                     int n0 = p * NR, nr = Math.min(NR, N - n0);
                     if (bTrans) packTransposed(packed, b, bOff + n0 * K + k0, K, kc, nr);
                     else pack(packed, b, bOff + k0 * N + n0, N, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
-                        int mr = Math.min(MR, mc - i), row = m0 + i, ao = aOff + row * aRs + k0 * aCs;
+                        int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;
                         float[] bi = overwrite ? bias : null;
-                        if (MR == 8) micro8(c, cOff + row * N + n0, N, a, ao, aRs, aCs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
-                        else micro(c, cOff + row * N + n0, N, a, ao, aRs, aCs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
+                        micro(c, cOff + row * N + n0, N, ab, ao, abRs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
                     }
                 }
             }
@@ -141,33 +155,33 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*K + k*aCs]. Rows beyond mr re-read the last valid row (their
+     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*aRs + k]. Rows beyond mr re-read the last valid row (their
      * results are discarded), so the inner loop has no branches.
      */
-    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int aRs, int aCs, float[] packed, int kc,
+    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int aRs, float[] packed, int kc,
                               int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
         int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * aRs, a2 = aOff + Math.min(2, mr - 1) * aRs,
                 a3 = aOff + Math.min(3, mr - 1) * aRs, a4 = aOff + Math.min(4, mr - 1) * aRs, a5 = aOff + Math.min(5, mr - 1) * aRs;
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
                 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int k = 0, pk = 0, ka = 0; k < kc; k++, pk += NR, ka += aCs) {
+        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + ka]);
+            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
             c00 = b0.fma(a, c00);
             c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + ka]);
+            a = FloatVector.broadcast(S, x[a1 + k]);
             c10 = b0.fma(a, c10);
             c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + ka]);
+            a = FloatVector.broadcast(S, x[a2 + k]);
             c20 = b0.fma(a, c20);
             c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + ka]);
+            a = FloatVector.broadcast(S, x[a3 + k]);
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + ka]);
+            a = FloatVector.broadcast(S, x[a4 + k]);
             c40 = b0.fma(a, c40);
             c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + ka]);
+            a = FloatVector.broadcast(S, x[a5 + k]);
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
         }
@@ -183,61 +197,6 @@ public final class VectorKernels implements Kernels {
         if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
         if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
         if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
-        if (!full) {
-            for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
-        }
-    }
-
-    /** {@link #micro} with 8 rows, for 32-register machines. */
-    private static void micro8(float[] out, int cOff, int N, float[] x, int aOff, int aRs, int aCs, float[] packed, int kc,
-                               int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
-        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * aRs, a2 = aOff + Math.min(2, mr - 1) * aRs,
-                a3 = aOff + Math.min(3, mr - 1) * aRs, a4 = aOff + Math.min(4, mr - 1) * aRs, a5 = aOff + Math.min(5, mr - 1) * aRs,
-                a6 = aOff + Math.min(6, mr - 1) * aRs, a7 = aOff + Math.min(7, mr - 1) * aRs;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00,
-                c60 = c00, c61 = c00, c70 = c00, c71 = c00;
-        for (int k = 0, pk = 0, ka = 0; k < kc; k++, pk += NR, ka += aCs) {
-            FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + ka]);
-            c00 = b0.fma(a, c00);
-            c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + ka]);
-            c10 = b0.fma(a, c10);
-            c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + ka]);
-            c20 = b0.fma(a, c20);
-            c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + ka]);
-            c30 = b0.fma(a, c30);
-            c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + ka]);
-            c40 = b0.fma(a, c40);
-            c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + ka]);
-            c50 = b0.fma(a, c50);
-            c51 = b1.fma(a, c51);
-            a = FloatVector.broadcast(S, x[a6 + ka]);
-            c60 = b0.fma(a, c60);
-            c61 = b1.fma(a, c61);
-            a = FloatVector.broadcast(S, x[a7 + ka]);
-            c70 = b0.fma(a, c70);
-            c71 = b1.fma(a, c71);
-        }
-        boolean full = mr == MR && nr == NR;
-        float[] dst = full ? out : TILE.get();
-        int base = full ? cOff : 0, ld = full ? N : NR;
-        if (!full && !overwrite) {
-            for (int r = 0; r < mr; r++) System.arraycopy(out, cOff + r * N, dst, r * NR, nr);
-        }
-        store(dst, base, ld, 0, c00, c01, overwrite, bias, biasOff, nr);
-        if (mr > 1) store(dst, base, ld, 1, c10, c11, overwrite, bias, biasOff, nr);
-        if (mr > 2) store(dst, base, ld, 2, c20, c21, overwrite, bias, biasOff, nr);
-        if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
-        if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
-        if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
-        if (mr > 6) store(dst, base, ld, 6, c60, c61, overwrite, bias, biasOff, nr);
-        if (mr > 7) store(dst, base, ld, 7, c70, c71, overwrite, bias, biasOff, nr);
         if (!full) {
             for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
         }
