@@ -37,6 +37,15 @@ public interface Kernels {
      */
     void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
 
+    /**
+     * The general product on the calling thread, for use inside parallel loops (attention heads):
+     * {@code C[i, j] (+)= sum_k A[i, k] * B[k, j]} with C[i, j] = c[cOff + i*ldc + j],
+     * A[i, k] = aTrans ? a[aOff + k*lda + i] : a[aOff + i*lda + k],
+     * B[k, j] = bTrans ? b[bOff + j*ldb + k] : b[bOff + k*ldb + j].
+     */
+    void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff, int ldb,
+                    boolean bTrans, int M, int K, int N, boolean accumulate);
+
     /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

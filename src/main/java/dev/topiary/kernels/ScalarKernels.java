@@ -48,6 +48,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff,
+                           int ldb, boolean bTrans, int M, int K, int N, boolean accumulate) {
+        for (int i = 0; i < M; i++) {
+            for (int j = 0; j < N; j++) {
+                float s = 0f;
+                for (int k = 0; k < K; k++)
+                    s += a[aOff + (aTrans ? k * lda + i : i * lda + k)] * b[bOff + (bTrans ? j * ldb + k : k * ldb + j)];
+                int o = cOff + i * ldc + j;
+                c[o] = accumulate ? c[o] + s : s;
+            }
+        }
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];

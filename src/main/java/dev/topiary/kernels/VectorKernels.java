@@ -62,49 +62,56 @@ public final class VectorKernels implements Kernels {
             gemv(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N);
             return;
         }
-        gemm(out, outOff, x, xOff, K, 1, w, wOff, true, bias, biasOff, B, K, N, false);
+        gemm(out, outOff, x, xOff, K, 1, w, wOff, K, true, bias, biasOff, B, K, N, false);
     }
 
     @Override
     public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
                          boolean accumulate) {
-        gemm(out, outOff, a, aOff, K, 1, b, bOff, false, null, 0, M, K, N, accumulate);
+        gemm(out, outOff, a, aOff, K, 1, b, bOff, N, false, null, 0, M, K, N, accumulate);
     }
 
     @Override
     public void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
                          boolean accumulate) {
-        gemm(out, outOff, a, aOff, 1, M, b, bOff, false, null, 0, M, K, N, accumulate);
+        gemm(out, outOff, a, aOff, 1, M, b, bOff, N, false, null, 0, M, K, N, accumulate);
+    }
+
+    @Override
+    public void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff,
+                           int ldb, boolean bTrans, int M, int K, int N, boolean accumulate) {
+        block(c, cOff, ldc, a, aOff, aTrans ? 1 : lda, aTrans ? lda : 1, b, bOff, ldb, bTrans, null, 0, 0, M, K, N, 0,
+                (N + NR - 1) / NR, accumulate);
     }
 
     /**
-     * C (M, N) (+)= A (M, K) * B (K, N), where A[i, k] = a[aOff + i*aRs + k*aCs] and B is stored
-     * (N, K) when {@code bTrans} (a weight matrix), else (K, N). Split across threads by column
-     * panels, or by row blocks when there are few panels.
+     * C (M, N) (+)= A (M, K) * B (K, N), where A[i, k] = a[aOff + i*aRs + k*aCs], and B[k, j] is
+     * b[bOff + j*ldb + k] when {@code bTrans} (a weight matrix, stored (N, K)), else b[bOff + k*ldb + j].
+     * Split across threads by column panels, or by row blocks when there are few panels.
      */
-    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int ldb,
                              boolean bTrans, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
         int panels = (N + NR - 1) / NR;
         long work = (long) M * K * N;
         if (panels >= 4 * Parallel.threads() || M < 2 * MR * Parallel.threads()) {
             Parallel.forRange(panels, work, (chunk, p0, p1) ->
-                    block(c, cOff, a, aOff, aRs, aCs, b, bOff, bTrans, bias, biasOff, 0, M, K, N, p0, p1, accumulate));
+                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, 0, M, K, N, p0, p1, accumulate));
         } else {
             int blocks = (M + MR - 1) / MR;
             Parallel.forRange(blocks, work, (chunk, b0, b1) ->
-                    block(c, cOff, a, aOff, aRs, aCs, b, bOff, bTrans, bias, biasOff, b0 * MR, Math.min(M, b1 * MR), K, N, 0,
-                            panels, accumulate));
+                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, b0 * MR, Math.min(M, b1 * MR), K,
+                            N, 0, panels, accumulate));
         }
     }
 
-    /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows. */
-    private static void block(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
-                              boolean bTrans, float[] bias, int biasOff, int r0, int r1, int K, int N, int p0, int p1,
-                              boolean accumulate) {
+    /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows; C has row stride ldc. */
+    private static void block(float[] c, int cOff, int ldc, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
+                              int ldb, boolean bTrans, float[] bias, int biasOff, int r0, int r1, int K, int N, int p0,
+                              int p1, boolean accumulate) {
         float[] packed = PACK.get();
         if (K == 0) {
             if (!accumulate) for (int r = r0; r < r1; r++) for (int n = p0 * NR; n < Math.min(N, p1 * NR); n++)
-                c[cOff + r * N + n] = bias == null ? 0f : bias[biasOff + n];
+                c[cOff + r * ldc + n] = bias == null ? 0f : bias[biasOff + n];
             return;
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
@@ -125,31 +132,31 @@ public final class VectorKernels implements Kernels {
                 }
                 for (int p = p0; p < p1; p++) {
                     int n0 = p * NR, nr = Math.min(NR, N - n0);
-                    if (bTrans) packTransposed(packed, b, bOff + n0 * K + k0, K, kc, nr);
-                    else pack(packed, b, bOff + k0 * N + n0, N, kc, nr);
+                    if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
+                    else pack(packed, b, bOff + k0 * ldb + n0, ldb, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
                         int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;
                         float[] bi = overwrite ? bias : null;
-                        micro(c, cOff + row * N + n0, N, ab, ao, abRs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
+                        micro(c, cOff + row * ldc + n0, ldc, ab, ao, abRs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
                     }
                 }
             }
         }
     }
 
-    /** B stored (N, K): packed[k * NR + j] = b[j * K + k] for j < nr, zero for the padding columns. */
-    private static void packTransposed(float[] packed, float[] b, int bOff, int K, int kc, int nr) {
+    /** B stored (N, K) with row stride ldb: packed[k * NR + j] = b[j * ldb + k] for j < nr, zero for padding. */
+    private static void packTransposed(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
         for (int j = 0; j < nr; j++) {
-            int src = bOff + j * K;
+            int src = bOff + j * ldb;
             for (int k = 0; k < kc; k++) packed[k * NR + j] = b[src + k];
         }
         for (int j = nr; j < NR; j++) for (int k = 0; k < kc; k++) packed[k * NR + j] = 0f;
     }
 
-    /** B stored (K, N): packed[k * NR + j] = b[k * N + j] for j < nr, zero for the padding columns. */
-    private static void pack(float[] packed, float[] b, int bOff, int N, int kc, int nr) {
+    /** B stored (K, N) with row stride ldb: packed[k * NR + j] = b[k * ldb + j] for j < nr, zero for padding. */
+    private static void pack(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
         for (int k = 0; k < kc; k++) {
-            System.arraycopy(b, bOff + k * N, packed, k * NR, nr);
+            System.arraycopy(b, bOff + k * ldb, packed, k * NR, nr);
             for (int j = nr; j < NR; j++) packed[k * NR + j] = 0f;
         }
     }

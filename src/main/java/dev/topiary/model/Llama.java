@@ -1,8 +1,11 @@
 package dev.topiary.model;
 
 import dev.topiary.kernels.Kernels;
-import dev.topiary.kernels.Parallel;
 import dev.topiary.model.LlamaWeights.View;
+import dev.topiary.nn.Attention;
+import dev.topiary.nn.RmsNorm;
+import dev.topiary.nn.Rope;
+import dev.topiary.nn.SwiGlu;
 
 /**
  * The Llama forward pass (Llama 1-3, Mistral, Qwen2), fp32, for a batch of T new tokens that
@@ -40,17 +43,9 @@ public final class Llama {
             int kv = capacity * config.kvDim();
             keys = new float[config.layers()][kv];
             values = new float[config.layers()][kv];
-            int half = config.headDim() / 2;
-            cos = new float[capacity * half];
-            sin = new float[capacity * half];
-            double[] invFreq = Rope.inverseFrequencies(config);
-            for (int p = 0; p < capacity; p++) {
-                for (int i = 0; i < half; i++) {
-                    double angle = p * invFreq[i];
-                    cos[p * half + i] = (float) Math.cos(angle);
-                    sin[p * half + i] = (float) Math.sin(angle);
-                }
-            }
+            float[][] tables = Rope.tables(config, capacity);
+            cos = tables[0];
+            sin = tables[1];
         }
 
         public int position() {
@@ -109,22 +104,22 @@ public final class Llama {
 
         for (int l = 0; l < c.layers(); l++) {
             // --- attention block ---
-            RmsNorm.forward(s.xb, s.x, p, w.layer(l, TensorKind.ATTN_NORM).offset(), T, C, c.rmsEps());
+            RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.ATTN_NORM).offset(), T, C, c.rmsEps());
             linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
             // k and v go straight into the cache at rows [pos0, pos0 + T)
             linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
             linear(k, s.values[l], pos0 * KVD, s.xb, w, l, TensorKind.WV, TensorKind.BV, T, C, KVD);
-            Rope.apply(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
-            Rope.apply(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
+            Rope.forward(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
+            Rope.forward(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
             Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
             linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
             add(s.x, s.xb2, T * C);                                        // residual
 
             // --- MLP block ---
-            RmsNorm.forward(s.xb, s.x, p, w.layer(l, TensorKind.FFN_NORM).offset(), T, C, c.rmsEps());
+            RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), T, C, c.rmsEps());
             linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
             linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
-            SwiGlu.forward(s.hb, s.hb, s.hb2, T * F);                      // hb = silu(gate) * up
+            SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
             linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
             add(s.x, s.xb2, T * C);                                        // residual
         }
@@ -133,7 +128,7 @@ public final class Llama {
 
         // logits = lm_head(norm(x)) for the wanted rows
         int first = want == Logits.LAST ? T - 1 : 0, rows = T - first;
-        RmsNorm.forward(s.xb, 0, s.x, first * C, p, w.norm().offset(), rows, C, c.rmsEps());
+        RmsNorm.forward(s.xb, 0, null, 0, s.x, first * C, p, w.norm().offset(), rows, C, c.rmsEps());
         float[] logits = new float[rows * V];
         k.matmul(logits, 0, s.xb, 0, p, w.lmHead().offset(), null, 0, rows, C, V);
         return logits;
@@ -154,42 +149,5 @@ public final class Llama {
 
     static void add(float[] x, float[] y, int n) {
         for (int i = 0; i < n; i++) x[i] += y[i];
-    }
-
-    /** Multi-head causal attention with grouped KV heads, over the cache. */
-    static final class Attention {
-        private static final ThreadLocal<float[]> SCORES = ThreadLocal.withInitial(() -> new float[0]);
-
-        /**
-         * @param out (T, H*D)       attention output per head, concatenated
-         * @param q   (T, H*D)       queries of the new tokens (already rotated)
-         * @param kc  (pos0+T, KV*D) key cache, vc the value cache, same shape
-         */
-        static void forward(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int T, int pos0, int H, int KV,
-                            int D) {
-            int group = H / KV, QD = H * D, KVD = KV * D;
-            float scale = (float) (1.0 / Math.sqrt(D));
-            Parallel.forEach(T * H, (long) T * H * (pos0 + T) * D, th -> {
-                int t = th / H, h = th % H, kvh = h / group, len = pos0 + t + 1;
-                float[] sc = SCORES.get();
-                if (sc.length < len) SCORES.set(sc = new float[Math.max(len, 2 * sc.length)]);
-                int qo = t * QD + h * D;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < len; j++) {
-                    float v = k.dot(q, qo, kc, j * KVD + kvh * D, D) * scale;
-                    sc[j] = v;
-                    if (v > max) max = v;
-                }
-                float sum = 0f;
-                for (int j = 0; j < len; j++) {
-                    float e = (float) Math.exp(sc[j] - max);
-                    sc[j] = e;
-                    sum += e;
-                }
-                float inv = 1f / sum;
-                java.util.Arrays.fill(out, qo, qo + D, 0f);
-                for (int j = 0; j < len; j++) k.axpy(out, qo, sc[j] * inv, vc, j * KVD + kvh * D, D);
-            });
-        }
     }
 }

@@ -100,4 +100,21 @@ class KernelsTest {
                 assertThat((double) tn[k * N + n]).isCloseTo(s, org.assertj.core.data.Offset.offset(1e-4));
             }
     }
+
+    @ParameterizedTest(name = "M={0} K={1} N={2}")
+    @MethodSource("shapes")
+    void stridedSerialProductEqualsScalar(int M, int K, int N) {
+        if ((long) M * K * N > 400_000) return;
+        int lda = K + 3, ldaT = M + 2, ldb = N + 5, ldbT = K + 1, ldc = N + 4;
+        for (boolean aT : new boolean[] {false, true})
+            for (boolean bT : new boolean[] {false, true}) {
+                float[] a = random((aT ? K * ldaT : M * lda) + 7, 40), b = random((bT ? N * ldbT : K * ldb) + 7, 41);
+                float[] c1 = random(M * ldc + 3, 42), c2 = c1.clone();
+                for (boolean acc : new boolean[] {false, true}) {
+                    vec.gemmSerial(c1, 3, ldc, a, 7, aT ? ldaT : lda, aT, b, 7, bT ? ldbT : ldb, bT, M, K, N, acc);
+                    ref.gemmSerial(c2, 3, ldc, a, 7, aT ? ldaT : lda, aT, b, 7, bT ? ldbT : ldb, bT, M, K, N, acc);
+                    Close.assertClose("gemm aT=" + aT + " bT=" + bT + " acc=" + acc, c1, c2, 2e-5 * Math.sqrt(K) * 2, 1e-5);
+                }
+            }
+    }
 }

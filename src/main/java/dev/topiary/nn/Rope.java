@@ -1,4 +1,6 @@
-package dev.topiary.model;
+package dev.topiary.nn;
+
+import dev.topiary.model.LlamaConfig;
 
 /**
  * Rotary position embedding in the Hugging Face rotate-half layout: within each head, dimension
@@ -38,8 +40,23 @@ public final class Rope {
         return inv;
     }
 
+    /** cos and sin tables (positions, D/2) for positions [0, n). */
+    public static float[][] tables(LlamaConfig c, int n) {
+        int half = c.headDim() / 2;
+        float[] cos = new float[n * half], sin = new float[n * half];
+        double[] invFreq = inverseFrequencies(c);
+        for (int p = 0; p < n; p++) {
+            for (int i = 0; i < half; i++) {
+                double angle = p * invFreq[i];
+                cos[p * half + i] = (float) Math.cos(angle);
+                sin[p * half + i] = (float) Math.sin(angle);
+            }
+        }
+        return new float[][] {cos, sin};
+    }
+
     /** Rotates T rows of (heads, D) vectors at {@code off} of v, for positions pos0 .. pos0+T-1. */
-    static void apply(float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
+    public static void forward(float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
         int half = D / 2;
         for (int t = 0; t < T; t++) {
             int tab = (pos0 + t) * half;
@@ -49,6 +66,25 @@ public final class Rope {
                     float x0 = v[o + i], x1 = v[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
                     v[o + i] = x0 * cs - x1 * sn;
                     v[o + i + half] = x1 * cs + x0 * sn;
+                }
+            }
+        }
+    }
+
+    /**
+     * The transpose of the rotation, in place: the gradient with respect to the unrotated vector
+     * (rotation by -angle).
+     */
+    public static void backward(float[] dv, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
+        int half = D / 2;
+        for (int t = 0; t < T; t++) {
+            int tab = (pos0 + t) * half;
+            for (int h = 0; h < heads; h++) {
+                int o = off + (t * heads + h) * D;
+                for (int i = 0; i < half; i++) {
+                    float d0 = dv[o + i], d1 = dv[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
+                    dv[o + i] = d0 * cs + d1 * sn;
+                    dv[o + i + half] = d1 * cs - d0 * sn;
                 }
             }
         }

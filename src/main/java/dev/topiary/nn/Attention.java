@@ -1,0 +1,129 @@
+package dev.topiary.nn;
+
+import dev.topiary.kernels.Kernels;
+import dev.topiary.kernels.Parallel;
+
+/**
+ * Causal multi-head attention with grouped key/value heads (GQA: query head h reads kv head
+ * h / (H/KV)), scaled by 1/sqrt(D). Per head the scores and the weighted sum are two matrix
+ * products through {@link Kernels#gemmSerial}; heads run in parallel. Decoding (a few new
+ * tokens) takes a dot-product path instead.
+ */
+public final class Attention {
+    private Attention() {}
+
+    private static final int QUERY_BLOCK = 128;
+    private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
+
+    static float[] scratch(int n) {
+        float[] s = SCRATCH.get();
+        if (s.length < n) SCRATCH.set(s = new float[Math.max(n, s.length + s.length / 2)]);
+        return s;
+    }
+
+    /**
+     * Inference: T new queries of one sequence over a KV cache holding pos0 + T positions.
+     *
+     * @param out (T, H*D), q (T, H*D), kc and vc (pos0+T, KV*D)
+     */
+    public static void forward(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int T, int pos0, int H, int KV, int D) {
+        long work = (long) T * H * (pos0 + T) * D;
+        if (T < 4) {
+            Parallel.forEach(T * H, work, th -> decodeRow(k, out, q, kc, vc, th / H, th % H, pos0, H, KV, D));
+            return;
+        }
+        Parallel.forEach(H, work, h -> {
+            for (int t0 = 0; t0 < T; t0 += QUERY_BLOCK) {
+                int rows = Math.min(QUERY_BLOCK, T - t0), len = pos0 + t0 + rows;
+                float[] s = scratch(rows * len);
+                head(k, out, t0 * H * D, s, 0, q, t0 * H * D, kc, 0, vc, 0, rows, pos0 + t0, len, h, H, KV, D);
+            }
+        });
+    }
+
+    /**
+     * One head, {@code rows} queries at positions first, first+1, ... over keys [0, len): scores and
+     * probabilities into s (rows, len), output into out (rows, H*D) at head h.
+     */
+    static void head(Kernels k, float[] out, int outOff, float[] s, int sOff, float[] q, int qOff, float[] kc, int kOff,
+                     float[] vc, int vOff, int rows, int first, int len, int h, int H, int KV, int D) {
+        int kvh = h / (H / KV), QD = H * D, KVD = KV * D;
+        float scale = (float) (1.0 / Math.sqrt(D));
+        // S = Q_h K_h^T                                  (rows, len)
+        k.gemmSerial(s, sOff, len, q, qOff + h * D, QD, false, kc, kOff + kvh * D, KVD, true, rows, D, len, false);
+        for (int t = 0; t < rows; t++) softmaxRow(s, sOff + t * len, first + t + 1, len, scale);
+        // O_h = P V_h                                    (rows, D)
+        k.gemmSerial(out, outOff + h * D, QD, s, sOff, len, false, vc, vOff + kvh * D, KVD, false, rows, len, D, false);
+    }
+
+    /** p[0..valid) = softmax(scale * p[0..valid)), p[valid..len) = 0 (the causal mask). */
+    static void softmaxRow(float[] p, int o, int valid, int len, float scale) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < valid; j++) max = Math.max(max, p[o + j] * scale);
+        float sum = 0f;
+        for (int j = 0; j < valid; j++) {
+            float e = (float) Math.exp(p[o + j] * scale - max);
+            p[o + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < valid; j++) p[o + j] *= inv;
+        for (int j = valid; j < len; j++) p[o + j] = 0f;
+    }
+
+    private static void decodeRow(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int t, int h, int pos0,
+                                  int H, int KV, int D) {
+        int kvh = h / (H / KV), QD = H * D, KVD = KV * D, len = pos0 + t + 1, qo = t * QD + h * D;
+        float[] sc = scratch(len);
+        for (int j = 0; j < len; j++) sc[j] = k.dot(q, qo, kc, j * KVD + kvh * D, D);
+        softmaxRow(sc, 0, len, len, (float) (1.0 / Math.sqrt(D)));
+        java.util.Arrays.fill(out, qo, qo + D, 0f);
+        for (int j = 0; j < len; j++) k.axpy(out, qo, sc[j], vc, j * KVD + kvh * D, D);
+    }
+
+    /**
+     * Training: B sequences of T tokens, no cache. Saves the probabilities for the backward pass.
+     *
+     * @param out (B*T, H*D), probs (B, H, T, T), q (B*T, H*D), kx and vx (B*T, KV*D)
+     */
+    public static void forwardTrain(Kernels k, float[] out, float[] probs, float[] q, float[] kx, float[] vx, int B, int T,
+                                    int H, int KV, int D) {
+        Parallel.forEach(B * H, (long) B * H * T * T * D, bh -> {
+            int b = bh / H, h = bh % H;
+            head(k, out, b * T * H * D, probs, bh * T * T, q, b * T * H * D, kx, b * T * KV * D, vx, b * T * KV * D, T, 0, T,
+                    h, H, KV, D);
+        });
+    }
+
+    /**
+     * Backward of {@link #forwardTrain}: dq, dk, dv are overwritten. With P the probabilities,
+     * dP = dO V^T, dS = P * (dP - rowsum(P * dP)) / sqrt(D), dQ = dS K, dK = sum over the group of
+     * dS^T Q, dV = sum over the group of P^T dO. One task per (sequence, kv head).
+     */
+    public static void backwardTrain(Kernels k, float[] dq, float[] dk, float[] dv, float[] dout, float[] probs, float[] q,
+                                     float[] kx, float[] vx, int B, int T, int H, int KV, int D) {
+        int group = H / KV, QD = H * D, KVD = KV * D;
+        float scale = (float) (1.0 / Math.sqrt(D));
+        Parallel.forEach(B * KV, (long) B * H * T * T * D * 4, bk -> {
+            int b = bk / KV, kvh = bk % KV, rq = b * T * QD, rk = b * T * KVD;
+            float[] dp = scratch(T * T);
+            for (int g = 0; g < group; g++) {
+                int h = kvh * group + g, pOff = (b * H + h) * T * T;
+                boolean acc = g > 0;
+                // dP = dO_h V_h^T                                   (T, T)
+                k.gemmSerial(dp, 0, T, dout, rq + h * D, QD, false, vx, rk + kvh * D, KVD, true, T, D, T, false);
+                for (int t = 0; t < T; t++) {
+                    int o = t * T, po = pOff + t * T;
+                    float dot = 0f;
+                    for (int s = 0; s <= t; s++) dot += probs[po + s] * dp[o + s];
+                    for (int s = 0; s <= t; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
+                    for (int s = t + 1; s < T; s++) dp[o + s] = 0f;
+                }
+                // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h
+                k.gemmSerial(dq, rq + h * D, QD, dp, 0, T, false, kx, rk + kvh * D, KVD, false, T, T, D, false);
+                k.gemmSerial(dk, rk + kvh * D, KVD, dp, 0, T, true, q, rq + h * D, QD, false, T, T, D, acc);
+                k.gemmSerial(dv, rk + kvh * D, KVD, probs, pOff, T, true, dout, rq + h * D, QD, false, T, T, D, acc);
+            }
+        });
+    }
+}
