@@ -1,0 +1,217 @@
+package dev.topiary.model;
+
+import dev.topiary.kernels.Kernels;
+import dev.topiary.model.LlamaWeights.View;
+import dev.topiary.nn.Attention;
+import dev.topiary.nn.CrossEntropy;
+import dev.topiary.nn.RmsNorm;
+import dev.topiary.nn.Rope;
+import dev.topiary.nn.SwiGlu;
+
+/**
+ * Training forward and backward of a Llama model over a batch of B sequences of T tokens, the
+ * backward walking the forward's steps in reverse (llm.c's gpt2_forward / gpt2_backward). The
+ * loss is the mean cross-entropy over targets that are not {@link CrossEntropy#IGNORE}, scaled by
+ * a factor the caller chooses (1 / target count of the whole accumulation group). Gradients
+ * accumulate (+=) into a buffer with the parameters' flat layout; the caller zeroes it.
+ *
+ * <p>Activations (R = B*T rows) are kept per layer for the backward pass, sized once for (B, T).
+ */
+public final class LlamaTrain {
+    private LlamaTrain() {}
+
+    /** Rows of logits materialised at once: the (R, V) logits never exist whole. */
+    static final int LOGIT_ROWS = 256;
+
+    /** Saved activations and scratch for one (B, T). */
+    public static final class Activations {
+        final int B, T, R;
+        final float[] cos, sin;                  // RoPE tables (T, D/2)
+        final float[][] x;                       // [L+1] (R, C) residual stream entering each layer; x[L] leaves the last
+        final float[][] xn1, xmid, xn2;          // [L] (R, C)
+        final float[][] rstd1, rstd2;            // [L] (R)
+        final float[][] q, att;                  // [L] (R, H*D), q after RoPE
+        final float[][] k, v;                    // [L] (R, KV*D), k after RoPE
+        final float[][] probs;                   // [L] (B, H, T, T)
+        final float[][] gate, up, hid;           // [L] (R, F)
+        final float[] xnf, rstdf;                // (R, C), (R)
+        // gradient scratch
+        final float[] dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits;
+
+        public Activations(LlamaConfig c, int B, int T) {
+            this.B = B;
+            this.T = T;
+            this.R = Math.multiplyExact(B, T);
+            int L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim();
+            float[][] tables = Rope.tables(c, T);
+            cos = tables[0];
+            sin = tables[1];
+            x = new float[L + 1][R * C];
+            xn1 = new float[L][R * C];
+            xmid = new float[L][R * C];
+            xn2 = new float[L][R * C];
+            rstd1 = new float[L][R];
+            rstd2 = new float[L][R];
+            q = new float[L][R * Q];
+            att = new float[L][R * Q];
+            k = new float[L][R * KVD];
+            v = new float[L][R * KVD];
+            probs = new float[L][Math.multiplyExact(Math.multiplyExact(B * c.heads(), T), T)];
+            gate = new float[L][R * F];
+            up = new float[L][R * F];
+            hid = new float[L][R * F];
+            xnf = new float[R * C];
+            rstdf = new float[R];
+            dx = new float[R * C];
+            dxn = new float[R * C];
+            dq = new float[R * Q];
+            dk = new float[R * KVD];
+            dv = new float[R * KVD];
+            datt = new float[R * Q];
+            dhid = new float[R * F];
+            dgate = new float[R * F];
+            dup = new float[R * F];
+            logits = new float[Math.min(R, LOGIT_ROWS) * c.vocab()];
+        }
+
+        /** Bytes held, for the memory report. */
+        public long bytes() {
+            long n = 0;
+            for (float[][] a : new float[][][] {x, xn1, xmid, xn2, rstd1, rstd2, q, att, k, v, probs, gate, up, hid})
+                for (float[] b : a) n += b.length;
+            for (float[] b : new float[][] {xnf, rstdf, dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits, cos, sin}) n += b.length;
+            return 4 * n;
+        }
+    }
+
+    /**
+     * Forward, loss and (when {@code grads} is not null) backward for one batch.
+     *
+     * @param inputs  (B, T) token ids
+     * @param targets (B, T) next-token ids, or {@link CrossEntropy#IGNORE}
+     * @param scale   multiplies the summed per-token losses and their gradients (1 / number of targets)
+     * @return the summed cross-entropy of the non-ignored targets (unscaled)
+     */
+    public static double step(LlamaWeights w, float[] grads, Activations a, int[] inputs, int[] targets, float scale) {
+        forward(w, a, inputs);
+        double loss = headAndLoss(w, grads, a, targets, scale);
+        if (grads != null) backward(w, grads, a, inputs);
+        return loss;
+    }
+
+    static void forward(LlamaWeights w, Activations a, int[] inputs) {
+        LlamaConfig c = w.config;
+        Kernels k = Kernels.get();
+        float[] p = w.data;
+        int R = a.R, C = c.hidden(), F = c.intermediate(), H = c.heads(), KV = c.kvHeads(), D = c.headDim(), Q = c.qDim(),
+                KVD = c.kvDim(), V = c.vocab();
+        View emb = w.embed();
+        for (int r = 0; r < R; r++) {                                              // x = embed[tokens]
+            int tok = inputs[r];
+            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
+            System.arraycopy(p, emb.offset() + tok * C, a.x[0], r * C, C);
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            float[] x = a.x[l];
+            RmsNorm.forward(a.xn1[l], 0, a.rstd1[l], 0, x, 0, p, w.layer(l, TensorKind.ATTN_NORM).offset(), R, C, c.rmsEps());
+            linear(k, a.q[l], a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q);
+            linear(k, a.k[l], a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD);
+            linear(k, a.v[l], a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD);
+            for (int b = 0; b < a.B; b++) {                                        // positions restart in each sequence
+                Rope.forward(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                Rope.forward(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+            }
+            Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
+            linear(k, a.xmid[l], a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C);
+            add(a.xmid[l], x, R * C);                                              // xmid = x + attn
+            RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C, c.rmsEps());
+            linear(k, a.gate[l], a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F);
+            linear(k, a.up[l], a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F);
+            SwiGlu.forward(a.hid[l], 0, a.gate[l], 0, a.up[l], 0, R * F);
+            linear(k, a.x[l + 1], a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C);
+            add(a.x[l + 1], a.xmid[l], R * C);                                     // x' = xmid + mlp
+        }
+        RmsNorm.forward(a.xnf, 0, a.rstdf, 0, a.x[c.layers()], 0, p, w.norm().offset(), R, C, c.rmsEps());
+    }
+
+    /**
+     * Logits, loss and their gradient, LOGIT_ROWS rows at a time: the head's weight gradient and the
+     * gradient of the final norm's output (into a.dxn) are accumulated chunk by chunk.
+     */
+    static double headAndLoss(LlamaWeights w, float[] grads, Activations a, int[] targets, float scale) {
+        Kernels k = Kernels.get();
+        int R = a.R, C = w.config.hidden(), V = w.config.vocab(), head = w.lmHead().offset();
+        double loss = 0;
+        for (int r0 = 0; r0 < R; r0 += LOGIT_ROWS) {
+            int rows = Math.min(LOGIT_ROWS, R - r0);
+            k.matmul(a.logits, 0, a.xnf, r0 * C, w.data, head, null, 0, rows, C, V);
+            loss += CrossEntropy.forwardBackward(grads == null ? null : a.logits, a.logits, targets, r0, rows, V, scale);
+            if (grads == null) continue;
+            k.matmulNN(a.dxn, r0 * C, a.logits, 0, w.data, head, rows, V, C, false);    // dxnf = dlogits W
+            k.matmulTN(grads, head, a.logits, 0, a.xnf, r0 * C, V, rows, C, true);      // dW += dlogits^T xnf
+        }
+        return loss;
+    }
+
+    static void backward(LlamaWeights w, float[] g, Activations a, int[] inputs) {
+        LlamaConfig c = w.config;
+        Kernels k = Kernels.get();
+        float[] p = w.data;
+        int R = a.R, C = c.hidden(), F = c.intermediate(), H = c.heads(), KV = c.kvHeads(), D = c.headDim(), Q = c.qDim(),
+                KVD = c.kvDim();
+        // through the final norm: dx = d(norm)/dx . dxnf
+        RmsNorm.backward(a.dx, 0, false, g, w.norm().offset(), a.dxn, 0, a.x[c.layers()], 0, a.rstdf, 0, p, w.norm().offset(), R, C);
+        for (int l = c.layers() - 1; l >= 0; l--) {
+            // --- MLP block: x' = xmid + hid W_down^T ---
+            linearBackward(k, a.dhid, g, a.dx, a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C, false);
+            SwiGlu.backward(a.dgate, 0, a.dup, 0, a.dhid, 0, a.gate[l], 0, a.up[l], 0, R * F);
+            linearBackward(k, a.dxn, g, a.dgate, a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F, false);
+            linearBackward(k, a.dxn, g, a.dup, a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F, true);
+            // dx (the residual's gradient) += through the FFN norm: now the gradient at xmid
+            RmsNorm.backward(a.dx, 0, true, g, w.layer(l, TensorKind.FFN_NORM).offset(), a.dxn, 0, a.xmid[l], 0, a.rstd2[l], 0,
+                    p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C);
+            // --- attention block: xmid = x + att W_o^T (+ b_o) ---
+            linearBackward(k, a.datt, g, a.dx, a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C, false);
+            Attention.backwardTrain(k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
+            for (int b = 0; b < a.B; b++) {
+                Rope.backward(a.dq, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                Rope.backward(a.dk, b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+            }
+            linearBackward(k, a.dxn, g, a.dq, a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q, false);
+            linearBackward(k, a.dxn, g, a.dk, a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD, true);
+            linearBackward(k, a.dxn, g, a.dv, a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD, true);
+            RmsNorm.backward(a.dx, 0, true, g, w.layer(l, TensorKind.ATTN_NORM).offset(), a.dxn, 0, a.x[l], 0, a.rstd1[l], 0,
+                    p, w.layer(l, TensorKind.ATTN_NORM).offset(), R, C);
+        }
+        int emb = w.embed().offset();                                              // dembed[tok] += dx
+        for (int r = 0; r < R; r++) {
+            int o = emb + inputs[r] * C, d = r * C;
+            for (int i = 0; i < C; i++) g[o + i] += a.dx[d + i];
+        }
+    }
+
+    private static void linear(Kernels k, float[] out, float[] in, LlamaWeights w, int l, TensorKind weight, TensorKind bias,
+                               int R, int K, int N) {
+        View b = bias == null ? null : w.layer(l, bias);
+        k.matmul(out, 0, in, 0, w.data, w.layer(l, weight).offset(), b == null ? null : w.data, b == null ? 0 : b.offset(), R, K, N);
+    }
+
+    /**
+     * Backward of out = in W^T + b: din (R, K) (+)= dout W; dW (N, K) += dout^T in; db (N) += column sums of dout.
+     */
+    private static void linearBackward(Kernels k, float[] din, float[] g, float[] dout, float[] in, LlamaWeights w, int l,
+                                       TensorKind weight, TensorKind bias, int R, int K, int N, boolean accumulate) {
+        int wo = w.layer(l, weight).offset();
+        k.matmulNN(din, 0, dout, 0, w.data, wo, R, N, K, accumulate);
+        k.matmulTN(g, wo, dout, 0, in, 0, N, R, K, true);
+        View b = bias == null ? null : w.layer(l, bias);
+        if (b != null) {
+            int bo = b.offset();
+            for (int r = 0; r < R; r++) for (int n = 0; n < N; n++) g[bo + n] += dout[r * N + n];
+        }
+    }
+
+    private static void add(float[] x, float[] y, int n) {
+        for (int i = 0; i < n; i++) x[i] += y[i];
+    }
+}
