@@ -32,13 +32,23 @@ public final class LlamaTrain {
         final float[][] rstd1, rstd2;            // [L] (R)
         final float[][] q, att;                  // [L] (R, H*D), q after RoPE
         final float[][] k, v;                    // [L] (R, KV*D), k after RoPE
-        final float[][] probs;                   // [L] (B, H, T, T)
+        final float[][] probs;                   // [L] (B, H, T, T); one shared buffer when recomputing
+        final boolean recompute;
         final float[][] gate, up, hid;           // [L] (R, F)
         final float[] xnf, rstdf;                // (R, C), (R)
         // gradient scratch
         final float[] dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits;
 
         public Activations(LlamaConfig c, int B, int T) {
+            this(c, B, T, false);
+        }
+
+        /**
+         * @param recompute keep one layer's attention probabilities instead of all L, recomputing
+         *                  them in the backward pass (for long sequences: they grow as T^2)
+         */
+        public Activations(LlamaConfig c, int B, int T, boolean recompute) {
+            this.recompute = recompute;
             this.B = B;
             this.T = T;
             this.R = Math.multiplyExact(B, T);
@@ -56,7 +66,9 @@ public final class LlamaTrain {
             att = new float[L][R * Q];
             k = new float[L][R * KVD];
             v = new float[L][R * KVD];
-            probs = new float[L][Math.multiplyExact(Math.multiplyExact(B * c.heads(), T), T)];
+            int probSize = Math.multiplyExact(Math.multiplyExact(B * c.heads(), T), T);
+            probs = new float[L][];
+            for (int l = 0; l < L; l++) probs[l] = recompute && l > 0 ? probs[0] : new float[probSize];
             gate = new float[L][R * F];
             up = new float[L][R * F];
             hid = new float[L][R * F];
@@ -77,8 +89,9 @@ public final class LlamaTrain {
         /** Bytes held, for the memory report. */
         public long bytes() {
             long n = 0;
-            for (float[][] a : new float[][][] {x, xn1, xmid, xn2, rstd1, rstd2, q, att, k, v, probs, gate, up, hid})
+            for (float[][] a : new float[][][] {x, xn1, xmid, xn2, rstd1, rstd2, q, att, k, v, gate, up, hid})
                 for (float[] b : a) n += b.length;
+            n += (long) probs[0].length * (recompute ? 1 : probs.length);
             for (float[] b : new float[][] {xnf, rstdf, dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits, cos, sin}) n += b.length;
             return 4 * n;
         }
@@ -172,6 +185,8 @@ public final class LlamaTrain {
                     p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C);
             // --- attention block: xmid = x + att W_o^T (+ b_o) ---
             linearBackward(k, a.datt, g, a.dx, a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C, false);
+            if (a.recompute) // this layer's probabilities again (a.dq is free until backwardTrain writes it)
+                Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
             Attention.backwardTrain(k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
             for (int b = 0; b < a.B; b++) {
                 Rope.backward(a.dq, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);

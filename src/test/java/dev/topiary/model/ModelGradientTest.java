@@ -41,4 +41,21 @@ class ModelGradientTest {
                     () -> LlamaTrain.step(w, null, a, inputs, targets, 1f));
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void recomputationGivesTheSameGradients() {
+        LlamaConfig c = config("untied-bias");
+        LlamaWeights w = Init.normal(c, 5, 0.3);
+        int B = 2, T = 6;
+        int[] inputs = new int[B * T], targets = new int[B * T];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = (i * 7 + 3) % c.vocab();
+            targets[i] = (i * 5 + 1) % c.vocab();
+        }
+        float[] g1 = new float[w.data.length], g2 = new float[w.data.length];
+        double l1 = LlamaTrain.step(w, g1, new LlamaTrain.Activations(c, B, T, false), inputs, targets, 1f);
+        double l2 = LlamaTrain.step(w, g2, new LlamaTrain.Activations(c, B, T, true), inputs, targets, 1f);
+        org.assertj.core.api.Assertions.assertThat(l2).isEqualTo(l1);
+        org.assertj.core.api.Assertions.assertThat(g2).containsExactly(g1);
+    }
 }

@@ -1,0 +1,121 @@
+package dev.topiary.train;
+
+import dev.topiary.eval.Corpus;
+import dev.topiary.io.ModelFormatException;
+import dev.topiary.nn.CrossEntropy;
+import dev.topiary.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A corpus tokenized and packed for causal-LM training:
+ * <ul>
+ *   <li>documents: JSONL lines (field {@code text}), or blocks of a plain-text file separated by
+ *       blank lines;
+ *   <li>each document becomes [BOS if the tokenizer adds one] tokens EOS, all concatenated;
+ *   <li>the stream is cut into sequences of T+1 tokens every T tokens (inputs = the first T,
+ *       targets = the last T), so no token is lost between sequences;
+ *   <li>the last {@code valFraction} of the sequences (at least one) is the validation split;
+ *   <li>training sequences are visited in a fresh seeded permutation each epoch: the batch of any
+ *       step follows from (seed, step) alone, which is what makes resume exact.
+ * </ul>
+ */
+public final class TokenDataset {
+    public final int seqLen;
+    public final int[] tokens;
+    public final int trainSequences, valSequences;
+    private final long seed;
+    private int cachedEpoch = -1;
+    private int[] order;
+
+    public TokenDataset(int[] tokens, int seqLen, double valFraction, long seed) {
+        this.tokens = tokens;
+        this.seqLen = seqLen;
+        this.seed = seed;
+        int sequences = (tokens.length - 1) / seqLen;
+        if (sequences < 2)
+            throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for two sequences of "
+                    + seqLen + " (one to train on, one to validate)");
+        valSequences = Math.max(1, (int) Math.round(sequences * valFraction));
+        trainSequences = sequences - valSequences;
+    }
+
+    /** Reads, tokenizes and packs a corpus file. */
+    public static TokenDataset load(Path file, String field, Tokenizer tok, int seqLen, double valFraction, long seed)
+            throws IOException {
+        List<String> docs = documents(file, field);
+        if (tok.eosId() < 0) throw new ModelFormatException(file, "the tokenizer has no EOS token to separate documents");
+        int[] buf = new int[1 << 16];
+        int n = 0;
+        for (String d : docs) {
+            int[] ids = tok.encode(d, tok.addBosByDefault());
+            if (n + ids.length + 1 > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(2 * buf.length, n + ids.length + 1));
+            System.arraycopy(ids, 0, buf, n, ids.length);
+            n += ids.length;
+            buf[n++] = tok.eosId();
+        }
+        return new TokenDataset(java.util.Arrays.copyOf(buf, n), seqLen, valFraction, seed);
+    }
+
+    static List<String> documents(Path file, String field) throws IOException {
+        List<String> raw = Corpus.read(file, field, Long.MAX_VALUE);
+        if (file.getFileName().toString().endsWith(".jsonl")) return raw;
+        List<String> docs = new ArrayList<>();
+        for (String block : raw.getFirst().split("\\n\\s*\\n")) {
+            String s = block.strip();
+            if (!s.isEmpty()) docs.add(s);
+        }
+        return docs;
+    }
+
+    /** Fills inputs/targets (B, T) with the training sequences number first .. first+B-1 of the global stream. */
+    public void trainBatch(long first, int B, int[] inputs, int[] targets) {
+        for (int b = 0; b < B; b++) {
+            long g = first + b;
+            int epoch = (int) (g / trainSequences), idx = (int) (g % trainSequences);
+            copy(permutation(epoch)[idx], b, inputs, targets);
+        }
+    }
+
+    /** Validation sequence i (0 .. valSequences-1) into row b. */
+    public void valSequence(int i, int b, int[] inputs, int[] targets) {
+        copy(trainSequences + i, b, inputs, targets);
+    }
+
+    private void copy(int sequence, int b, int[] inputs, int[] targets) {
+        int start = sequence * seqLen;
+        System.arraycopy(tokens, start, inputs, b * seqLen, seqLen);
+        System.arraycopy(tokens, start + 1, targets, b * seqLen, seqLen);
+    }
+
+    private int[] permutation(int epoch) {
+        if (epoch != cachedEpoch) {
+            order = new int[trainSequences];
+            for (int i = 0; i < order.length; i++) order[i] = i;
+            SplittableRandom r = new SplittableRandom(seed * 1_000_003L + epoch);
+            for (int i = order.length - 1; i > 0; i--) {
+                int j = r.nextInt(i + 1), t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            cachedEpoch = epoch;
+        }
+        return order;
+    }
+
+    /** A fingerprint of the token stream and split, stored in checkpoints to refuse resuming on other data. */
+    public long fingerprint() {
+        long h = 1125899906842597L ^ seqLen ^ ((long) valSequences << 32);
+        for (int t : tokens) h = 31 * h + t;
+        return h;
+    }
+
+    public static int countTargets(int[] targets) {
+        int n = 0;
+        for (int t : targets) if (t != CrossEntropy.IGNORE) n++;
+        return n;
+    }
+}

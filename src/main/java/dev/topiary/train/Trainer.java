@@ -1,0 +1,197 @@
+package dev.topiary.train;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.model.LlamaTrain;
+import dev.topiary.model.LlamaWeights;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The training loop: for each optimizer step, {@code accum} micro-batches of forward + backward
+ * into one gradient buffer (the loss normalised by the target count of the whole step), global
+ * norm clipping, AdamW with the scheduled learning rate; validation, metrics (JSONL) and
+ * checkpoints at their intervals. {@link #requestStop()} (a signal handler calls it) makes the
+ * loop write a checkpoint after the current step and return.
+ */
+public final class Trainer {
+    /** Receives progress; all methods are optional. */
+    public interface Listener {
+        default void step(long step, double loss, float lr, double gradNorm, double tokensPerSecond) {}
+
+        default void validation(long step, double loss) {}
+
+        default void checkpoint(long step, Path dir) {}
+    }
+
+    public final LlamaWeights weights;
+    public final TokenDataset data;
+    public final TrainOptions options;
+    public final AdamW optimizer;
+    private final Path checkpointDir, metricsFile;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final LlamaTrain.Activations activations;
+    private final float[] grads;
+    private final int[] inputs, targets;
+    private long peakHeap;
+    private double lastValLoss = Double.NaN;
+
+    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile) {
+        if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
+        this.weights = weights;
+        this.data = data;
+        this.options = o;
+        this.checkpointDir = checkpointDir;
+        this.metricsFile = metricsFile;
+        this.optimizer = new AdamW(weights, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), false);
+        this.activations = new LlamaTrain.Activations(weights.config, o.batch(), o.seqLen(), o.recompute());
+        this.grads = new float[weights.data.length];
+        this.inputs = new int[o.batch() * o.seqLen()];
+        this.targets = new int[o.batch() * o.seqLen()];
+    }
+
+    public void requestStop() {
+        stop.set(true);
+    }
+
+    public long step() {
+        return optimizer.step;
+    }
+
+    /** Loads the checkpoint in the checkpoint folder, refusing one written for another run. */
+    public void resume() {
+        Checkpoint.State s = Checkpoint.load(checkpointDir, weights, optimizer);
+        if (!s.trajectoryKey().equals(options.trajectoryKey()))
+            throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was written with other options:\n  checkpoint: "
+                    + s.trajectoryKey() + "\n  now:        " + options.trajectoryKey());
+        if (s.dataFingerprint() != data.fingerprint())
+            throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was written for other training data");
+        truncateMetrics(s.step());
+    }
+
+    /** Trains until {@code options.steps()} or a stop request; returns true when all steps are done. */
+    public boolean run(Listener listener) throws IOException {
+        TrainOptions o = options;
+        Schedule schedule = o.schedule();
+        long t0 = System.nanoTime();
+        long tokensSince = 0;
+        while (optimizer.step < o.steps()) {
+            long step = optimizer.step;
+            float lr = schedule.at(step);
+            java.util.Arrays.fill(grads, 0f);
+            // targets of the whole step first, to normalise the loss across micro-batches
+            int count = 0;
+            for (int m = 0; m < o.accum(); m++) {
+                data.trainBatch((step * o.accum() + m) * o.batch(), o.batch(), inputs, targets);
+                count += TokenDataset.countTargets(targets);
+            }
+            double loss = 0;
+            for (int m = 0; m < o.accum(); m++) {
+                data.trainBatch((step * o.accum() + m) * o.batch(), o.batch(), inputs, targets);
+                loss += LlamaTrain.step(weights, grads, activations, inputs, targets, 1f / count);
+            }
+            loss /= count;
+            double norm = AdamW.clipGradNorm(grads, o.clip());
+            optimizer.update(grads, lr);
+            tokensSince += o.tokensPerStep();
+            double tps = tokensSince / ((System.nanoTime() - t0) / 1e9);
+            peakHeap = Math.max(peakHeap, Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
+            long done = optimizer.step;
+            ObjectNode m = metric(done, "train").put("loss", loss).put("lr", lr).put("grad_norm", norm)
+                    .put("tokens", done * o.tokensPerStep()).put("tokens_per_s", tps);
+            boolean last = done == o.steps();
+            if (last || o.evalEvery() > 0 && done % o.evalEvery() == 0) {
+                lastValLoss = validationLoss();
+                m.put("val_loss", lastValLoss);
+                listener.validation(done, lastValLoss);
+            }
+            appendMetric(m);
+            listener.step(done, loss, lr, norm, tps);
+            if (last || stop.get() || o.checkpointEvery() > 0 && done % o.checkpointEvery() == 0) {
+                Checkpoint.save(checkpointDir, weights, optimizer, new Checkpoint.State(done, o.trajectoryKey(), data.fingerprint(),
+                        Checkpoint.configJson(weights.config)));
+                listener.checkpoint(done, checkpointDir);
+            }
+            if (stop.get() && !last) return false;
+        }
+        return true;
+    }
+
+    /** Mean cross-entropy over the validation split (or its first valBatches micro-batches). */
+    public double validationLoss() {
+        int B = options.batch();
+        int batches = (data.valSequences + B - 1) / B;
+        if (options.valBatches() > 0) batches = Math.min(batches, options.valBatches());
+        double loss = 0;
+        long count = 0;
+        for (int vb = 0; vb < batches; vb++) {
+            java.util.Arrays.fill(targets, dev.topiary.nn.CrossEntropy.IGNORE);
+            for (int b = 0; b < B; b++) {
+                int i = vb * B + b;
+                if (i < data.valSequences) data.valSequence(i, b, inputs, targets);
+                else java.util.Arrays.fill(inputs, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
+            }
+            count += TokenDataset.countTargets(targets);
+            loss += LlamaTrain.step(weights, null, activations, inputs, targets, 1f);
+        }
+        return loss / count;
+    }
+
+    public double lastValidationLoss() {
+        return lastValLoss;
+    }
+
+    /** Peak heap in use seen between steps, and the bytes of the training state proper. */
+    public long peakHeapBytes() {
+        return peakHeap;
+    }
+
+    public long activationBytes() {
+        return activations.bytes();
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ObjectNode metric(long step, String kind) {
+        return JSON.createObjectNode().put("step", step).put("kind", kind);
+    }
+
+    private void appendMetric(ObjectNode m) {
+        if (metricsFile == null) return;
+        try (Writer wr = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+            wr.write(JSON.writeValueAsString(m));
+            wr.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** On resume: drop metric lines of steps after the checkpoint (they will be recomputed). */
+    private void truncateMetrics(long step) {
+        if (metricsFile == null || !Files.exists(metricsFile)) return;
+        try {
+            List<String> keep = new ArrayList<>();
+            for (String line : Files.readAllLines(metricsFile)) {
+                if (line.isBlank()) continue;
+                try {
+                    if (JSON.readTree(line).path("step").asLong() <= step) keep.add(line);
+                } catch (IOException e) {
+                    // a torn last line from a crash: drop it
+                }
+            }
+            Path tmp = metricsFile.resolveSibling(metricsFile.getFileName() + ".tmp");
+            Files.write(tmp, keep);
+            Files.move(tmp, metricsFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
