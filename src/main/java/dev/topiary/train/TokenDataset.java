@@ -13,8 +13,8 @@ import java.util.SplittableRandom;
 /**
  * A corpus tokenized and packed for causal-LM training:
  * <ul>
- *   <li>documents: JSONL lines (field {@code text}), or blocks of a plain-text file separated by
- *       blank lines;
+ *   <li>documents: JSONL lines (field {@code text}); a plain-text file is one document (as in
+ *       {@code topiary eval});
  *   <li>each document becomes [BOS if the tokenizer adds one] tokens EOS, all concatenated;
  *   <li>the stream is cut into sequences of T+1 tokens every T tokens (inputs = the first T,
  *       targets = the last T), so no token is lost between sequences;
@@ -61,13 +61,9 @@ public final class TokenDataset {
     }
 
     static List<String> documents(Path file, String field) throws IOException {
-        List<String> raw = Corpus.read(file, field, Long.MAX_VALUE);
-        if (file.getFileName().toString().endsWith(".jsonl")) return raw;
         List<String> docs = new ArrayList<>();
-        for (String block : raw.getFirst().split("\\n\\s*\\n")) {
-            String s = block.strip();
-            if (!s.isEmpty()) docs.add(s);
-        }
+        for (String d : Corpus.read(file, field, Long.MAX_VALUE)) if (!d.isBlank()) docs.add(d);
+        if (docs.isEmpty()) throw new ModelFormatException(file, "holds no text");
         return docs;
     }
 

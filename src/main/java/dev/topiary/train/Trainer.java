@@ -81,6 +81,11 @@ public final class Trainer {
     public boolean run(Listener listener) throws IOException {
         TrainOptions o = options;
         Schedule schedule = o.schedule();
+        if (optimizer.step == 0 && (o.evalEvery() > 0)) {          // where the run starts from
+            lastValLoss = validationLoss();
+            appendMetric(metric(0, "val").put("val_loss", lastValLoss));
+            listener.validation(0, lastValLoss);
+        }
         long t0 = System.nanoTime();
         long tokensSince = 0;
         while (optimizer.step < o.steps()) {
@@ -103,8 +108,11 @@ public final class Trainer {
             optimizer.update(grads, lr);
             tokensSince += o.tokensPerStep();
             double tps = tokensSince / ((System.nanoTime() - t0) / 1e9);
-            peakHeap = Math.max(peakHeap, Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
             long done = optimizer.step;
+            if (peakHeap == 0) { // the live set once everything is allocated: model, gradients, moments, activations
+                System.gc();
+                peakHeap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            }
             ObjectNode m = metric(done, "train").put("loss", loss).put("lr", lr).put("grad_norm", norm)
                     .put("tokens", done * o.tokensPerStep()).put("tokens_per_s", tps);
             boolean last = done == o.steps();
@@ -149,7 +157,7 @@ public final class Trainer {
         return lastValLoss;
     }
 
-    /** Peak heap in use seen between steps, and the bytes of the training state proper. */
+    /** Heap in use after the first step (after a collection): what training needs, garbage excluded. */
     public long peakHeapBytes() {
         return peakHeap;
     }
