@@ -30,13 +30,15 @@ import picocli.CommandLine.Option;
                 "  matmul: Topiary's Vector API GEMM (and its scalar twin on small shapes) vs OpenBLAS cblas_sgemm,",
                 "          256 tokens x K x N for K, N from 288 to 2048 and the 32000-wide output layer;",
                 "  model:  prefill and decode tokens/s for the stories260K and stories15M shapes vs the PyTorch",
-                "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present).",
+                "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present);",
+                "  train:  training tokens/s (forward + backward + AdamW, batch 8 x 256 tokens) for the same shapes",
+                "          vs the same model in PyTorch (scripts/reference/bench_train.py), and memory in use.",
                 "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
     boolean quick;
 
-    @Option(names = "--only", description = "Run only one part: matmul or model.")
+    @Option(names = "--only", description = "Run only one part: matmul, model or train.")
     String only;
 
     @Option(names = "--tokens", defaultValue = "256", description = "Rows (tokens) of the matmul and prefill (default ${DEFAULT-VALUE}).")
@@ -59,6 +61,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
         if (only == null || only.equals("matmul")) out.set("matmul", matmul());
         if (only == null || only.equals("model")) out.set("model", model());
+        if (only == null || only.equals("train")) out.set("train", train());
         if (json != null) mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         return 0;
     }
@@ -173,19 +176,71 @@ final class BenchCommand implements Callable<Integer> {
         return rows;
     }
 
+    private ArrayNode train() throws Exception {
+        int B = 8, T = tokens;
+        System.out.printf("%ntraining, fp32, forward + backward + AdamW, batch %d x %d tokens, tokens/s%n", B, T);
+        System.out.printf("%-12s | %10s %14s | %10s %14s | %s%n", "shape", "topiary", "memory", "pytorch", "pytorch RSS", "topiary/pytorch");
+        ArrayNode rows = mapper.createArrayNode();
+        List<String> shapes = List.of("stories260K", "stories15M");
+        for (String name : shapes) {
+            LlamaConfig c = shape(name);
+            LlamaWeights w = Init.normal(c, 7, 0.02);
+            int[] in = new int[B * T], tg = new int[B * T];
+            Random r = new Random(3);
+            for (int i = 0; i < in.length; i++) {
+                in[i] = r.nextInt(c.vocab());
+                tg[i] = r.nextInt(c.vocab());
+            }
+            var act = new dev.topiary.model.LlamaTrain.Activations(c, B, T);
+            var adam = new dev.topiary.train.AdamW(w, 0.9f, 0.95f, 1e-8f, 0.1f, false);
+            float[] g = new float[w.data.length];
+            double secs = seconds(() -> {
+                java.util.Arrays.fill(g, 0f);
+                dev.topiary.model.LlamaTrain.step(w, g, act, in, tg, 1f / in.length);
+                dev.topiary.train.AdamW.clipGradNorm(g, 1.0);
+                adam.update(g, 1e-4f);
+            });
+            long memory = act.bytes() + 16L * w.data.length;
+            rows.addObject().put("shape", name).put("train_tokens_per_s", B * T / secs).put("memory_bytes", memory)
+                    .put("params", c.parameterCount());
+        }
+        for (int i = 0; i < shapes.size(); i++) {
+            ObjectNode row = (ObjectNode) rows.get(i);
+            var torch = pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
+            double ours = row.get("train_tokens_per_s").asDouble();
+            Double theirs = torch == null ? null : torch.path("train_tokens_per_s").asDouble();
+            if (torch != null) row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
+                    .put("ratio", ours / theirs);
+            System.out.printf("%-12s | %10.0f %14s | %10s %14s | %s%n", shapes.get(i), ours,
+                    InspectCommand.bytes(row.get("memory_bytes").asLong()), theirs == null ? "-" : String.format("%.0f", theirs),
+                    torch == null ? "-" : String.format("%.0f MiB", torch.path("peak_rss_mb").asDouble()),
+                    theirs == null ? "-" : String.format("%.2fx", ours / theirs));
+        }
+        System.out.println("memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
+        return rows;
+    }
+
     /** Runs the PyTorch reference benchmark if python3 with torch and the script are present. */
     private Double pytorchPrefill(String shape) {
-        Path script = Path.of("scripts/reference/bench_forward.py");
+        var n = pytorch("bench_forward.py", shape, "--tokens", String.valueOf(tokens));
+        return n == null ? null : n.path("prefill_tokens_per_s").asDouble();
+    }
+
+    /** The last JSON line printed by a scripts/reference benchmark, or null when it cannot run here. */
+    private com.fasterxml.jackson.databind.JsonNode pytorch(String scriptName, String shape, String... args) {
+        Path script = Path.of("scripts/reference", scriptName);
         if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) return null;
         try {
-            Process p = new ProcessBuilder(python, script.toString(), "--shape", shape, "--tokens", String.valueOf(tokens),
-                    "--threads", String.valueOf(Parallel.threads())).redirectErrorStream(true).start();
+            List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--shape", shape, "--threads",
+                    String.valueOf(Parallel.threads())));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String last = null;
             try (BufferedReader br = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
                 for (String line; (line = br.readLine()) != null; ) if (line.startsWith("{")) last = line;
             }
             if (p.waitFor() != 0 || last == null) return null;
-            return mapper.readTree(last).path("prefill_tokens_per_s").asDouble();
+            return mapper.readTree(last);
         } catch (Exception e) {
             return null;
         }
