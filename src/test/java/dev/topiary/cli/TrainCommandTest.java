@@ -28,14 +28,18 @@ class TrainCommandTest {
                 """);
         Path out = tmp.resolve("run");
         String[] args = {"train", "--config", config.toString(), "--tokenizer", tok.toString(), "--data", corpus.toString(),
-                "--out", out.toString(), "--seq-len", "32", "--batch", "4", "--steps", "6", "--lr", "3e-3", "--eval-every", "3",
-                "--checkpoint-every", "3"};
+                "--out", out.toString(), "--seq-len", "32", "--batch", "4", "--steps", "20", "--lr", "1e-2", "--eval-every", "10",
+                "--checkpoint-every", "10"};
         CommandsTest.Run r = CommandsTest.run(args);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("done: validation loss").contains("model written to");
         for (String f : new String[] {"model/config.json", "model/model.safetensors", "model/tokenizer.json", "checkpoint/checkpoint.safetensors"})
             assertThat(out.resolve(f)).exists();
-        assertThat(Files.readAllLines(out.resolve("metrics.jsonl"))).hasSize(7).first().asString().contains("\"step\":0");
+        var lines = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertThat(lines).hasSize(21).first().asString().contains("\"step\":0");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        double first = json.readTree(lines.getFirst()).get("val_loss").asDouble(), last = json.readTree(lines.getLast()).get("val_loss").asDouble();
+        assertThat(last).as("validation loss falls from scratch").isLessThan(first - 0.3);
         Models.Loaded m = Models.load(out.resolve("model"));
         assertThat(m.config().hidden()).isEqualTo(32);
         assertThat(m.tokenizer().vocabSize()).isEqualTo(512);
