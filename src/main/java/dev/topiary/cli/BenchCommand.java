@@ -38,7 +38,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
     boolean quick;
 
-    @Option(names = "--only", description = "Run only one part: matmul, model or train.")
+    @Option(names = "--only", description = "Run only these parts, comma-separated: matmul, model, train.")
     String only;
 
     @Option(names = "--tokens", defaultValue = "256", description = "Rows (tokens) of the matmul and prefill (default ${DEFAULT-VALUE}).")
@@ -59,9 +59,12 @@ final class BenchCommand implements Callable<Integer> {
         out.put("kernels", Kernels.get().name());
         out.put("cpu", cpuName());
         System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
-        if (only == null || only.equals("matmul")) out.set("matmul", matmul());
-        if (only == null || only.equals("model")) out.set("model", model());
-        if (only == null || only.equals("train")) out.set("train", train());
+        List<String> parts = only == null ? List.of("matmul", "model", "train") : List.of(only.split(","));
+        for (String p : parts) if (!List.of("matmul", "model", "train").contains(p))
+            throw new IllegalArgumentException("--only takes matmul, model, train (comma-separated), got '" + p + "'");
+        if (parts.contains("matmul")) out.set("matmul", matmul());
+        if (parts.contains("model")) out.set("model", model());
+        if (parts.contains("train")) out.set("train", train());
         if (json != null) mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
         return 0;
     }

@@ -192,42 +192,73 @@ public final class VectorKernels implements Kernels {
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
         }
-        boolean full = mr == MR && nr == NR;
-        float[] dst = full ? out : TILE.get();
-        int base = full ? cOff : 0, ld = full ? N : NR;
-        if (!full && !overwrite) {
-            for (int r = 0; r < mr; r++) System.arraycopy(out, cOff + r * N, dst, r * NR, nr);
+        if (mr == MR && nr == NR) {
+            // Full tile: straight into C. (No helper method takes vectors: a call C2 does not inline
+            // would box them, and whether it inlines depends on the profile of earlier workloads.)
+            int o0 = cOff, o1 = o0 + N, o2 = o1 + N, o3 = o2 + N, o4 = o3 + N, o5 = o4 + N;
+            if (!overwrite) {
+                c00 = c00.add(FloatVector.fromArray(S, out, o0));
+                c01 = c01.add(FloatVector.fromArray(S, out, o0 + L));
+                c10 = c10.add(FloatVector.fromArray(S, out, o1));
+                c11 = c11.add(FloatVector.fromArray(S, out, o1 + L));
+                c20 = c20.add(FloatVector.fromArray(S, out, o2));
+                c21 = c21.add(FloatVector.fromArray(S, out, o2 + L));
+                c30 = c30.add(FloatVector.fromArray(S, out, o3));
+                c31 = c31.add(FloatVector.fromArray(S, out, o3 + L));
+                c40 = c40.add(FloatVector.fromArray(S, out, o4));
+                c41 = c41.add(FloatVector.fromArray(S, out, o4 + L));
+                c50 = c50.add(FloatVector.fromArray(S, out, o5));
+                c51 = c51.add(FloatVector.fromArray(S, out, o5 + L));
+            } else if (bias != null) {
+                FloatVector b0 = FloatVector.fromArray(S, bias, biasOff), b1 = FloatVector.fromArray(S, bias, biasOff + L);
+                c00 = c00.add(b0);
+                c01 = c01.add(b1);
+                c10 = c10.add(b0);
+                c11 = c11.add(b1);
+                c20 = c20.add(b0);
+                c21 = c21.add(b1);
+                c30 = c30.add(b0);
+                c31 = c31.add(b1);
+                c40 = c40.add(b0);
+                c41 = c41.add(b1);
+                c50 = c50.add(b0);
+                c51 = c51.add(b1);
+            }
+            c00.intoArray(out, o0);
+            c01.intoArray(out, o0 + L);
+            c10.intoArray(out, o1);
+            c11.intoArray(out, o1 + L);
+            c20.intoArray(out, o2);
+            c21.intoArray(out, o2 + L);
+            c30.intoArray(out, o3);
+            c31.intoArray(out, o3 + L);
+            c40.intoArray(out, o4);
+            c41.intoArray(out, o4 + L);
+            c50.intoArray(out, o5);
+            c51.intoArray(out, o5 + L);
+            return;
         }
-        store(dst, base, ld, 0, c00, c01, overwrite, bias, biasOff, nr);
-        if (mr > 1) store(dst, base, ld, 1, c10, c11, overwrite, bias, biasOff, nr);
-        if (mr > 2) store(dst, base, ld, 2, c20, c21, overwrite, bias, biasOff, nr);
-        if (mr > 3) store(dst, base, ld, 3, c30, c31, overwrite, bias, biasOff, nr);
-        if (mr > 4) store(dst, base, ld, 4, c40, c41, overwrite, bias, biasOff, nr);
-        if (mr > 5) store(dst, base, ld, 5, c50, c51, overwrite, bias, biasOff, nr);
-        if (!full) {
-            for (int r = 0; r < mr; r++) System.arraycopy(dst, r * NR, out, cOff + r * N, nr);
-        }
-    }
-
-    private static void store(float[] dst, int base, int ld, int r, FloatVector v0, FloatVector v1, boolean overwrite,
-                              float[] bias, int biasOff, int nr) {
-        int o = base + r * ld;
-        if (!overwrite) {
-            v0 = v0.add(FloatVector.fromArray(S, dst, o));
-            v1 = v1.add(FloatVector.fromArray(S, dst, o + L));
-        } else if (bias != null) {
-            if (nr == NR) {
-                v0 = v0.add(FloatVector.fromArray(S, bias, biasOff));
-                v1 = v1.add(FloatVector.fromArray(S, bias, biasOff + L));
-            } else {
-                float[] b = new float[NR];
-                System.arraycopy(bias, biasOff, b, 0, nr);
-                v0 = v0.add(FloatVector.fromArray(S, b, 0));
-                v1 = v1.add(FloatVector.fromArray(S, b, L));
+        // Ragged tile: spill to a scratch tile, then copy the valid part with plain loops.
+        float[] t = TILE.get();
+        c00.intoArray(t, 0);
+        c01.intoArray(t, L);
+        c10.intoArray(t, NR);
+        c11.intoArray(t, NR + L);
+        c20.intoArray(t, 2 * NR);
+        c21.intoArray(t, 2 * NR + L);
+        c30.intoArray(t, 3 * NR);
+        c31.intoArray(t, 3 * NR + L);
+        c40.intoArray(t, 4 * NR);
+        c41.intoArray(t, 4 * NR + L);
+        c50.intoArray(t, 5 * NR);
+        c51.intoArray(t, 5 * NR + L);
+        for (int r = 0; r < mr; r++) {
+            int o = cOff + r * N;
+            for (int j = 0; j < nr; j++) {
+                float v = t[r * NR + j];
+                out[o + j] = !overwrite ? out[o + j] + v : bias != null ? v + bias[biasOff + j] : v;
             }
         }
-        v0.intoArray(dst, o);
-        v1.intoArray(dst, o + L);
     }
 
     /** Few rows: each weight row is read once and dotted with every row of x. */
