@@ -112,6 +112,14 @@ public final class LlamaTrain {
         return loss;
     }
 
+    /** The training forward pass's logits (B*T, V), for checks against the inference path and references. */
+    public static float[] logits(LlamaWeights w, Activations a, int[] inputs) {
+        forward(w, a, inputs);
+        float[] out = new float[a.R * w.config.vocab()];
+        Kernels.get().matmul(out, 0, a.xnf, 0, w.data, w.lmHead().offset(), null, 0, a.R, w.config.hidden(), w.config.vocab());
+        return out;
+    }
+
     static void forward(LlamaWeights w, Activations a, int[] inputs) {
         LlamaConfig c = w.config;
         Kernels k = Kernels.get();

@@ -51,6 +51,13 @@ class LlamaTrainReferenceTest {
                 Close.assertClose("d " + v.name(), got, expected, 2e-5, 1e-3);
             }
         }
+        // the training forward's logits equal the inference path's (itself checked against PyTorch's logits)
+        float[] trainLogits = LlamaTrain.logits(w, a, inputs);
+        int V = w.config.vocab();
+        for (int b = 0; b < B; b++) {
+            float[] inf = Llama.logits(w, java.util.Arrays.copyOfRange(inputs, b * T, (b + 1) * T));
+            Close.assertClose("logits of sequence " + b, java.util.Arrays.copyOfRange(trainLogits, b * T * V, (b + 1) * T * V), inf, 1e-5, 1e-5);
+        }
         // the forward-only loss is the same
         assertThat(LlamaTrain.step(w, null, a, inputs, targets, 1f) / n).isCloseTo(loss, within(1e-9));
     }
