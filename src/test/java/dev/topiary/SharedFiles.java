@@ -24,9 +24,12 @@ public final class SharedFiles {
     /** The shared file or folder at {@code relative}; skips the calling test when it is absent. */
     public static Path require(String relative) {
         Path p = root().resolve(relative);
-        assumeTrue(Files.exists(p),
-                () -> "SKIPPED: needs " + p + " (the shared models and data beside the project root;"
-                        + " set -Dtopiary.shared to point elsewhere)");
+        String why = "SKIPPED: needs " + p + " (the shared models and data beside the project root;"
+                + " set -Dtopiary.shared to point elsewhere)";
+        if (!Files.exists(p) && REPORTED.add(p)) System.err.println(why); // once per path, on the build's console
+        assumeTrue(Files.exists(p), why);
         return p;
     }
+
+    private static final java.util.Set<Path> REPORTED = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
