@@ -97,23 +97,24 @@ public final class Llama2c {
      * {@code h*D + 2i + j}. The inverse of transformers' convert_llama_weights_to_hf permute.
      */
     public static float[] interleavedToHalf(float[] w, int heads, int D, int cols) {
-        float[] out = new float[w.length];
-        int half = D / 2;
-        for (int h = 0; h < heads; h++)
-            for (int j = 0; j < 2; j++)
-                for (int i = 0; i < half; i++)
-                    System.arraycopy(w, (h * D + 2 * i + j) * cols, out, (h * D + j * half + i) * cols, cols);
-        return out;
+        return permuteRows(w, heads, D, cols, true);
     }
 
     /** The inverse of {@link #interleavedToHalf}: rotate-half rows back to interleaved (for GGUF export). */
     public static float[] halfToInterleaved(float[] w, int heads, int D, int cols) {
+        return permuteRows(w, heads, D, cols, false);
+    }
+
+    private static float[] permuteRows(float[] w, int heads, int D, int cols, boolean toHalf) {
         float[] out = new float[w.length];
         int half = D / 2;
         for (int h = 0; h < heads; h++)
             for (int j = 0; j < 2; j++)
-                for (int i = 0; i < half; i++)
-                    System.arraycopy(w, (h * D + j * half + i) * cols, out, (h * D + 2 * i + j) * cols, cols);
+                for (int i = 0; i < half; i++) {
+                    int interleaved = (h * D + 2 * i + j) * cols, rotateHalf = (h * D + j * half + i) * cols;
+                    if (toHalf) System.arraycopy(w, interleaved, out, rotateHalf, cols);
+                    else System.arraycopy(w, rotateHalf, out, interleaved, cols);
+                }
         return out;
     }
 
