@@ -81,10 +81,33 @@ public final class Llama {
     public enum Logits { NONE, LAST, ALL }
 
     /**
+     * Sees the activations that importance estimation needs, as the forward pass produces them
+     * (each array holds T rows; valid until the callback returns).
+     */
+    public interface Probe {
+        /** Output of layer l's input norm (which = 0) or post-attention norm (which = 1), (T, C). */
+        default void normOut(int layer, int which, float[] y, int T, int C) {}
+
+        /** Input of o_proj: the heads' outputs concatenated, (T, H*D). */
+        default void attentionOut(int layer, float[] att, int T, int width) {}
+
+        /** Input of down_proj: silu(gate) * up, (T, F). */
+        default void mlpHidden(int layer, float[] h, int T, int F) {}
+
+        /** The residual stream entering and leaving layer l, (T, C). */
+        default void layer(int layer, float[] in, float[] out, int T, int C) {}
+    }
+
+    /**
      * Runs T = {@code count} tokens starting at {@code tokens[from]} through the model, appending
      * them to the state's cache. Returns the logits, (V) for LAST or (T, V) for ALL, or null.
      */
     public static float[] forward(LlamaWeights w, State s, int[] tokens, int from, int count, Logits want) {
+        return forward(w, s, tokens, from, count, want, null);
+    }
+
+    /** As {@link #forward(LlamaWeights, State, int[], int, int, Logits)}, reporting activations to a probe. */
+    public static float[] forward(LlamaWeights w, State s, int[] tokens, int from, int count, Logits want, Probe probe) {
         LlamaConfig c = w.config;
         int T = count, C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim(), V = c.vocab();
         int pos0 = s.position;
@@ -102,9 +125,12 @@ public final class Llama {
             System.arraycopy(p, emb.offset() + tok * C, s.x, t * C, C);
         }
 
+        float[] xin = probe == null ? null : new float[T * C];
         for (int l = 0; l < c.layers(); l++) {
+            if (probe != null) System.arraycopy(s.x, 0, xin, 0, T * C);
             // --- attention block ---
             RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.ATTN_NORM).offset(), T, C, c.rmsEps());
+            if (probe != null) probe.normOut(l, 0, s.xb, T, C);
             linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
             // k and v go straight into the cache at rows [pos0, pos0 + T)
             linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
@@ -112,16 +138,20 @@ public final class Llama {
             Rope.forward(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
             Rope.forward(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
             Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
+            if (probe != null) probe.attentionOut(l, s.att, T, Q);
             linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
             add(s.x, s.xb2, T * C);                                        // residual
 
             // --- MLP block ---
             RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), T, C, c.rmsEps());
+            if (probe != null) probe.normOut(l, 1, s.xb, T, C);
             linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
             linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
             SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
+            if (probe != null) probe.mlpHidden(l, s.hb, T, F);
             linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
             add(s.x, s.xb2, T * C);                                        // residual
+            if (probe != null) probe.layer(l, xin, s.x, T, C);
         }
         s.position = pos0 + T;
         if (want == Logits.NONE) return null;

@@ -10,11 +10,11 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class LlamaConfigTest {
+public class LlamaConfigTest {
     @TempDir
     Path dir;
 
-    static final String LLAMA_31_8B = """
+    public static final String LLAMA_31_8B = """
             {"architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 128000,
              "eos_token_id": [128001, 128008, 128009], "hidden_act": "silu", "hidden_size": 4096,
              "intermediate_size": 14336, "max_position_embeddings": 131072, "model_type": "llama",

@@ -1,0 +1,117 @@
+package dev.topiary.prune;
+
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.LlamaWeights.View;
+import dev.topiary.model.TensorKind;
+
+/**
+ * Tensor surgery (spec section 5.2): builds a new model that keeps given hidden channels, MLP
+ * neurons and attention heads of given layers, in the given order. Every consumer of the
+ * residual stream is sliced with the same channel list (embedding, both norms of every layer,
+ * q/k/v/gate/up columns, o/down rows and o bias, final norm, untied lm_head); gate and up share
+ * one neuron list; K/V and head_dim are never touched. A tied head stays tied (one matrix).
+ *
+ * <p>Lists are in new-model order, so a permutation is a valid "keep everything" list: that is
+ * how the permutation-invariance tests use it.
+ */
+public final class Surgery {
+    private Surgery() {}
+
+    /** What to keep. Per-layer lists are indexed by the <em>original</em> layer number. */
+    public record Keep(int[] hidden, int[][] neurons, int[][] heads, int[] layers) {}
+
+    public static LlamaWeights apply(LlamaWeights w, Keep keep) {
+        LlamaConfig c = w.config;
+        int G = c.kvHeads(), D = c.headDim();
+        int newHeads = keep.layers().length == 0 ? c.heads() : keep.heads()[keep.layers()[0]].length;
+        int newF = keep.layers().length == 0 ? c.intermediate() : keep.neurons()[keep.layers()[0]].length;
+        for (int l : keep.layers()) {
+            if (keep.heads()[l].length != newHeads || keep.neurons()[l].length != newF)
+                throw new IllegalArgumentException("layer " + l + ": every layer must keep the same number of heads and neurons");
+            checkGroups(keep.heads()[l], c.heads() / G, newHeads / G, l);
+        }
+        LlamaConfig nc = c.withShape(keep.hidden().length, newF, keep.layers().length, newHeads);
+        LlamaWeights out = new LlamaWeights(nc);
+        int[] kh = keep.hidden();
+        // embedding and (untied) head: all V rows, hidden columns
+        copy(w, w.embed(), out, out.embed(), null, kh);
+        if (!c.tieEmbeddings()) copy(w, w.lmHead(), out, out.lmHead(), null, kh);
+        copy(w, w.norm(), out, out.norm(), kh, null);
+        for (int j = 0; j < keep.layers().length; j++) {
+            int l = keep.layers()[j];
+            int[] qRows = headRows(keep.heads()[l], D), kf = keep.neurons()[l];
+            copy(w, w.layer(l, TensorKind.ATTN_NORM), out, out.layer(j, TensorKind.ATTN_NORM), kh, null);
+            copy(w, w.layer(l, TensorKind.FFN_NORM), out, out.layer(j, TensorKind.FFN_NORM), kh, null);
+            copy(w, w.layer(l, TensorKind.WQ), out, out.layer(j, TensorKind.WQ), qRows, kh);
+            copy(w, w.layer(l, TensorKind.WK), out, out.layer(j, TensorKind.WK), null, kh);
+            copy(w, w.layer(l, TensorKind.WV), out, out.layer(j, TensorKind.WV), null, kh);
+            copy(w, w.layer(l, TensorKind.WO), out, out.layer(j, TensorKind.WO), kh, qRows);
+            if (c.qkvBias()) {
+                copy(w, w.layer(l, TensorKind.BQ), out, out.layer(j, TensorKind.BQ), qRows, null);
+                copy(w, w.layer(l, TensorKind.BK), out, out.layer(j, TensorKind.BK), null, null);
+                copy(w, w.layer(l, TensorKind.BV), out, out.layer(j, TensorKind.BV), null, null);
+            }
+            if (c.oBias()) copy(w, w.layer(l, TensorKind.BO), out, out.layer(j, TensorKind.BO), kh, null);
+            copy(w, w.layer(l, TensorKind.W_GATE), out, out.layer(j, TensorKind.W_GATE), kf, kh);
+            copy(w, w.layer(l, TensorKind.W_UP), out, out.layer(j, TensorKind.W_UP), kf, kh);
+            copy(w, w.layer(l, TensorKind.W_DOWN), out, out.layer(j, TensorKind.W_DOWN), kh, kf);
+        }
+        return out;
+    }
+
+    /** Keeps whole layers only (depth pruning), everything else as it is. */
+    public static LlamaWeights keepLayers(LlamaWeights w, int[] layers) {
+        return apply(w, all(w.config, layers));
+    }
+
+    /** A Keep that keeps every channel, neuron and head of the given layers, in order. */
+    public static Keep all(LlamaConfig c, int[] layers) {
+        int L = c.layers();
+        int[][] neurons = new int[L][], heads = new int[L][];
+        for (int l = 0; l < L; l++) {
+            neurons[l] = range(c.intermediate());
+            heads[l] = range(c.heads());
+        }
+        return new Keep(range(c.hidden()), neurons, heads, layers);
+    }
+
+    static int[] range(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) r[i] = i;
+        return r;
+    }
+
+    /** Heads must come group by group, the same number from each KV group, each from its own group. */
+    private static void checkGroups(int[] heads, int perGroup, int keptPerGroup, int layer) {
+        if (keptPerGroup * (heads.length / Math.max(1, keptPerGroup)) != heads.length || keptPerGroup == 0)
+            throw new IllegalArgumentException("layer " + layer + ": " + heads.length + " heads cannot be split evenly over the KV groups");
+        for (int i = 0; i < heads.length; i++) {
+            int group = i / keptPerGroup;
+            if (heads[i] / perGroup != group)
+                throw new IllegalArgumentException("layer " + layer + ": kept head " + heads[i] + " at position " + i
+                        + " is not in KV group " + group + " (heads are kept group by group, the same number per group)");
+        }
+    }
+
+    private static int[] headRows(int[] heads, int D) {
+        int[] rows = new int[heads.length * D];
+        for (int i = 0; i < heads.length; i++) for (int d = 0; d < D; d++) rows[i * D + d] = heads[i] * D + d;
+        return rows;
+    }
+
+    /** dst = src[rows][cols] (null: all, in order) for a matrix, or src[rows] for a vector. */
+    private static void copy(LlamaWeights w, View src, LlamaWeights out, View dst, int[] rows, int[] cols) {
+        float[] a = w.data, b = out.data;
+        if (src.shape().length == 1) {
+            for (int i = 0; i < dst.size(); i++) b[dst.offset() + i] = a[src.offset() + (rows == null ? i : rows[i])];
+            return;
+        }
+        int srcCols = src.shape()[1], dstRows = dst.shape()[0], dstCols = dst.shape()[1];
+        for (int r = 0; r < dstRows; r++) {
+            int sr = src.offset() + (rows == null ? r : rows[r]) * srcCols, dr = dst.offset() + r * dstCols;
+            if (cols == null) System.arraycopy(a, sr, b, dr, dstCols);
+            else for (int k = 0; k < dstCols; k++) b[dr + k] = a[sr + cols[k]];
+        }
+    }
+}
