@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints",
                 "(Hugging Face folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
         subcommands = {InspectCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
+                ImportanceCommand.class, PruneCommand.class, SearchCommand.class,
                 PlotCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",

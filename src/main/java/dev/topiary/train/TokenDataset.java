@@ -18,7 +18,8 @@ import java.util.SplittableRandom;
  *   <li>each document becomes [BOS if the tokenizer adds one] tokens EOS, all concatenated;
  *   <li>the stream is cut into sequences of T+1 tokens every T tokens (inputs = the first T,
  *       targets = the last T), so no token is lost between sequences;
- *   <li>the last {@code valFraction} of the sequences (at least one) is the validation split;
+ *   <li>the last {@code valFraction} of the sequences (at least one, unless the fraction is 0) is the
+ *       validation split;
  *   <li>training sequences are visited in a fresh seeded permutation each epoch: the batch of any
  *       step follows from (seed, step) alone, which is what makes resume exact.
  * </ul>
@@ -36,10 +37,11 @@ public final class TokenDataset {
         this.seqLen = seqLen;
         this.seed = seed;
         int sequences = (tokens.length - 1) / seqLen;
-        if (sequences < 2)
-            throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for two sequences of "
-                    + seqLen + " (one to train on, one to validate)");
-        valSequences = Math.max(1, (int) Math.round(sequences * valFraction));
+        int minimum = valFraction > 0 ? 2 : 1;
+        if (sequences < minimum)
+            throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for " + minimum + " sequences of "
+                    + seqLen + (minimum == 2 ? " (one to train on, one to validate)" : ""));
+        valSequences = valFraction > 0 ? Math.max(1, (int) Math.round(sequences * valFraction)) : 0;
         trainSequences = sequences - valSequences;
     }
 

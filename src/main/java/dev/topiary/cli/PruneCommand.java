@@ -1,0 +1,140 @@
+package dev.topiary.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.io.DType;
+import dev.topiary.io.GgufFile;
+import dev.topiary.io.GgufModel;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.io.Models;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.prune.PruneTarget;
+import dev.topiary.prune.Scores;
+import dev.topiary.prune.Surgery;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Cut a model to a target shape and write it as a Hugging Face folder (Minitron, spec section 5).",
+                "Keeps the highest-scoring hidden channels (one ranking for the whole residual stream), MLP neurons and",
+                "attention heads of each layer (the same number in every layer; heads ranked inside each KV group, the",
+                "same number kept per group; K/V and head_dim untouched, head_dim written explicitly), and either the",
+                "--layers with the highest Block Influence or all but --drop-layers. Tied embeddings stay tied.",
+                "Writes the weights, config.json, the tokenizer files and pruning.json (what was kept).",
+                "--dry-run checks the targets and prints the resulting shape, parameters and memory; it needs neither",
+                "weights nor scores: a folder holding only config.json is enough.", ""})
+final class PruneCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
+    Path model;
+
+    @Option(names = "--scores", paramLabel = "SCORES", description = "From topiary importance (not needed for --drop-layers alone or --dry-run).")
+    Path scores;
+
+    @Option(names = "--hidden", description = "Target hidden size.")
+    Integer hidden;
+
+    @Option(names = "--ffn", description = "Target MLP intermediate size.")
+    Integer ffn;
+
+    @Option(names = "--heads", description = "Target query heads (a multiple of the KV heads).")
+    Integer heads;
+
+    @Option(names = "--layers", description = "Target layer count: keeps the layers with the highest Block Influence.")
+    Integer layers;
+
+    @Option(names = "--drop-layers", split = ",", paramLabel = "i,j,...", description = "Layers to drop, HF numbering from 0.")
+    int[] dropLayers;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Output folder (required unless --dry-run).")
+    Path out;
+
+    @Option(names = "--dtype", description = "Weights dtype: F32, BF16, F16 (default: F32).")
+    DType dtype;
+
+    @Option(names = "--dry-run", description = "Only validate the targets and print the resulting shape.")
+    boolean dryRun;
+
+    @Override
+    public Integer call() throws Exception {
+        PruneTarget target = new PruneTarget(hidden, ffn, heads, layers, dropLayers);
+        LlamaConfig c = config();
+        LlamaConfig t = target.validate(c);
+        if (dryRun) {
+            describe("source", c);
+            describe("pruned", t);
+            System.out.printf("parameters: %.1f%% of the source%n", 100.0 * t.parameterCount() / c.parameterCount());
+            return 0;
+        }
+        if (out == null) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
+        boolean widthsKept = t.hidden() == c.hidden() && t.intermediate() == c.intermediate() && t.heads() == c.heads();
+        if (scores == null && !(widthsKept && (dropLayers != null || layers == null)))
+            throw new IllegalArgumentException("--scores SCORES is needed to choose what to keep (make it with topiary importance);"
+                    + " only --drop-layers works without one");
+        Models.Loaded m = Models.load(model);
+        LlamaWeights w = m.requireWeights();
+        Surgery.Keep keep;
+        if (scores != null) {
+            keep = target.keep(c, Scores.read(scores));
+        } else {
+            Surgery.Keep all = Surgery.all(c, null);
+            keep = new Surgery.Keep(all.hidden(), all.neurons(), all.heads(),
+                    target.keep(c, zeroScores(c)).layers());
+        }
+        LlamaWeights p = Surgery.apply(w, keep);
+        Files.createDirectories(out);
+        HfCheckpoint.save(out, p, dtype != null ? dtype : DType.F32, 0);
+        TrainCommand.copyTokenizerFiles(model, out);
+        HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, p.config, keep));
+        describe("source", c);
+        describe("pruned", p.config);
+        System.out.printf("wrote %s (%,d parameters)%n", out, p.config.parameterCount());
+        return 0;
+    }
+
+    private LlamaConfig config() throws Exception {
+        if (Files.isDirectory(model)) return HfCheckpoint.readConfig(model);
+        if (model.toString().endsWith(".gguf")) {
+            try (GgufFile g = GgufFile.open(model)) {
+                return GgufModel.readConfig(g);
+            }
+        }
+        return Models.load(model).config();
+    }
+
+    private static Scores zeroScores(LlamaConfig c) {
+        return new Scores(null, "", 0, 0, "", "", new double[c.hidden()], new double[c.layers()][c.heads()],
+                new double[c.layers()][c.intermediate()], new double[c.layers()], null, 0, null);
+    }
+
+    static void describe(String what, LlamaConfig c) {
+        long p = c.parameterCount();
+        System.out.printf("%-7s hidden %d, ffn %d, layers %d, heads %d (kv %d, head_dim %d), vocab %d: %,d parameters, %s fp32 / %s bf16%n",
+                what, c.hidden(), c.intermediate(), c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocab(), p,
+                InspectCommand.bytes(4 * p), InspectCommand.bytes(2 * p));
+    }
+
+    private ObjectNode record(LlamaConfig from, LlamaConfig to, Surgery.Keep keep) {
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode n = json.createObjectNode();
+        n.put("source", model.toString());
+        if (scores != null) n.put("scores", scores.toString());
+        n.put("parameters_before", from.parameterCount()).put("parameters_after", to.parameterCount());
+        n.set("kept_hidden", json.valueToTree(keep.hidden()));
+        n.set("kept_layers", json.valueToTree(keep.layers()));
+        ObjectNode per = n.putObject("per_layer");
+        for (int l : keep.layers()) {
+            ObjectNode o = per.putObject(String.valueOf(l));
+            o.set("heads", json.valueToTree(keep.heads()[l]));
+            o.set("neurons", json.valueToTree(keep.neurons()[l]));
+        }
+        n.put("note", "indices refer to the source model; layers are renumbered 0.." + (keep.layers().length - 1) + " in this model, in "
+                + Arrays.toString(keep.layers()) + " order");
+        return n;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.topiary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.SharedFiles;
+import dev.topiary.prune.Scores;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** importance, prune (and --dry-run) and search end to end on stories260K. */
+class PruneCommandsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void importanceThenPruneThenSearch() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        String data = SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt").toString();
+        Path scores = tmp.resolve("scores.json");
+        CommandsTest.Run r = CommandsTest.run("importance", model, "--data", data, "--samples", "4", "--seq-len", "64",
+                "--out", scores.toString(), "--layer-loss");
+        assertThat(r.code()).as(r.err()).isZero();
+        Scores s = Scores.read(scores);
+        assertThat(s.samples()).isEqualTo(4);
+        assertThat(s.hidden()).hasSize(64);
+        assertThat(s.heads()).hasDimensions(5, 8);
+        assertThat(s.neurons()[0]).hasSize(172);
+        assertThat(s.layerLoss()).hasSize(5);
+        assertThat(r.out()).contains("block-influence");
+
+        r = CommandsTest.run("search", model, "--scores", scores.toString(), "--target-params", "150000", "--data", data,
+                "--candidates", "3", "--samples", "2", "--seq-len", "64", "--out", tmp.resolve("search.json").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("zero-shot").contains("rank");
+        assertThat(Files.readString(tmp.resolve("search.json"))).contains("\"rank\" : 3");
+    }
+
+    @Test
+    void dryRunNeedsOnlyAConfig() throws Exception {
+        Path dir = tmp.resolve("only-config");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), dev.topiary.model.LlamaConfigTest.LLAMA_31_8B);
+        CommandsTest.Run r = CommandsTest.run("prune", dir.toString(), "--dry-run", "--hidden", "3072", "--ffn", "9216");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("4,512,746,496 parameters");
+        r = CommandsTest.run("prune", dir.toString(), "--dry-run", "--drop-layers", "15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30");
+        assertThat(r.out()).contains("layers 16").contains("4,540,469,248 parameters");
+        r = CommandsTest.run("prune", dir.toString(), "--dry-run", "--heads", "12");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--heads 12 is not a multiple of the 8 KV heads");
+        r = CommandsTest.run("prune", dir.toString(), "--hidden", "3072", "--out", tmp.resolve("x").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--scores");
+    }
+}
