@@ -86,6 +86,15 @@ public final class LlamaTrain {
             logits = new float[Math.min(R, LOGIT_ROWS) * c.vocab()];
         }
 
+        /** The residual stream entering layer l (l = L: leaving the last layer), (R, C). */
+        public float[] residual(int l) {
+            return x[l];
+        }
+
+        public int rows() {
+            return R;
+        }
+
         /** Bytes held, for the memory report. */
         public long bytes() {
             long n = 0;
@@ -107,9 +116,23 @@ public final class LlamaTrain {
      */
     public static double step(LlamaWeights w, float[] grads, Activations a, int[] inputs, int[] targets, float scale) {
         forward(w, a, inputs);
-        double loss = headAndLoss(w, grads, a, targets, scale);
-        if (grads != null) backward(w, grads, a, inputs);
+        double loss = head(w, grads, a, crossEntropy(targets, scale));
+        if (grads != null) backward(w, grads, a, inputs, null);
         return loss;
+    }
+
+    /**
+     * A loss on rows [r0, r0 + rows) of the logits (rows, V). Returns the summed loss; when
+     * {@code grad} is set, replaces the logits by the (scaled) gradient of the loss.
+     */
+    @FunctionalInterface
+    public interface LogitLoss {
+        double apply(float[] logits, int r0, int rows, int V, boolean grad);
+    }
+
+    /** Mean-able cross-entropy against targets (ignore index honoured), gradients times scale. */
+    public static LogitLoss crossEntropy(int[] targets, float scale) {
+        return (logits, r0, rows, V, grad) -> CrossEntropy.forwardBackward(grad ? logits : null, logits, targets, r0, rows, V, scale);
     }
 
     /** The training forward pass's logits (B*T, V), for checks against the inference path and references. */
@@ -120,7 +143,8 @@ public final class LlamaTrain {
         return out;
     }
 
-    static void forward(LlamaWeights w, Activations a, int[] inputs) {
+    /** The forward pass up to the final norm, keeping every activation the backward pass needs. */
+    public static void forward(LlamaWeights w, Activations a, int[] inputs) {
         LlamaConfig c = w.config;
         Kernels k = Kernels.get();
         float[] p = w.data;
@@ -155,26 +179,38 @@ public final class LlamaTrain {
         RmsNorm.forward(a.xnf, 0, a.rstdf, 0, a.x[c.layers()], 0, p, w.norm().offset(), R, C, c.rmsEps());
     }
 
+    /** Logits of rows [r0, r0 + rows) into out (rows, V), after {@link #forward}. */
+    public static void logits(LlamaWeights w, Activations a, int r0, int rows, float[] out) {
+        int C = w.config.hidden();
+        Kernels.get().matmul(out, 0, a.xnf, r0 * C, w.data, w.lmHead().offset(), null, 0, rows, C, w.config.vocab());
+    }
+
     /**
      * Logits, loss and their gradient, LOGIT_ROWS rows at a time: the head's weight gradient and the
-     * gradient of the final norm's output (into a.dxn) are accumulated chunk by chunk.
+     * gradient of the final norm's output (into a.dxn) are accumulated chunk by chunk, so the (R, V)
+     * logits never exist whole. Call after {@link #forward}; then {@link #backward}.
      */
-    static double headAndLoss(LlamaWeights w, float[] grads, Activations a, int[] targets, float scale) {
+    public static double head(LlamaWeights w, float[] grads, Activations a, LogitLoss loss) {
         Kernels k = Kernels.get();
         int R = a.R, C = w.config.hidden(), V = w.config.vocab(), head = w.lmHead().offset();
-        double loss = 0;
+        double total = 0;
         for (int r0 = 0; r0 < R; r0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, R - r0);
             k.matmul(a.logits, 0, a.xnf, r0 * C, w.data, head, null, 0, rows, C, V);
-            loss += CrossEntropy.forwardBackward(grads == null ? null : a.logits, a.logits, targets, r0, rows, V, scale);
+            total += loss.apply(a.logits, r0, rows, V, grads != null);
             if (grads == null) continue;
             k.matmulNN(a.dxn, r0 * C, a.logits, 0, w.data, head, rows, V, C, false);    // dxnf = dlogits W
             k.matmulTN(grads, head, a.logits, 0, a.xnf, r0 * C, V, rows, C, true);      // dW += dlogits^T xnf
         }
-        return loss;
+        return total;
     }
 
-    static void backward(LlamaWeights w, float[] g, Activations a, int[] inputs) {
+    /**
+     * The backward pass after {@link #head}. {@code extra[l]}, when not null, is an additional
+     * gradient (R, C) with respect to the residual stream {@link Activations#residual(int) x[l]}
+     * (l = 1 .. L), from losses on hidden states (distillation's intermediate-state losses).
+     */
+    public static void backward(LlamaWeights w, float[] g, Activations a, int[] inputs, float[][] extra) {
         LlamaConfig c = w.config;
         Kernels k = Kernels.get();
         float[] p = w.data;
@@ -183,6 +219,7 @@ public final class LlamaTrain {
         // through the final norm: dx = d(norm)/dx . dxnf
         RmsNorm.backward(a.dx, 0, false, g, w.norm().offset(), a.dxn, 0, a.x[c.layers()], 0, a.rstdf, 0, p, w.norm().offset(), R, C);
         for (int l = c.layers() - 1; l >= 0; l--) {
+            if (extra != null && extra[l + 1] != null) add(a.dx, extra[l + 1], R * C);   // dx is now dL/dx[l+1]
             // --- MLP block: x' = xmid + hid W_down^T ---
             linearBackward(k, a.dhid, g, a.dx, a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C, false);
             SwiGlu.backward(a.dgate, 0, a.dup, 0, a.dhid, 0, a.gate[l], 0, a.up[l], 0, R * F);

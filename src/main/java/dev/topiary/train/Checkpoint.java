@@ -25,7 +25,12 @@ public final class Checkpoint {
     public static final String FILE = "checkpoint.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public record State(long step, String trajectoryKey, long dataFingerprint, String configJson) {}
+    /** @param extra objective state (e.g. a distillation projection) and "loss_ema" of the spike guard */
+    public record State(long step, String trajectoryKey, long dataFingerprint, String configJson, Map<String, float[]> extra) {
+        public State(long step, String trajectoryKey, long dataFingerprint, String configJson) {
+            this(step, trajectoryKey, dataFingerprint, configJson, Map.of());
+        }
+    }
 
     public static void save(Path dir, LlamaWeights w, AdamW opt, State s) throws IOException {
         Files.createDirectories(dir);
@@ -36,10 +41,12 @@ public final class Checkpoint {
         meta.put("data_fingerprint", Long.toString(s.dataFingerprint()));
         meta.put("config", s.configJson());
         long[] shape = {w.data.length};
-        Safetensors.write(dir.resolve(FILE), List.of(
+        List<Safetensors.Entry> entries = new java.util.ArrayList<>(List.of(
                 new Safetensors.Entry("params", DType.F32, shape, w.data),
                 new Safetensors.Entry("adam_m", DType.F32, shape, opt.m),
-                new Safetensors.Entry("adam_v", DType.F32, shape, opt.v)), meta);
+                new Safetensors.Entry("adam_v", DType.F32, shape, opt.v)));
+        s.extra().forEach((name, values) -> entries.add(new Safetensors.Entry("extra." + name, DType.F32, new long[] {values.length}, values)));
+        Safetensors.write(dir.resolve(FILE), entries, meta);
     }
 
     public static boolean exists(Path dir) {
@@ -76,8 +83,11 @@ public final class Checkpoint {
             System.arraycopy(st.readFloats("params"), 0, w.data, 0, w.data.length);
             System.arraycopy(st.readFloats("adam_m"), 0, opt.m, 0, opt.m.length);
             System.arraycopy(st.readFloats("adam_v"), 0, opt.v, 0, opt.v.length);
+            Map<String, float[]> extra = new LinkedHashMap<>();
+            for (String name : st.tensors().keySet())
+                if (name.startsWith("extra.")) extra.put(name.substring(6), st.readFloats(name));
             State s = new State(Long.parseLong(meta.get("step")), meta.get("trajectory"), Long.parseLong(meta.get("data_fingerprint")),
-                    meta.get("config"));
+                    meta.get("config"), extra);
             opt.step = s.step();
             return s;
         }

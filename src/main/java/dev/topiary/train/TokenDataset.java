@@ -69,13 +69,25 @@ public final class TokenDataset {
         return docs;
     }
 
-    /** Fills inputs/targets (B, T) with the training sequences number first .. first+B-1 of the global stream. */
-    public void trainBatch(long first, int B, int[] inputs, int[] targets) {
+    /**
+     * Fills inputs/targets (B, T) with the training sequences number first .. first+B-1 of the global
+     * stream, and sequences[b] with each one's index in the dataset (null: not wanted).
+     */
+    public void trainBatch(long first, int B, int[] inputs, int[] targets, int[] sequences) {
         for (int b = 0; b < B; b++) {
             long g = first + b;
-            int epoch = (int) (g / trainSequences), idx = (int) (g % trainSequences);
-            copy(permutation(epoch)[idx], b, inputs, targets);
+            int epoch = (int) (g / trainSequences), idx = (int) (g % trainSequences), seq = permutation(epoch)[idx];
+            copy(seq, b, inputs, targets);
+            if (sequences != null) sequences[b] = seq;
         }
+    }
+
+    public void trainBatch(long first, int B, int[] inputs, int[] targets) {
+        trainBatch(first, B, inputs, targets, null);
+    }
+
+    public int sequences() {
+        return trainSequences + valSequences;
     }
 
     /** Validation sequence i (0 .. valSequences-1) into row b. */

@@ -17,10 +17,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The training loop: for each optimizer step, {@code accum} micro-batches of forward + backward
- * into one gradient buffer (the loss normalised by the target count of the whole step), global
- * norm clipping, AdamW with the scheduled learning rate; validation, metrics (JSONL) and
- * checkpoints at their intervals. {@link #requestStop()} (a signal handler calls it) makes the
- * loop write a checkpoint after the current step and return.
+ * of the {@link Objective} into one gradient buffer (the loss normalised by the target count of
+ * the whole step), global norm clipping, AdamW with the scheduled learning rate; validation,
+ * metrics (JSONL) and checkpoints at their intervals. {@link #requestStop()} (a signal handler
+ * calls it) makes the loop write a checkpoint after the current step and return.
+ *
+ * <p>Spike guard: a step whose loss is not finite, or above {@code spikeFactor} times the running
+ * mean (an exponential average, after 10 steps), is skipped (no update; the data moves on); after
+ * 3 skipped steps in a row the weights and moments are rolled back to the last checkpoint.
  */
 public final class Trainer {
     /** Receives progress; all methods are optional. */
@@ -40,11 +44,20 @@ public final class Trainer {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final LlamaTrain.Activations activations;
     private final float[] grads;
-    private final int[] inputs, targets;
+    private final int[] inputs, targets, sequences;
+    private final Objective objective;
     private long peakHeap;
     private double lastValLoss = Double.NaN;
+    private double lossEma = Double.NaN;
+    private int skippedInARow;
+    public double spikeFactor = 3.0;
+    public static final int MAX_SKIPS = 3;
 
     public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile) {
+        this(weights, data, o, checkpointDir, metricsFile, Objective.CROSS_ENTROPY);
+    }
+
+    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile, Objective objective) {
         if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
         this.weights = weights;
         this.data = data;
@@ -56,6 +69,8 @@ public final class Trainer {
         this.grads = new float[weights.data.length];
         this.inputs = new int[o.batch() * o.seqLen()];
         this.targets = new int[o.batch() * o.seqLen()];
+        this.sequences = new int[o.batch()];
+        this.objective = objective;
     }
 
     public void requestStop() {
@@ -69,6 +84,7 @@ public final class Trainer {
     /** Loads the checkpoint in the checkpoint folder, refusing one written for another run. */
     public void resume() {
         Checkpoint.State s = Checkpoint.load(checkpointDir, weights, optimizer);
+        restoreExtra(s);
         if (!s.trajectoryKey().equals(options.trajectoryKey()))
             throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was written with other options:\n  checkpoint: "
                     + s.trajectoryKey() + "\n  now:        " + options.trajectoryKey());
@@ -82,8 +98,9 @@ public final class Trainer {
         TrainOptions o = options;
         Schedule schedule = o.schedule();
         if (optimizer.step == 0 && (o.evalEvery() > 0)) {          // where the run starts from
-            lastValLoss = validationLoss();
-            appendMetric(metric(0, "val").put("val_loss", lastValLoss));
+            ObjectNode m = metric(0, "val");
+            validate(m);
+            appendMetric(m);
             listener.validation(0, lastValLoss);
         }
         long t0 = System.nanoTime();
@@ -100,12 +117,23 @@ public final class Trainer {
             }
             double loss = 0;
             for (int m = 0; m < o.accum(); m++) {
-                data.trainBatch((step * o.accum() + m) * o.batch(), o.batch(), inputs, targets);
-                loss += LlamaTrain.step(weights, grads, activations, inputs, targets, 1f / count);
+                data.trainBatch((step * o.accum() + m) * o.batch(), o.batch(), inputs, targets, sequences);
+                loss += objective.microStep(weights, grads, activations, inputs, targets, sequences, 1f / count);
             }
             loss /= count;
             double norm = AdamW.clipGradNorm(grads, o.clip());
-            optimizer.update(grads, lr);
+            boolean spike = !Double.isFinite(loss) || !Double.isFinite(norm)
+                    || spikeFactor > 0 && step >= 10 && Double.isFinite(lossEma) && loss > spikeFactor * lossEma;
+            if (spike) {
+                optimizer.step++;                                   // the data moves on; the weights do not
+                skippedInARow++;
+                if (skippedInARow >= MAX_SKIPS && Checkpoint.exists(checkpointDir)) rollBack();
+            } else {
+                skippedInARow = 0;
+                optimizer.update(grads, lr);
+                objective.afterStep(lr, optimizer.step);
+                lossEma = Double.isNaN(lossEma) ? loss : 0.9 * lossEma + 0.1 * loss;
+            }
             tokensSince += o.tokensPerStep();
             double tps = tokensSince / ((System.nanoTime() - t0) / 1e9);
             long done = optimizer.step;
@@ -115,17 +143,17 @@ public final class Trainer {
             }
             ObjectNode m = metric(done, "train").put("loss", loss).put("lr", lr).put("grad_norm", norm)
                     .put("tokens", done * o.tokensPerStep()).put("tokens_per_s", tps);
+            if (spike) m.put("skipped", true);
             boolean last = done == o.steps();
             if (last || o.evalEvery() > 0 && done % o.evalEvery() == 0) {
-                lastValLoss = validationLoss();
-                m.put("val_loss", lastValLoss);
+                validate(m);
                 listener.validation(done, lastValLoss);
             }
             appendMetric(m);
             listener.step(done, loss, lr, norm, tps);
             if (last || stop.get() || o.checkpointEvery() > 0 && done % o.checkpointEvery() == 0) {
                 Checkpoint.save(checkpointDir, weights, optimizer, new Checkpoint.State(done, o.trajectoryKey(), data.fingerprint(),
-                        Checkpoint.configJson(weights.config)));
+                        Checkpoint.configJson(weights.config), extraState()));
                 listener.checkpoint(done, checkpointDir);
             }
             if (stop.get() && !last) return false;
@@ -133,8 +161,44 @@ public final class Trainer {
         return true;
     }
 
+    private java.util.Map<String, float[]> extraState() {
+        java.util.Map<String, float[]> extra = new java.util.LinkedHashMap<>(objective.state());
+        extra.put("loss_ema", new float[] {(float) lossEma, skippedInARow});
+        return extra;
+    }
+
+    private void restoreExtra(Checkpoint.State s) {
+        float[] ema = s.extra().get("loss_ema");
+        if (ema != null) {
+            lossEma = ema[0];
+            skippedInARow = (int) ema[1];
+        }
+        objective.restore(s.extra());
+    }
+
+    /** Back to the last checkpoint's weights and moments; the step counter (and so the data) goes on. */
+    private void rollBack() {
+        long step = optimizer.step;
+        restoreExtra(Checkpoint.load(checkpointDir, weights, optimizer));
+        optimizer.step = step;
+        skippedInARow = 0;
+        appendMetric(metric(step, "rollback").put("to_checkpoint", true));
+    }
+
+    /** Validation loss (and the objective's extra metrics, e.g. KL to the teacher) into m. */
+    private void validate(ObjectNode m) {
+        java.util.Map<String, Double> extra = new java.util.TreeMap<>();
+        lastValLoss = validationLoss(extra);
+        m.put("val_loss", lastValLoss);
+        extra.forEach(m::put);
+    }
+
     /** Mean cross-entropy over the validation split (or its first valBatches micro-batches). */
     public double validationLoss() {
+        return validationLoss(null);
+    }
+
+    private double validationLoss(java.util.Map<String, Double> extra) {
         int B = options.batch();
         int batches = (data.valSequences + B - 1) / B;
         if (options.valBatches() > 0) batches = Math.min(batches, options.valBatches());
@@ -149,8 +213,11 @@ public final class Trainer {
             }
             count += TokenDataset.countTargets(targets);
             loss += LlamaTrain.step(weights, null, activations, inputs, targets, 1f);
+            if (extra != null) objective.validation(weights, activations, inputs, targets).forEach((k, v) -> extra.merge(k, v, Double::sum));
         }
-        return loss / count;
+        final long n = count;
+        if (extra != null) extra.replaceAll((k, v) -> v / n);
+        return loss / n;
     }
 
     public double lastValidationLoss() {
