@@ -95,6 +95,10 @@ public final class LlamaTrain {
             return R;
         }
 
+        public int seqLen() {
+            return T;
+        }
+
         /** Bytes held, for the memory report. */
         public long bytes() {
             long n = 0;

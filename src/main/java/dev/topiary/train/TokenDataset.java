@@ -95,6 +95,11 @@ public final class TokenDataset {
         copy(trainSequences + i, b, inputs, targets);
     }
 
+    /** Dataset sequence number {@code sequence} (training and validation numbered together) into row b. */
+    public void copySequence(int sequence, int b, int[] inputs, int[] targets) {
+        copy(sequence, b, inputs, targets);
+    }
+
     private void copy(int sequence, int b, int[] inputs, int[] targets) {
         int start = sequence * seqLen;
         System.arraycopy(tokens, start, inputs, b * seqLen, seqLen);

@@ -1,0 +1,121 @@
+package dev.topiary.distill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.GradCheck;
+import dev.topiary.model.Init;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaTrain;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.nn.CrossEntropy;
+import dev.topiary.train.TokenDataset;
+import dev.topiary.train.TrainOptions;
+import dev.topiary.train.Trainer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DistillerTest {
+    @TempDir
+    Path tmp;
+
+    static LlamaConfig cfg(int hidden, int layers) {
+        return new LlamaConfig("llama", hidden, 20, layers, 4, 2, 5, 31, 1e-5f, 10000, null, false, false, false, 64, 1, List.of(2), "float32");
+    }
+
+    final LlamaWeights teacher = Init.normal(cfg(16, 3), 1, 0.3), student = Init.normal(cfg(12, 2), 2, 0.3);
+    final int B = 2, T = 5;
+    final int[] inputs = {1, 5, 9, 3, 17, 28, 4, 11, 0, 21}, targets = {5, 9, 3, CrossEntropy.IGNORE, 2, 4, 11, 0, 21, 7}, seqs = {0, 1};
+
+    double loss(Distiller d, float[] grads, LlamaTrain.Activations a) {
+        return d.microStep(student, grads, a, inputs, targets, seqs, 1f);
+    }
+
+    @Test
+    void gradientsOfEveryLossMatchFiniteDifferences() {
+        int[][] pairs = {{1, 2}, {2, 3}};
+        for (var kind : Distiller.Kind.values())
+            for (var inter : Distiller.Intermediate.values()) {
+                var o = new Distiller.Options(kind == Distiller.Kind.REVERSE ? 2f : 1f, kind, 6, kind == Distiller.Kind.FORWARD ? 0.3f : 0f,
+                        inter, pairs, 5);
+                Distiller d = new Distiller(teacher, 12, 31, o, null);
+                d.fixedLambda = 0.7;
+                var a = new LlamaTrain.Activations(student.config, B, T);
+                float[] g = new float[student.data.length];
+                loss(d, g, a);
+                for (var v : student.views())
+                    GradCheck.check(kind + "/" + inter + " " + v.name(), student.data, v.offset(), g, v.offset(), v.size(), 6, 1e-2,
+                            () -> loss(d, null, a));
+                if (inter != Distiller.Intermediate.NONE) {
+                    float[] p = d.projection(), pg = d.projectionGrad().clone();
+                    assertThat(p).hasSize(16 * 12);
+                    GradCheck.check(kind + "/" + inter + " projection", p, 0, pg, 0, p.length, 20, 1e-2, () -> loss(d, null, a));
+                }
+            }
+    }
+
+    @Test
+    void aStudentEqualToItsTeacherHasZeroLoss() {
+        LlamaWeights copy = Init.normal(cfg(16, 3), 1, 0.3);
+        Distiller d = new Distiller(teacher, 16, 31, new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0, Distiller.Intermediate.COSINE,
+                new int[][] {{3, 3}}, 1), null);
+        double l = d.microStep(copy, null, new LlamaTrain.Activations(copy.config, B, T), inputs, targets, seqs, 1f);
+        assertThat(l).isLessThan(1e-9);
+    }
+
+    static TokenDataset data() {
+        int[] tokens = new int[700];
+        for (int i = 0; i < tokens.length; i++) tokens[i] = (i * i + 7 * i) % 31;
+        return new TokenDataset(tokens, 10, 0.1, 3);
+    }
+
+    @Test
+    void distillationResumesExactlyAndApproachesTheTeacher() throws Exception {
+        TrainOptions o = new TrainOptions(10, 3, 1, 16, 3e-3f, 3e-4f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 7, 4, 0, 4, false);
+        var opts = new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0, Distiller.Intermediate.COSINE, new int[][] {{2, 3}}, 5);
+        LlamaWeights a = Init.normal(cfg(12, 2), 2, 0.3);
+        Trainer straight = new Trainer(a, data(), o, tmp.resolve("a"), tmp.resolve("a.jsonl"), new Distiller(teacher, 12, 31, opts, null));
+        straight.run(new Trainer.Listener() {});
+
+        LlamaWeights b = Init.normal(cfg(12, 2), 2, 0.3);
+        Trainer first = new Trainer(b, data(), o, tmp.resolve("b"), tmp.resolve("b.jsonl"), new Distiller(teacher, 12, 31, opts, null));
+        first.run(new Trainer.Listener() {
+            @Override
+            public void step(long step, double loss, float lr, double gn, double tps) {
+                if (step == 8) first.requestStop();
+            }
+        });
+        LlamaWeights c = Init.normal(cfg(12, 2), 99, 0.3);
+        Distiller dc = new Distiller(teacher, 12, 31, opts, null);
+        Trainer resumed = new Trainer(c, data(), o, tmp.resolve("b"), tmp.resolve("b.jsonl"), dc);
+        resumed.resume();
+        resumed.run(new Trainer.Listener() {});
+        assertThat(c.data).containsExactly(a.data);
+        var lines = java.nio.file.Files.readAllLines(tmp.resolve("a.jsonl"));
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        double kl0 = json.readTree(lines.getFirst()).get("val_kl").asDouble(), kl1 = json.readTree(lines.getLast()).get("val_kl").asDouble();
+        assertThat(kl1).isLessThan(kl0);
+    }
+
+    @Test
+    void topKFromACacheEqualsTopKFromTheTeacher() throws Exception {
+        TokenDataset ds = data();
+        var key = new TeacherCache.Key(TeacherCache.hash(teacher), ds.fingerprint(), 5, 1.5f, 10);
+        Path f = tmp.resolve("t.kd");
+        try (TeacherCache cache = TeacherCache.openOrBuild(f, key, teacher, ds, 4, null)) {
+            int[] in = new int[2 * 10], tg = new int[2 * 10], sq = new int[2];
+            ds.trainBatch(0, 2, in, tg, sq);
+            var o = new Distiller.Options(1.5f, Distiller.Kind.TOPK, 5, 0, Distiller.Intermediate.NONE, new int[0][], 1);
+            var act = new LlamaTrain.Activations(student.config, 2, 10);
+            float[] g1 = new float[student.data.length], g2 = new float[student.data.length];
+            double l1 = new Distiller(teacher, 12, 31, o, null).microStep(student, g1, act, in, tg, sq, 0.1f);
+            double l2 = new Distiller(null, 12, 31, o, cache).microStep(student, g2, act, in, tg, sq, 0.1f);
+            assertThat(l2).isCloseTo(l1, org.assertj.core.data.Offset.offset(1e-5));
+            dev.topiary.Close.assertClose("grads", g2, g1, 1e-6, 1e-4);
+        }
+        // a different key is refused, naming what differs
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TeacherCache.open(f, new TeacherCache.Key(key.teacherHash(), key.dataFingerprint(), 5, 1f, 10)))
+                .hasMessageContaining("temperature");
+    }
+}
