@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * {@code topiary bench}: matmul GFLOP/s on LLM shapes against OpenBLAS sgemm, and prefill/decode
  * tokens/s against the PyTorch reference forward, each pair measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(name = "bench", mixinStandardHelpOptions = true, header = "Benchmark against OpenBLAS and PyTorch, side by side.",
         description = {"Measure the engine side by side with its comparisons, in one run:",
                 "  matmul: Topiary's Vector API GEMM (and its scalar twin on small shapes) vs OpenBLAS cblas_sgemm,",
                 "          256 tokens x K x N for K, N from 288 to 2048 and the 32000-wide output layer;",

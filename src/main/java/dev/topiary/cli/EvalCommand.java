@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "eval", mixinStandardHelpOptions = true,
+@Command(name = "eval", mixinStandardHelpOptions = true, header = "Perplexity on a corpus, or multiple-choice accuracy.",
         description = {"Evaluate a model.",
                 "--data FILE: perplexity. A .jsonl file is one document per line (field 'text'), any other file",
                 "  is one document of plain text. Each document is tokenized with BOS (unless --no-bos) and cut",

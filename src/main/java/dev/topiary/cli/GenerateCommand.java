@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "generate", mixinStandardHelpOptions = true,
+@Command(name = "generate", mixinStandardHelpOptions = true, header = "Continue a prompt, streaming tokens.",
         description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go",
                 "to stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length.",
                 "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."})

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "importance", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "importance", mixinStandardHelpOptions = true, header = "Score heads, neurons, channels and layers on calibration data.", sortOptions = false,
         description = {"Score what a model can lose, in one forward pass over calibration data (Minitron, spec sections 3-4):",
                 "  MLP neurons     activations at the input of down_proj, per layer",
                 "  attention heads activations at the input of o_proj, per channel, then L2 over each head's channels",

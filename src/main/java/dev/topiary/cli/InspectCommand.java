@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true,
+@Command(name = "inspect", mixinStandardHelpOptions = true, header = "Describe a model: shape, parameters, dtypes, memory, tokenizer.",
         description = {"Describe a model without running it: architecture, parameter count, tensor dtypes,",
                 "file size, memory for fp32 weights and for the KV cache, and the tokenizer."})
 final class InspectCommand implements Callable<Integer> {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "plot", mixinStandardHelpOptions = true,
+@Command(name = "plot", mixinStandardHelpOptions = true, header = "Plot loss curves of runs as SVG.",
         description = {"Plot loss curves from metrics.jsonl files (as `topiary train` writes) into one SVG:",
                 "validation loss (the 'val_loss' field) against tokens seen, one line per file.",
                 "Label a file with FILE=LABEL (default: its folder name)."})

@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "prune", mixinStandardHelpOptions = true, header = "Cut a model to a target shape.", sortOptions = false,
         description = {"Cut a model to a target shape and write it as a Hugging Face folder (Minitron, spec section 5).",
                 "Keeps the highest-scoring hidden channels (one ranking for the whole residual stream), MLP neurons and",
                 "attention heads of each layer (the same number in every layer; heads ranked inside each KV group, the",

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "search", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "search", mixinStandardHelpOptions = true, header = "Rank pruned shapes within a parameter budget.", sortOptions = false,
         description = {"Search pruned shapes within a parameter budget (Minitron, spec section 6): enumerate layers, heads",
                 "(multiples of the KV heads), FFN and hidden sizes in steps, keep those at or under --target-params,",
                 "take the --candidates largest, prune each with the same scores, and rank them.",

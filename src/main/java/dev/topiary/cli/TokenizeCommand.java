@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(name = "tokenize", mixinStandardHelpOptions = true, header = "Text to token ids, or ids to text.",
         description = {"Print the token ids of a text, space-separated on one line (BOS first unless --no-bos),",
                 "or with --decode turn space-separated ids back into text.",
                 "MODEL may be any model, or a vocabulary-only GGUF."})

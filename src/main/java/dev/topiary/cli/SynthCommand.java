@@ -1,0 +1,86 @@
+package dev.topiary.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.generate.Sampler;
+import dev.topiary.io.Models;
+import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.tokenizer.Tokenizer;
+import java.io.BufferedWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "synth", mixinStandardHelpOptions = true, header = "Write a corpus sampled from a teacher.", sortOptions = false,
+        description = {"Write a corpus sampled from a teacher, for distilling without data of your own (or to add to it):",
+                "--samples documents, each a continuation of --prompt (default: from BOS) of up to --max-tokens tokens,",
+                "stopping early at EOS; sampled with --temperature and --top-p from --seed (sample i uses seed + i, so",
+                "the file is reproducible). Output: JSONL, one {\"text\": ...} per line, written atomically."})
+final class SynthCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "TEACHER", description = "The model to sample from.")
+    Path teacher;
+
+    @Option(names = "--samples", required = true, description = "Documents to write.")
+    int samples;
+
+    @Option(names = "--out", required = true, paramLabel = "FILE", description = "JSONL file to write.")
+    Path out;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "Tokens per document at most (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--prompt", defaultValue = "", description = "Text each document starts with (default: none).")
+    String prompt;
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "Sampling temperature (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.95", description = "Nucleus mass (default ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        if (samples < 1) throw new IllegalArgumentException("--samples must be >= 1, got " + samples);
+        if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
+        new Sampler(temperature, topP, seed); // validates the options before loading anything
+        Models.Loaded m = Models.load(teacher);
+        LlamaWeights w = m.requireWeights();
+        Tokenizer tok = m.requireTokenizer();
+        int[] promptIds = tok.encode(prompt, true);
+        int cap = promptIds.length + maxTokens;
+        Llama.State state = new Llama.State(w.config, cap);
+        ObjectMapper json = new ObjectMapper();
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
+        long tokens = 0;
+        try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8); var bar = Progress.bar("synth", samples)) {
+            for (int i = 0; i < samples; i++) {
+                Sampler sampler = new Sampler(temperature, topP, seed + i);
+                int[] ids = java.util.Arrays.copyOf(promptIds, cap);
+                state.reset();
+                float[] logits = Llama.forward(w, state, ids, 0, promptIds.length, Llama.Logits.LAST);
+                int n = promptIds.length;
+                while (n < cap) {
+                    int next = sampler.sample(logits);
+                    if (next == tok.eosId() || w.config.eosIds().contains(next)) break;
+                    ids[n++] = next;
+                    if (n < cap) logits = Llama.forward(w, state, ids, n - 1, 1, Llama.Logits.LAST);
+                }
+                tokens += n - promptIds.length;
+                wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(java.util.Arrays.copyOf(ids, n)))));
+                wr.write('\n');
+                bar.step();
+            }
+        }
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        System.out.printf("wrote %d documents, %,d sampled tokens, to %s%n", samples, tokens, out);
+        return 0;
+    }
+}
