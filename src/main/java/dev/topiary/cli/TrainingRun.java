@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
  * the stop hook for Ctrl-C and SIGTERM, progress, and the final Hugging Face folder.
  */
 final class TrainingRun {
-    @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training corpus (.txt or .jsonl).")
-    Path data;
+    @Option(names = "--data", required = true, arity = "1..*", paramLabel = "FILE",
+            description = "Training corpus (.txt or .jsonl); several files are read in order, so the validation split comes from the last.")
+    java.util.List<Path> data;
 
     @Option(names = "--field", defaultValue = "text", description = "JSONL text field (default ${DEFAULT-VALUE}).")
     String field;

@@ -48,8 +48,15 @@ public final class TokenDataset {
     /** Reads, tokenizes and packs a corpus file. */
     public static TokenDataset load(Path file, String field, Tokenizer tok, int seqLen, double valFraction, long seed)
             throws IOException {
-        List<String> docs = documents(file, field);
-        if (tok.eosId() < 0) throw new ModelFormatException(file, "the tokenizer has no EOS token to separate documents");
+        return load(List.of(file), field, tok, seqLen, valFraction, seed);
+    }
+
+    /** Several files, read in order into one stream (so the validation split comes from the last one). */
+    public static TokenDataset load(List<Path> files, String field, Tokenizer tok, int seqLen, double valFraction, long seed)
+            throws IOException {
+        List<String> docs = new ArrayList<>();
+        for (Path file : files) docs.addAll(documents(file, field));
+        if (tok.eosId() < 0) throw new ModelFormatException(files.getFirst(), "the tokenizer has no EOS token to separate documents");
         int[] buf = new int[1 << 16];
         int n = 0;
         for (String d : docs) {
