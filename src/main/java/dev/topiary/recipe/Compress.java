@@ -1,0 +1,402 @@
+package dev.topiary.recipe;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.distill.Distiller;
+import dev.topiary.distill.Vocabularies;
+import dev.topiary.eval.Corpus;
+import dev.topiary.eval.MultipleChoice;
+import dev.topiary.eval.Perplexity;
+import dev.topiary.eval.TaskFile;
+import dev.topiary.generate.Sampler;
+import dev.topiary.io.DType;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.io.Models;
+import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.prune.Calibration;
+import dev.topiary.prune.Importance;
+import dev.topiary.prune.PruneTarget;
+import dev.topiary.prune.Scores;
+import dev.topiary.prune.Search;
+import dev.topiary.prune.Surgery;
+import dev.topiary.tokenizer.Tokenizer;
+import dev.topiary.train.Checkpoint;
+import dev.topiary.train.Objective;
+import dev.topiary.train.TokenDataset;
+import dev.topiary.train.TrainOptions;
+import dev.topiary.train.Trainer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The Minitron recipe as one resumable pipeline over a run folder:
+ * <pre>
+ *   correct    (optional) fine-tune the teacher on the data           correct/   (a train run; model in correct/model)
+ *   importance one calibration pass over the (corrected) teacher       scores.json
+ *   prune      a fixed shape, or the best candidate of a search        search.json (if searching), pruned/
+ *   distill    logit KD from the (corrected) teacher into the student  distill/   (a train run; model in distill/model)
+ *   evaluate   teacher and student: size, loss, perplexity, cloze accuracy, speed, samples   eval.json
+ *   export     the student as a Hugging Face folder with a model card   export/
+ *   report     one self-contained HTML page and metrics.json           report.html, metrics.json
+ * </pre>
+ * Each stage writes its artifact atomically and is recorded in state.json when done; running the
+ * same plan again skips finished stages and resumes an interrupted training stage from its
+ * checkpoint. A different plan over the same folder is refused.
+ */
+public final class Compress {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    public static final List<String> STAGES = List.of("correct", "importance", "prune", "distill", "evaluate", "export", "report");
+
+    /** Everything that defines a run; serialised into state.json. */
+    public record Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
+                       int candidates, long correctTokens, long distillTokens, int calibSamples, int seqLen, int batch, float lr,
+                       int evalItems, long seed) {
+        public Plan {
+            if (seqLen < 8) throw new IllegalArgumentException("--seq-len must be at least 8, got " + seqLen);
+            if (distillTokens < 1) throw new IllegalArgumentException("--distill-tokens must be positive, got " + distillTokens);
+            if (targetParams == null && hidden == null && ffn == null && heads == null && layers == null)
+                throw new IllegalArgumentException("give a target: --target-params, or a shape (--hidden, --ffn, --heads, --layers)");
+        }
+    }
+
+    private final Plan plan;
+    private final Path run;
+    private final Consumer<String> log;
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private volatile Trainer current;
+    /** For tests: stop the distill stage after this many steps (as a signal would). */
+    public long stopDistillAfter = -1;
+
+    public Compress(Plan plan, Path run, Consumer<String> log) {
+        this.plan = plan;
+        this.run = run;
+        this.log = log;
+    }
+
+    /** Asks the running stage to stop at its next checkpoint (signal handlers, --max-time). */
+    public void requestStop() {
+        stop.set(true);
+        Trainer t = current;
+        if (t != null) t.requestStop();
+    }
+
+    /** Runs the remaining stages; returns false if stopped before the end. */
+    public boolean run() throws Exception {
+        Files.createDirectories(run);
+        ObjectNode state = readState();
+        ArrayNode done = (ArrayNode) state.withArray("done");
+        for (String stage : STAGES) {
+            if (contains(done, stage)) {
+                log.accept("[" + stage + "] done earlier, skipped");
+                continue;
+            }
+            if (stop.get()) return false;
+            long t0 = System.nanoTime();
+            log.accept("[" + stage + "] ...");
+            boolean finished = switch (stage) {
+                case "correct" -> correct();
+                case "importance" -> importance();
+                case "prune" -> prune();
+                case "distill" -> distill();
+                case "evaluate" -> evaluate();
+                case "export" -> export();
+                default -> report();
+            };
+            if (!finished) {
+                log.accept("[" + stage + "] stopped at a checkpoint; run the same command again to continue");
+                return false;
+            }
+            done.add(stage);
+            state.with("seconds").put(stage, (System.nanoTime() - t0) / 1e9);
+            HfCheckpoint.writeJson(run.resolve("state.json"), state);
+            log.accept(String.format("[%s] done in %.1f s", stage, (System.nanoTime() - t0) / 1e9));
+        }
+        return true;
+    }
+
+    private static boolean contains(ArrayNode a, String s) {
+        for (JsonNode n : a) if (n.asText().equals(s)) return true;
+        return false;
+    }
+
+    private ObjectNode readState() throws IOException {
+        Path f = run.resolve("state.json");
+        JsonNode p = JSON.readTree(JSON.writeValueAsString(plan)); // as it reads back from the file (floats as doubles)
+        if (Files.exists(f)) {
+            ObjectNode s = (ObjectNode) JSON.readTree(f.toFile());
+            if (!s.get("plan").equals(p))
+                throw new IllegalArgumentException(run + " holds a run of another plan:\n  there: " + s.get("plan") + "\n  now:   " + p
+                        + "\nchoose another --out, or delete " + f + " to start over");
+            return s;
+        }
+        ObjectNode s = JSON.createObjectNode();
+        s.set("plan", p);
+        s.putArray("done");
+        HfCheckpoint.writeJson(f, s);
+        return s;
+    }
+
+    // ---- stages --------------------------------------------------------------------------------
+
+    private List<Path> data() {
+        return plan.data().stream().map(Path::of).toList();
+    }
+
+    /** The teacher: the corrected one when correction ran. */
+    private Path teacherPath() {
+        return plan.correctTokens() > 0 ? run.resolve("correct/model") : Path.of(plan.model());
+    }
+
+    private TrainOptions trainOptions(long tokens, float lr) {
+        long perStep = (long) plan.seqLen() * plan.batch();
+        int steps = (int) Math.max(1, (tokens + perStep - 1) / perStep);
+        return new TrainOptions(plan.seqLen(), plan.batch(), 1, steps, lr, lr / 10, Math.max(1, steps / 20), 0.1f, 0.9f, 0.95f, 1e-8f, 1f,
+                plan.seed(), Math.max(1, steps / 10), 10, Math.max(10, steps / 5), false);
+    }
+
+    /** Runs (or resumes) a training run in dir; writes dir/model when complete. */
+    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource, long stopAfter)
+            throws Exception {
+        Path ckpt = dir.resolve("checkpoint");
+        Trainer t = new Trainer(w, ds, o, ckpt, dir.resolve("metrics.jsonl"), objective);
+        Files.createDirectories(dir);
+        if (Checkpoint.exists(ckpt)) {
+            t.resume();
+            log.accept("  resuming at step " + t.step() + " of " + o.steps());
+        } else {
+            Files.deleteIfExists(dir.resolve("metrics.jsonl"));
+        }
+        current = t;
+        if (stop.get()) t.requestStop();
+        boolean done = t.run(new Trainer.Listener() {
+            long last = System.nanoTime();
+
+            @Override
+            public void step(long step, double loss, float lr, double gradNorm, double tps) {
+                if (step == stopAfter) t.requestStop();
+                if (System.nanoTime() - last > 10e9 || step == o.steps()) {
+                    last = System.nanoTime();
+                    log.accept(String.format("  step %d/%d loss %.4f %.0f tok/s", step, o.steps(), loss, tps));
+                }
+            }
+
+            @Override
+            public void validation(long step, double loss) {
+                log.accept(String.format("  step %d validation loss %.4f", step, loss));
+            }
+        });
+        current = null;
+        if (!done) return false;
+        Path model = dir.resolve("model");
+        HfCheckpoint.save(model, w, DType.F32, 0);
+        copyTokenizerFiles(tokenizerSource, model);
+        return true;
+    }
+
+    private boolean correct() throws Exception {
+        if (plan.correctTokens() <= 0) return true;
+        Models.Loaded m = Models.load(Path.of(plan.model()));
+        TrainOptions o = trainOptions(plan.correctTokens(), plan.lr() / 4);
+        TokenDataset ds = TokenDataset.load(data(), "text", m.requireTokenizer(), o.seqLen(), 0.05, o.seed());
+        return train(run.resolve("correct"), m.requireWeights(), ds, o, Objective.CROSS_ENTROPY, Path.of(plan.model()), -1);
+    }
+
+    private boolean importance() throws Exception {
+        Models.Loaded t = Models.load(teacherPath());
+        List<int[]> cal = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen());
+        Scores s = Importance.score(t.requireWeights(), cal, dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
+                dev.topiary.prune.Aggregation.Batch.L2, t.config().toHfJson("float32"), data().getLast().toString(), null);
+        s.write(run.resolve("scores.json"));
+        log.accept("  " + cal.size() + " calibration samples of " + plan.seqLen() + " tokens");
+        return true;
+    }
+
+    private boolean prune() throws Exception {
+        Models.Loaded t = Models.load(teacherPath());
+        LlamaWeights w = t.requireWeights();
+        LlamaConfig c = w.config;
+        Scores s = Scores.read(run.resolve("scores.json"));
+        PruneTarget target;
+        if (plan.targetParams() != null) {
+            List<LlamaConfig> all = Search.candidates(c, new Search.Space(plan.targetParams(), 0.5, 0.5, Math.max(1, c.hidden() / 16),
+                    Math.max(1, c.intermediate() / 16), 1, true));
+            if (all.isEmpty()) throw new IllegalArgumentException("no shape fits --target-params " + plan.targetParams());
+            List<int[]> val = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), 16, plan.seqLen());
+            ArrayNode rows = JSON.createArrayNode();
+            LlamaConfig best = null;
+            double bestLoss = Double.MAX_VALUE;
+            for (LlamaConfig cand : all.subList(0, Math.min(plan.candidates(), all.size()))) {
+                PruneTarget pt = new PruneTarget(cand.hidden(), cand.intermediate(), cand.heads(), cand.layers(), null);
+                double loss = Importance.meanLoss(Surgery.apply(w, pt.keep(c, s)), val);
+                rows.addObject().put("hidden", cand.hidden()).put("ffn", cand.intermediate()).put("heads", cand.heads())
+                        .put("layers", cand.layers()).put("params", cand.parameterCount()).put("val_loss", loss);
+                if (loss < bestLoss) {
+                    bestLoss = loss;
+                    best = cand;
+                }
+            }
+            ObjectNode n = JSON.createObjectNode().put("ranking", "zero-shot validation loss").put("target_params", plan.targetParams());
+            n.set("candidates", rows);
+            HfCheckpoint.writeJson(run.resolve("search.json"), n);
+            target = new PruneTarget(best.hidden(), best.intermediate(), best.heads(), best.layers(), null);
+            log.accept(String.format("  searched %d candidates; best zero-shot: hidden %d ffn %d heads %d layers %d", rows.size(), best.hidden(),
+                    best.intermediate(), best.heads(), best.layers()));
+        } else {
+            target = new PruneTarget(plan.hidden(), plan.ffn(), plan.heads(), plan.layers(), null);
+        }
+        Surgery.Keep keep = target.keep(c, s);
+        LlamaWeights p = Surgery.apply(w, keep);
+        Path out = run.resolve("pruned");
+        HfCheckpoint.save(out, p, DType.F32, 0);
+        copyTokenizerFiles(teacherPath(), out);
+        ObjectNode rec = JSON.createObjectNode();
+        rec.set("kept_layers", JSON.valueToTree(keep.layers()));
+        rec.put("parameters_before", c.parameterCount()).put("parameters_after", p.config.parameterCount());
+        HfCheckpoint.writeJson(out.resolve("pruning.json"), rec);
+        log.accept(String.format("  %,d -> %,d parameters", c.parameterCount(), p.config.parameterCount()));
+        return true;
+    }
+
+    private boolean distill() throws Exception {
+        Models.Loaded teacher = Models.load(teacherPath()), student = Models.load(run.resolve("pruned"));
+        int vocab = Vocabularies.shared(teacher, student);
+        TrainOptions o = trainOptions(plan.distillTokens(), plan.lr());
+        TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
+        var d = new Distiller(teacher.requireWeights(), student.config().hidden(), vocab,
+                new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
+        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfter);
+    }
+
+    private boolean evaluate() throws Exception {
+        String text = Corpus.read(data().getLast(), "text", Long.MAX_VALUE).getLast();
+        String heldOut = text.substring((int) (text.length() * 0.95));
+        ObjectNode out = JSON.createObjectNode();
+        out.set("teacher", evaluate(Models.load(teacherPath()), heldOut));
+        out.set("student", evaluate(Models.load(run.resolve("distill/model")), heldOut));
+        HfCheckpoint.writeJson(run.resolve("eval.json"), out);
+        for (String who : List.of("teacher", "student")) {
+            JsonNode e = out.get(who);
+            log.accept(String.format("  %-7s %,d parameters, loss %.4f, perplexity %.3f, cloze accuracy %.3f, %.0f tokens/s prefill", who,
+                    e.get("params").asLong(), e.get("val_loss").asDouble(), e.get("perplexity").asDouble(), e.get("cloze_acc").asDouble(),
+                    e.get("prefill_tokens_per_s").asDouble()));
+        }
+        return true;
+    }
+
+    private ObjectNode evaluate(Models.Loaded m, String heldOut) {
+        LlamaWeights w = m.requireWeights();
+        Tokenizer tok = m.requireTokenizer();
+        int S = Math.min(plan.seqLen(), w.config.maxPositions());
+        Perplexity.Result r = Perplexity.evaluate(w, List.of(tok.encode(heldOut, true)), S, Math.max(1, S / 2), null);
+        List<TaskFile.Item> items = ClozeTask.from(heldOut, plan.evalItems(), plan.seed());
+        Llama.State state = new Llama.State(w.config, S);
+        int acc = 0;
+        for (TaskFile.Item it : items) {
+            int[] ctx = tok.encode(it.context(), true);
+            double[] ll = new double[it.choices().size()];
+            for (int c = 0; c < ll.length; c++) ll[c] = MultipleChoice.logLikelihood(w, state, ctx, tok.encode(" " + it.choices().get(c), false));
+            if (MultipleChoice.argmax(ll, null) == it.gold()) acc++;
+        }
+        int[] ids = tok.encode(heldOut.substring(0, Math.min(heldOut.length(), 4000)), true);
+        int T = Math.min(S, ids.length);
+        Llama.State s2 = new Llama.State(w.config, T);
+        long t0 = System.nanoTime();
+        int reps = 0;
+        while (reps < 3 || System.nanoTime() - t0 < 3e8) {
+            s2.reset();
+            Llama.forward(w, s2, ids, 0, T, Llama.Logits.LAST);
+            reps++;
+        }
+        double tps = (double) T * reps / ((System.nanoTime() - t0) / 1e9);
+        ObjectNode n = JSON.createObjectNode().put("params", w.config.parameterCount()).put("val_loss", r.meanNll())
+                .put("perplexity", r.perplexity()).put("cloze_items", items.size())
+                .put("cloze_acc", items.isEmpty() ? 0 : acc / (double) items.size()).put("prefill_tokens_per_s", tps);
+        ArrayNode samples = n.putArray("samples");
+        for (String prompt : List.of("Once upon a time", "One day,", "The little")) samples.add(greedy(w, tok, prompt, 48));
+        return n;
+    }
+
+    static String greedy(LlamaWeights w, Tokenizer tok, String prompt, int n) {
+        int[] p = tok.encode(prompt, true), ids = java.util.Arrays.copyOf(p, p.length + n);
+        Llama.State s = new Llama.State(w.config, ids.length);
+        float[] logits = Llama.forward(w, s, ids, 0, p.length, Llama.Logits.LAST);
+        int len = p.length;
+        while (len < ids.length) {
+            int next = Sampler.argmax(logits, 0, logits.length);
+            if (next == tok.eosId()) break;
+            ids[len++] = next;
+            if (len < ids.length) logits = Llama.forward(w, s, ids, len - 1, 1, Llama.Logits.LAST);
+        }
+        return tok.decode(java.util.Arrays.copyOf(ids, len));
+    }
+
+    private boolean export() throws Exception {
+        Path out = run.resolve("export");
+        Models.Loaded m = Models.load(run.resolve("distill/model"));
+        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0);
+        copyTokenizerFiles(run.resolve("distill/model"), out);
+        JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
+        LlamaConfig c = m.config();
+        String card = """
+                # %s, compressed by Topiary
+
+                * **Source model:** `%s`%s
+                * **Recipe:** Minitron: activation-based importance (%d calibration sequences of %d tokens), structured pruning, \
+                then logit distillation (forward KL, temperature 1) for %,d tokens.
+                * **Shape:** hidden %d, ffn %d, layers %d, heads %d (kv %d, head_dim %d), vocab %d: %,d parameters (teacher %,d).
+                * **Data:** %s
+                * **Held-out loss:** %.4f (teacher %.4f); perplexity %.3f (teacher %.3f); cloze accuracy %.3f (teacher %.3f).
+
+                Written by `topiary compress`; the run folder holds the scores, the pruning record, the metrics and report.html.
+                """.formatted(run.getFileName(), plan.model(), plan.correctTokens() > 0 ? " (corrected on the data for " + plan.correctTokens()
+                        + " tokens first)" : "", plan.calibSamples(), plan.seqLen(), plan.distillTokens(), c.hidden(), c.intermediate(),
+                c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocab(), c.parameterCount(), eval.get("teacher").get("params").asLong(),
+                String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
+                eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
+                eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
+        Path tmp = out.resolve("README.md.tmp");
+        Files.writeString(tmp, card);
+        Files.move(tmp, out.resolve("README.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        // read back what was written and compare logits with the distilled model
+        LlamaWeights back = HfCheckpoint.load(out);
+        int[] ids = m.requireTokenizer().encode("Once upon a time, there was a little girl named Lily.", true);
+        float[] a = Llama.logits(m.requireWeights(), ids), b = Llama.logits(back, ids);
+        double max = 0;
+        int agree = 0, V = c.vocab();
+        for (int t = 0; t < ids.length; t++) {
+            for (int v = 0; v < V; v++) max = Math.max(max, Math.abs(a[t * V + v] - b[t * V + v]));
+            if (Sampler.argmax(a, t * V, V) == Sampler.argmax(b, t * V, V)) agree++;
+        }
+        log.accept(String.format("  wrote %s; read back: max |logit difference| %.2g, top-1 agreement %d/%d", out, max, agree, ids.length));
+        return true;
+    }
+
+    private boolean report() throws Exception {
+        Report.write(run, plan);
+        log.accept("  wrote " + run.resolve("report.html") + " and " + run.resolve("metrics.json"));
+        return true;
+    }
+
+    static void copyTokenizerFiles(Path source, Path dir) throws IOException {
+        if (!Files.isDirectory(source)) return;
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"))
+            if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    static List<JsonNode> metrics(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) return out;
+        for (String line : Files.readAllLines(file)) if (!line.isBlank()) out.add(JSON.readTree(line));
+        return out;
+    }
+}
