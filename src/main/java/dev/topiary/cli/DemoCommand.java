@@ -1,0 +1,109 @@
+package dev.topiary.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.io.DType;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.model.Init;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.recipe.ByteTokenizerFiles;
+import dev.topiary.recipe.Compress;
+import dev.topiary.recipe.StoryCorpus;
+import dev.topiary.tokenizer.Tokenizers;
+import dev.topiary.train.Objective;
+import dev.topiary.train.TokenDataset;
+import dev.topiary.train.TrainOptions;
+import dev.topiary.train.Trainer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true, header = "Compress a model 2x end to end, with nothing downloaded.",
+        description = {"The whole recipe on a small model, in a few minutes on 2 cores:",
+                "  with ../shared present: the trained stories260K and its TinyStories text;",
+                "  without it: Topiary writes a story corpus and a byte-level tokenizer, and first trains a small",
+                "  teacher from scratch on it.",
+                "Then topiary compress halves the teacher (teacher correction, importance, search under half the",
+                "parameters, distillation, evaluation, export, report) and prints before and after. --quick uses",
+                "tiny budgets (a smoke test for CI). Run it again to resume; the run folder is --out.", ""})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "Tiny budgets: finishes in well under a minute.")
+    boolean quick;
+
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Run folder (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--shared", defaultValue = "../shared", description = "Where the shared models are looked for (default ${DEFAULT-VALUE}).")
+    Path shared;
+
+    @Option(names = "--self-made", description = "Ignore ../shared: generate the corpus and train the teacher here.")
+    boolean selfMade;
+
+    @Override
+    public Integer call() throws Exception {
+        Path model = shared.resolve("models/stories260K-hf"), text = shared.resolve("data/tinystories-valid-head/tinystories_valid_head.txt");
+        Files.createDirectories(out);
+        String teacher;
+        List<String> data;
+        if (!selfMade && Files.isDirectory(model) && Files.isRegularFile(text)) {
+            System.out.println("demo: teacher stories260K (" + model + "), data tinystories-valid-head");
+            teacher = model.toString();
+            data = List.of(text.toString());
+        } else {
+            System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model) + ": writing a corpus and training a teacher");
+            Path corpus = out.resolve("corpus.txt"), tdir = out.resolve("teacher");
+            if (!Files.exists(corpus)) Files.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
+            if (!Files.isRegularFile(tdir.resolve("model/model.safetensors"))) trainTeacher(corpus, tdir);
+            teacher = tdir.resolve("model").toString();
+            data = List.of(corpus.toString());
+        }
+        long params = HfCheckpoint.readConfig(Path.of(teacher)).parameterCount();
+        Compress.Plan plan = new Compress.Plan(teacher, data, null, null, null, null, params / 2, quick ? 3 : 6,
+                quick ? 2048 : 100_000, quick ? 8192 : 1_500_000, quick ? 8 : 256, quick ? 64 : 128, 8, 2e-3f, quick ? 20 : 200, 1);
+        int code = CompressCommand.run(plan, out.resolve("compress"), null);
+        if (code != 0) return code;
+        JsonNode e = new ObjectMapper().readTree(out.resolve("compress/eval.json").toFile());
+        System.out.printf("%n%-28s %14s %14s%n", "", "teacher", "student");
+        for (String[] f : new String[][] {{"parameters", "params", "%,14.0f"}, {"held-out loss", "val_loss", "%14.4f"},
+                {"perplexity", "perplexity", "%14.3f"}, {"cloze accuracy (4 choices)", "cloze_acc", "%14.3f"},
+                {"prefill tokens/s", "prefill_tokens_per_s", "%,14.0f"}}) {
+            System.out.printf("%-28s " + f[2] + " " + f[2] + "%n", f[0], e.get("teacher").get(f[1]).asDouble(), e.get("student").get(f[1]).asDouble());
+        }
+        System.out.println("\nstudent sample: " + e.get("student").get("samples").get(0).asText().replace('\n', ' '));
+        System.out.println("teacher sample: " + e.get("teacher").get("samples").get(0).asText().replace('\n', ' '));
+        return 0;
+    }
+
+    /** A small Llama on the byte-level tokenizer, trained from scratch on the generated stories. */
+    private void trainTeacher(Path corpus, Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("model"));
+        ByteTokenizerFiles.write(dir.resolve("model"));
+        var tok = Tokenizers.load(dir.resolve("model"));
+        LlamaConfig c = new LlamaConfig("llama", 96, 256, 4, 4, 2, 24, ByteTokenizerFiles.VOCAB, 1e-5f, 10000, null, true, false, false,
+                512, ByteTokenizerFiles.BOS, List.of(ByteTokenizerFiles.EOS), "float32");
+        LlamaWeights w = Init.normal(c, 1, 0.02);
+        int steps = quick ? 30 : 1500;
+        TrainOptions o = new TrainOptions(128, 8, 1, steps, 2e-3f, 2e-4f, Math.max(1, steps / 20), 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 1,
+                Math.max(1, steps / 10), 10, Math.max(10, steps / 5), false);
+        TokenDataset ds = TokenDataset.load(corpus, "text", tok, 128, 0.05, 1);
+        System.out.printf("training the teacher: %,d parameters, %d steps of %,d tokens%n", c.parameterCount(), steps, o.tokensPerStep());
+        Trainer t = new Trainer(w, ds, o, dir.resolve("checkpoint"), dir.resolve("metrics.jsonl"), Objective.CROSS_ENTROPY);
+        if (dev.topiary.train.Checkpoint.exists(dir.resolve("checkpoint"))) t.resume();
+        t.run(new Trainer.Listener() {
+            long last = System.nanoTime();
+
+            @Override
+            public void step(long step, double loss, float lr, double gn, double tps) {
+                if (System.nanoTime() - last > 10e9 || step == steps) {
+                    last = System.nanoTime();
+                    System.out.printf("  step %d/%d loss %.4f %.0f tok/s%n", step, steps, loss, tps);
+                }
+            }
+        });
+        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0);
+    }
+}
