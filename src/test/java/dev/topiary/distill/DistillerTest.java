@@ -64,6 +64,17 @@ class DistillerTest {
         assertThat(l).isLessThan(1e-9);
     }
 
+    @Test
+    void ignoredPositionsContributeNothing() {
+        int[] none = new int[targets.length];
+        java.util.Arrays.fill(none, CrossEntropy.IGNORE);
+        Distiller d = new Distiller(teacher, 12, 31, new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0.5f, Distiller.Intermediate.NONE,
+                new int[0][], 1), null);
+        float[] g = new float[student.data.length];
+        assertThat(d.microStep(student, g, new LlamaTrain.Activations(student.config, B, T), inputs, none, seqs, 1f)).isZero();
+        for (float x : g) assertThat(x).isZero();
+    }
+
     static TokenDataset data() {
         int[] tokens = new int[700];
         for (int i = 0; i < tokens.length; i++) tokens[i] = (i * i + 7 * i) % 31;
