@@ -1,5 +1,6 @@
 package dev.topiary.cli;
 
+import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
 import dev.topiary.model.Init;
 import dev.topiary.model.LlamaConfig;
@@ -10,7 +11,6 @@ import dev.topiary.train.TrainOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -85,17 +85,10 @@ final class TrainCommand implements Callable<Integer> {
         };
     }
 
-    /** The tokenizer files of an HF folder, copied beside the trained weights. */
+    /** The tokenizer files of an HF folder, copied beside the trained weights (a note when there are none to copy). */
     static void copyTokenizerFiles(Path source, Path dir) throws IOException {
-        if (!Files.isDirectory(source)) {
+        if (!HfCheckpoint.copyTokenizerFiles(source, dir))
             System.err.println("note: the tokenizer came from " + source + " (not a Hugging Face folder): no tokenizer.json written;"
                     + " load the output with --tokenizer " + source);
-            return;
-        }
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json",
-                "tokenizer.model")) {
-            Path s = source.resolve(f);
-            if (Files.isRegularFile(s)) Files.copy(s, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        }
     }
 }

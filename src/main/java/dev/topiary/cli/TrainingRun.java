@@ -180,7 +180,8 @@ final class TrainingRun {
         HfCheckpoint.save(modelDir, w, saveDtype, 0);
         TrainCommand.copyTokenizerFiles(tokenizerSource, modelDir);
         double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", trainer.lastValidationLoss(), secs,
+        double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
+        System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", val, secs,
                 (o.steps() - startStep) * (double) o.tokensPerStep() / secs, InspectCommand.bytes(trainer.peakHeapBytes()));
         System.out.printf("model written to %s; metrics in %s%n", modelDir, metrics);
         return 0;

@@ -158,6 +158,21 @@ public final class HfCheckpoint {
         writeJson(dir.resolve(INDEX), index);
     }
 
+    /** Tokenizer files an HF folder may hold, copied beside weights written from it. */
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "generation_config.json", "tokenizer.model");
+
+    /**
+     * Copies the tokenizer files of an HF folder into dir; returns false (copying nothing) when the
+     * source is not a folder (a GGUF or llama2.c file, whose vocabulary has no tokenizer.json).
+     */
+    public static boolean copyTokenizerFiles(Path source, Path dir) throws IOException {
+        if (!Files.isDirectory(source)) return false;
+        for (String f : TOKENIZER_FILES)
+            if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+
     /** Writes JSON atomically (temporary file, then rename). */
     public static void writeJson(Path file, JsonNode node) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

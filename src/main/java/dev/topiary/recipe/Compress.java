@@ -199,7 +199,7 @@ public final class Compress {
         if (!done) return false;
         Path model = dir.resolve("model");
         HfCheckpoint.save(model, w, DType.F32, 0);
-        copyTokenizerFiles(tokenizerSource, model);
+        HfCheckpoint.copyTokenizerFiles(tokenizerSource, model);
         return true;
     }
 
@@ -258,7 +258,7 @@ public final class Compress {
         LlamaWeights p = Surgery.apply(w, keep);
         Path out = run.resolve("pruned");
         HfCheckpoint.save(out, p, DType.F32, 0);
-        copyTokenizerFiles(teacherPath(), out);
+        HfCheckpoint.copyTokenizerFiles(teacherPath(), out);
         ObjectNode rec = JSON.createObjectNode();
         rec.set("kept_layers", JSON.valueToTree(keep.layers()));
         rec.put("parameters_before", c.parameterCount()).put("parameters_after", p.config.parameterCount());
@@ -344,7 +344,7 @@ public final class Compress {
         Path out = run.resolve("export");
         Models.Loaded m = Models.load(run.resolve("distill/model"));
         HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0);
-        copyTokenizerFiles(run.resolve("distill/model"), out);
+        HfCheckpoint.copyTokenizerFiles(run.resolve("distill/model"), out);
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
         LlamaConfig c = m.config();
         String card = """
@@ -385,12 +385,6 @@ public final class Compress {
         Report.write(run, plan);
         log.accept("  wrote " + run.resolve("report.html") + " and " + run.resolve("metrics.json"));
         return true;
-    }
-
-    static void copyTokenizerFiles(Path source, Path dir) throws IOException {
-        if (!Files.isDirectory(source)) return;
-        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "generation_config.json"))
-            if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
     }
 
     static List<JsonNode> metrics(Path file) throws IOException {
