@@ -17,7 +17,7 @@ import java.util.List;
  * Writes a model as llama.cpp's converters do ({@code convert_hf_to_gguf.py}), so that llama.cpp and
  * {@link GgufModel} load it:
  * <pre>
- * general.architecture                 "llama" (llama, mistral) or "qwen2"
+ * general.architecture                 "llama" (llama, mistral) or "qwen2" ({@link #architecture})
  * general.name, general.file_type      0 all F32, 1 mostly F16, 7 mostly Q8_0
  * {arch}.context_length                max_position_embeddings
  * {arch}.embedding_length / block_count / feed_forward_length / vocab_size
@@ -66,7 +66,7 @@ public final class GgufExport {
         if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.Q8_0)
             throw new IllegalArgumentException("GGUF export writes F32, F16 or Q8_0, not " + type);
         LlamaConfig c = w.config;
-        String arch = c.modelType().equals("qwen2") ? "qwen2" : "llama";
+        String arch = architecture(c);
         GgufWriter g = new GgufWriter();
         g.putString("general.architecture", arch);
         g.putString("general.name", name);
@@ -124,6 +124,16 @@ public final class GgufExport {
         add(g, w, w.norm(), type);
         if (!c.tieEmbeddings()) add(g, w, w.view(TensorKind.LM_HEAD, 0), type);
         return g;
+    }
+
+    /**
+     * "qwen2" for Qwen2 models whose query width is the hidden size; else "llama". llama.cpp's qwen2 graph
+     * sizes q_proj as hidden x hidden, so a pruned Qwen2 with heads * head_dim != hidden is written as llama,
+     * which is the same computation: llama.cpp's llama takes optional q/k/v biases, and the q/k permutation to
+     * the interleaved RoPE layout stands in for qwen2's rotate-half ("neox") RoPE.
+     */
+    static String architecture(LlamaConfig c) {
+        return c.modelType().equals("qwen2") && c.qDim() == c.hidden() ? "qwen2" : "llama";
     }
 
     private static void add(GgufWriter g, LlamaWeights w, LlamaWeights.View v, GgmlType type) {

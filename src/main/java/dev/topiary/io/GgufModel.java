@@ -12,8 +12,10 @@ import java.util.List;
 /**
  * Llama-family weights from a GGUF file ({@code general.architecture} llama or qwen2). Tensor
  * names come from {@link TensorKind#ggufName}; quantized tensors (Q8_0, F16, BF16) are dequantized
- * to fp32. llama.cpp stores llama q/k rows in the interleaved RoPE layout, which is permuted
+ * to fp32. llama.cpp stores llama q/k rows (and q/k biases) in the interleaved RoPE layout, which is permuted
  * into rotate-half here; qwen2 GGUFs are already rotate-half ("neox") and are left as they are.
+ * Llama 3 RoPE scaling stored as a rope_freqs.weight tensor becomes {@code RopeScaling("llama3", ...)}
+ * (see {@link GgufExport}).
  */
 public final class GgufModel {
     private GgufModel() {}
@@ -164,8 +166,13 @@ public final class GgufModel {
                 throw new ModelFormatException(g.path(), "tensor " + name + " has dims " + Arrays.toString(t.dims())
                         + ", the metadata implies " + Arrays.toString(expected));
             float[] values = g.readFloats(name);
-            if (permute && (v.kind() == TensorKind.WQ || v.kind() == TensorKind.WK))
-                values = Llama2c.interleavedToHalf(values, v.kind() == TensorKind.WQ ? c.heads() : c.kvHeads(), c.headDim(), v.shape()[1]);
+            int heads = switch (v.kind()) {
+                case WQ, BQ -> c.heads();
+                case WK, BK -> c.kvHeads();
+                default -> 0;
+            };
+            if (permute && heads > 0) // q/k biases are permuted like their weights' rows (convert_hf_to_gguf does both)
+                values = Llama2c.interleavedToHalf(values, heads, c.headDim(), v.shape().length == 2 ? v.shape()[1] : 1);
             w.set(v, values);
         }
         return w;

@@ -81,11 +81,6 @@ final class Vocabulary {
         return types[id];
     }
 
-    /** Whether the tokenizer has per-piece scores (SentencePiece) rather than merge ranks. */
-    boolean hasScores() {
-        return scores != null;
-    }
-
     float score(int id) {
         return scores[id];
     }
