@@ -41,6 +41,16 @@ final class BpeTokenizer extends AbstractTokenizer {
         this.options = options;
     }
 
+    /** The merge ranks (for {@link TokenizerExport}). */
+    MergeTable merges() {
+        return merges;
+    }
+
+    /** How text is prepared (for {@link TokenizerExport}). */
+    Options options() {
+        return options;
+    }
+
     @Override
     void encodeText(String text, boolean atStart, IntList out) {
         String normalized = options.normalizer().apply(text);

@@ -3,6 +3,8 @@ package dev.topiary.tokenizer;
 
 import dev.topiary.io.ModelFormatException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +45,17 @@ final class MergeTable {
                     + piece + "' is not in the vocabulary");
         }
         return id;
+    }
+
+    /** One merge: {@code left + right -> merged} (ids) at {@code rank}. */
+    record Merge(int rank, int left, int right, int merged) {}
+
+    /** The merges in rank order (a pair listed twice appears once, at its first rank). */
+    List<Merge> inRankOrder() {
+        List<Merge> out = new ArrayList<>(merges.size());
+        merges.forEach((pair, packed) -> out.add(new Merge((int) (packed >>> 32), (int) (pair >>> 32), (int) (long) pair, (int) (long) packed)));
+        out.sort(Comparator.comparingInt(Merge::rank));
+        return out;
     }
 
     /** BpeMerger.pack(rank, merged id) for the pair, or BpeMerger.NONE. */

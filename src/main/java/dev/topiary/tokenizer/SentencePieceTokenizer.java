@@ -30,6 +30,11 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
         this.mergePriority = rankScores(vocab);
     }
 
+    /** Whether each plain-text fragment gets a space in front (for {@link TokenizerExport}). */
+    boolean addSpacePrefix() {
+        return addSpacePrefix;
+    }
+
     private static int[] rankScores(Vocabulary vocab) {
         float[] sorted = new float[vocab.size()];
         for (int id = 0; id < vocab.size(); id++) {
