@@ -367,17 +367,17 @@ public final class Compress {
         Path tmp = out.resolve("README.md.tmp");
         Files.writeString(tmp, card);
         Files.move(tmp, out.resolve("README.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        // read back what was written and compare logits with the distilled model
-        LlamaWeights back = HfCheckpoint.load(out);
-        int[] ids = m.requireTokenizer().encode("Once upon a time, there was a little girl named Lily.", true);
-        float[] a = Llama.logits(m.requireWeights(), ids), b = Llama.logits(back, ids);
-        double max = 0;
-        int agree = 0, V = c.vocab();
-        for (int t = 0; t < ids.length; t++) {
-            for (int v = 0; v < V; v++) max = Math.max(max, Math.abs(a[t * V + v] - b[t * V + v]));
-            if (Sampler.argmax(a, t * V, V) == Sampler.argmax(b, t * V, V)) agree++;
-        }
-        log.accept(String.format("  wrote %s; read back: max |logit difference| %.2g, top-1 agreement %d/%d", out, max, agree, ids.length));
+        // read back what was written (HF and GGUF) and compare logits with the distilled model
+        dev.topiary.io.ReadBack hf = dev.topiary.io.ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
+        log.accept("  wrote " + out + "; read back: " + hf);
+        Path gguf = out.resolve("model.gguf");
+        dev.topiary.io.GgufExport.write(gguf, m.requireWeights(), m.requireTokenizer(), dev.topiary.io.GgmlType.F32, run.getFileName().toString());
+        dev.topiary.io.ReadBack gg = dev.topiary.io.ReadBack.compare(m.requireWeights(), dev.topiary.io.GgufModel.load(gguf), m.requireTokenizer());
+        log.accept("  wrote " + gguf + "; read back: " + gg);
+        ObjectNode rb = JSON.createObjectNode();
+        rb.putObject("hf").put("max_abs_diff", hf.maxAbsDiff()).put("top1_agree", hf.agree()).put("positions", hf.positions());
+        rb.putObject("gguf").put("max_abs_diff", gg.maxAbsDiff()).put("top1_agree", gg.agree()).put("positions", gg.positions());
+        HfCheckpoint.writeJson(out.resolve("readback.json"), rb);
         return true;
     }
 

@@ -36,7 +36,8 @@ class CompressTest {
         Path straight = tmp.resolve("straight");
         assertThat(new Compress(plan(corpus, null), straight, log::add).run()).isTrue();
         for (String f : List.of("correct/model/config.json", "scores.json", "pruned/config.json", "distill/model/model.safetensors",
-                "eval.json", "export/README.md", "export/model.safetensors", "report.html", "metrics.json"))
+                "eval.json", "export/README.md", "export/model.safetensors", "export/model.gguf", "export/readback.json", "report.html",
+                "metrics.json"))
             assertThat(straight.resolve(f)).as(f).exists();
         String html = Files.readString(straight.resolve("report.html"));
         assertThat(html).contains("<svg").contains("Before and after").contains("Block Influence").contains("Attention head importance");
