@@ -76,7 +76,10 @@ public final class Report {
                 .append("</figure>\n");
         if (search != null) {
             h.append("<h2>Candidates (ranked by ").append(esc(search.get("ranking").asText())).append(")</h2><table><tr><th>hidden</th><th>ffn</th><th>heads</th><th>layers</th><th>parameters</th><th>loss</th></tr>\n");
-            for (JsonNode c : search.get("candidates"))
+            List<JsonNode> cands = new ArrayList<>();
+            search.get("candidates").forEach(cands::add);
+            cands.sort(java.util.Comparator.comparingDouble(c -> c.get("val_loss").asDouble()));
+            for (JsonNode c : cands)
                 h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%d</td><td>%d</td><td>%d</td><td>%,d</td><td>%.4f</td></tr>%n", c.get("hidden").asInt(),
                         c.get("ffn").asInt(), c.get("heads").asInt(), c.get("layers").asInt(), c.get("params").asLong(), c.get("val_loss").asDouble()));
             h.append("</table>\n");
