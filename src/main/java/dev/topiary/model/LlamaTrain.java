@@ -34,6 +34,8 @@ public final class LlamaTrain {
         final float[][] k, v;                    // [L] (R, KV*D), k after RoPE
         final float[][] probs;                   // [L] (B, H, T, T); one shared buffer when recomputing
         final boolean recompute;
+        /** (B*T) for packed documents: where each token's document starts in its sequence; null = one document per sequence. */
+        public int[] segStart;
         final float[][] gate, up, hid;           // [L] (R, F)
         final float[] xnf, rstdf;                // (R, C), (R)
         // gradient scratch
@@ -170,7 +172,7 @@ public final class LlamaTrain {
                 Rope.forward(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
                 Rope.forward(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
             }
-            Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
+            Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             linear(k, a.xmid[l], a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C);
             add(a.xmid[l], x, R * C);                                              // xmid = x + attn
             RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C, c.rmsEps());
@@ -235,7 +237,7 @@ public final class LlamaTrain {
             // --- attention block: xmid = x + att W_o^T (+ b_o) ---
             linearBackward(k, a.datt, g, a.dx, a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C, false);
             if (a.recompute) // this layer's probabilities again (a.dq is free until backwardTrain writes it)
-                Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
+                Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             Attention.backwardTrain(k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
             for (int b = 0; b < a.B; b++) {
                 Rope.backward(a.dq, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);

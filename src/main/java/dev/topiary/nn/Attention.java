@@ -47,22 +47,35 @@ public final class Attention {
      */
     static void head(Kernels k, float[] out, int outOff, float[] s, int sOff, float[] q, int qOff, float[] kc, int kOff,
                      float[] vc, int vOff, int rows, int first, int len, int h, int H, int KV, int D) {
+        head(k, out, outOff, s, sOff, q, qOff, kc, kOff, vc, vOff, rows, first, len, h, H, KV, D, null, 0);
+    }
+
+    /** As above; when {@code segStart} is given, query row t only sees keys from segStart[segOff + t] on. */
+    static void head(Kernels k, float[] out, int outOff, float[] s, int sOff, float[] q, int qOff, float[] kc, int kOff,
+                     float[] vc, int vOff, int rows, int first, int len, int h, int H, int KV, int D, int[] segStart, int segOff) {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D;
         float scale = (float) (1.0 / Math.sqrt(D));
         // S = Q_h K_h^T                                  (rows, len)
         k.gemmSerial(s, sOff, len, q, qOff + h * D, QD, false, kc, kOff + kvh * D, KVD, true, rows, D, len, false);
-        for (int t = 0; t < rows; t++) softmaxRow(s, sOff + t * len, first + t + 1, len, scale);
+        for (int t = 0; t < rows; t++) {
+            int from = segStart == null ? 0 : segStart[segOff + t];
+            if (from > 0) java.util.Arrays.fill(s, sOff + t * len, sOff + t * len + from, Float.NEGATIVE_INFINITY);
+            softmaxRow(s, sOff + t * len, first + t + 1, len, scale);
+        }
         // O_h = P V_h                                    (rows, D)
         k.gemmSerial(out, outOff + h * D, QD, s, sOff, len, false, vc, vOff + kvh * D, KVD, false, rows, len, D, false);
     }
 
-    /** p[0..valid) = softmax(scale * p[0..valid)), p[valid..len) = 0 (the causal mask). */
+    /**
+     * p[0..valid) = softmax(scale * p[0..valid)), p[valid..len) = 0 (the causal mask); entries set
+     * to -infinity before (other packed documents) come out 0.
+     */
     static void softmaxRow(float[] p, int o, int valid, int len, float scale) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < valid; j++) max = Math.max(max, p[o + j] * scale);
         float sum = 0f;
         for (int j = 0; j < valid; j++) {
-            float e = (float) Math.exp(p[o + j] * scale - max);
+            float e = p[o + j] == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(p[o + j] * scale - max);
             p[o + j] = e;
             sum += e;
         }
@@ -88,10 +101,21 @@ public final class Attention {
      */
     public static void forwardTrain(Kernels k, float[] out, float[] probs, float[] q, float[] kx, float[] vx, int B, int T,
                                     int H, int KV, int D) {
+        forwardTrain(k, out, probs, q, kx, vx, B, T, H, KV, D, null);
+    }
+
+    /**
+     * As above, for packed sequences: {@code segStart} (B*T) gives, for each token, the position in
+     * its sequence where its document starts; attention does not cross into earlier documents.
+     * (The backward pass needs no change: masked probabilities are 0.) RoPE is relative, so
+     * positions need not restart per document.
+     */
+    public static void forwardTrain(Kernels k, float[] out, float[] probs, float[] q, float[] kx, float[] vx, int B, int T,
+                                    int H, int KV, int D, int[] segStart) {
         Parallel.forEach(B * H, (long) B * H * T * T * D, bh -> {
             int b = bh / H, h = bh % H;
             head(k, out, b * T * H * D, probs, bh * T * T, q, b * T * H * D, kx, b * T * KV * D, vx, b * T * KV * D, T, 0, T,
-                    h, H, KV, D);
+                    h, H, KV, D, segStart, b * T);
         });
     }
 

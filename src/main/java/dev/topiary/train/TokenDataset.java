@@ -27,16 +27,34 @@ import java.util.SplittableRandom;
 public final class TokenDataset {
     public final int seqLen;
     public final int[] tokens;
+    /** Pre-packed mode (SFT): per sequence, its own inputs, targets and document starts, (N, T) each; else null. */
+    private final int[] packedTargets, packedSeg;
     public final int trainSequences, valSequences;
     private final long seed;
     private int cachedEpoch = -1;
     private int[] order;
 
     public TokenDataset(int[] tokens, int seqLen, double valFraction, long seed) {
+        this(tokens, null, null, seqLen, valFraction, seed);
+    }
+
+    /**
+     * Pre-packed sequences (supervised fine-tuning): inputs, targets (with the ignore index where no
+     * loss is wanted) and document starts, each (N, T) flattened. Same split and order rules.
+     */
+    public static TokenDataset packed(int[] inputs, int[] targets, int[] segStart, int seqLen, double valFraction, long seed) {
+        if (inputs.length != targets.length || inputs.length != segStart.length || inputs.length % seqLen != 0)
+            throw new IllegalArgumentException("packed arrays must all hold N x " + seqLen + " values");
+        return new TokenDataset(inputs, targets, segStart, seqLen, valFraction, seed);
+    }
+
+    private TokenDataset(int[] tokens, int[] packedTargets, int[] packedSeg, int seqLen, double valFraction, long seed) {
         this.tokens = tokens;
+        this.packedTargets = packedTargets;
+        this.packedSeg = packedSeg;
         this.seqLen = seqLen;
         this.seed = seed;
-        int sequences = (tokens.length - 1) / seqLen;
+        int sequences = packedTargets != null ? tokens.length / seqLen : (tokens.length - 1) / seqLen;
         int minimum = valFraction > 0 ? 2 : 1;
         if (sequences < minimum)
             throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for " + minimum + " sequences of "
@@ -110,7 +128,17 @@ public final class TokenDataset {
     private void copy(int sequence, int b, int[] inputs, int[] targets) {
         int start = sequence * seqLen;
         System.arraycopy(tokens, start, inputs, b * seqLen, seqLen);
-        System.arraycopy(tokens, start + 1, targets, b * seqLen, seqLen);
+        System.arraycopy(packedTargets != null ? packedTargets : tokens, packedTargets != null ? start : start + 1, targets, b * seqLen, seqLen);
+    }
+
+    /** Whether sequences hold several documents that must not attend to each other. */
+    public boolean packedDocuments() {
+        return packedSeg != null;
+    }
+
+    /** Document starts of dataset sequence {@code sequence} into row b of segStart (B, T). */
+    public void segStarts(int sequence, int b, int[] segStart) {
+        System.arraycopy(packedSeg, sequence * seqLen, segStart, b * seqLen, seqLen);
     }
 
     private int[] permutation(int epoch) {
@@ -132,6 +160,8 @@ public final class TokenDataset {
     public long fingerprint() {
         long h = 1125899906842597L ^ seqLen ^ ((long) valSequences << 32);
         for (int t : tokens) h = 31 * h + t;
+        if (packedTargets != null) for (int t : packedTargets) h = 37 * h + t;
+        if (packedSeg != null) for (int t : packedSeg) h = 41 * h + t;
         return h;
     }
 

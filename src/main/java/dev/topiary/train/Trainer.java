@@ -44,7 +44,7 @@ public final class Trainer {
     private final AtomicBoolean stop = new AtomicBoolean();
     private final LlamaTrain.Activations activations;
     private final float[] grads;
-    private final int[] inputs, targets, sequences;
+    private final int[] inputs, targets, sequences, segStarts;
     private final Objective objective;
     private long peakHeap;
     private double lastValLoss = Double.NaN;
@@ -70,6 +70,8 @@ public final class Trainer {
         this.inputs = new int[o.batch() * o.seqLen()];
         this.targets = new int[o.batch() * o.seqLen()];
         this.sequences = new int[o.batch()];
+        this.segStarts = data.packedDocuments() ? new int[o.batch() * o.seqLen()] : null;
+        activations.segStart = segStarts;
         this.objective = objective;
     }
 
@@ -118,6 +120,7 @@ public final class Trainer {
             double loss = 0;
             for (int m = 0; m < o.accum(); m++) {
                 data.trainBatch((step * o.accum() + m) * o.batch(), o.batch(), inputs, targets, sequences);
+                if (segStarts != null) for (int b = 0; b < o.batch(); b++) data.segStarts(sequences[b], b, segStarts);
                 loss += objective.microStep(weights, grads, activations, inputs, targets, sequences, 1f / count);
             }
             loss /= count;
@@ -208,8 +211,13 @@ public final class Trainer {
             java.util.Arrays.fill(targets, dev.topiary.nn.CrossEntropy.IGNORE);
             for (int b = 0; b < B; b++) {
                 int i = vb * B + b;
-                if (i < data.valSequences) data.valSequence(i, b, inputs, targets);
-                else java.util.Arrays.fill(inputs, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
+                if (i < data.valSequences) {
+                    data.valSequence(i, b, inputs, targets);
+                    if (segStarts != null) data.segStarts(data.trainSequences + i, b, segStarts);
+                } else {
+                    java.util.Arrays.fill(inputs, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
+                    if (segStarts != null) java.util.Arrays.fill(segStarts, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
+                }
             }
             count += TokenDataset.countTargets(targets);
             loss += LlamaTrain.step(weights, null, activations, inputs, targets, 1f);
