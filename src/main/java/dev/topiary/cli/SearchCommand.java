@@ -9,12 +9,9 @@ import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.prune.Calibration;
 import dev.topiary.prune.Importance;
-import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Search;
-import dev.topiary.prune.Surgery;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -91,18 +88,10 @@ final class SearchCommand implements Callable<Integer> {
         System.out.printf("%d shapes fit %,d parameters; evaluating the %d largest, ranked by zero-shot validation loss (no retraining)%n",
                 all.size(), (long) targetParams, picked.size());
         double base = Importance.meanLoss(w, val);
-        List<double[]> results = new ArrayList<>();
+        List<Search.Ranked> ranked;
         try (var bar = Progress.bar("search", picked.size())) {
-            for (LlamaConfig t : picked) {
-                PruneTarget target = new PruneTarget(t.hidden(), t.intermediate(), t.heads(), t.layers(), null);
-                LlamaWeights p = Surgery.apply(w, target.keep(c, s));
-                results.add(new double[] {Importance.meanLoss(p, val)});
-                bar.step();
-            }
+            ranked = Search.rankZeroShot(w, s, picked, val, bar::stepBy);
         }
-        Integer[] order = new Integer[picked.size()];
-        for (int i = 0; i < order.length; i++) order[i] = i;
-        java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> results.get(i)[0]));
         ObjectMapper json = new ObjectMapper();
         ObjectNode n = json.createObjectNode();
         n.put("model", model.toString()).put("target_params", (long) targetParams).put("ranking", "zero-shot validation loss")
@@ -110,9 +99,9 @@ final class SearchCommand implements Callable<Integer> {
         ArrayNode rows = n.putArray("candidates");
         System.out.printf("source: %,d parameters, validation loss %.4f%n", c.parameterCount(), base);
         System.out.printf("%4s %8s %8s %7s %6s %12s %10s%n", "rank", "hidden", "ffn", "layers", "heads", "parameters", "val loss");
-        for (int r = 0; r < order.length; r++) {
-            LlamaConfig t = picked.get(order[r]);
-            double loss = results.get(order[r])[0];
+        for (int r = 0; r < ranked.size(); r++) {
+            LlamaConfig t = ranked.get(r).shape();
+            double loss = ranked.get(r).loss();
             System.out.printf("%4d %8d %8d %7d %6d %,12d %10.4f%n", r + 1, t.hidden(), t.intermediate(), t.layers(), t.heads(),
                     t.parameterCount(), loss);
             rows.addObject().put("rank", r + 1).put("hidden", t.hidden()).put("ffn", t.intermediate()).put("layers", t.layers())

@@ -33,6 +33,25 @@ public final class Search {
         return out;
     }
 
+    /** A candidate and its validation loss after pruning. */
+    public record Ranked(LlamaConfig shape, double loss) {}
+
+    /**
+     * Prunes the model to each candidate with the same scores and measures the mean validation loss
+     * without retraining (zero-shot); returns them best first.
+     */
+    public static List<Ranked> rankZeroShot(dev.topiary.model.LlamaWeights w, Scores s, List<LlamaConfig> candidates, List<int[]> val,
+                                            java.util.function.IntConsumer progress) {
+        List<Ranked> out = new ArrayList<>();
+        for (LlamaConfig t : candidates) {
+            PruneTarget target = new PruneTarget(t.hidden(), t.intermediate(), t.heads(), t.layers(), null);
+            out.add(new Ranked(t, Importance.meanLoss(Surgery.apply(w, target.keep(w.config, s)), val)));
+            if (progress != null) progress.accept(1);
+        }
+        out.sort(Comparator.comparingDouble(Ranked::loss));
+        return out;
+    }
+
     /** original, original - step, ... down to original * (1 - maxPruning), all >= 1. */
     static List<Integer> values(int original, int step, double maxPruning) {
         List<Integer> v = new ArrayList<>();

@@ -233,18 +233,11 @@ public final class Compress {
             if (all.isEmpty()) throw new IllegalArgumentException("no shape fits --target-params " + plan.targetParams());
             List<int[]> val = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), 16, plan.seqLen());
             ArrayNode rows = JSON.createArrayNode();
-            LlamaConfig best = null;
-            double bestLoss = Double.MAX_VALUE;
-            for (LlamaConfig cand : all.subList(0, Math.min(plan.candidates(), all.size()))) {
-                PruneTarget pt = new PruneTarget(cand.hidden(), cand.intermediate(), cand.heads(), cand.layers(), null);
-                double loss = Importance.meanLoss(Surgery.apply(w, pt.keep(c, s)), val);
-                rows.addObject().put("hidden", cand.hidden()).put("ffn", cand.intermediate()).put("heads", cand.heads())
-                        .put("layers", cand.layers()).put("params", cand.parameterCount()).put("val_loss", loss);
-                if (loss < bestLoss) {
-                    bestLoss = loss;
-                    best = cand;
-                }
-            }
+            List<Search.Ranked> ranked = Search.rankZeroShot(w, s, all.subList(0, Math.min(plan.candidates(), all.size())), val, null);
+            for (Search.Ranked r : ranked)
+                rows.addObject().put("hidden", r.shape().hidden()).put("ffn", r.shape().intermediate()).put("heads", r.shape().heads())
+                        .put("layers", r.shape().layers()).put("params", r.shape().parameterCount()).put("val_loss", r.loss());
+            LlamaConfig best = ranked.getFirst().shape();
             ObjectNode n = JSON.createObjectNode().put("ranking", "zero-shot validation loss").put("target_params", plan.targetParams());
             n.set("candidates", rows);
             HfCheckpoint.writeJson(run.resolve("search.json"), n);
