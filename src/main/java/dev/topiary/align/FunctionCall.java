@@ -20,7 +20,8 @@ import java.util.Optional;
  *   <li>a Python-like call {@code get_weather(city="Paris", unit="c")} with keyword arguments only
  *       (string, number, True/False/None, list, tuple and dict literals), optionally inside {@code [...]} as BFCL prompts ask for;
  * </ul>
- * any of them optionally inside a Markdown fence ({@code ```json ... ```} or {@code ``` ... ```}),
+ * any of them optionally inside a Markdown fence ({@code ```json ... ```}, {@code ```python ... ```},
+ * {@code ``` ... ```}),
  * after Llama 3's {@code <|python_tag|>} and before a closing {@code <|eom_id|>} or
  * {@code <|eot_id|>}. Several calls in one output are not a call (parallel calls are out of scope).
  */
@@ -36,7 +37,7 @@ public record FunctionCall(String name, Map<String, JsonNode> arguments) {
         if (s.startsWith("<|python_tag|>")) s = s.substring("<|python_tag|>".length()).strip();
         for (String end : new String[] {"<|eom_id|>", "<|eot_id|>"})
             if (s.endsWith(end)) s = s.substring(0, s.length() - end.length()).strip();
-        s = Texts.unfence(s);
+        s = Texts.unfenceAnyLanguage(s);
         if (s.isEmpty()) return Optional.empty();
         if (s.startsWith("{") || s.startsWith("[")) {
             JsonNode n = Json.parseOrNull(s);

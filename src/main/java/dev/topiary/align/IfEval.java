@@ -1,6 +1,7 @@
 package dev.topiary.align;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -43,7 +44,7 @@ public final class IfEval {
     }
 
     private static String join(String[] lines, int from, int to) {
-        return from >= to ? "" : String.join("\n", java.util.Arrays.asList(lines).subList(from, to));
+        return from >= to ? "" : String.join("\n", Arrays.asList(lines).subList(from, to));
     }
 
     /**

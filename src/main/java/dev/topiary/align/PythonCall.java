@@ -138,7 +138,13 @@ final class PythonCall {
                 || ((s.charAt(i) == '-' || s.charAt(i) == '+') && "eE".indexOf(s.charAt(i - 1)) >= 0))) i++;
         String t = s.substring(start, i).replace("_", "");
         try {
-            if (t.matches("[+-]?\\d+")) return F.numberNode(new BigInteger(t));
+            if (t.matches("[+-]?\\d+")) {
+                // the node kinds Jackson's parser would give, so that calls from both forms are equal
+                BigInteger v = new BigInteger(t);
+                if (v.bitLength() < 32) return F.numberNode(v.intValue());
+                if (v.bitLength() < 64) return F.numberNode(v.longValue());
+                return F.numberNode(v);
+            }
             return F.numberNode(Double.parseDouble(new BigDecimal(t).toString()));
         } catch (NumberFormatException e) {
             throw new Fail();

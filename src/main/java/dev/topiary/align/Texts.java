@@ -53,4 +53,17 @@ final class Texts {
         }
         return t.strip();
     }
+
+    private static final Pattern FENCE_TAG = Pattern.compile("^```[A-Za-z0-9_+-]*[ \\t]*\\r?\\n");
+
+    /**
+     * Like {@link #unfence}, but a fence may carry any language tag followed by a line break
+     * ({@code ```python}); an inline fence without a line break loses only a {@code json} tag.
+     */
+    static String unfenceAnyLanguage(String s) {
+        String t = s.strip();
+        Matcher m = FENCE_TAG.matcher(t);
+        if (m.find() && t.endsWith("```") && t.length() >= m.end() + 3) return t.substring(m.end(), t.length() - 3).strip();
+        return unfence(t);
+    }
 }
