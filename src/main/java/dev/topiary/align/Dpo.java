@@ -172,8 +172,8 @@ public final class Dpo implements Objective {
     }
 
     @Override
-    public Map<String, Double> validation(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
-        return Map.of();
+    public Map<String, Double> stepMetrics() {
+        return Map.of("reward_margin", lastMargin, "preference_accuracy", lastAccuracy);
     }
 
     @Override

@@ -27,6 +27,11 @@ public interface Objective {
         return Map.of();
     }
 
+    /** Extra metrics of the last step for metrics.jsonl (e.g. DPO's reward margin). */
+    default Map<String, Double> stepMetrics() {
+        return Map.of();
+    }
+
     /** State to keep in checkpoints (restored in place by {@link #restore}). */
     default Map<String, float[]> state() {
         return Map.of();

@@ -147,6 +147,7 @@ public final class Trainer {
             ObjectNode m = metric(done, "train").put("loss", loss).put("lr", lr).put("grad_norm", norm)
                     .put("tokens", done * o.tokensPerStep()).put("tokens_per_s", tps);
             if (spike) m.put("skipped", true);
+            objective.stepMetrics().forEach(m::put);
             boolean last = done == o.steps();
             if (last || o.evalEvery() > 0 && done % o.evalEvery() == 0) {
                 validate(m);

@@ -1,0 +1,60 @@
+package dev.topiary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.topiary.SharedFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** sft and dpo end to end on stories260K with prompt/completion and preference files; bad rows. */
+class AlignCommandsTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sftThenDpoThenResume() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        StringBuilder sft = new StringBuilder(), pref = new StringBuilder();
+        String[] names = {"Lily", "Tom", "Sam", "Mia", "Ben", "Anna"};
+        for (int i = 0; i < 24; i++) {
+            String n = names[i % names.length];
+            sft.append(String.format("{\"prompt\": \"Write about %s.\", \"completion\": \" %s went to the park and played with a ball.\"}%n", n, n));
+            pref.append(String.format("{\"prompt\": \"Write about %s.\", \"chosen\": \" %s was happy.\", \"rejected\": \" The dog ran away.\"}%n", n, n));
+        }
+        Path sftFile = tmp.resolve("sft.jsonl"), prefFile = tmp.resolve("pref.jsonl");
+        Files.writeString(sftFile, sft);
+        Files.writeString(prefFile, pref);
+        CommandsTest.Run r = CommandsTest.run("sft", model, "--data", sftFile.toString(), "--out", tmp.resolve("sft").toString(),
+                "--seq-len", "64", "--batch", "4", "--steps", "6", "--lr", "1e-3", "--eval-every", "3", "--val-fraction", "0.2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("24 examples").contains("packed").contains("trained tokens");
+        r = CommandsTest.run("dpo", tmp.resolve("sft/model").toString(), "--data", prefFile.toString(), "--out", tmp.resolve("dpo").toString(),
+                "--seq-len", "32", "--batch", "4", "--steps", "8", "--lr", "1e-3", "--beta", "0.5", "--eval-every", "4", "--val-fraction", "0.2");
+        assertThat(r.code()).as(r.err()).isZero();
+        String metrics = Files.readString(tmp.resolve("dpo/metrics.jsonl"));
+        assertThat(metrics).contains("reward_margin").contains("preference_accuracy");
+        var lines = Files.readAllLines(tmp.resolve("dpo/metrics.jsonl"));
+        var last = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.getLast());
+        assertThat(last.get("preference_accuracy").asDouble()).isEqualTo(1.0);
+        assertThat(last.get("reward_margin").asDouble()).isGreaterThan(0);
+    }
+
+    @Test
+    void badRowsNameFileLineAndField() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        Path f = tmp.resolve("p.jsonl");
+        Files.writeString(f, "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n{\"prompt\": \"a\", \"chosen\": \"same\", \"rejected\": \"same\"}\n");
+        CommandsTest.Run r = CommandsTest.run("dpo", model, "--data", f.toString(), "--out", tmp.resolve("o").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("p.jsonl").contains("line 2").contains("'chosen' and 'rejected'");
+        assertThat(tmp.resolve("o")).doesNotExist();
+        Files.writeString(f, "{\"prompt\": \"a\"}\n");
+        r = CommandsTest.run("sft", model, "--data", f.toString(), "--out", tmp.resolve("o").toString());
+        assertThat(r.err()).contains("line 1").contains("'completion'");
+        Files.writeString(f, "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}\n");
+        r = CommandsTest.run("sft", model, "--data", f.toString(), "--out", tmp.resolve("o").toString());
+        assertThat(r.err()).contains("line 1").contains("'messages'");
+    }
+}
