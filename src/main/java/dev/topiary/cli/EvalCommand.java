@@ -26,6 +26,11 @@ import picocli.CommandLine.Parameters;
                 "  previous one did not (the Hugging Face sliding-window method), so with stride < seq-len every",
                 "  token but the first gets at least seq-len - stride tokens of context. Prints the mean",
                 "  negative log-likelihood (nats/token) and perplexity = exp(mean).",
+                "--task FILE: alignment tasks (JSONL with \"type\": ifeval, function_call or qa): the model answers each",
+                "  prompt (greedy, up to --max-new-tokens) and programmatic verifiers score the answers: IFEval-style",
+                "  strict and loose accuracy per prompt and per instruction; function calls matched to the expected one",
+                "  (name, argument names and values) with the share of answers that are not a call at all; exact match",
+                "  and token F1 for passage-grounded answers. Or:",
                 "--task FILE: multiple-choice accuracy from JSONL {\"context\", \"choices\", \"gold\"}, scored as",
                 "  lm-eval-harness does: each choice is the continuation ' ' + choice (--delimiter) of the context;",
                 "  acc takes the highest summed log-likelihood, acc_norm the highest log-likelihood per character",
@@ -63,6 +68,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--delimiter", defaultValue = " ", description = "Text between context and choice (default: one space).")
     String delimiter;
 
+    @Option(names = "--max-new-tokens", defaultValue = "128", description = "Answer length for alignment tasks (default ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
     @Override
     public Integer call() throws IOException {
         Models.Loaded m = Models.load(model);
@@ -86,6 +94,16 @@ final class EvalCommand implements Callable<Integer> {
                 System.out.printf("mean nll %.6f nats/token, perplexity %.6f  (%.1f s)%n", r.meanNll(), r.perplexity(),
                         (System.nanoTime() - t0) / 1e9);
             }
+        } else if (isAlignmentTask(what.task)) {
+            var items = dev.topiary.align.AlignTaskFile.read(what.task);
+            List<String> responses = new ArrayList<>();
+            try (var bar = Progress.bar("answers", items.size())) {
+                for (var it : items) {
+                    responses.add(dev.topiary.recipe.Compress.greedyAnswer(w, tok, promptText(it), maxNewTokens));
+                    bar.step();
+                }
+            }
+            System.out.print(dev.topiary.align.AlignmentEval.score(items, responses).table());
         } else {
             List<TaskFile.Item> items = TaskFile.read(what.task);
             Llama.State state = new Llama.State(w.config, S);
@@ -108,6 +126,31 @@ final class EvalCommand implements Callable<Integer> {
                     accNorm / (double) items.size());
         }
         return 0;
+    }
+
+    /** Alignment task files have a "type" field on their lines. */
+    static boolean isAlignmentTask(Path file) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(file)) {
+            if (line.isBlank()) continue;
+            try {
+                var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                return n != null && n.has("type") && !n.has("choices");
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** The prompt as plain text (tools and passages spelled out before it). */
+    static String promptText(dev.topiary.align.AlignTaskFile.Item it) {
+        return switch (it) {
+            case dev.topiary.align.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
+                    .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + "): " + t.description())
+                    .collect(java.util.stream.Collectors.joining("; ")) + "\nAnswer with a JSON call {\"name\": ..., \"arguments\": {...}}.\n" + f.prompt();
+            case dev.topiary.align.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
+            default -> it.prompt();
+        };
     }
 
     /**

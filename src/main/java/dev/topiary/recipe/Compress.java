@@ -319,6 +319,14 @@ public final class Compress {
         return n;
     }
 
+    /** The greedy continuation of a prompt, without the prompt (stops at EOS). */
+    public static String greedyAnswer(LlamaWeights w, Tokenizer tok, String prompt, int n) {
+        int[] p = tok.encode(prompt, true);
+        String all = greedy(w, tok, prompt, n);
+        String promptText = tok.decode(p);
+        return all.startsWith(promptText) ? all.substring(promptText.length()) : all;
+    }
+
     static String greedy(LlamaWeights w, Tokenizer tok, String prompt, int n) {
         int[] p = tok.encode(prompt, true), ids = java.util.Arrays.copyOf(p, p.length + n);
         Llama.State s = new Llama.State(w.config, ids.length);

@@ -57,4 +57,18 @@ class AlignCommandsTest {
         r = CommandsTest.run("sft", model, "--data", f.toString(), "--out", tmp.resolve("o").toString());
         assertThat(r.err()).contains("line 1").contains("'messages'");
     }
+
+    @Test
+    void alignmentTasksAreAnsweredAndVerified() throws Exception {
+        Path tasks = tmp.resolve("tasks.jsonl");
+        Files.writeString(tasks, """
+                {"type": "ifeval", "prompt": "Once upon a time", "instructions": [{"type": "max_words", "n": 400}, {"type": "include_words", "words": ["zebra"]}]}
+                {"type": "function_call", "prompt": "Set a timer for 5 minutes.", "tools": [{"name": "set_timer", "description": "Start a timer", "parameters": {"type": "object", "properties": {"minutes": {"type": "integer"}}, "required": ["minutes"]}}], "expected": {"name": "set_timer", "arguments": {"minutes": [5]}}}
+                {"type": "qa", "prompt": "Who had a red ball?", "passages": ["Lily had a red ball."], "answers": ["Lily"]}
+                """);
+        CommandsTest.Run r = CommandsTest.run("eval", SharedFiles.require("models/stories260K-hf").toString(), "--task", tasks.toString(),
+                "--max-new-tokens", "24");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).containsIgnoringCase("strict").containsIgnoringCase("f1");
+    }
 }
