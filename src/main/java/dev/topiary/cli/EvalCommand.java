@@ -146,8 +146,8 @@ final class EvalCommand implements Callable<Integer> {
     static String promptText(dev.topiary.align.AlignTaskFile.Item it) {
         return switch (it) {
             case dev.topiary.align.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
-                    .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + "): " + t.description())
-                    .collect(java.util.stream.Collectors.joining("; ")) + "\nAnswer with a JSON call {\"name\": ..., \"arguments\": {...}}.\n" + f.prompt();
+                    .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + ")")
+                    .collect(java.util.stream.Collectors.joining(", ")) + ". " + f.prompt();
             case dev.topiary.align.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
             default -> it.prompt();
         };
