@@ -13,5 +13,5 @@ echo "== before SFT";  ./topiary eval "$M" --task "$R/data/eval.jsonl" --max-new
     --steps 400 --lr 2e-3 --eval-every 100
 echo "== after SFT";   ./topiary eval "$R/sft/model" --task "$R/data/eval.jsonl" --max-new-tokens 48 | tee "$R/eval-sft.txt"
 [ -f "$R/dpo/model/model.safetensors" ] || ./topiary dpo "$R/sft/model" --data "$R/data/prefs.jsonl" --out "$R/dpo" --seq-len 96 \
-    --batch 8 --steps 150 --lr 2e-4 --beta 0.2 --eval-every 50
+    --batch 8 --steps 60 --lr 3e-5 --beta 0.1 --eval-every 30
 echo "== after DPO";   ./topiary eval "$R/dpo/model" --task "$R/data/eval.jsonl" --max-new-tokens 48 | tee "$R/eval-dpo.txt"
