@@ -1,0 +1,328 @@
+// JinjaChatTemplate: a model's own Jinja2 chat_template, rendered with jinjava set up like Hugging Face's environment.
+package dev.topiary.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hubspot.jinjava.Jinjava;
+import com.hubspot.jinjava.JinjavaConfig;
+import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
+import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.TemplateError;
+import com.hubspot.jinjava.lib.exptest.ExpTest;
+import com.hubspot.jinjava.lib.filter.Filter;
+import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Jinja2 chat template (a Hugging Face {@code chat_template}), rendered with jinjava.
+ *
+ * <p>The environment follows transformers' {@code apply_chat_template}: {@code trim_blocks} and
+ * {@code lstrip_blocks} on, {@code {{-}}/{@code -}}} whitespace control on expressions too, Jinja's
+ * operator precedence (filters bind tighter than {@code +}); variables {@code messages},
+ * {@code tools} (none when there are no tools), {@code add_generation_prompt} and the special tokens
+ * ({@code bos_token}, {@code eos_token}, ...); {@code raise_exception(msg)} throws;
+ * {@code strftime_now(fmt)}; {@code tojson} is Python's {@code json.dumps} (", " and ": "
+ * separators, {@code indent=} honoured, non-ASCII kept) rather than jinjava's compact JSON;
+ * {@code trim} strips like Python's {@code str.strip()}; {@code is iterable} is true for strings as
+ * in Python; Python string methods ({@code startswith}, {@code endswith}, {@code strip},
+ * {@code lstrip}, {@code rstrip}, {@code split}, {@code replace}, {@code upper}, {@code lower},
+ * {@code title}, {@code capitalize}, {@code find}, {@code count}, {@code join}) work on strings.
+ *
+ * <p>Messages reach the template as Hugging Face builds them: {@code role} and {@code content}
+ * always; {@code tool_calls} only when there are some, each
+ * {@code {"type": "function", "function": {"name", "arguments"}, "id"}}; {@code name} when set;
+ * {@code tool_call_id} on tool turns. Ids follow {@link Conversations#toolCallId}: the k-th call is
+ * {@code call0000k} and the k-th tool turn answers it.
+ */
+final class JinjaChatTemplate implements ChatTemplate {
+    private final String name;
+    private final Map<String, String> templates;
+    private final Map<String, Object> variables;
+    private final Jinjava jinjava;
+    private final ToolCallFormat toolCallFormat;
+
+    /**
+     * @param templates the template sources by name ({@code default}, {@code tool_use}, ...); a single
+     *     template is {@code default}
+     * @param variables special tokens and any extra variables (e.g. {@code date_string})
+     */
+    JinjaChatTemplate(String name, Map<String, String> templates, Map<String, Object> variables) {
+        if (templates.isEmpty()) throw new IllegalArgumentException(name + ": no chat template");
+        this.name = name;
+        this.templates = Map.copyOf(templates);
+        this.variables = new LinkedHashMap<>(variables);
+        this.jinjava = newJinjava();
+        String all = String.join("\n", templates.values());
+        this.toolCallFormat = all.contains("<tool_call>") ? ToolCallFormat.QWEN_XML
+                : all.contains("[TOOL_CALLS]") ? ToolCallFormat.MISTRAL
+                : all.contains("<|python_tag|>") || all.contains("\"parameters\": ") ? ToolCallFormat.LLAMA3_JSON
+                : ToolCallFormat.NONE;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ToolCallFormat toolCallFormat() {
+        return toolCallFormat;
+    }
+
+    @Override
+    public String toString() {
+        return "ChatTemplate[" + name + "]";
+    }
+
+    @Override
+    public String render(List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt) {
+        Conversations.check(messages);
+        return renderChecked(messages, Conversations.normalizeTools(tools), addGenerationPrompt);
+    }
+
+    /**
+     * Spans by prefix rendering. For each assistant turn i: P = the turns before i rendered with the
+     * generation prompt, F = the turns up to and including i rendered without it. F must start with P;
+     * the span is F's remainder after P, less trailing whitespace (the newline a template puts after
+     * an end-of-turn marker is not something the model emits). The whole conversation's rendering must
+     * start with F's part up to the span's end, so the span sits at the same place there. A template
+     * for which this does not hold (one that moves text between turns depending on which turn is
+     * last, such as Mistral v0.3's system message) gets an IllegalArgumentException; use the built-in
+     * format instead. An assistant turn cannot come first.
+     */
+    @Override
+    public RenderedChat renderWithSpans(List<Message> messages, List<JsonNode> tools) {
+        Conversations.check(messages);
+        List<JsonNode> t = Conversations.normalizeTools(tools);
+        String full = renderChecked(messages, t, false);
+        List<RenderedChat.Span> spans = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            if (!messages.get(i).role().equals("assistant")) continue;
+            if (i == 0) throw error("assistant spans need a turn before the first assistant turn (message 0 is the assistant's)");
+            String prompt = renderChecked(messages.subList(0, i), t, true);
+            String upTo = renderChecked(messages.subList(0, i + 1), t, false);
+            if (!upTo.startsWith(prompt))
+                throw error("cannot find assistant message " + i + ": rendering the conversation up to it does not extend the prompt before it");
+            int end = PyJson.rstrip(upTo).length();
+            if (end < prompt.length() || !full.startsWith(upTo.substring(0, end)))
+                throw error("cannot find assistant message " + i + ": the full conversation renders differently up to it");
+            if (!spans.isEmpty() && prompt.length() < spans.getLast().end())
+                throw error("cannot find assistant message " + i + ": it overlaps the previous assistant turn");
+            spans.add(new RenderedChat.Span(prompt.length(), end));
+        }
+        return new RenderedChat(full, spans);
+    }
+
+    private IllegalArgumentException error(String why) {
+        return new IllegalArgumentException("chat template " + name + ": " + why);
+    }
+
+    private String renderChecked(List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt) {
+        String source = !tools.isEmpty() && templates.containsKey("tool_use") ? templates.get("tool_use") : templates.get("default");
+        if (source == null)
+            throw error("no 'default' template among " + templates.keySet() + (tools.isEmpty() ? "" : " and no 'tool_use'"));
+        Map<String, Object> context = new LinkedHashMap<>(variables);
+        context.put("messages", toJinja(messages));
+        context.put("tools", tools.isEmpty() ? null : tools.stream().map(PyJson::toJava).toList());
+        context.put("add_generation_prompt", addGenerationPrompt);
+        RenderResult result;
+        try {
+            result = jinjava.renderForResult(source, context);
+        } catch (RuntimeException e) {
+            throw error("failed to render: " + describe(e));
+        }
+        List<String> problems = new ArrayList<>();
+        for (TemplateError e : result.getErrors()) {
+            if (e.getSeverity() != TemplateError.ErrorType.FATAL) continue;
+            Raised raised = raised(e.getException());
+            if (raised != null) throw error("the template raised an exception: " + raised.getMessage());
+            problems.add(e.getMessage() + (e.getLineno() > 0 ? " (template line " + e.getLineno() + ")" : ""));
+        }
+        if (!problems.isEmpty()) throw error("failed to render: " + String.join("; ", problems));
+        return result.getOutput();
+    }
+
+    private static Raised raised(Throwable t) {
+        for (int depth = 0; t != null && depth < 20; t = t.getCause(), depth++) if (t instanceof Raised r) return r;
+        return null;
+    }
+
+    private static String describe(Throwable e) {
+        Raised r = raised(e);
+        return r != null ? "the template raised an exception: " + r.getMessage() : e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+
+    /** The messages as Hugging Face hands them to a template (see the class comment). */
+    static List<Map<String, Object>> toJinja(List<Message> messages) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        int calls = 0, results = 0;
+        for (Message m : messages) {
+            Map<String, Object> j = new LinkedHashMap<>();
+            j.put("role", m.role());
+            j.put("content", m.content());
+            if (!m.toolCalls().isEmpty()) {
+                List<Map<String, Object>> list = new ArrayList<>();
+                for (ToolCall c : m.toolCalls()) {
+                    Map<String, Object> function = new LinkedHashMap<>();
+                    function.put("name", c.name());
+                    function.put("arguments", PyJson.toJava(c.arguments()));
+                    Map<String, Object> call = new LinkedHashMap<>();
+                    call.put("type", "function");
+                    call.put("function", function);
+                    call.put("id", Conversations.toolCallId(calls++));
+                    list.add(call);
+                }
+                j.put("tool_calls", list);
+            }
+            if (m.name() != null) j.put("name", m.name());
+            if (m.role().equals("tool")) j.put("tool_call_id", Conversations.toolCallId(results++));
+            out.add(j);
+        }
+        return out;
+    }
+
+    /** Thrown by raise_exception; found again in jinjava's error to report the template's own message. */
+    static final class Raised extends RuntimeException {
+        Raised(String message) {
+            super(message);
+        }
+    }
+
+    public static String raiseException(Object message) {
+        throw new Raised(String.valueOf(message));
+    }
+
+    /** Python's datetime.now().strftime for the common directives (%d %m %Y %y %b %B %a %A %H %M %S %j %%). */
+    public static String strftimeNow(String format) {
+        LocalDateTime now = LocalDateTime.now();
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < format.length(); i++) {
+            char c = format.charAt(i);
+            if (c != '%' || i + 1 == format.length()) {
+                out.append(c);
+                continue;
+            }
+            char d = format.charAt(++i);
+            java.time.format.DateTimeFormatter f = switch (d) {
+                case 'd' -> java.time.format.DateTimeFormatter.ofPattern("dd");
+                case 'm' -> java.time.format.DateTimeFormatter.ofPattern("MM");
+                case 'Y' -> java.time.format.DateTimeFormatter.ofPattern("yyyy");
+                case 'y' -> java.time.format.DateTimeFormatter.ofPattern("yy");
+                case 'b' -> java.time.format.DateTimeFormatter.ofPattern("MMM", java.util.Locale.ENGLISH);
+                case 'B' -> java.time.format.DateTimeFormatter.ofPattern("MMMM", java.util.Locale.ENGLISH);
+                case 'a' -> java.time.format.DateTimeFormatter.ofPattern("EEE", java.util.Locale.ENGLISH);
+                case 'A' -> java.time.format.DateTimeFormatter.ofPattern("EEEE", java.util.Locale.ENGLISH);
+                case 'H' -> java.time.format.DateTimeFormatter.ofPattern("HH");
+                case 'M' -> java.time.format.DateTimeFormatter.ofPattern("mm");
+                case 'S' -> java.time.format.DateTimeFormatter.ofPattern("ss");
+                case 'j' -> java.time.format.DateTimeFormatter.ofPattern("DDD");
+                default -> null;
+            };
+            if (f != null) out.append(now.format(f));
+            else if (d == '%') out.append('%');
+            else out.append('%').append(d);
+        }
+        return out.toString();
+    }
+
+    private static Jinjava newJinjava() {
+        LegacyOverrides legacy = LegacyOverrides.newBuilder()
+                .withUseTrimmingForNotesAndExpressions(true)
+                .withUseNaturalOperatorPrecedence(true)
+                .withParseWhitespaceControlStrictly(true)
+                .withKeepNullableLoopValues(true)
+                .withUsePyishObjectMapper(true)
+                .withEvaluateMapKeys(true)
+                .withIterateOverMapKeys(true)
+                .build();
+        JinjavaConfig config = JinjavaConfig.newBuilder()
+                .withTrimBlocks(true)
+                .withLstripBlocks(true)
+                .withLegacyOverrides(legacy)
+                .withElResolver(JinjaPython.resolver())
+                .build();
+        Jinjava j = new Jinjava(config);
+        try {
+            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
+                    JinjaChatTemplate.class.getMethod("raiseException", Object.class)));
+            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
+                    JinjaChatTemplate.class.getMethod("strftimeNow", String.class)));
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+        j.getGlobalContext().registerFilter(new ToJson());
+        j.getGlobalContext().registerFilter(new Trim());
+        j.getGlobalContext().registerFilter(new Items());
+        j.getGlobalContext().registerExpTest(new Iterable());
+        return j;
+    }
+
+    /** tojson as transformers defines it: json.dumps(x, ensure_ascii=False, indent=indent, sort_keys=sort_keys). */
+    static final class ToJson implements Filter {
+        @Override
+        public String getName() {
+            return "tojson";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
+            Object sort = kwargs.getOrDefault("sort_keys", null);
+            int n = indent == null ? -1 : indent instanceof Number num ? num.intValue() : Integer.parseInt(indent.toString().trim());
+            return PyJson.dumps(var, n, sort != null && Boolean.parseBoolean(sort.toString()));
+        }
+    }
+
+    /** trim as Python's str.strip() (Unicode whitespace), the way Jinja2 does it. */
+    static final class Trim implements Filter {
+        @Override
+        public String getName() {
+            return "trim";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return var == null ? "None" : PyJson.strip(var.toString());
+        }
+    }
+
+    /** Jinja2 3.1's items filter: a mapping's (key, value) pairs. */
+    static final class Items implements Filter {
+        @Override
+        public String getName() {
+            return "items";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            if (!(var instanceof Map<?, ?> m)) return List.of();
+            List<List<Object>> pairs = new ArrayList<>();
+            for (Map.Entry<?, ?> e : m.entrySet()) pairs.add(java.util.Arrays.asList(e.getKey(), e.getValue()));
+            return pairs;
+        }
+    }
+
+    /** Python's iterable: strings, sequences and mappings. */
+    static final class Iterable implements ExpTest {
+        @Override
+        public String getName() {
+            return "iterable";
+        }
+
+        @Override
+        public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
+            return var instanceof CharSequence || var instanceof Collection<?> || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray()) || var instanceof java.lang.Iterable<?>;
+        }
+    }
+}
