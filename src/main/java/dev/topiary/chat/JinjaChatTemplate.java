@@ -11,6 +11,7 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import java.lang.reflect.Method;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -54,9 +55,17 @@ final class JinjaChatTemplate implements ChatTemplate {
     JinjaChatTemplate(String name, Map<String, String> templates, Map<String, Object> variables) {
         if (templates.isEmpty()) throw new IllegalArgumentException(name + ": no chat template");
         this.name = name;
-        this.templates = Map.copyOf(templates);
+        Map<String, String> fixed = new LinkedHashMap<>();
+        templates.forEach((k, v) -> fixed.put(k, JinjaSource.fixNotPrecedence(v)));
+        this.templates = Map.copyOf(fixed);
         this.variables = new LinkedHashMap<>(variables);
         this.jinjava = newJinjava();
+        for (String source : templates.values()) {
+            for (String f : JinjaSource.filters(source))
+                if (jinjava.getGlobalContext().getFilter(f) == null) throw error("the template uses filter '" + f + "', which is not available");
+            for (String t : JinjaSource.tests(source))
+                if (jinjava.getGlobalContext().getExpTest(t) == null) throw error("the template uses test '" + t + "', which is not available");
+        }
         String all = String.join("\n", templates.values());
         this.toolCallFormat = all.contains("<tool_call>") ? ToolCallFormat.QWEN_XML
                 : all.contains("[TOOL_CALLS]") ? ToolCallFormat.MISTRAL
@@ -248,10 +257,12 @@ final class JinjaChatTemplate implements ChatTemplate {
                 .build();
         Jinjava j = new Jinjava(config);
         try {
-            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
-                    JinjaChatTemplate.class.getMethod("raiseException", Object.class)));
-            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now",
-                    JinjaChatTemplate.class.getMethod("strftimeNow", String.class)));
+            Method raise = JinjaChatTemplate.class.getMethod("raiseException", Object.class);
+            Method strftime = JinjaChatTemplate.class.getMethod("strftimeNow", String.class);
+            raise.setAccessible(true); // the class is package-private
+            strftime.setAccessible(true);
+            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception", raise));
+            j.getGlobalContext().registerFunction(new ELFunctionDefinition("", "strftime_now", strftime));
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
         }
