@@ -11,28 +11,41 @@ import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.exptest.ExpTest;
 import com.hubspot.jinjava.lib.filter.Filter;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.lib.tag.Tag;
+import com.hubspot.jinjava.tree.Node;
+import com.hubspot.jinjava.tree.TagNode;
 import java.lang.reflect.Method;
 import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * A Jinja2 chat template (a Hugging Face {@code chat_template}), rendered with jinjava.
  *
  * <p>The environment follows transformers' {@code apply_chat_template}: {@code trim_blocks} and
- * {@code lstrip_blocks} on, {@code {{-}}/{@code -}}} whitespace control on expressions too, Jinja's
- * operator precedence (filters bind tighter than {@code +}); variables {@code messages},
- * {@code tools} (none when there are no tools), {@code add_generation_prompt} and the special tokens
- * ({@code bos_token}, {@code eos_token}, ...); {@code raise_exception(msg)} throws;
- * {@code strftime_now(fmt)}; {@code tojson} is Python's {@code json.dumps} (", " and ": "
- * separators, {@code indent=} honoured, non-ASCII kept) rather than jinjava's compact JSON;
- * {@code trim} strips like Python's {@code str.strip()}; {@code is iterable} is true for strings as
- * in Python; Python string methods ({@code startswith}, {@code endswith}, {@code strip},
- * {@code lstrip}, {@code rstrip}, {@code split}, {@code replace}, {@code upper}, {@code lower},
- * {@code title}, {@code capitalize}, {@code find}, {@code count}, {@code join}) work on strings.
+ * {@code lstrip_blocks} on; the {@code -} whitespace control on expression tags as well as statement
+ * tags; {@code \r\n} read as {@code \n} and one final newline dropped; Jinja's operator precedence
+ * (filters bind tighter than {@code +}, and {@code not} negates a whole comparison or test, see
+ * {@link JinjaSource}); variables {@code messages}, {@code tools} (none when there are no tools),
+ * {@code add_generation_prompt} and the special tokens ({@code bos_token}, {@code eos_token}, ...);
+ * {@code raise_exception(msg)} fails the rendering with msg; {@code strftime_now(fmt)};
+ * {@code {% generation %}} renders its body. Python behaviour where jinjava differs: {@code tojson}
+ * is Python's {@code json.dumps} (", " and ": " separators, {@code indent=} honoured, non-ASCII
+ * kept) rather than jinjava's compact JSON; {@code trim} strips like {@code str.strip()};
+ * {@code is iterable} is true for strings; the string methods {@code startswith}, {@code endswith},
+ * {@code strip}, {@code lstrip}, {@code rstrip}, {@code split}, {@code replace}, {@code upper},
+ * {@code lower}, {@code title}, {@code capitalize}, {@code find}, {@code count} and {@code join}
+ * work ({@link JinjaPython}). A filter or test jinjava lacks is refused when the template is loaded.
+ *
+ * <p>Known gaps (not used by the Llama, Qwen2/2.5 and Mistral templates): slices with a step
+ * ({@code [::-1]}), string repetition ({@code 'x' * 3}), and {@code none} printing as an empty string
+ * rather than {@code None}.
  *
  * <p>Messages reach the template as Hugging Face builds them: {@code role} and {@code content}
  * always; {@code tool_calls} only when there are some, each
@@ -56,7 +69,7 @@ final class JinjaChatTemplate implements ChatTemplate {
         if (templates.isEmpty()) throw new IllegalArgumentException(name + ": no chat template");
         this.name = name;
         Map<String, String> fixed = new LinkedHashMap<>();
-        templates.forEach((k, v) -> fixed.put(k, JinjaSource.fixNotPrecedence(v)));
+        templates.forEach((k, v) -> fixed.put(k, JinjaSource.fixNotPrecedence(JinjaSource.normalizeNewlines(v))));
         this.templates = Map.copyOf(fixed);
         this.variables = new LinkedHashMap<>(variables);
         this.jinjava = newJinjava();
@@ -217,22 +230,22 @@ final class JinjaChatTemplate implements ChatTemplate {
                 continue;
             }
             char d = format.charAt(++i);
-            java.time.format.DateTimeFormatter f = switch (d) {
-                case 'd' -> java.time.format.DateTimeFormatter.ofPattern("dd");
-                case 'm' -> java.time.format.DateTimeFormatter.ofPattern("MM");
-                case 'Y' -> java.time.format.DateTimeFormatter.ofPattern("yyyy");
-                case 'y' -> java.time.format.DateTimeFormatter.ofPattern("yy");
-                case 'b' -> java.time.format.DateTimeFormatter.ofPattern("MMM", java.util.Locale.ENGLISH);
-                case 'B' -> java.time.format.DateTimeFormatter.ofPattern("MMMM", java.util.Locale.ENGLISH);
-                case 'a' -> java.time.format.DateTimeFormatter.ofPattern("EEE", java.util.Locale.ENGLISH);
-                case 'A' -> java.time.format.DateTimeFormatter.ofPattern("EEEE", java.util.Locale.ENGLISH);
-                case 'H' -> java.time.format.DateTimeFormatter.ofPattern("HH");
-                case 'M' -> java.time.format.DateTimeFormatter.ofPattern("mm");
-                case 'S' -> java.time.format.DateTimeFormatter.ofPattern("ss");
-                case 'j' -> java.time.format.DateTimeFormatter.ofPattern("DDD");
+            String pattern = switch (d) {
+                case 'd' -> "dd";
+                case 'm' -> "MM";
+                case 'Y' -> "yyyy";
+                case 'y' -> "yy";
+                case 'b' -> "MMM";
+                case 'B' -> "MMMM";
+                case 'a' -> "EEE";
+                case 'A' -> "EEEE";
+                case 'H' -> "HH";
+                case 'M' -> "mm";
+                case 'S' -> "ss";
+                case 'j' -> "DDD";
                 default -> null;
             };
-            if (f != null) out.append(now.format(f));
+            if (pattern != null) out.append(now.format(DateTimeFormatter.ofPattern(pattern, Locale.ENGLISH)));
             else if (d == '%') out.append('%');
             else out.append('%').append(d);
         }
@@ -270,6 +283,7 @@ final class JinjaChatTemplate implements ChatTemplate {
         j.getGlobalContext().registerFilter(new Trim());
         j.getGlobalContext().registerFilter(new Items());
         j.getGlobalContext().registerExpTest(new Iterable());
+        j.getGlobalContext().registerTag(new Generation());
         return j;
     }
 
@@ -318,8 +332,32 @@ final class JinjaChatTemplate implements ChatTemplate {
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
             if (!(var instanceof Map<?, ?> m)) return List.of();
             List<List<Object>> pairs = new ArrayList<>();
-            for (Map.Entry<?, ?> e : m.entrySet()) pairs.add(java.util.Arrays.asList(e.getKey(), e.getValue()));
+            for (Map.Entry<?, ?> e : m.entrySet()) pairs.add(Arrays.asList(e.getKey(), e.getValue()));
             return pairs;
+        }
+    }
+
+    /**
+     * transformers' {@code {% generation %}...{% endgeneration %}} (it marks assistant text for
+     * {@code return_assistant_tokens_mask}); here it just renders its body, as it does in transformers'
+     * output text.
+     */
+    static final class Generation implements Tag {
+        @Override
+        public String getName() {
+            return "generation";
+        }
+
+        @Override
+        public String getEndTagName() {
+            return "endgeneration";
+        }
+
+        @Override
+        public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
+            StringBuilder out = new StringBuilder();
+            for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+            return out.toString();
         }
     }
 

@@ -23,6 +23,15 @@ final class JinjaSource {
 
     record Tag(int innerStart, int innerEnd) {}
 
+    /**
+     * Jinja2's lexer (without {@code keep_trailing_newline}, as transformers runs it) turns
+     * {@code \r\n} and {@code \r} into {@code \n} and drops one newline at the very end.
+     */
+    static String normalizeNewlines(String source) {
+        String s = source.replace("\r\n", "\n").replace('\r', '\n');
+        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    }
+
     /** The tags' inner ranges (delimiters and whitespace-control marks excluded); comments and raw blocks are skipped. */
     static List<Tag> tags(String s) {
         List<Tag> out = new ArrayList<>();

@@ -1,6 +1,7 @@
 // RenderedChat: a rendered conversation and the character ranges the assistant produced (for SFT loss masks).
 package dev.topiary.chat;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -41,7 +42,7 @@ public record RenderedChat(String text, List<Span> assistantSpans) {
     /** One flag per character of {@link #text()}: true inside an assistant span. */
     public boolean[] assistantMask() {
         boolean[] mask = new boolean[text.length()];
-        for (Span s : assistantSpans) java.util.Arrays.fill(mask, s.start(), s.end(), true);
+        for (Span s : assistantSpans) Arrays.fill(mask, s.start(), s.end(), true);
         return mask;
     }
 }

@@ -153,6 +153,12 @@ class JinjaTemplateTest {
         assertThat(ChatTemplates.fromJinja("ws", ws, none).render(MULTI_TURN, null, false)).isEqualTo("userassistantuserassistant!");
         String blocks = "{% for m in messages %}\n  {% if m.role == 'user' %}\n[{{ m.content }}]\n  {% endif %}\n{% endfor %}";
         assertThat(ChatTemplates.fromJinja("blocks", blocks, none).render(MULTI_TURN, null, false)).isEqualTo("[Hi]\n[Bye]\n");
+        // {% generation %} (transformers' assistant mask marker) renders its body; one final newline is dropped, \r\n read as \n
+        assertThat(ChatTemplates.fromJinja("gen", "{% for m in messages %}{% generation %}[{{ m.content }}]{% endgeneration %}{% endfor %}\r\n\n", none)
+                .render(one, null, false)).isEqualTo("[  Hello World  ]");
+        assertThat(ChatTemplates.fromJinja("nl", "{{ messages[0].role }}\r\n\n", none).render(one, null, false)).isEqualTo("user\n");
+        assertThat(ChatTemplates.fromJinja("date", "{{ strftime_now('%Y-%m-%d %%') }}", none).render(one, null, false))
+                .isEqualTo(java.time.LocalDate.now() + " %");
         // namespace(), selectattr, slicing, negative index, the tool-call fields Hugging Face passes
         String fields = "{% set ns = namespace(n=0) %}{% for m in messages %}{% set ns.n = ns.n + 1 %}{% endfor %}{{ ns.n }}|"
                 + "{{ (messages | selectattr('role', 'equalto', 'tool') | list | length) }}|{{ messages[-1].content[:4] }}|"
