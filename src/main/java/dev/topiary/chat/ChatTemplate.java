@@ -30,13 +30,22 @@ public interface ChatTemplate {
 
     /**
      * The conversation rendered for training (no generation prompt), with the character ranges the
-     * assistant's turns produced. Built-in formats know their spans exactly; a Jinja template derives
-     * them by rendering prefixes of the conversation (see {@link ChatTemplates#fromJinja}).
+     * assistant's turns produced. Built-in formats record their spans while writing; otherwise (Jinja
+     * templates, other implementations) they come from rendering prefixes of the conversation: for
+     * assistant turn i, the turns before i rendered with the generation prompt must be a prefix of the
+     * turns through i rendered without it, and the span is the difference, less trailing whitespace.
+     * A template that moves text between turns depending on which is last (Mistral v0.3 puts its
+     * system message and tool list before the last user turn) cannot be split this way and gets an
+     * IllegalArgumentException; the built-in format handles it.
      */
-    RenderedChat renderWithSpans(List<Message> messages, List<JsonNode> tools);
+    default RenderedChat renderWithSpans(List<Message> messages, List<JsonNode> tools) {
+        return Conversations.spansByPrefix(this, messages, tools);
+    }
 
-    /** How this format writes tool calls in the assistant's output. */
-    ToolCallFormat toolCallFormat();
+    /** How this format writes tool calls in the assistant's output ({@link ToolCallFormat#NONE} unless known). */
+    default ToolCallFormat toolCallFormat() {
+        return ToolCallFormat.NONE;
+    }
 
     /** The model's generated text split into content and tool calls, in this format's tool-call syntax. */
     default ParsedReply parseReply(String output) {

@@ -110,10 +110,8 @@ public final class ChatTemplates {
      * {@code eos_token}, ...) and any other variables the template reads (for Llama 3.1:
      * {@code date_string}, {@code tools_in_user_message}).
      *
-     * <p>Assistant spans ({@link ChatTemplate#renderWithSpans}) come from rendering prefixes: for
-     * assistant turn i, the conversation before i rendered with the generation prompt must be a prefix
-     * of the conversation through i rendered without it; the span is the difference, less trailing
-     * whitespace.
+     * <p>Assistant spans ({@link ChatTemplate#renderWithSpans}) come from rendering prefixes of the
+     * conversation (the rule is given there).
      */
     public static ChatTemplate fromJinja(String name, String source, Map<String, ?> variables) {
         if (source == null || source.isBlank()) throw new IllegalArgumentException(name + ": empty chat template");

@@ -71,6 +71,39 @@ final class Conversations {
         return String.format("call%05d", k);
     }
 
+    /**
+     * Assistant spans by prefix rendering, for templates that do not record them while writing. For
+     * each assistant turn i: P = the turns before i rendered with the generation prompt, F = the turns
+     * up to and including i rendered without it. F must start with P; the span is F's remainder after
+     * P, less trailing whitespace (the newline a template puts after an end-of-turn marker is not
+     * something the model emits). The whole conversation's rendering must start with F up to the
+     * span's end, so that the span sits at the same place there. A template for which this does not
+     * hold (one that moves text between turns depending on which turn is last, such as Mistral
+     * v0.3's system message and tool list) gets an IllegalArgumentException; so does a conversation
+     * that opens with an assistant turn.
+     */
+    static RenderedChat spansByPrefix(ChatTemplate template, List<Message> messages, List<JsonNode> tools) {
+        check(messages);
+        String full = template.render(messages, tools, false);
+        List<RenderedChat.Span> spans = new ArrayList<>();
+        for (int i = 0; i < messages.size(); i++) {
+            if (!messages.get(i).role().equals("assistant")) continue;
+            String where = "chat template " + template.name() + ": cannot find assistant message " + i + ": ";
+            if (i == 0) throw new IllegalArgumentException(where + "spans need a turn before the first assistant turn");
+            String prompt = template.render(messages.subList(0, i), tools, true);
+            String upTo = template.render(messages.subList(0, i + 1), tools, false);
+            if (!upTo.startsWith(prompt))
+                throw new IllegalArgumentException(where + "rendering the conversation up to it does not extend the prompt before it");
+            int end = PyJson.rstrip(upTo).length();
+            if (end < prompt.length() || !full.startsWith(upTo.substring(0, end)))
+                throw new IllegalArgumentException(where + "the full conversation renders differently up to it");
+            if (!spans.isEmpty() && prompt.length() < spans.getLast().end())
+                throw new IllegalArgumentException(where + "it overlaps the previous assistant turn");
+            spans.add(new RenderedChat.Span(prompt.length(), end));
+        }
+        return new RenderedChat(full, spans);
+    }
+
     /** Rendered text plus the assistant spans, recorded as the template writes. */
     static final class Out {
         final StringBuilder text = new StringBuilder();

@@ -107,39 +107,6 @@ final class JinjaChatTemplate implements ChatTemplate {
         return renderChecked(messages, Conversations.normalizeTools(tools), addGenerationPrompt);
     }
 
-    /**
-     * Spans by prefix rendering. For each assistant turn i: P = the turns before i rendered with the
-     * generation prompt, F = the turns up to and including i rendered without it. F must start with P;
-     * the span is F's remainder after P, less trailing whitespace (the newline a template puts after
-     * an end-of-turn marker is not something the model emits). The whole conversation's rendering must
-     * start with F's part up to the span's end, so the span sits at the same place there. A template
-     * for which this does not hold (one that moves text between turns depending on which turn is
-     * last, such as Mistral v0.3's system message) gets an IllegalArgumentException; use the built-in
-     * format instead. An assistant turn cannot come first.
-     */
-    @Override
-    public RenderedChat renderWithSpans(List<Message> messages, List<JsonNode> tools) {
-        Conversations.check(messages);
-        List<JsonNode> t = Conversations.normalizeTools(tools);
-        String full = renderChecked(messages, t, false);
-        List<RenderedChat.Span> spans = new ArrayList<>();
-        for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).role().equals("assistant")) continue;
-            if (i == 0) throw error("assistant spans need a turn before the first assistant turn (message 0 is the assistant's)");
-            String prompt = renderChecked(messages.subList(0, i), t, true);
-            String upTo = renderChecked(messages.subList(0, i + 1), t, false);
-            if (!upTo.startsWith(prompt))
-                throw error("cannot find assistant message " + i + ": rendering the conversation up to it does not extend the prompt before it");
-            int end = PyJson.rstrip(upTo).length();
-            if (end < prompt.length() || !full.startsWith(upTo.substring(0, end)))
-                throw error("cannot find assistant message " + i + ": the full conversation renders differently up to it");
-            if (!spans.isEmpty() && prompt.length() < spans.getLast().end())
-                throw error("cannot find assistant message " + i + ": it overlaps the previous assistant turn");
-            spans.add(new RenderedChat.Span(prompt.length(), end));
-        }
-        return new RenderedChat(full, spans);
-    }
-
     private IllegalArgumentException error(String why) {
         return new IllegalArgumentException("chat template " + name + ": " + why);
     }

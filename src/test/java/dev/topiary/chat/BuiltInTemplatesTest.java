@@ -257,6 +257,11 @@ class BuiltInTemplatesTest {
                 assertThat(a).as(name).doesNotContain("<|start_header_id|>", "<|im_start|>", "[INST]", "user");
                 assertThat(a.endsWith("<|eot_id|>") || a.endsWith("<|im_end|>") || a.endsWith("</s>")).as(name + ": " + a).isTrue();
             }
+            // the recorded spans are what the prefix-rendering rule finds (Mistral moves its tool list, so no tools there)
+            List<JsonNode> prefixTools = name.equals("mistral") || name.equals("llama2") ? null : TOOLS;
+            List<Message> prefixConversation = name.equals("llama2") ? MULTI_TURN : WITH_TOOLS.subList(1, 5);
+            assertThat(Conversations.spansByPrefix(t, prefixConversation, prefixTools)).as(name)
+                    .isEqualTo(t.renderWithSpans(prefixConversation, prefixTools));
             boolean[] mask = r.assistantMask();
             int inside = 0;
             for (boolean b : mask) if (b) inside++;

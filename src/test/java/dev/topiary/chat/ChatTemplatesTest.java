@@ -106,6 +106,27 @@ class ChatTemplatesTest {
         assertThatThrownBy(() -> new ToolCall("", null)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** A template written by a caller (only render and name) gets spans from prefix rendering. */
+    @Test
+    void ownTemplateGetsPrefixSpans() {
+        ChatTemplate own = new ChatTemplate() {
+            @Override
+            public String render(List<Message> messages, List<com.fasterxml.jackson.databind.JsonNode> tools, boolean prompt) {
+                StringBuilder out = new StringBuilder("<bos>");
+                for (Message m : messages) out.append("### ").append(m.role()).append(":\n").append(m.content()).append("<end>\n");
+                return out.append(prompt ? "### assistant:\n" : "").toString();
+            }
+
+            @Override
+            public String name() {
+                return "own";
+            }
+        };
+        RenderedChat r = own.renderWithSpans(MULTI_TURN, null);
+        assertThat(r.assistantTexts()).containsExactly(" Hello! <end>", "Goodbye.<end>");
+        assertThat(own.toolCallFormat()).isEqualTo(ToolCallFormat.NONE);
+    }
+
     @Test
     void pythonJson() {
         assertThat(PyJson.dumps(json("{\"a\": [1, -2, 3.0, 0.5, 1e-5, 1e16, 123456789.125, 1e300, true, null], \"b\": {}, \"c\": [], \"é\": \"\\u0001\\n\\\"\\\\ ✓\"}")))

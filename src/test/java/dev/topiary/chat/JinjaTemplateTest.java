@@ -203,6 +203,6 @@ class JinjaTemplateTest {
                 "22 and 25.\n<|im_end|>",
                 "You're welcome.<|im_end|>");
         assertThatThrownBy(() -> jinja.renderWithSpans(List.of(Message.assistant("first")), null))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message 0 is the assistant's");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot find assistant message 0: spans need a turn before the first assistant turn");
     }
 }
