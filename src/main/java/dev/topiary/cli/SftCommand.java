@@ -33,6 +33,9 @@ final class SftCommand implements Callable<Integer> {
     @Option(names = "--no-packing", description = "One example per sequence.")
     boolean noPacking;
 
+    @Option(names = "--chat-template", description = "A built-in template (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral) instead of the model's own.")
+    String chatTemplate;
+
     @Override
     public Integer call() throws Exception {
         run.checkRunFolder();
@@ -40,7 +43,13 @@ final class SftCommand implements Callable<Integer> {
         LlamaWeights w = m.requireWeights();
         TrainOptions o = run.options(1e-4f);
         List<SftPacker.Example> examples = new java.util.ArrayList<>();
-        for (Path f : run.data) examples.addAll(AlignData.sft(f, m.requireTokenizer(), null));
+        AlignData.Conversations chats = null;
+        if (java.nio.file.Files.isDirectory(model)) {
+            var template = chatTemplate != null ? dev.topiary.chat.ChatTemplates.builtIn(chatTemplate) : dev.topiary.chat.ChatTemplates.forModel(model);
+            chats = new dev.topiary.align.ChatExamples(template, m.requireTokenizer());
+            System.out.println("chat template: " + template.name());
+        }
+        for (Path f : run.data) examples.addAll(AlignData.sft(f, m.requireTokenizer(), chats));
         SftPacker.Result r = SftPacker.pack(examples, o.seqLen(), !noPacking, m.requireTokenizer().eosId(), run.valFraction, o.seed());
         System.out.printf("%d examples -> %d sequences of %d tokens (%s); %d truncated to %d tokens; %,d trained tokens%n", r.examples(),
                 r.sequences(), o.seqLen(), noPacking ? "one per sequence" : "packed", r.truncated(), o.seqLen(), r.trainedTokens());

@@ -71,4 +71,37 @@ class AlignCommandsTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsIgnoringCase("strict").containsIgnoringCase("f1");
     }
+
+    @Test
+    void sftOnConversationsUsesTheChatTemplate() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 12; i++)
+            b.append("{\"messages\": [{\"role\": \"system\", \"content\": \"Tell stories.\"}, {\"role\": \"user\", \"content\": \"A story about Lily.\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"Lily played with a ball.\"}, {\"role\": \"user\", \"content\": \"More.\"}, "
+                    + "{\"role\": \"assistant\", \"content\": \"She was happy.\"}]}\n");
+        Path f = tmp.resolve("chats.jsonl");
+        Files.writeString(f, b);
+        CommandsTest.Run r = CommandsTest.run("sft", model, "--data", f.toString(), "--out", tmp.resolve("chat").toString(), "--seq-len", "128",
+                "--batch", "2", "--steps", "2", "--val-fraction", "0.3");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("chat template: llama2").contains("12 examples");
+
+        var tok = dev.topiary.io.Models.tokenizer(java.nio.file.Path.of(model));
+        var ex = new dev.topiary.align.ChatExamples(dev.topiary.chat.ChatTemplates.builtIn("llama2"), tok)
+                .render(new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                        "[{\"role\": \"user\", \"content\": \"Hi\"}, {\"role\": \"assistant\", \"content\": \"Hello there\"}]"));
+        StringBuilder trained = new StringBuilder();
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        for (int i = 0; i < ex.tokens().length; i++) if (ex.trained()[i]) ids.add(ex.tokens()[i]);
+        String text = tok.decode(ids.stream().mapToInt(Integer::intValue).toArray());
+        assertThat(text).contains("Hello there").doesNotContain("Hi").doesNotContain("INST");
+        assertThat(ex.tokens()[ex.tokens().length - 1]).isEqualTo(tok.eosId()); // </s> is learned too
+        assertThat(ex.trained()[ex.tokens().length - 1]).isTrue();
+
+        Files.writeString(f, "{\"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}\n");
+        r = CommandsTest.run("sft", model, "--data", f.toString(), "--out", tmp.resolve("bad").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("chats.jsonl").contains("line 1").contains("'messages'").contains("robot");
+    }
 }
