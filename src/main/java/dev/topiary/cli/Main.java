@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
                 "(Hugging Face folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
         subcommands = {InspectCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
                 ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, CorrectCommand.class,
-                SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class, ChatSetCommand.class,
+                SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class, ChatSetCommand.class, ChatCommand.class,
                 PlotCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",

@@ -1,0 +1,161 @@
+package dev.topiary.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.align.FunctionCall;
+import dev.topiary.align.ToolSchema;
+import dev.topiary.chat.ChatTemplate;
+import dev.topiary.chat.ChatTemplates;
+import dev.topiary.chat.Message;
+import dev.topiary.chat.ParsedReply;
+import dev.topiary.chat.ToolCall;
+import dev.topiary.generate.Sampler;
+import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.Models;
+import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.tokenizer.StreamDecoder;
+import dev.topiary.tokenizer.Tokenizer;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "chat", mixinStandardHelpOptions = true, header = "Chat with a model in the terminal, with tools.",
+        description = {"An interactive chat: each line you type is a user turn; the conversation is rendered with the model's",
+                "chat template (or --template) and the answer streams as it is generated, until the end-of-turn marker.",
+                "--system sets a system message; --tools FILE gives JSON schemas of tools ([{\"name\", \"description\",",
+                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown. Empty line",
+                "or end of input: quit.", ""})
+final class ChatCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder (for its chat template), .gguf or .bin")
+    Path model;
+
+    @Option(names = "--system", description = "System message.")
+    String system;
+
+    @Option(names = "--tools", paramLabel = "FILE", description = "JSON array of tool schemas.")
+    Path tools;
+
+    @Option(names = "--template", description = "A built-in template instead of the model's own (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
+    String templateName;
+
+    @Option(names = "--max-tokens", defaultValue = "256", description = "Answer length at most (default ${DEFAULT-VALUE}).")
+    int maxTokens;
+
+    @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature; 0 = greedy (default ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass (default ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    private static final List<String> END_MARKERS = List.of("<|eot_id|>", "<|eom_id|>", "<|im_end|>", "</s>");
+
+    @Override
+    public Integer call() throws Exception {
+        Sampler sampler = new Sampler(temperature, topP, seed);
+        List<JsonNode> toolDefs = new ArrayList<>();
+        Map<String, ToolSchema> schemas = new LinkedHashMap<>();
+        if (tools != null) {
+            JsonNode arr;
+            try {
+                arr = new ObjectMapper().readTree(Files.readString(tools));
+            } catch (java.io.IOException e) {
+                throw new ModelFormatException(tools, "not valid JSON: " + e.getMessage());
+            }
+            if (arr == null || !arr.isArray()) throw new ModelFormatException(tools, "must be a JSON array of tool schemas");
+            for (int i = 0; i < arr.size(); i++) {
+                try {
+                    ToolSchema s = ToolSchema.fromJson(arr.get(i), "[" + i + "]");
+                    schemas.put(s.name(), s);
+                } catch (IllegalArgumentException | ModelFormatException e) {
+                    throw new ModelFormatException(tools, "tool " + i + ": " + e.getMessage());
+                }
+                toolDefs.add(arr.get(i));
+            }
+        }
+        Models.Loaded m = Models.load(model);
+        LlamaWeights w = m.requireWeights();
+        Tokenizer tok = m.requireTokenizer();
+        ChatTemplate template = templateName != null ? ChatTemplates.builtIn(templateName)
+                : Files.isDirectory(model) ? ChatTemplates.forModel(model) : ChatTemplates.builtIn("chatml");
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        out.println("chat with " + model + " (template " + template.name() + (schemas.isEmpty() ? "" : ", tools " + schemas.keySet())
+                + "); an empty line quits");
+        List<Message> messages = new ArrayList<>();
+        if (system != null) messages.add(Message.system(system));
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        while (true) {
+            out.print("> ");
+            out.flush();
+            String line = in.readLine();
+            if (line == null || line.isBlank()) break;
+            messages.add(Message.user(line));
+            String prompt = template.render(messages, toolDefs, true);
+            String answer = generate(w, tok, prompt, sampler, out);
+            ParsedReply reply = template.parseReply(answer);
+            messages.add(Message.assistant(reply.content(), reply.toolCalls()));
+            for (ToolCall c : reply.toolCalls()) showCall(c, schemas, out);
+        }
+        return 0;
+    }
+
+    /** Streams the answer to a rendered prompt; stops at EOS or an end-of-turn marker (not printed). */
+    private String generate(LlamaWeights w, Tokenizer tok, String prompt, Sampler sampler, PrintStream out) {
+        int[] p = tok.encode(prompt, false, true);
+        int cap = Math.min(w.config.maxPositions(), p.length + maxTokens);
+        if (p.length >= cap) throw new IllegalStateException("the conversation (" + p.length + " tokens) fills the context; start again");
+        int[] ids = java.util.Arrays.copyOf(p, cap);
+        Llama.State s = new Llama.State(w.config, cap);
+        float[] logits = Llama.forward(w, s, ids, 0, p.length, Llama.Logits.LAST);
+        StreamDecoder dec = tok.streamDecoder();
+        StringBuilder text = new StringBuilder();
+        int n = p.length, printed = 0;
+        while (n < cap) {
+            int next = sampler.sample(logits);
+            if (next == tok.eosId() || w.config.eosIds().contains(next)) break;
+            ids[n++] = next;
+            text.append(dec.next(next));
+            String marker = END_MARKERS.stream().filter(mk -> text.indexOf(mk) >= 0).findFirst().orElse(null);
+            if (marker != null) {
+                text.setLength(text.indexOf(marker));
+                break;
+            }
+            // hold back what could be the start of a marker
+            int safe = text.length() - 12;
+            if (safe > printed) {
+                out.print(text.substring(printed, safe));
+                printed = safe;
+            }
+            if (n < cap) logits = Llama.forward(w, s, ids, n - 1, 1, Llama.Logits.LAST);
+        }
+        if (text.length() > printed) out.print(text.substring(printed));
+        out.println();
+        return text.toString();
+    }
+
+    static void showCall(ToolCall c, Map<String, ToolSchema> schemas, PrintStream out) {
+        ToolSchema s = schemas.get(c.name());
+        if (s == null) {
+            out.println("[tool call " + c.name() + c.arguments() + ": no such tool" + (schemas.isEmpty() ? "" : "; tools: " + schemas.keySet()) + "]");
+            return;
+        }
+        Map<String, JsonNode> args = new LinkedHashMap<>();
+        if (c.arguments() != null) c.arguments().fields().forEachRemaining(e -> args.put(e.getKey(), e.getValue()));
+        List<String> problems = s.check(new FunctionCall(c.name(), args));
+        out.println("[tool call " + c.name() + c.arguments() + (problems.isEmpty() ? ": valid" : ": invalid: " + String.join("; ", problems)) + "]");
+    }
+}

@@ -1,0 +1,67 @@
+package dev.topiary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.SharedFiles;
+import dev.topiary.align.ToolSchema;
+import dev.topiary.chat.ToolCall;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChatCommandTest {
+    @TempDir
+    Path tmp;
+
+    static final String TOOLS = """
+            [{"name": "set_timer", "description": "start a timer",
+              "parameters": {"type": "object", "properties": {"minutes": {"type": "integer"}}, "required": ["minutes"]}}]
+            """;
+
+    @Test
+    void aConversationThroughStdin() throws Exception {
+        Path tools = tmp.resolve("tools.json");
+        Files.writeString(tools, TOOLS);
+        InputStream old = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Tell me a story.\nAnd then?\n\n".getBytes(StandardCharsets.UTF_8)));
+            CommandsTest.Run r = CommandsTest.run("chat", SharedFiles.require("models/stories260K-hf").toString(), "--system", "Be kind.",
+                    "--template", "chatml", "--max-tokens", "20", "--temperature", "0");
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("template chatml");
+            assertThat(r.out().split("> ", -1).length).isEqualTo(4); // three prompts: two turns, then the empty line
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    @Test
+    void toolCallsAreCheckedAgainstTheirSchema() throws Exception {
+        var json = new ObjectMapper();
+        ToolSchema s = ToolSchema.fromJson(json.readTree(TOOLS).get(0), "[0]");
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(b, true, StandardCharsets.UTF_8);
+        ChatCommand.showCall(new ToolCall("set_timer", json.readTree("{\"minutes\": 5}")), Map.of("set_timer", s), out);
+        ChatCommand.showCall(new ToolCall("set_timer", json.readTree("{\"minutes\": \"five\"}")), Map.of("set_timer", s), out);
+        ChatCommand.showCall(new ToolCall("get_weather", json.readTree("{}")), Map.of("set_timer", s), out);
+        String shown = b.toString(StandardCharsets.UTF_8);
+        assertThat(shown).contains("set_timer{\"minutes\":5}: valid").contains(": invalid: ").contains("get_weather{}: no such tool");
+    }
+
+    @Test
+    void aToolFileThatIsNotASchemaIsRefused() throws Exception {
+        Path tools = tmp.resolve("bad.json");
+        Files.writeString(tools, "[{\"description\": \"no name\"}]");
+        CommandsTest.Run r = CommandsTest.run("chat", SharedFiles.require("models/stories260K-hf").toString(), "--tools", tools.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("bad.json").contains("tool 0");
+    }
+}
