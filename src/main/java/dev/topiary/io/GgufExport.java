@@ -58,7 +58,14 @@ public final class GgufExport {
      *                                  be exported; a smaller tokenizer is padded with unused {@code [PAD<id>]} pieces
      */
     public static void write(Path file, LlamaWeights w, Tokenizer tok, GgmlType type, String name) throws IOException {
-        writer(w, tok, type, name, true).write(file);
+        write(file, w, tok, type, name, null);
+    }
+
+    /** As above, also keeping a chat template (Jinja source) as {@code tokenizer.chat_template}, as llama.cpp reads it. */
+    public static void write(Path file, LlamaWeights w, Tokenizer tok, GgmlType type, String name, String chatTemplate) throws IOException {
+        GgufWriter g = writer(w, tok, type, name, true);
+        if (chatTemplate != null) g.putString("tokenizer.chat_template", chatTemplate);
+        g.write(file);
     }
 
     /** The file as a writer; {@code llama3Keys} false leaves out the topiary.rope.scaling.* keys (as llama.cpp's converter). */

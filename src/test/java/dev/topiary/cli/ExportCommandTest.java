@@ -48,4 +48,22 @@ class ExportCommandTest {
         assertThat(r.code()).isZero();
         assertThat(tmp.resolve("hf/tokenizer.json")).exists();
     }
+
+    @Test
+    void theChatTemplateTravelsIntoTheGguf() throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf"), dir = tmp.resolve("with-template");
+        java.nio.file.Files.createDirectories(dir);
+        try (var files = java.nio.file.Files.list(src)) {
+            for (Path f : files.toList()) java.nio.file.Files.copy(f, dir.resolve(f.getFileName()));
+        }
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(dir.resolve("tokenizer_config.json").toFile());
+        cfg.put("chat_template", "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}");
+        json.writeValue(dir.resolve("tokenizer_config.json").toFile(), cfg);
+        Path gguf = tmp.resolve("t.gguf");
+        assertThat(CommandsTest.run("export", dir.toString(), "--out", gguf.toString()).code()).isZero();
+        try (var g = dev.topiary.io.GgufFile.open(gguf)) {
+            assertThat(g.string("tokenizer.chat_template")).startsWith("{% for m in messages %}");
+        }
+    }
 }
