@@ -59,17 +59,42 @@ public final class AlignData {
         return new SftPacker.Example(all, mask);
     }
 
-    /** Preference rows {"prompt", "chosen", "rejected"}; chosen equal to rejected is an error. */
-    public static List<Dpo.Pair> preferences(Path file, Tokenizer tok) throws IOException {
+    /**
+     * Preference rows: {"prompt", "chosen", "rejected"} as plain text, or {"messages": [...], "chosen",
+     * "rejected"} where the conversation is rendered with the chat template and each answer becomes
+     * the assistant's next turn (its end-of-turn marker included). Chosen equal to rejected is an error.
+     */
+    public static List<Dpo.Pair> preferences(Path file, Tokenizer tok, dev.topiary.chat.ChatTemplate template) throws IOException {
         List<Dpo.Pair> out = new ArrayList<>();
         forEachLine(file, (n, where) -> {
-            String prompt = text(file, where, n, "prompt"), chosen = text(file, where, n, "chosen"), rejected = text(file, where, n, "rejected");
+            String chosen = text(file, where, n, "chosen"), rejected = text(file, where, n, "rejected");
             if (chosen.equals(rejected)) throw new ModelFormatException(file, where + "fields 'chosen' and 'rejected' are the same text");
-            int[] p = tok.encode(prompt, tok.addBosByDefault());
-            out.add(new Dpo.Pair(p, withEos(tok.encode(chosen, false), tok.eosId()), withEos(tok.encode(rejected, false), tok.eosId())));
+            if (n.has("messages")) {
+                if (template == null) throw new ModelFormatException(file, where + "field 'messages': this model has no chat template; use prompt");
+                try {
+                    var msgs = ChatExamples.parse(n.get("messages"));
+                    String prompt = template.render(msgs, List.of(), true);
+                    int[] p = tok.encode(prompt, false, true);
+                    out.add(new Dpo.Pair(p, answer(tok, template, msgs, chosen, p.length), answer(tok, template, msgs, rejected, p.length)));
+                } catch (IllegalArgumentException e) {
+                    throw new ModelFormatException(file, where + "field 'messages': " + e.getMessage());
+                }
+            } else {
+                int[] p = tok.encode(text(file, where, n, "prompt"), tok.addBosByDefault());
+                out.add(new Dpo.Pair(p, withEos(tok.encode(chosen, false), tok.eosId()), withEos(tok.encode(rejected, false), tok.eosId())));
+            }
             return null;
         });
         return out;
+    }
+
+    /** The tokens of the conversation with the answer as the next assistant turn, after the prompt's. */
+    private static int[] answer(Tokenizer tok, dev.topiary.chat.ChatTemplate template, List<dev.topiary.chat.Message> msgs, String answer,
+                                int promptTokens) {
+        List<dev.topiary.chat.Message> all = new ArrayList<>(msgs);
+        all.add(dev.topiary.chat.Message.assistant(answer));
+        int[] full = tok.encode(template.render(all, List.of(), false), false, true);
+        return java.util.Arrays.copyOfRange(full, Math.min(promptTokens, full.length), full.length);
     }
 
     private static int[] withEos(int[] a, int eos) {

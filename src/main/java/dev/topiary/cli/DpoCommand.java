@@ -54,7 +54,8 @@ final class DpoCommand implements Callable<Integer> {
         LlamaWeights w = m.requireWeights();
         TrainOptions half = run.options(5e-6f);
         List<Dpo.Pair> pairs = new java.util.ArrayList<>();
-        for (Path f : run.data) pairs.addAll(AlignData.preferences(f, m.requireTokenizer()));
+        var template = java.nio.file.Files.isDirectory(model) ? dev.topiary.chat.ChatTemplates.forModel(model) : null;
+        for (Path f : run.data) pairs.addAll(AlignData.preferences(f, m.requireTokenizer(), template));
         var packed = Dpo.pairs(pairs, half.seqLen(), m.requireTokenizer().eosId(), run.valFraction, half.seed());
         TrainOptions o = new TrainOptions(2 * half.seqLen(), half.batch(), half.accum(), half.steps(), half.lr(), half.minLr(), half.warmup(),
                 half.weightDecay(), half.beta1(), half.beta2(), half.eps(), half.clip(), half.seed(), half.evalEvery(), half.valBatches(),

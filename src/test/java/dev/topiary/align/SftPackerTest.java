@@ -11,8 +11,8 @@ import dev.topiary.nn.CrossEntropy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class SftPackerTest {
-    static final LlamaConfig C = new LlamaConfig("llama", 16, 24, 2, 4, 2, 6, 40, 1e-5f, 10000, null, true, false, false, 64, 1,
+public class SftPackerTest {
+    public static final LlamaConfig C = new LlamaConfig("llama", 16, 24, 2, 4, 2, 6, 40, 1e-5f, 10000, null, true, false, false, 64, 1,
             List.of(2), "float32");
     final LlamaWeights w = Init.normal(C, 3, 0.3);
 

@@ -104,4 +104,48 @@ class AlignCommandsTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("chats.jsonl").contains("line 1").contains("'messages'").contains("robot");
     }
+
+    @Test
+    void dpoOnConversationsAndSftResumesExactly() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i++)
+            b.append("{\"messages\": [{\"role\": \"user\", \"content\": \"Who had the ball?\"}], \"chosen\": \"Lily had it.\", \"rejected\": \"The sky.\"}\n");
+        Path f = tmp.resolve("pm.jsonl");
+        Files.writeString(f, b);
+        CommandsTest.Run r = CommandsTest.run("dpo", model, "--data", f.toString(), "--out", tmp.resolve("pm").toString(), "--seq-len", "48",
+                "--batch", "2", "--steps", "2", "--val-fraction", "0.25");
+        assertThat(r.code()).as(r.err()).isZero();
+
+        // SFT on packed examples (document masks in attention) stops and resumes bit for bit
+        var w1 = dev.topiary.model.Init.normal(dev.topiary.align.SftPackerTest.C, 3, 0.3);
+        var w2 = dev.topiary.model.Init.normal(dev.topiary.align.SftPackerTest.C, 3, 0.3);
+        java.util.List<dev.topiary.align.SftPacker.Example> ex = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int n = 5 + i % 7;
+            int[] t = new int[n];
+            boolean[] m = new boolean[n];
+            for (int j = 0; j < n; j++) {
+                t[j] = (i * 7 + j * 3) % 40;
+                m[j] = j >= n / 2;
+            }
+            ex.add(new dev.topiary.align.SftPacker.Example(t, m));
+        }
+        var o = new dev.topiary.train.TrainOptions(24, 2, 1, 10, 3e-3f, 3e-4f, 1, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 5, 0, 0, 4, false);
+        new dev.topiary.train.Trainer(w1, dev.topiary.align.SftPacker.pack(ex, 24, true, 0, 0.1, 5).data(), o, tmp.resolve("s1"), null)
+                .run(new dev.topiary.train.Trainer.Listener() {});
+        var t2 = new dev.topiary.train.Trainer(w2, dev.topiary.align.SftPacker.pack(ex, 24, true, 0, 0.1, 5).data(), o, tmp.resolve("s2"), null);
+        t2.run(new dev.topiary.train.Trainer.Listener() {
+            @Override
+            public void step(long step, double loss, float lr, double gn, double tps) {
+                if (step == 4) t2.requestStop();
+            }
+        });
+        var w3 = dev.topiary.model.Init.normal(dev.topiary.align.SftPackerTest.C, 99, 0.3);
+        var t3 = new dev.topiary.train.Trainer(w3, dev.topiary.align.SftPacker.pack(ex, 24, true, 0, 0.1, 5).data(), o, tmp.resolve("s2"), null);
+        t3.resume();
+        t3.run(new dev.topiary.train.Trainer.Listener() {});
+        assertThat(w3.data).containsExactly(w1.data);
+    }
+
 }
