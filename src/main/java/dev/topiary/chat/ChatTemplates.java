@@ -81,6 +81,26 @@ public final class ChatTemplates {
         return builtIn(builtInFor(modelDir, config));
     }
 
+    /**
+     * The model's own template source (chat_template.jinja, or the {@code chat_template} of
+     * tokenizer_config.json; of a list, the one named "default"), for exports that keep it; empty
+     * when the folder has none.
+     */
+    public static java.util.Optional<String> jinjaSource(Path modelDir) {
+        try {
+            Path jinjaFile = modelDir.resolve("chat_template.jinja");
+            if (Files.isRegularFile(jinjaFile)) return java.util.Optional.of(Files.readString(jinjaFile));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Path cfg = modelDir.resolve("tokenizer_config.json");
+        if (!Files.isRegularFile(cfg)) return java.util.Optional.empty();
+        JsonNode t = readJson(cfg).path("chat_template");
+        if (t.isTextual()) return java.util.Optional.of(t.textValue());
+        for (JsonNode e : t) if ("default".equals(e.path("name").asText())) return java.util.Optional.of(e.path("template").asText());
+        return java.util.Optional.empty();
+    }
+
     /** The {@code chat_template} of a tokenizer_config.json file (with its special tokens). */
     public static ChatTemplate fromTokenizerConfig(Path tokenizerConfigJson) {
         return fromTokenizerConfig(tokenizerConfigJson, readJson(tokenizerConfigJson));

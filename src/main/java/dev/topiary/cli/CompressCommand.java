@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -110,27 +108,11 @@ final class CompressCommand implements Callable<Integer> {
                 }
             });
         }
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            c.requestStop();
-            try {
-                finished.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "topiary-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         boolean done;
         try {
-            done = c.run();
+            done = StopHook.around(c::requestStop, c::run);
         } finally {
-            finished.countDown();
             if (timer != null) timer.interrupt();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // exiting on a signal
         }
         if (!done) return 130;
         System.out.println("report: " + out.resolve("report.html"));

@@ -37,19 +37,6 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--name", description = "general.name in the GGUF (default: the model's file name).")
     String name;
 
-    /** The model's own chat template (tokenizer_config.json or chat_template.jinja), kept in the GGUF. */
-    private String chatTemplate() throws java.io.IOException {
-        if (!Files.isDirectory(model)) return null;
-        if (Files.isRegularFile(model.resolve("chat_template.jinja"))) return Files.readString(model.resolve("chat_template.jinja"));
-        Path cfg = model.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(cfg)) return null;
-        var t = new com.fasterxml.jackson.databind.ObjectMapper().readTree(cfg.toFile()).get("chat_template");
-        if (t == null) return null;
-        if (t.isTextual()) return t.asText();
-        for (var e : t) if ("default".equals(e.path("name").asText())) return e.path("template").asText();
-        return null;
-    }
-
     @Override
     public Integer call() throws Exception {
         Models.Loaded m = Models.load(model);
@@ -63,7 +50,8 @@ final class ExportCommand implements Callable<Integer> {
                     case "Q8_0" -> GgmlType.Q8_0;
                     default -> throw new IllegalArgumentException("--dtype for gguf must be F32, F16 or Q8_0, got " + dtype);
                 };
-                GgufExport.write(out, w, m.requireTokenizer(), t, name != null ? name : model.getFileName().toString(), chatTemplate());
+                GgufExport.write(out, w, m.requireTokenizer(), t, name != null ? name : model.getFileName().toString(),
+                        Files.isDirectory(model) ? dev.topiary.chat.ChatTemplates.jinjaSource(model).orElse(null) : null);
                 back = GgufModel.load(out);
             }
             case "hf" -> {

@@ -10,8 +10,6 @@ import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Option;
 
 /**
@@ -135,43 +133,27 @@ final class TrainingRun {
         System.out.printf("%d steps of %,d tokens%s; activations %s, weights+grads+AdamW %s (16 bytes/parameter)%n", o.steps(),
                 o.tokensPerStep(), resume ? ", resuming at step " + trainer.step() : "", InspectCommand.bytes(trainer.activationBytes()),
                 InspectCommand.bytes(16 * (long) w.data.length));
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            trainer.requestStop();
-            try {
-                finished.await(120, TimeUnit.SECONDS); // let the loop write its checkpoint
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "topiary-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
-        boolean done;
         long t0 = System.nanoTime(), startStep = trainer.step();
-        try (var bar = Progress.bar("train", o.steps())) {
-            bar.stepTo(trainer.step());
-            done = trainer.run(new Trainer.Listener() {
-                double val = Double.NaN;
+        boolean done = StopHook.around(trainer::requestStop, () -> {
+            try (var bar = Progress.bar("train", o.steps())) {
+                bar.stepTo(trainer.step());
+                return trainer.run(new Trainer.Listener() {
+                    double val = Double.NaN;
 
-                @Override
-                public void step(long step, double loss, float lrNow, double gradNorm, double tps) {
-                    bar.stepTo(step);
-                    bar.setExtraMessage(String.format(" loss %.4f%s lr %.2e %.0f tok/s", loss,
-                            Double.isNaN(val) ? "" : String.format(" val %.4f", val), lrNow, tps));
-                }
+                    @Override
+                    public void step(long step, double loss, float lrNow, double gradNorm, double tps) {
+                        bar.stepTo(step);
+                        bar.setExtraMessage(String.format(" loss %.4f%s lr %.2e %.0f tok/s", loss,
+                                Double.isNaN(val) ? "" : String.format(" val %.4f", val), lrNow, tps));
+                    }
 
-                @Override
-                public void validation(long step, double loss) {
-                    val = loss;
-                }
-            });
-        } finally {
-            finished.countDown();
-        }
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the JVM is exiting because of a signal: the checkpoint is written
-        }
+                    @Override
+                    public void validation(long step, double loss) {
+                        val = loss;
+                    }
+                });
+            }
+        });
         if (!done) {
             System.out.printf("stopped at step %d; checkpoint in %s (continue with --resume)%n", trainer.step(), checkpointDir());
             return 130;

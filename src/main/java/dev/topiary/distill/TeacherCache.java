@@ -121,10 +121,7 @@ public final class TeacherCache implements AutoCloseable {
             for (int s0 = 0; s0 < n; s0 += batch) {
                 int b = Math.min(batch, n - s0);
                 java.util.Arrays.fill(inputs, 0);
-                for (int i = 0; i < b; i++) {
-                    if (s0 + i < data.trainSequences) data.copySequence(s0 + i, i, inputs, targets);
-                    else data.valSequence(s0 + i - data.trainSequences, i, inputs, targets);
-                }
+                for (int i = 0; i < b; i++) data.copySequence(s0 + i, i, inputs, targets);
                 LlamaTrain.forward(teacher, a, inputs);
                 for (int r0 = 0; r0 < b * T; r0 += 256) {
                     int rows = Math.min(256, b * T - r0);
