@@ -63,7 +63,7 @@ final class ExportCommand implements Callable<Integer> {
                 };
                 Files.createDirectories(out);
                 HfCheckpoint.save(out, w, t, 0);
-                TrainCommand.copyTokenizerFiles(model, out);
+                HfCheckpoint.copyTokenizerFiles(model, out);
                 back = HfCheckpoint.load(out);
             }
             default -> throw new IllegalArgumentException("--format must be gguf or hf, got '" + format + "'");

@@ -89,7 +89,7 @@ final class PruneCommand implements Callable<Integer> {
         LlamaWeights p = Surgery.apply(w, keep);
         Files.createDirectories(out);
         HfCheckpoint.save(out, p, dtype != null ? dtype : DType.F32, 0);
-        TrainCommand.copyTokenizerFiles(model, out);
+        HfCheckpoint.copyTokenizerFiles(model, out);
         HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, p.config, keep));
         describe("source", c);
         describe("pruned", p.config);

@@ -84,11 +84,4 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
     }
-
-    /** The tokenizer files of an HF folder, copied beside the trained weights (a note when there are none to copy). */
-    static void copyTokenizerFiles(Path source, Path dir) throws IOException {
-        if (!HfCheckpoint.copyTokenizerFiles(source, dir))
-            System.err.println("note: the tokenizer came from " + source + " (not a Hugging Face folder): no tokenizer.json written;"
-                    + " load the output with --tokenizer " + source);
-    }
 }

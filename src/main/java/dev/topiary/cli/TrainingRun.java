@@ -160,7 +160,7 @@ final class TrainingRun {
         }
         Path modelDir = out.resolve("model");
         HfCheckpoint.save(modelDir, w, saveDtype, 0);
-        TrainCommand.copyTokenizerFiles(tokenizerSource, modelDir);
+        HfCheckpoint.copyTokenizerFiles(tokenizerSource, modelDir);
         double secs = (System.nanoTime() - t0) / 1e9;
         double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
         System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", val, secs,

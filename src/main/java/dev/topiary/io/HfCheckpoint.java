@@ -163,14 +163,17 @@ public final class HfCheckpoint {
             "generation_config.json", "tokenizer.model");
 
     /**
-     * Copies the tokenizer files of an HF folder into dir; returns false (copying nothing) when the
-     * source is not a folder (a GGUF or llama2.c file, whose vocabulary has no tokenizer.json).
+     * Puts the tokenizer of {@code source} beside weights written to dir: the files of an HF folder
+     * are copied; the vocabulary of a GGUF or llama2.c file is written as tokenizer.json and
+     * tokenizer_config.json ({@link dev.topiary.tokenizer.TokenizerJsonWriter}).
      */
-    public static boolean copyTokenizerFiles(Path source, Path dir) throws IOException {
-        if (!Files.isDirectory(source)) return false;
-        for (String f : TOKENIZER_FILES)
-            if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-        return true;
+    public static void copyTokenizerFiles(Path source, Path dir) throws IOException {
+        if (Files.isDirectory(source)) {
+            for (String f : TOKENIZER_FILES)
+                if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        } else {
+            dev.topiary.tokenizer.TokenizerJsonWriter.write(dir, dev.topiary.tokenizer.Tokenizers.load(source));
+        }
     }
 
     /** Writes JSON atomically (temporary file, then rename). */

@@ -67,4 +67,18 @@ class TrainCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nope").contains("preset");
     }
+
+    @Test
+    void fineTuningALlama2cFileWritesTokenizerFilesToo() throws Exception {
+        String text = Files.readString(SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"));
+        Path corpus = tmp.resolve("c.txt");
+        Files.writeString(corpus, text.substring(0, 20_000));
+        Path out = tmp.resolve("ft");
+        CommandsTest.Run r = CommandsTest.run("train", "--model", SharedFiles.require("models/stories260K/stories260K.bin").toString(),
+                "--data", corpus.toString(), "--out", out.toString(), "--seq-len", "64", "--batch", "2", "--steps", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("model/tokenizer.json")).exists();
+        assertThat(CommandsTest.run("tokenize", out.resolve("model").toString(), "--text", "Hello world").out().strip())
+                .isEqualTo("1 346 306 414 263 304 341");
+    }
 }
