@@ -134,16 +134,6 @@ final class BenchCommand implements Callable<Integer> {
 
     // ---------------------------------------------------------------------------------------------
 
-    static LlamaConfig shape(String name) {
-        return switch (name) {
-            case "stories260K" -> new LlamaConfig("llama", 64, 172, 5, 8, 4, 8, 512, 1e-5f, 10000, null, true, false, false,
-                    512, 1, List.of(2), "float32");
-            case "stories15M" -> new LlamaConfig("llama", 288, 768, 6, 6, 6, 48, 32000, 1e-5f, 10000, null, true, false, false,
-                    256, 1, List.of(2), "float32");
-            default -> throw new IllegalArgumentException("unknown shape " + name);
-        };
-    }
-
     private ArrayNode model() throws Exception {
         System.out.printf("%nmodel forward, fp32, tokens/s (prefill: %d tokens in one batch; decode: one token at a time)%n", tokens);
         System.out.printf("%-12s | %12s %12s | %14s | %s%n", "shape", "prefill", "decode", "pytorch prefill", "topiary/pytorch");
@@ -151,7 +141,7 @@ final class BenchCommand implements Callable<Integer> {
         List<String> shapes = List.of("stories260K", "stories15M");
         // All Java measurements first: a PyTorch run in between was seen to slow the next one down.
         for (String name : shapes) {
-            LlamaConfig c = shape(name);
+            LlamaConfig c = LlamaConfig.preset(name);
             LlamaWeights w = Init.normal(c, 7, 0.02);
             int[] ids = new int[tokens];
             for (int i = 0; i < tokens; i++) ids[i] = (i * 37 + 11) % c.vocab();
@@ -186,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
         ArrayNode rows = mapper.createArrayNode();
         List<String> shapes = List.of("stories260K", "stories15M");
         for (String name : shapes) {
-            LlamaConfig c = shape(name);
+            LlamaConfig c = LlamaConfig.preset(name);
             LlamaWeights w = Init.normal(c, 7, 0.02);
             int[] in = new int[B * T], tg = new int[B * T];
             Random r = new Random(3);

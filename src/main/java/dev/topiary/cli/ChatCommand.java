@@ -118,31 +118,25 @@ final class ChatCommand implements Callable<Integer> {
         int[] p = tok.encode(prompt, false, true);
         int cap = Math.min(w.config.maxPositions(), p.length + maxTokens);
         if (p.length >= cap) throw new IllegalStateException("the conversation (" + p.length + " tokens) fills the context; start again");
-        int[] ids = java.util.Arrays.copyOf(p, cap);
-        Llama.State s = new Llama.State(w.config, cap);
-        float[] logits = Llama.forward(w, s, ids, 0, p.length, Llama.Logits.LAST);
         StreamDecoder dec = tok.streamDecoder();
         StringBuilder text = new StringBuilder();
-        int n = p.length, printed = 0;
-        while (n < cap) {
-            int next = sampler.sample(logits);
-            if (next == tok.eosId() || w.config.eosIds().contains(next)) break;
-            ids[n++] = next;
-            text.append(dec.next(next));
+        int[] printed = {0};
+        dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config, cap), p, maxTokens, sampler, tok.eosId(), id -> {
+            text.append(dec.next(id));
             String marker = END_MARKERS.stream().filter(mk -> text.indexOf(mk) >= 0).findFirst().orElse(null);
             if (marker != null) {
                 text.setLength(text.indexOf(marker));
-                break;
+                return false;
             }
-            // hold back what could be the start of a marker
-            int safe = text.length() - 12;
-            if (safe > printed) {
-                out.print(text.substring(printed, safe));
-                printed = safe;
+            int safe = text.length() - 12; // hold back what could be the start of a marker
+            if (safe > printed[0]) {
+                out.print(text.substring(printed[0], safe));
+                printed[0] = safe;
             }
-            if (n < cap) logits = Llama.forward(w, s, ids, n - 1, 1, Llama.Logits.LAST);
-        }
-        if (text.length() > printed) out.print(text.substring(printed));
+            return true;
+        });
+        int done = printed[0];
+        if (text.length() > done) out.print(text.substring(done));
         out.println();
         return text.toString();
     }

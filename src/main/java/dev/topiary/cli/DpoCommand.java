@@ -57,10 +57,9 @@ final class DpoCommand implements Callable<Integer> {
         var template = java.nio.file.Files.isDirectory(model) ? dev.topiary.chat.ChatTemplates.forModel(model) : null;
         for (Path f : run.data) pairs.addAll(AlignData.preferences(f, m.requireTokenizer(), template));
         var packed = Dpo.pairs(pairs, half.seqLen(), m.requireTokenizer().eosId(), run.valFraction, half.seed());
-        TrainOptions o = new TrainOptions(2 * half.seqLen(), half.batch(), half.accum(), half.steps(), half.lr(), half.minLr(), half.warmup(),
-                half.weightDecay(), half.beta1(), half.beta2(), half.eps(), half.clip(), half.seed(), half.evalEvery(), half.valBatches(),
-                half.checkpointEvery(), half.recompute());
-        LlamaWeights reference = ref == null ? Models.load(model).requireWeights() : Models.load(ref).requireWeights();
+        TrainOptions o = half.withSeqLen(2 * half.seqLen());
+        // the reference log-probabilities are all computed now, before training: the policy itself serves when there is no --ref
+        LlamaWeights reference = ref == null ? w : Models.load(ref).requireWeights();
         System.out.printf("%d preference pairs (%d answers truncated to %d tokens); reference log-probabilities from %s%n", pairs.size(),
                 packed.getValue(), half.seqLen(), ref == null ? model : ref);
         Dpo dpo = new Dpo(beta, variant, labelSmoothing, reference, packed.getKey(), o.batch() * o.accum());

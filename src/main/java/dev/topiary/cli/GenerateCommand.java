@@ -1,5 +1,6 @@
 package dev.topiary.cli;
 
+import dev.topiary.generate.Generator;
 import dev.topiary.generate.Sampler;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
@@ -55,36 +56,21 @@ final class GenerateCommand implements Callable<Integer> {
         int ctx = context != null ? context : Math.min(w.config.maxPositions(), 4096);
         if (promptIds.length >= ctx)
             throw new IllegalArgumentException("prompt has " + promptIds.length + " tokens, the context holds " + ctx);
-        int total = Math.min(ctx, promptIds.length + maxTokens);
-        int[] ids = new int[total];
-        System.arraycopy(promptIds, 0, ids, 0, promptIds.length);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.print(prompt);
         out.flush();
-
-        Llama.State state = new Llama.State(w.config, ctx);
-        long t0 = System.nanoTime();
-        float[] logits = Llama.forward(w, state, ids, 0, promptIds.length, Llama.Logits.LAST);
-        long t1 = System.nanoTime();
         StreamDecoder dec = tok.streamDecoder();
-        // prime the decoder with the prompt so that spacing after it is right
-        for (int id : promptIds) dec.next(id);
-        int n = promptIds.length, generated = 0;
-        while (n < total) {
-            int next = sampler.sample(logits);
-            ids[n++] = next;
-            generated++;
-            if (w.config.eosIds().contains(next) || next == tok.eosId()) break;
-            out.print(dec.next(next));
+        for (int id : promptIds) dec.next(id); // prime the decoder with the prompt so that spacing after it is right
+        Generator.Result r = Generator.continueFrom(w, new Llama.State(w.config, ctx), promptIds, maxTokens, sampler, tok.eosId(), id -> {
+            out.print(dec.next(id));
             out.flush();
-            if (n < total) logits = Llama.forward(w, state, ids, n - 1, 1, Llama.Logits.LAST);
-        }
+            return true;
+        });
         out.print(dec.flush());
         out.println();
-        long t2 = System.nanoTime();
+        double prefill = r.prefillNanos() / 1e9, decode = (r.totalNanos() - r.prefillNanos()) / 1e9;
         System.err.printf("prompt %d tokens in %.3f s (%.1f tokens/s); generated %d tokens in %.3f s (%.1f tokens/s)%n",
-                promptIds.length, (t1 - t0) / 1e9, promptIds.length / ((t1 - t0) / 1e9), generated, (t2 - t1) / 1e9,
-                generated / ((t2 - t1) / 1e9));
+                promptIds.length, prefill, promptIds.length / prefill, r.generated(), decode, r.generated() / decode);
         return 0;
     }
 }

@@ -62,19 +62,10 @@ final class SynthCommand implements Callable<Integer> {
         long tokens = 0;
         try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8); var bar = Progress.bar("synth", samples)) {
             for (int i = 0; i < samples; i++) {
-                Sampler sampler = new Sampler(temperature, topP, seed + i);
-                int[] ids = java.util.Arrays.copyOf(promptIds, cap);
-                state.reset();
-                float[] logits = Llama.forward(w, state, ids, 0, promptIds.length, Llama.Logits.LAST);
-                int n = promptIds.length;
-                while (n < cap) {
-                    int next = sampler.sample(logits);
-                    if (next == tok.eosId() || w.config.eosIds().contains(next)) break;
-                    ids[n++] = next;
-                    if (n < cap) logits = Llama.forward(w, state, ids, n - 1, 1, Llama.Logits.LAST);
-                }
-                tokens += n - promptIds.length;
-                wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(java.util.Arrays.copyOf(ids, n)))));
+                var r = dev.topiary.generate.Generator.continueFrom(w, state, promptIds, maxTokens, new Sampler(temperature, topP, seed + i),
+                        tok.eosId(), null);
+                tokens += r.generated();
+                wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(r.ids()))));
                 wr.write('\n');
                 bar.step();
             }

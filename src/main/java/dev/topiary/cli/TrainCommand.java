@@ -74,7 +74,7 @@ final class TrainCommand implements Callable<Integer> {
 
     static LlamaConfig preset(String name) {
         return switch (name) {
-            case "stories260K", "stories15M" -> BenchCommand.shape(name);
+            case "stories260K", "stories15M" -> LlamaConfig.preset(name);
             default -> {
                 Path p = Path.of(name);
                 if (Files.isDirectory(p)) p = p.resolve("config.json");

@@ -76,6 +76,17 @@ public record LlamaConfig(
                 ropeScaling, tieEmbeddings, qkvBias, oBias, maxPositions, bosId, eosIds, torchDtype);
     }
 
+    /** Named shapes: "stories260K" (dim 64, 5 layers, GQA 8/4, vocab 512) and "stories15M" (dim 288, 6 layers, vocab 32000), tied. */
+    public static LlamaConfig preset(String name) {
+        return switch (name) {
+            case "stories260K" -> new LlamaConfig("llama", 64, 172, 5, 8, 4, 8, 512, 1e-5f, 10000, null, true, false, false, 512, 1,
+                    List.of(2), "float32");
+            case "stories15M" -> new LlamaConfig("llama", 288, 768, 6, 6, 6, 48, 32000, 1e-5f, 10000, null, true, false, false, 256, 1,
+                    List.of(2), "float32");
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (stories260K, stories15M)");
+        };
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Hugging Face config.json
 

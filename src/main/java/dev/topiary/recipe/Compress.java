@@ -328,17 +328,10 @@ public final class Compress {
     }
 
     static String greedy(LlamaWeights w, Tokenizer tok, String prompt, int n) {
-        int[] p = tok.encode(prompt, true), ids = java.util.Arrays.copyOf(p, p.length + n);
-        Llama.State s = new Llama.State(w.config, ids.length);
-        float[] logits = Llama.forward(w, s, ids, 0, p.length, Llama.Logits.LAST);
-        int len = p.length;
-        while (len < ids.length) {
-            int next = Sampler.argmax(logits, 0, logits.length);
-            if (next == tok.eosId()) break;
-            ids[len++] = next;
-            if (len < ids.length) logits = Llama.forward(w, s, ids, len - 1, 1, Llama.Logits.LAST);
-        }
-        return tok.decode(java.util.Arrays.copyOf(ids, len));
+        int[] p = tok.encode(prompt, true);
+        var r = dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config, p.length + n), p, n, new Sampler(0, 1, 0),
+                tok.eosId(), null);
+        return tok.decode(r.ids());
     }
 
     private boolean export() throws Exception {

@@ -25,6 +25,12 @@ public record TrainOptions(int seqLen, int batch, int accum, int steps, float lr
             throw new IllegalArgumentException("--beta1/--beta2 must be in [0, 1), got " + beta1 + ", " + beta2);
     }
 
+    /** The same options for sequences of another length (DPO packs a pair into two halves). */
+    public TrainOptions withSeqLen(int n) {
+        return new TrainOptions(n, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1, beta2, eps, clip, seed, evalEvery,
+                valBatches, checkpointEvery, recompute);
+    }
+
     public Schedule schedule() {
         return new Schedule(lr, minLr, warmup, steps);
     }
