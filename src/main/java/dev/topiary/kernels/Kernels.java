@@ -1,5 +1,6 @@
 package dev.topiary.kernels;
 
+import dev.topiary.tensor.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,13 @@ public interface Kernels {
      */
     void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
                 int B, int K, int N);
+
+    /**
+     * As {@link #matmul(float[], int, float[], int, float[], int, float[], int, int, int, int)}, with the
+     * weight (N, K) in its stored type (F32, BF16, F16, Q8_0), converted to fp32 in registers; the
+     * sums are fp32. A heap fp32 tensor takes the plain array path.
+     */
+    void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N);
 
     /**
      * {@code out[m, n] (+)= sum_k a[m, k] * b[k, n]}: a (M, K), b (K, N), out (M, N), row-major.
@@ -53,6 +61,12 @@ public interface Kernels {
     void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n);
 
     String name();
+
+    /** Checks that a weight tensor is the (N, K) matrix a matmul expects. */
+    static void checkWeight(Tensor w, int K, int N) {
+        if (w.rows() != N || w.cols() != K)
+            throw new IllegalArgumentException("weight " + w + " is not (" + N + ", " + K + ")");
+    }
 
     static Kernels get() {
         return Holder.INSTANCE;

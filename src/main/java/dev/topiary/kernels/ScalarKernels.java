@@ -1,5 +1,7 @@
 package dev.topiary.kernels;
 
+import dev.topiary.tensor.Tensor;
+
 /** The plain reference kernels: the simplest loops that compute the definition. */
 public final class ScalarKernels implements Kernels {
     static final ScalarKernels INSTANCE = new ScalarKernels();
@@ -13,6 +15,25 @@ public final class ScalarKernels implements Kernels {
             for (int b = 0; b < B; b++) {
                 for (int n = from; n < to; n++) {
                     float s = dot(x, xOff + b * K, w, wOff + n * K, K);
+                    out[outOff + b * N + n] = bias == null ? s : s + bias[biasOff + n];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+        Kernels.checkWeight(w, K, N);
+        if (w.array() != null) {
+            matmul(out, outOff, x, xOff, w.array(), w.arrayOffset(), bias, biasOff, B, K, N);
+            return;
+        }
+        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
+            float[] row = new float[K];
+            for (int n = from; n < to; n++) {
+                w.readRow(n, 0, K, row, 0);
+                for (int b = 0; b < B; b++) {
+                    float s = dot(x, xOff + b * K, row, 0, K);
                     out[outOff + b * N + n] = bias == null ? s : s + bias[biasOff + n];
                 }
             }

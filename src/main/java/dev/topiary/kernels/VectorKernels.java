@@ -1,5 +1,6 @@
 package dev.topiary.kernels;
 
+import dev.topiary.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -66,6 +67,24 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+        Kernels.checkWeight(w, K, N);
+        if (w.array() != null) {
+            matmul(out, outOff, x, xOff, w.array(), w.arrayOffset(), bias, biasOff, B, K, N);
+            return;
+        }
+        if (B < GEMV_ROWS) {
+            TypedKernels.gemv(out, outOff, x, xOff, w, bias, biasOff, B, K, N);
+            return;
+        }
+        gemm(out, outOff, x, xOff, K, 1, null, 0, K, true, w, bias, biasOff, B, K, N, false);
+    }
+
+    static VectorSpecies<Float> floatSpecies() {
+        return S;
+    }
+
+    @Override
     public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
                          boolean accumulate) {
         gemm(out, outOff, a, aOff, K, 1, b, bOff, N, false, null, 0, M, K, N, accumulate);
@@ -80,7 +99,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff,
                            int ldb, boolean bTrans, int M, int K, int N, boolean accumulate) {
-        block(c, cOff, ldc, a, aOff, aTrans ? 1 : lda, aTrans ? lda : 1, b, bOff, ldb, bTrans, null, 0, 0, M, K, N, 0,
+        block(c, cOff, ldc, a, aOff, aTrans ? 1 : lda, aTrans ? lda : 1, b, bOff, ldb, bTrans, null, null, 0, 0, M, K, N, 0,
                 (N + NR - 1) / NR, accumulate);
     }
 
@@ -91,23 +110,30 @@ public final class VectorKernels implements Kernels {
      */
     private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int ldb,
                              boolean bTrans, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
+        gemm(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, null, bias, biasOff, M, K, N, accumulate);
+    }
+
+    /** As above; with {@code bt} non-null, B is that (N, K) typed tensor (b, bOff, ldb are unused). */
+    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int ldb,
+                             boolean bTrans, Tensor bt, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
         int panels = (N + NR - 1) / NR;
         long work = (long) M * K * N;
         if (panels >= 4 * Parallel.threads() || M < 2 * MR * Parallel.threads()) {
             Parallel.forRange(panels, work, (chunk, p0, p1) ->
-                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, 0, M, K, N, p0, p1, accumulate));
+                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bt, bias, biasOff, 0, M, K, N, p0, p1,
+                            accumulate));
         } else {
             int blocks = (M + MR - 1) / MR;
             Parallel.forRange(blocks, work, (chunk, b0, b1) ->
-                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, b0 * MR, Math.min(M, b1 * MR), K,
-                            N, 0, panels, accumulate));
+                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bt, bias, biasOff, b0 * MR, Math.min(M, b1 * MR),
+                            K, N, 0, panels, accumulate));
         }
     }
 
     /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows; C has row stride ldc. */
     private static void block(float[] c, int cOff, int ldc, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
-                              int ldb, boolean bTrans, float[] bias, int biasOff, int r0, int r1, int K, int N, int p0,
-                              int p1, boolean accumulate) {
+                              int ldb, boolean bTrans, Tensor bt, float[] bias, int biasOff, int r0, int r1, int K, int N,
+                              int p0, int p1, boolean accumulate) {
         float[] packed = PACK.get();
         if (K == 0) {
             if (!accumulate) for (int r = r0; r < r1; r++) for (int n = p0 * NR; n < Math.min(N, p1 * NR); n++)
@@ -115,6 +141,7 @@ public final class VectorKernels implements Kernels {
             return;
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
+        if (bt != null && kBlocks > 1) KC = (KC + 31) / 32 * 32; // typed rows are converted in whole Q8_0 blocks
         for (int k0 = 0; k0 < K; k0 += KC) {
             int kc = Math.min(KC, K - k0);
             boolean overwrite = k0 == 0 && !accumulate;
@@ -132,7 +159,8 @@ public final class VectorKernels implements Kernels {
                 }
                 for (int p = p0; p < p1; p++) {
                     int n0 = p * NR, nr = Math.min(NR, N - n0);
-                    if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
+                    if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, k0, kc, nr);
+                    else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
                     else pack(packed, b, bOff + k0 * ldb + n0, ldb, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
                         int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;

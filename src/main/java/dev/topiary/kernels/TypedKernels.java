@@ -1,0 +1,176 @@
+package dev.topiary.kernels;
+
+import dev.topiary.tensor.Tensor;
+import dev.topiary.tensor.WeightType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels over weights in their stored type ({@link Tensor}: F32, BF16, F16, Q8_0 in a
+ * memory segment). Values are widened to fp32 in registers:
+ *
+ * <pre>
+ *   BF16:  L shorts  -> zero-extend to L ints -> shift left 16 -> L floats
+ *   Q8_0:  per block of 32: L bytes -> L floats (sign-extended), times the block's F16 scale
+ *   F16:   widened one by one (Float.float16ToFloat, a single instruction) into a row buffer
+ * </pre>
+ *
+ * The GEMM converts each packed panel once (then reuses it for every row of the batch), so it runs
+ * at the fp32 GEMM's speed; the GEMV (decoding) streams each weight row once, reading 2 bytes per
+ * BF16 weight and 34/32 per Q8_0 weight.
+ */
+final class TypedKernels {
+    private TypedKernels() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.floatSpecies();
+    private static final int L = S.length();
+    private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
+    /** L bytes, when that is a vector shape (L >= 8); else Q8_0 takes the row-buffer path. */
+    private static final VectorSpecies<Byte> BS = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[1024]);
+
+    private static float[] rowBuffer(int n) {
+        float[] r = ROW.get();
+        if (r.length < n) {
+            r = new float[n];
+            ROW.set(r);
+        }
+        return r;
+    }
+
+    /** packed[k * nrMax + j] = w[n0 + j, k0 + k] for j < nr, zero for j in [nr, nrMax). */
+    static void packTransposed(float[] packed, int nrMax, Tensor w, int n0, int k0, int kc, int nr) {
+        float[] row = rowBuffer(kc);
+        for (int j = 0; j < nr; j++) {
+            convertRow(w, n0 + j, k0, kc, row);
+            for (int k = 0; k < kc; k++) packed[k * nrMax + j] = row[k];
+        }
+        for (int j = nr; j < nrMax; j++) for (int k = 0; k < kc; k++) packed[k * nrMax + j] = 0f;
+    }
+
+    /** Elements [k0, k0 + kc) of row n, widened to fp32 into dst[0 ...]. */
+    static void convertRow(Tensor w, long n, int k0, int kc, float[] dst) {
+        MemorySegment seg = w.segment();
+        long first = n * w.cols() + k0;
+        switch (w.type()) {
+            case BF16 -> {
+                int i = 0;
+                long base = first * 2;
+                for (int upper = kc - L; i <= upper; i += L) bf16(seg, base + 2L * i).intoArray(dst, i);
+                for (; i < kc; i++) dst[i] = Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16);
+            }
+            case Q8_0 -> {
+                if (BS == null || k0 % 32 != 0) {
+                    w.readRow(n, k0, kc, dst, 0);
+                    return;
+                }
+                int i = 0;
+                long block = first / 32;
+                for (; i + 32 <= kc; i += 32, block++) {
+                    long base = block * 34;
+                    FloatVector d = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, base)));
+                    for (int j = 0; j < 32; j += L) q8(seg, base + 2 + j).mul(d).intoArray(dst, i + j);
+                }
+                if (i < kc) w.readRow(n, k0 + i, kc - i, dst, i);
+            }
+            default -> w.readRow(n, k0, kc, dst, 0);
+        }
+    }
+
+    /** L BF16 values at byte offset off, as floats. */
+    private static FloatVector bf16(MemorySegment seg, long off) {
+        ShortVector s = ShortVector.fromMemorySegment(SH, seg, off, LE);
+        return ((IntVector) s.convertShape(VectorOperators.ZERO_EXTEND_S2I, IS, 0)).lanewise(VectorOperators.LSHL, 16)
+                .reinterpretAsFloats();
+    }
+
+    /** L int8 values at byte offset off, as floats. */
+    private static FloatVector q8(MemorySegment seg, long off) {
+        ByteVector b = ByteVector.fromMemorySegment(BS, seg, off, LE);
+        return (FloatVector) b.convertShape(VectorOperators.B2F, S, 0);
+    }
+
+    /** out[b, n] = x[b, :] . w[n, :] (+ bias[n]) for few rows b: each weight row is streamed once. */
+    static void gemv(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+        MemorySegment seg = w.segment();
+        WeightType type = w.type();
+        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
+            float[] row = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null) ? rowBuffer(K) : null;
+            for (int n = from; n < to; n++) {
+                float bv = bias == null ? 0f : bias[biasOff + n];
+                if (row != null) w.readRow(n, 0, K, row, 0);
+                for (int b = 0; b < B; b++) {
+                    int xo = xOff + b * K;
+                    float s = switch (type) {
+                        case BF16 -> dotBf16(seg, (long) n * K * 2, x, xo, K);
+                        case Q8_0 -> row != null ? dot(row, x, xo, K) : dotQ8(seg, (long) n * (K / 32) * 34, x, xo, K);
+                        case F32 -> dotF32(seg, (long) n * K * 4, x, xo, K);
+                        case F16 -> dot(row, x, xo, K);
+                    };
+                    out[outOff + b * N + n] = s + bv;
+                }
+            }
+        });
+    }
+
+    private static float dot(float[] row, float[] x, int xo, int K) {
+        int i = 0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
+            s0 = FloatVector.fromArray(S, row, i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            s1 = FloatVector.fromArray(S, row, i + L).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+        }
+        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < K; i++) s += row[i] * x[xo + i];
+        return s;
+    }
+
+    private static float dotBf16(MemorySegment seg, long base, float[] x, int xo, int K) {
+        int i = 0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
+            s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            s1 = bf16(seg, base + 2L * (i + L)).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+        }
+        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < K; i++) s += Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16) * x[xo + i];
+        return s;
+    }
+
+    private static float dotF32(MemorySegment seg, long base, float[] x, int xo, int K) {
+        int i = 0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
+            s0 = FloatVector.fromMemorySegment(S, seg, base + 4L * i, LE).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            s1 = FloatVector.fromMemorySegment(S, seg, base + 4L * (i + L), LE).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+        }
+        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
+        for (; i < K; i++) s += seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), base + 4L * i) * x[xo + i];
+        return s;
+    }
+
+    /** A Q8_0 row (K / 32 blocks of 34 bytes) dotted with x: per block, sum(q * x) in L lanes, then times the scale. */
+    private static float dotQ8(MemorySegment seg, long base, float[] x, int xo, int K) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int blk = 0, i = 0; i < K; blk++, i += 32) {
+            long off = base + 34L * blk;
+            FloatVector d = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
+            FloatVector p = q8(seg, off + 2).mul(FloatVector.fromArray(S, x, xo + i));
+            for (int j = L; j < 32; j += L) p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + i + j), p);
+            acc = p.fma(d, acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
