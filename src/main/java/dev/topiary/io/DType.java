@@ -23,6 +23,11 @@ public enum DType {
         };
     }
 
+    /** The same type for the kernels. */
+    public dev.topiary.tensor.WeightType weightType() {
+        return dev.topiary.tensor.WeightType.valueOf(name());
+    }
+
     public static float bf16ToFloat(short bits) {
         return Float.intBitsToFloat((bits & 0xffff) << 16);
     }

@@ -183,6 +183,12 @@ public final class Safetensors implements AutoCloseable {
         return t;
     }
 
+    /** The tensor in its stored type over the mapping (valid until {@link #close()}); nothing is read. */
+    public dev.topiary.tensor.Tensor tensor(String name) {
+        TensorInfo t = info(name);
+        return dev.topiary.tensor.Tensor.of(t.dtype().weightType(), data.asSlice(t.begin(), t.end() - t.begin()), t.shape());
+    }
+
     /** The tensor's elements converted to fp32, in the file's (row-major) order. */
     public float[] readFloats(String name) {
         TensorInfo t = info(name);

@@ -38,6 +38,7 @@ final class TypedKernels {
     private static final VectorSpecies<Byte> BS = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[1024]);
 
@@ -126,39 +127,50 @@ final class TypedKernels {
     }
 
     private static float dot(float[] row, float[] x, int xo, int K) {
-        int i = 0;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
-            s0 = FloatVector.fromArray(S, row, i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s1 = FloatVector.fromArray(S, row, i + L).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
-        }
-        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; i < K; i++) s += row[i] * x[xo + i];
-        return s;
+        return VectorKernels.dotArrays(row, 0, x, xo, K);
     }
+
+    // The two streaming dots below sum in VectorKernels.dotArrays's order (four accumulators, then one,
+    // then the scalar tail), so a BF16 or F32 model decodes to the same bits as its widened fp32 copy.
 
     private static float dotBf16(MemorySegment seg, long base, float[] x, int xo, int K) {
         int i = 0;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
-            s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s1 = bf16(seg, base + 2L * (i + L)).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+        float s = 0f;
+        if (K >= 2 * L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int upper = K - 4 * L; i <= upper; i += 4 * L) {
+                s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+                s1 = bf16(seg, base + 2L * (i + L)).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+                s2 = bf16(seg, base + 2L * (i + 2 * L)).fma(FloatVector.fromArray(S, x, xo + i + 2 * L), s2);
+                s3 = bf16(seg, base + 2L * (i + 3 * L)).fma(FloatVector.fromArray(S, x, xo + i + 3 * L), s3);
+            }
+            for (int upper = K - L; i <= upper; i += L) s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         }
-        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
         for (; i < K; i++) s += Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16) * x[xo + i];
         return s;
     }
 
     private static float dotF32(MemorySegment seg, long base, float[] x, int xo, int K) {
         int i = 0;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        for (int upper = K - 2 * L; i <= upper; i += 2 * L) {
-            s0 = FloatVector.fromMemorySegment(S, seg, base + 4L * i, LE).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s1 = FloatVector.fromMemorySegment(S, seg, base + 4L * (i + L), LE).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+        float s = 0f;
+        if (K >= 2 * L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int upper = K - 4 * L; i <= upper; i += 4 * L) {
+                s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+                s1 = f32(seg, base + 4L * (i + L)).fma(FloatVector.fromArray(S, x, xo + i + L), s1);
+                s2 = f32(seg, base + 4L * (i + 2 * L)).fma(FloatVector.fromArray(S, x, xo + i + 2 * L), s2);
+                s3 = f32(seg, base + 4L * (i + 3 * L)).fma(FloatVector.fromArray(S, x, xo + i + 3 * L), s3);
+            }
+            for (int upper = K - L; i <= upper; i += L) s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         }
-        float s = s0.add(s1).reduceLanes(VectorOperators.ADD);
-        for (; i < K; i++) s += seg.get(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), base + 4L * i) * x[xo + i];
+        for (; i < K; i++) s += seg.get(FLOAT, base + 4L * i) * x[xo + i];
         return s;
+    }
+
+    private static FloatVector f32(MemorySegment seg, long off) {
+        return FloatVector.fromMemorySegment(S, seg, off, LE);
     }
 
     /** A Q8_0 row (K / 32 blocks of 34 bytes) dotted with x: per block, sum(q * x) in L lanes, then times the scale. */

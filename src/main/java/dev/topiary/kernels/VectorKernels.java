@@ -302,6 +302,11 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return dotArrays(a, aOff, b, bOff, n);
+    }
+
+    /** The dot product; {@link TypedKernels} sums its converted rows in this same order. */
+    static float dotArrays(float[] a, int aOff, float[] b, int bOff, int n) {
         int i = 0;
         float s = 0f;
         if (n >= 2 * L) {

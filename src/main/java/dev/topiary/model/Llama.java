@@ -1,7 +1,7 @@
 package dev.topiary.model;
 
 import dev.topiary.kernels.Kernels;
-import dev.topiary.model.LlamaWeights.View;
+import dev.topiary.tensor.Tensor;
 import dev.topiary.nn.Attention;
 import dev.topiary.nn.RmsNorm;
 import dev.topiary.nn.Rope;
@@ -33,6 +33,8 @@ public final class Llama {
         final float[][] keys, values;      // [L] of (capacity, KV, D)
         final float[] cos, sin;            // (capacity, D/2)
         int position;                      // tokens already in the cache
+        int pending;                       // tokens embedded, not yet finished (layer-by-layer passes)
+        private float[] probeIn;
         // Activations for up to `rows` tokens, (re)allocated on demand.
         int rows;
         float[] x, xb, xb2, q, att, hb, hb2; // (T,C) (T,C) (T,C) (T,H*D) (T,H*D) (T,F) (T,F)
@@ -61,6 +63,11 @@ public final class Llama {
         public void truncate(int n) {
             if (n < 0 || n > position) throw new IllegalArgumentException("cannot truncate " + position + " positions to " + n);
             position = n;
+        }
+
+        float[] probeInput(int n) {
+            if (probeIn == null || probeIn.length < n) probeIn = new float[n];
+            return probeIn;
         }
 
         void ensureRows(int T) {
@@ -102,79 +109,112 @@ public final class Llama {
      * Runs T = {@code count} tokens starting at {@code tokens[from]} through the model, appending
      * them to the state's cache. Returns the logits, (V) for LAST or (T, V) for ALL, or null.
      */
-    public static float[] forward(LlamaWeights w, State s, int[] tokens, int from, int count, Logits want) {
+    public static float[] forward(Weights w, State s, int[] tokens, int from, int count, Logits want) {
         return forward(w, s, tokens, from, count, want, null);
     }
 
-    /** As {@link #forward(LlamaWeights, State, int[], int, int, Logits)}, reporting activations to a probe. */
-    public static float[] forward(LlamaWeights w, State s, int[] tokens, int from, int count, Logits want, Probe probe) {
-        LlamaConfig c = w.config;
-        int T = count, C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim(), V = c.vocab();
-        int pos0 = s.position;
-        if (pos0 + T > s.capacity)
-            throw new IllegalStateException("sequence of " + (pos0 + T) + " tokens exceeds the KV cache of " + s.capacity);
-        s.ensureRows(T);
-        Kernels k = Kernels.get();
-        float[] p = w.data;
+    /** As {@link #forward(Weights, State, int[], int, int, Logits)}, reporting activations to a probe. */
+    public static float[] forward(Weights w, State s, int[] tokens, int from, int count, Logits want, Probe probe) {
+        embed(w, s, tokens, from, count);
+        for (int l = 0; l < w.config().layers(); l++) layer(w, s, l, probe);
+        return finish(w, s, want);
+    }
 
-        // x = embed[tokens]                                              (T, C)
-        View emb = w.embed();
+    /**
+     * Step 1 of a forward pass split by layer (so that a calibration batch can go through one layer
+     * at a time, each layer's weights read once for all samples): x = embed[tokens] for T new tokens.
+     */
+    public static void embed(Weights w, State s, int[] tokens, int from, int count) {
+        LlamaConfig c = w.config();
+        int T = count, C = c.hidden(), V = c.vocab();
+        if (s.position + T > s.capacity)
+            throw new IllegalStateException("sequence of " + (s.position + T) + " tokens exceeds the KV cache of " + s.capacity);
+        s.ensureRows(T);
+        s.pending = T;
+        Tensor emb = w.tensor(TensorKind.EMBED, 0);
         for (int t = 0; t < T; t++) {
             int tok = tokens[from + t];
             if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
-            System.arraycopy(p, emb.offset() + tok * C, s.x, t * C, C);
+            emb.readRow(tok, 0, C, s.x, t * C);
         }
+    }
 
-        float[] xin = probe == null ? null : new float[T * C];
-        for (int l = 0; l < c.layers(); l++) {
-            if (probe != null) System.arraycopy(s.x, 0, xin, 0, T * C);
-            // --- attention block ---
-            RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.ATTN_NORM).offset(), T, C, c.rmsEps());
-            if (probe != null) probe.normOut(l, 0, s.xb, T, C);
-            linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
-            // k and v go straight into the cache at rows [pos0, pos0 + T)
-            linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
-            linear(k, s.values[l], pos0 * KVD, s.xb, w, l, TensorKind.WV, TensorKind.BV, T, C, KVD);
+    /** Step 2, for each layer l in order: the attention and MLP blocks on the state's pending tokens. */
+    public static void layer(Weights w, State s, int l, Probe probe) {
+        LlamaConfig c = w.config();
+        int T = s.pending, C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim();
+        int pos0 = s.position;
+        Kernels k = Kernels.get();
+        float[] xin = null;
+        if (probe != null) {
+            xin = s.probeInput(T * C);
+            System.arraycopy(s.x, 0, xin, 0, T * C);
+        }
+        // --- attention block ---
+        norm(s.xb, s.x, 0, w.tensor(TensorKind.ATTN_NORM, l), T, C, c.rmsEps());
+        if (probe != null) probe.normOut(l, 0, s.xb, T, C);
+        linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
+        // k and v go straight into the cache at rows [pos0, pos0 + T)
+        linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
+        linear(k, s.values[l], pos0 * KVD, s.xb, w, l, TensorKind.WV, TensorKind.BV, T, C, KVD);
+        if (w.interleavedRope()) {
+            Rope.forwardInterleaved(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
+            Rope.forwardInterleaved(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
+        } else {
             Rope.forward(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
             Rope.forward(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
-            Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
-            if (probe != null) probe.attentionOut(l, s.att, T, Q);
-            linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
-            add(s.x, s.xb2, T * C);                                        // residual
-
-            // --- MLP block ---
-            RmsNorm.forward(s.xb, 0, null, 0, s.x, 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), T, C, c.rmsEps());
-            if (probe != null) probe.normOut(l, 1, s.xb, T, C);
-            linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
-            linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
-            SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
-            if (probe != null) probe.mlpHidden(l, s.hb, T, F);
-            linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
-            add(s.x, s.xb2, T * C);                                        // residual
-            if (probe != null) probe.layer(l, xin, s.x, T, C);
         }
-        s.position = pos0 + T;
-        if (want == Logits.NONE) return null;
+        Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
+        if (probe != null) probe.attentionOut(l, s.att, T, Q);
+        linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
+        add(s.x, s.xb2, T * C);                                        // residual
 
-        // logits = lm_head(norm(x)) for the wanted rows
+        // --- MLP block ---
+        norm(s.xb, s.x, 0, w.tensor(TensorKind.FFN_NORM, l), T, C, c.rmsEps());
+        if (probe != null) probe.normOut(l, 1, s.xb, T, C);
+        linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
+        linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
+        SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
+        if (probe != null) probe.mlpHidden(l, s.hb, T, F);
+        linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
+        add(s.x, s.xb2, T * C);                                        // residual
+        if (probe != null) probe.layer(l, xin, s.x, T, C);
+    }
+
+    /** Step 3: the pending tokens join the cache; logits = lm_head(norm(x)) for the wanted rows. */
+    public static float[] finish(Weights w, State s, Logits want) {
+        LlamaConfig c = w.config();
+        int T = s.pending, C = c.hidden(), V = c.vocab();
+        s.position += T;
+        s.pending = 0;
+        if (want == Logits.NONE) return null;
         int first = want == Logits.LAST ? T - 1 : 0, rows = T - first;
-        RmsNorm.forward(s.xb, 0, null, 0, s.x, first * C, p, w.norm().offset(), rows, C, c.rmsEps());
+        norm(s.xb, s.x, first * C, w.tensor(TensorKind.NORM, 0), rows, C, c.rmsEps());
+        if ((long) rows * V > Integer.MAX_VALUE - 8)
+            throw new IllegalArgumentException(rows + " positions x " + V + " logits exceed one array: ask for fewer positions");
         float[] logits = new float[rows * V];
-        k.matmul(logits, 0, s.xb, 0, p, w.lmHead().offset(), null, 0, rows, C, V);
+        k().matmul(logits, 0, s.xb, 0, w.tensor(TensorKind.LM_HEAD, 0), null, 0, rows, C, V);
         return logits;
     }
 
+    private static Kernels k() {
+        return Kernels.get();
+    }
+
     /** Convenience: logits (T, V) of a whole sequence from an empty cache. */
-    public static float[] logits(LlamaWeights w, int[] tokens) {
-        State s = new State(w.config, tokens.length);
+    public static float[] logits(Weights w, int[] tokens) {
+        State s = new State(w.config(), tokens.length);
         return forward(w, s, tokens, 0, tokens.length, Logits.ALL);
     }
 
-    private static void linear(Kernels k, float[] out, int outOff, float[] in, LlamaWeights w, int l,
+    private static void norm(float[] y, float[] x, int xOff, Tensor weight, int T, int C, float eps) {
+        RmsNorm.forward(y, 0, null, 0, x, xOff, weight.array(), weight.arrayOffset(), T, C, eps);
+    }
+
+    private static void linear(Kernels k, float[] out, int outOff, float[] in, Weights w, int l,
                                TensorKind weight, TensorKind bias, int T, int K, int N) {
-        View b = bias == null ? null : w.layer(l, bias);
-        k.matmul(out, outOff, in, 0, w.data, w.layer(l, weight).offset(), b == null ? null : w.data,
-                b == null ? 0 : b.offset(), T, K, N);
+        Tensor b = bias == null ? null : w.tensor(bias, l);
+        k.matmul(out, outOff, in, 0, w.tensor(weight, l), b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), T, K, N);
     }
 
     static void add(float[] x, float[] y, int n) {

@@ -1,5 +1,6 @@
 package dev.topiary.model;
 
+import dev.topiary.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -11,7 +12,7 @@ import java.util.List;
  *
  * <p>A tied lm_head is not stored: {@link #lmHead()} is the embedding view.
  */
-public final class LlamaWeights {
+public final class LlamaWeights implements Weights {
     /** A named slice of {@link #data}: elements {@code [offset, offset + size)}, row-major with {@code shape}. */
     public record View(TensorKind kind, int layer, String name, int offset, int[] shape) {
         public int size() {
@@ -63,6 +64,20 @@ public final class LlamaWeights {
         o.add(TensorKind.NORM);
         o.add(TensorKind.LM_HEAD);
         return o;
+    }
+
+    @Override
+    public LlamaConfig config() {
+        return config;
+    }
+
+    private final java.util.Map<View, Tensor> tensors = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Tensor tensor(TensorKind kind, int layer) {
+        View v = kind == TensorKind.LM_HEAD ? lmHead : view(kind, layer);
+        if (v == null) return null;
+        return tensors.computeIfAbsent(v, x -> Tensor.of(data, x.offset(), java.util.Arrays.stream(x.shape()).asLongStream().toArray()));
     }
 
     /** Every stored tensor, in storage order. */

@@ -72,6 +72,25 @@ public final class Rope {
     }
 
     /**
+     * As {@link #forward}, for llama.cpp's interleaved layout: dimension 2i pairs with 2i + 1
+     * (frequency i). A q/k projection stored in this layout gives the same attention scores.
+     */
+    public static void forwardInterleaved(float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
+        int half = D / 2;
+        for (int t = 0; t < T; t++) {
+            int tab = (pos0 + t) * half;
+            for (int h = 0; h < heads; h++) {
+                int o = off + (t * heads + h) * D;
+                for (int i = 0; i < half; i++) {
+                    float x0 = v[o + 2 * i], x1 = v[o + 2 * i + 1], cs = cos[tab + i], sn = sin[tab + i];
+                    v[o + 2 * i] = x0 * cs - x1 * sn;
+                    v[o + 2 * i + 1] = x1 * cs + x0 * sn;
+                }
+            }
+        }
+    }
+
+    /**
      * The transpose of the rotation, in place: the gradient with respect to the unrotated vector
      * (rotation by -angle).
      */

@@ -1,0 +1,108 @@
+package dev.topiary.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.topiary.Close;
+import dev.topiary.SharedFiles;
+import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
+import dev.topiary.tensor.WeightType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The memory-mapped path (weights in their stored types, kernels converting in registers) gives the
+ * logits of the fp32 path over the same values: HF folders in F32, BF16 (one and two shards) and
+ * F16, and GGUF files in F32, BF16 and Q8_0 read with llama.cpp's interleaved q/k rows.
+ */
+class MappedModelTest {
+    static final Path FIXTURES = Path.of("src/test/resources/fixtures");
+    static final int[] IDS = {1, 403, 407, 261, 378, 275, 259, 411, 300, 266, 288, 271, 260, 500, 263, 2, 9, 77, 123, 321};
+
+    @TempDir
+    Path tmp;
+
+    /**
+     * Within tol (absolute and relative). The sums run in the same order, but a Vector API lane
+     * reduction may associate differently before and after the JIT compiles it: last-bit rounding.
+     */
+    static void assertSameLogits(String what, Weights mapped, Weights reference, int[] ids, double tol) {
+        float[] a = Llama.logits(mapped, ids), b = Llama.logits(reference, ids);
+        Close.assertClose(what, a, b, tol, tol);
+        // decoding one token at a time takes the GEMV: the same numbers as the reference decoding
+        Close.assertClose(what + " decode", decode(mapped, ids), decode(reference, ids), tol, tol);
+    }
+
+    static float[] decode(Weights w, int[] ids) {
+        Llama.State s = new Llama.State(w.config(), ids.length);
+        int V = w.config().vocab();
+        float[] all = new float[ids.length * V];
+        for (int t = 0; t < ids.length; t++) System.arraycopy(Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST), 0, all, t * V, V);
+        return all;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-llama3", "tiny-qwen2", "tiny-mistral-f32"})
+    void fixturesMappedEqualLoaded(String name) {
+        Path dir = FIXTURES.resolve(name);
+        LlamaWeights loaded = HfCheckpoint.load(dir);
+        int[] ids = java.util.Arrays.stream(IDS).map(i -> i % loaded.config.vocab()).toArray();
+        try (MappedModel m = MappedModel.openHf(dir)) {
+            assertSameLogits(name, m, loaded, ids, 1e-5);
+        }
+    }
+
+    @Test
+    void bf16TwoShardFixtureIsReadAsBf16() {
+        try (MappedModel m = MappedModel.openHf(FIXTURES.resolve("tiny-llama3"))) {
+            assertThat(m.weightType()).isEqualTo(WeightType.BF16);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "BF16", "F16"})
+    void stories260KHfCopiesInEachDtype(String dtype) throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf");
+        LlamaWeights w = HfCheckpoint.load(src);
+        Path out = tmp.resolve(dtype);
+        HfCheckpoint.save(out, w, DType.valueOf(dtype), dtype.equals("F16") ? 200_000 : 0);
+        LlamaWeights widened = HfCheckpoint.load(out);
+        try (MappedModel m = MappedModel.openHf(out)) {
+            assertThat(m.weightType().name()).isEqualTo(dtype);
+            assertSameLogits("stories260K " + dtype, m, widened, IDS, 1e-5);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "F16", "Q8_0"})
+    void ggufKeepsInterleavedRowsAndGivesTheSameLogits(String type) throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf");
+        LlamaWeights w = HfCheckpoint.load(src);
+        Path gguf = tmp.resolve("m-" + type + ".gguf");
+        GgufExport.write(gguf, w, Models.tokenizer(src), GgmlType.valueOf(type), "stories260K");
+        LlamaWeights dequantized = GgufModel.load(gguf); // q/k rows permuted to rotate-half, fp32
+        try (MappedModel m = MappedModel.openGguf(gguf)) {
+            assertThat(m.interleavedRope()).isTrue();
+            // q.k sums run over interleaved pairs, and Q8_0 sums factor each block's scale: rounding only
+            assertSameLogits("gguf " + type, m, dequantized, IDS, 1e-4);
+        }
+    }
+
+    @Test
+    void missingOrMisshapenTensorsAreNamed() throws Exception {
+        Path dir = tmp.resolve("bad");
+        Files.createDirectories(dir);
+        Files.copy(FIXTURES.resolve("tiny-qwen2/config.json"), dir.resolve("config.json"));
+        Safetensors.write(dir.resolve("model.safetensors"),
+                java.util.List.of(new Safetensors.Entry("model.embed_tokens.weight", DType.F32, new long[] {2, 2}, new float[4])),
+                java.util.Map.of());
+        assertThatThrownBy(() -> MappedModel.openHf(dir)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.embed_tokens.weight").hasMessageContaining("config.json implies");
+    }
+}
