@@ -13,7 +13,7 @@ import dev.topiary.generate.Sampler;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.StreamDecoder;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.BufferedReader;
@@ -88,7 +88,7 @@ final class ChatCommand implements Callable<Integer> {
             }
         }
         Models.Loaded m = Models.load(model);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         ChatTemplate template = templateName != null ? ChatTemplates.builtIn(templateName)
                 : Files.isDirectory(model) ? ChatTemplates.forModel(model) : ChatTemplates.builtIn("chatml");
@@ -114,14 +114,14 @@ final class ChatCommand implements Callable<Integer> {
     }
 
     /** Streams the answer to a rendered prompt; stops at EOS or an end-of-turn marker (not printed). */
-    private String generate(LlamaWeights w, Tokenizer tok, String prompt, Sampler sampler, PrintStream out) {
+    private String generate(Weights w, Tokenizer tok, String prompt, Sampler sampler, PrintStream out) {
         int[] p = tok.encode(prompt, false, true);
-        int cap = Math.min(w.config.maxPositions(), p.length + maxTokens);
+        int cap = Math.min(w.config().maxPositions(), p.length + maxTokens);
         if (p.length >= cap) throw new IllegalStateException("the conversation (" + p.length + " tokens) fills the context; start again");
         StreamDecoder dec = tok.streamDecoder();
         StringBuilder text = new StringBuilder();
         int[] printed = {0};
-        dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config, cap), p, maxTokens, sampler, tok.eosId(), id -> {
+        dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config(), cap), p, maxTokens, sampler, tok.eosId(), id -> {
             text.append(dec.next(id));
             String marker = END_MARKERS.stream().filter(mk -> text.indexOf(mk) >= 0).findFirst().orElse(null);
             if (marker != null) {

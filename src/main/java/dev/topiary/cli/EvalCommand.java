@@ -6,7 +6,7 @@ import dev.topiary.eval.Perplexity;
 import dev.topiary.eval.TaskFile;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -74,9 +74,9 @@ final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Models.Loaded m = Models.load(model);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
-        int S = seqLen != null ? seqLen : Math.min(w.config.maxPositions(), 1024);
+        int S = seqLen != null ? seqLen : Math.min(w.config().maxPositions(), 1024);
         if (what.data != null) {
             int R = stride != null ? stride : Math.max(1, S / 2);
             List<int[]> docs = new ArrayList<>();
@@ -106,7 +106,7 @@ final class EvalCommand implements Callable<Integer> {
             System.out.print(dev.topiary.align.AlignmentEval.score(items, responses).table());
         } else {
             List<TaskFile.Item> items = TaskFile.read(what.task);
-            Llama.State state = new Llama.State(w.config, S);
+            Llama.State state = new Llama.State(w.config(), S);
             int acc = 0, accNorm = 0;
             try (var bar = Progress.bar("multiple choice", items.size())) {
                 for (TaskFile.Item it : items) {

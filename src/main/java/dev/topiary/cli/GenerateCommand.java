@@ -4,7 +4,7 @@ import dev.topiary.generate.Generator;
 import dev.topiary.generate.Sampler;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.StreamDecoder;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.PrintStream;
@@ -49,11 +49,11 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must be >= 0, got " + maxTokens);
         Sampler sampler = new Sampler(temperature, topP, seed);
         Models.Loaded m = Models.load(model);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int[] promptIds = tok.encode(prompt, !noBos);
         if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt and --no-bos: nothing to condition on");
-        int ctx = context != null ? context : Math.min(w.config.maxPositions(), 4096);
+        int ctx = context != null ? context : Math.min(w.config().maxPositions(), 4096);
         if (promptIds.length >= ctx)
             throw new IllegalArgumentException("prompt has " + promptIds.length + " tokens, the context holds " + ctx);
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -61,7 +61,7 @@ final class GenerateCommand implements Callable<Integer> {
         out.flush();
         StreamDecoder dec = tok.streamDecoder();
         for (int id : promptIds) dec.next(id); // prime the decoder with the prompt so that spacing after it is right
-        Generator.Result r = Generator.continueFrom(w, new Llama.State(w.config, ctx), promptIds, maxTokens, sampler, tok.eosId(), id -> {
+        Generator.Result r = Generator.continueFrom(w, new Llama.State(w.config(), ctx), promptIds, maxTokens, sampler, tok.eosId(), id -> {
             out.print(dec.next(id));
             out.flush();
             return true;

@@ -2,7 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.io.Models;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.prune.Aggregation;
 import dev.topiary.prune.Calibration;
 import dev.topiary.prune.Importance;
@@ -61,17 +61,17 @@ final class ImportanceCommand implements Callable<Integer> {
         Aggregation.Seq sa = Aggregation.seq(seqAgg);
         Aggregation.Batch ba = Aggregation.batch(batchAgg);
         Models.Loaded m = Models.load(model);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         List<int[]> cal = Calibration.samples(data, field, m.requireTokenizer(), samples, seqLen);
         if (cal.size() < samples)
             System.out.printf("note: %s holds only %d samples of %d tokens (asked for %d)%n", data, cal.size(), seqLen, samples);
-        JsonNode config = w.config.toHfJson("float32");
+        JsonNode config = w.config().toHfJson("float32");
         Scores s;
-        try (var bar = Progress.bar("importance", cal.size())) {
+        try (var bar = Progress.bar("importance (layers)", w.config().layers())) {
             s = Importance.score(w, cal, sa, ba, config, data.toString(), bar::stepBy);
         }
         if (layerLoss) {
-            try (var bar = Progress.bar("layer loss", w.config.layers() - window + 1)) {
+            try (var bar = Progress.bar("layer loss", w.config().layers() - window + 1)) {
                 s = Importance.withLayerLoss(s, w, cal, window, bar::stepBy);
             }
         }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.generate.Sampler;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
@@ -52,11 +52,11 @@ final class SynthCommand implements Callable<Integer> {
         if (maxTokens < 1) throw new IllegalArgumentException("--max-tokens must be >= 1, got " + maxTokens);
         new Sampler(temperature, topP, seed); // validates the options before loading anything
         Models.Loaded m = Models.load(teacher);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int[] promptIds = tok.encode(prompt, true);
         int cap = promptIds.length + maxTokens;
-        Llama.State state = new Llama.State(w.config, cap);
+        Llama.State state = new Llama.State(w.config(), cap);
         ObjectMapper json = new ObjectMapper();
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
         long tokens = 0;

@@ -1,7 +1,7 @@
 package dev.topiary.eval;
 
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 
 /**
  * Multiple-choice scoring with lm-eval-harness's definitions. For each choice, the
@@ -17,7 +17,7 @@ public final class MultipleChoice {
     private MultipleChoice() {}
 
     /** Sum of log p(continuation[i] | context, continuation[..i]). {@code context} must be non-empty. */
-    public static double logLikelihood(LlamaWeights w, Llama.State state, int[] context, int[] continuation) {
+    public static double logLikelihood(Weights w, Llama.State state, int[] context, int[] continuation) {
         int n = context.length + continuation.length;
         if (context.length == 0) throw new IllegalArgumentException("empty context (add BOS)");
         int[] all = new int[n];
@@ -27,7 +27,7 @@ public final class MultipleChoice {
         int from = Math.max(0, n - state.capacity);
         state.reset();
         float[] logits = Llama.forward(w, state, all, from, n - from, Llama.Logits.ALL);
-        int V = w.config.vocab();
+        int V = w.config().vocab();
         double ll = 0;
         for (int t = Math.max(context.length, from + 1); t < n; t++) ll += Perplexity.logProb(logits, (t - from - 1) * V, V, all[t]);
         return ll;

@@ -1,7 +1,7 @@
 package dev.topiary.eval;
 
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -33,13 +33,13 @@ public final class Perplexity {
         }
     }
 
-    public static Result evaluate(LlamaWeights w, List<int[]> documents, int seqLen, int stride, IntConsumer progress) {
+    public static Result evaluate(Weights w, List<int[]> documents, int seqLen, int stride, IntConsumer progress) {
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
         if (stride < 1 || stride > seqLen) throw new IllegalArgumentException("--stride must be in [1, seq-len], got " + stride);
-        Llama.State state = new Llama.State(w.config, seqLen);
+        Llama.State state = new Llama.State(w.config(), seqLen);
         double nll = 0;
         long count = 0;
-        int V = w.config.vocab();
+        int V = w.config().vocab();
         for (int[] doc : documents) {
             int prevEnd = 0;
             for (int begin = 0; prevEnd < doc.length; begin += stride) {

@@ -1,7 +1,7 @@
 package dev.topiary.generate;
 
 import dev.topiary.model.Llama;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import java.util.function.IntPredicate;
 
 /**
@@ -26,7 +26,7 @@ public final class Generator {
     }
 
     /** Continues {@code prompt} with at most {@code maxNew} tokens, using (and resetting) {@code state}. */
-    public static Result continueFrom(LlamaWeights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
+    public static Result continueFrom(Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
                                       IntPredicate onToken) {
         int cap = Math.min(state.capacity, prompt.length + maxNew);
         int[] ids = java.util.Arrays.copyOf(prompt, Math.max(cap, prompt.length));
@@ -37,7 +37,7 @@ public final class Generator {
         int n = prompt.length;
         while (n < cap) {
             int next = sampler.sample(logits);
-            if (next == eos || w.config.eosIds().contains(next)) break;
+            if (next == eos || w.config().eosIds().contains(next)) break;
             ids[n++] = next;
             if (onToken != null && !onToken.test(next)) break;
             if (n < cap) logits = Llama.forward(w, state, ids, n - 1, 1, Llama.Logits.LAST);

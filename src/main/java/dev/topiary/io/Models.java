@@ -2,6 +2,7 @@ package dev.topiary.io;
 
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -18,16 +19,74 @@ public final class Models {
 
     public enum Format { HF, GGUF, LLAMA2C }
 
-    /** A loaded model: weights (null for a weightless vocabulary GGUF) and tokenizer (null if none found). */
-    public record Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+    /**
+     * An opened model: its config and tokenizer (null if none found), and its weights two ways:
+     * {@link #inference()} maps them in their stored types (HF folders and GGUF files open in
+     * milliseconds whatever their size), {@link #requireWeights()} reads them into one fp32 buffer for
+     * training and surgery (at most 2^31 parameters). Each is made on first use.
+     */
+    public static final class Loaded {
+        private final Path path;
+        private final Format format;
+        private final LlamaConfig config;
+        private final Tokenizer tokenizer;
+        private final boolean hasWeights;
+        private LlamaWeights weights;
+        private Weights mapped;
+
+        Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, boolean hasWeights) {
+            this.path = path;
+            this.format = format;
+            this.config = config;
+            this.weights = weights;
+            this.tokenizer = tokenizer;
+            this.hasWeights = hasWeights;
+        }
+
+        public Path path() {
+            return path;
+        }
+
+        public Format format() {
+            return format;
+        }
+
+        public LlamaConfig config() {
+            return config;
+        }
+
+        public Tokenizer tokenizer() {
+            return tokenizer;
+        }
+
         public Tokenizer requireTokenizer() {
             if (tokenizer == null) throw new ModelFormatException(path, "no tokenizer found (tokenizer.json, GGUF vocabulary or tok512.bin)");
             return tokenizer;
         }
 
-        public LlamaWeights requireWeights() {
-            if (weights == null) throw new ModelFormatException(path, "holds no weights (a vocabulary-only file?)");
+        /** The fp32 weights (read on first call), or null for a weightless vocabulary GGUF. */
+        public synchronized LlamaWeights weights() {
+            if (weights == null && hasWeights) {
+                weights = switch (format) {
+                    case HF -> HfCheckpoint.load(path);
+                    case GGUF -> GgufModel.load(path);
+                    case LLAMA2C -> Llama2c.load(path);
+                };
+            }
             return weights;
+        }
+
+        /** The weights as one fp32 buffer, for training and surgery. */
+        public LlamaWeights requireWeights() {
+            if (!hasWeights) throw new ModelFormatException(path, "holds no weights (a vocabulary-only file?)");
+            return weights();
+        }
+
+        /** The weights for inference: memory-mapped in their stored types (the fp32 buffer for llama2.c files). */
+        public synchronized Weights inference() {
+            if (!hasWeights) throw new ModelFormatException(path, "holds no weights (a vocabulary-only file?)");
+            if (mapped == null) mapped = weights != null || format == Format.LLAMA2C ? requireWeights() : MappedModel.open(path);
+            return mapped;
         }
     }
 
@@ -53,17 +112,17 @@ public final class Models {
         Format f = detect(p);
         try {
             return switch (f) {
-                case HF -> new Loaded(p, f, HfCheckpoint.readConfig(p), weights ? HfCheckpoint.load(p) : null, tokenizerOrNull(p));
+                case HF -> new Loaded(p, f, HfCheckpoint.readConfig(p), null, tokenizerOrNull(p), true);
                 case LLAMA2C -> {
                     LlamaWeights w = Llama2c.load(p);
-                    yield new Loaded(p, f, w.config, w, tokenizerOrNull(p));
+                    yield new Loaded(p, f, w.config, w, tokenizerOrNull(p), true);
                 }
                 case GGUF -> {
                     try (GgufFile g = GgufFile.open(p)) {
                         boolean hasWeights = g.tensor("token_embd.weight").isPresent();
                         LlamaConfig c = hasWeights ? GgufModel.readConfig(g) : null;
                         Tokenizer t = g.has("tokenizer.ggml.tokens") ? Tokenizers.fromGguf(g) : null;
-                        yield new Loaded(p, f, c, hasWeights && weights ? GgufModel.load(g) : null, t);
+                        yield new Loaded(p, f, c, null, t, hasWeights);
                     }
                 }
             };

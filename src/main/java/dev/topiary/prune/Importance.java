@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.eval.Perplexity;
 import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaConfig;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.LayerSubset;
+import dev.topiary.model.Weights;
 import java.util.List;
 import java.util.function.IntConsumer;
 
@@ -46,18 +47,31 @@ public final class Importance implements Llama.Probe {
         bi = new double[L];
     }
 
-    /** Runs the calibration samples (each a full sequence; BOS included by the caller if wanted). */
-    public static Scores score(LlamaWeights w, List<int[]> samples, Aggregation.Seq seqAgg, Aggregation.Batch batchAgg,
+    /**
+     * Runs the calibration samples (each a full sequence; BOS included by the caller if wanted) one
+     * layer at a time: every sample passes layer l before any enters layer l + 1, so each layer's
+     * weights are read once for the whole batch (an 8B model's mapped weights stream through once).
+     * Memory: the batch's activations and KV caches. The statistics accumulate in the same order as a
+     * sample-by-sample pass, so the scores are the same to the bit. {@code progress} counts layers.
+     */
+    public static Scores score(Weights w, List<int[]> samples, Aggregation.Seq seqAgg, Aggregation.Batch batchAgg,
                                JsonNode config, String data, IntConsumer progress) {
-        Importance imp = new Importance(w.config, seqAgg, batchAgg);
+        LlamaConfig c = w.config();
+        Importance imp = new Importance(c, seqAgg, batchAgg);
         int maxLen = samples.stream().mapToInt(a -> a.length).max().orElseThrow(() -> new IllegalArgumentException("no calibration samples"));
-        Llama.State state = new Llama.State(w.config, maxLen);
+        List<Llama.State> states = new java.util.ArrayList<>();
         for (int[] s : samples) {
-            state.reset();
-            Llama.forward(w, state, s, 0, s.length, Llama.Logits.NONE, imp);
+            Llama.State state = new Llama.State(c, s.length);
+            Llama.embed(w, state, s, 0, s.length);
+            states.add(state);
+        }
+        for (int l = 0; l < c.layers(); l++) {
+            for (Llama.State state : states) Llama.layer(w, state, l, imp);
+            if (progress != null) progress.accept(1);
+        }
+        for (int[] s : samples) {
             imp.samples++;
             imp.tokens += s.length;
-            if (progress != null) progress.accept(1);
         }
         return imp.scores(config, data, samples.size(), maxLen);
     }
@@ -126,8 +140,8 @@ public final class Importance implements Llama.Probe {
      * The LM-loss increase when each window of {@code window} contiguous layers is dropped
      * (the model is cut and re-run; costs L - window + 1 extra passes).
      */
-    public static Scores withLayerLoss(Scores s, LlamaWeights w, List<int[]> samples, int window, IntConsumer progress) {
-        int L = w.config.layers();
+    public static Scores withLayerLoss(Scores s, Weights w, List<int[]> samples, int window, IntConsumer progress) {
+        int L = w.config().layers();
         if (window < 1 || window >= L)
             throw new IllegalArgumentException("--window must be in [1, " + (L - 1) + "], got " + window);
         double base = meanLoss(w, samples);
@@ -135,7 +149,7 @@ public final class Importance implements Llama.Probe {
         for (int start = 0; start + window <= L; start++) {
             int[] keep = new int[L - window];
             for (int l = 0, j = 0; l < L; l++) if (l < start || l >= start + window) keep[j++] = l;
-            inc[start] = meanLoss(Surgery.keepLayers(w, keep), samples) - base;
+            inc[start] = meanLoss(new LayerSubset(w, keep), samples) - base;
             if (progress != null) progress.accept(1);
         }
         return new Scores(s.config(), s.data(), s.samples(), s.seqLen(), s.seqAgg(), s.batchAgg(), s.hidden(), s.heads(), s.neurons(),
@@ -143,7 +157,7 @@ public final class Importance implements Llama.Probe {
     }
 
     /** Mean next-token cross-entropy over the samples (each one window). */
-    public static double meanLoss(LlamaWeights w, List<int[]> samples) {
+    public static double meanLoss(Weights w, List<int[]> samples) {
         int max = samples.stream().mapToInt(a -> a.length).max().orElse(2);
         return Perplexity.evaluate(w, samples, max, max, null).meanNll();
     }

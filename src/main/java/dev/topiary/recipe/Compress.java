@@ -320,16 +320,16 @@ public final class Compress {
     }
 
     /** The greedy continuation of a prompt, without the prompt (stops at EOS). */
-    public static String greedyAnswer(LlamaWeights w, Tokenizer tok, String prompt, int n) {
+    public static String greedyAnswer(dev.topiary.model.Weights w, Tokenizer tok, String prompt, int n) {
         int[] p = tok.encode(prompt, true);
         String all = greedy(w, tok, prompt, n);
         String promptText = tok.decode(p);
         return all.startsWith(promptText) ? all.substring(promptText.length()) : all;
     }
 
-    static String greedy(LlamaWeights w, Tokenizer tok, String prompt, int n) {
+    static String greedy(dev.topiary.model.Weights w, Tokenizer tok, String prompt, int n) {
         int[] p = tok.encode(prompt, true);
-        var r = dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config, p.length + n), p, n, new Sampler(0, 1, 0),
+        var r = dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config(), p.length + n), p, n, new Sampler(0, 1, 0),
                 tok.eosId(), null);
         return tok.decode(r.ids());
     }

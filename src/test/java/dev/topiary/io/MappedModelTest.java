@@ -95,6 +95,34 @@ class MappedModelTest {
     }
 
     @Test
+    void importanceScoresOfMappedBf16EqualTheFp32Path() throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf");
+        Path out = tmp.resolve("bf16");
+        HfCheckpoint.save(out, HfCheckpoint.load(src), DType.BF16, 0);
+        LlamaWeights widened = HfCheckpoint.load(out);
+        var tok = Models.tokenizer(src);
+        java.util.List<int[]> cal = dev.topiary.prune.Calibration.samples(
+                SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), "text", tok, 4, 64);
+        var seq = dev.topiary.prune.Aggregation.Seq.MEAN_ABS;
+        var batch = dev.topiary.prune.Aggregation.Batch.L2;
+        try (MappedModel m = MappedModel.openHf(out)) {
+            var a = dev.topiary.prune.Importance.score(m, cal, seq, batch, null, "x", null);
+            var b = dev.topiary.prune.Importance.score(widened, cal, seq, batch, null, "x", null);
+            assertClose(a.hidden(), b.hidden());
+            assertClose(a.blockInfluence(), b.blockInfluence());
+            for (int l = 0; l < a.layers(); l++) {
+                assertClose(a.heads()[l], b.heads()[l]);
+                assertClose(a.neurons()[l], b.neurons()[l]);
+            }
+        }
+    }
+
+    static void assertClose(double[] a, double[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        for (int i = 0; i < a.length; i++) assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(b[i]) + 1e-12));
+    }
+
+    @Test
     void missingOrMisshapenTensorsAreNamed() throws Exception {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);

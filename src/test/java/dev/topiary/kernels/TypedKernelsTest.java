@@ -51,21 +51,6 @@ class TypedKernelsTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("types")
-    void gemvOfPlainTypesEqualsFp32GemvToTheBit(WeightType type) {
-        if (type == WeightType.Q8_0) return; // its sums factor each block's scale
-        for (int K : new int[] {5, 31, 64, 100, 1000}) {
-            int N = 13;
-            float[] x = KernelsTest.random(K, 30), values = KernelsTest.random(N * K, 31);
-            Tensor w = Tensor.encode(type, values, N, K);
-            float[] o1 = new float[N], o2 = new float[N];
-            vec.matmul(o1, 0, x, 0, w, null, 0, 1, K, N);
-            vec.matmul(o2, 0, x, 0, w.toFloats(), 0, null, 0, 1, K, N);
-            assertThat(o1).as(type + " K=" + K).containsExactly(o2);
-        }
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("types")
     void encodingRoundsAsReferenceDoes(WeightType type) {
         float[] v = KernelsTest.random(64, 5);
         float[] back = Tensor.encode(type, v, 2, 32).toFloats();
