@@ -3,6 +3,8 @@ package dev.topiary.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.DType;
+import dev.topiary.model.Weights;
+import dev.topiary.prune.StreamingSurgery;
 import dev.topiary.io.GgufFile;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
@@ -54,8 +56,12 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (required unless --dry-run).")
     Path out;
 
-    @Option(names = "--dtype", description = "Weights dtype: F32, BF16, F16 (default: F32).")
+    @Option(names = "--dtype", description = "Weights dtype: F32, BF16, F16 (default: the source's; F32 for a quantized GGUF).")
     DType dtype;
+
+    @Option(names = "--shard-size", defaultValue = "5GB",
+            description = "Largest safetensors shard, e.g. 5GB, 500MB, 0 for one file (default ${DEFAULT-VALUE}, as Hugging Face).")
+    String shardSize;
 
     @Option(names = "--dry-run", description = "Only validate the targets and print the resulting shape.")
     boolean dryRun;
@@ -77,7 +83,7 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--scores SCORES is needed to choose what to keep (make it with topiary importance);"
                     + " only --drop-layers works without one");
         Models.Loaded m = Models.load(model);
-        LlamaWeights w = m.requireWeights();
+        Weights w = m.inference();
         Surgery.Keep keep;
         if (scores != null) {
             keep = target.keep(c, Scores.read(scores));
@@ -86,15 +92,46 @@ final class PruneCommand implements Callable<Integer> {
             keep = new Surgery.Keep(all.hidden(), all.neurons(), all.heads(),
                     target.keep(c, zeroScores(c)).layers());
         }
-        LlamaWeights p = Surgery.apply(w, keep);
+        DType type = dtype != null ? dtype : defaultDtype(w);
         Files.createDirectories(out);
-        HfCheckpoint.save(out, p, dtype != null ? dtype : DType.F32, 0);
+        LlamaConfig pc = StreamingSurgery.write(w, keep, out, type, parseBytes(shardSize));
         HfCheckpoint.copyTokenizerFiles(model, out);
-        HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, p.config, keep));
+        HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, pc, keep));
         describe("source", c);
-        describe("pruned", p.config);
-        System.out.printf("wrote %s (%,d parameters)%n", out, p.config.parameterCount());
+        describe("pruned", pc);
+        System.out.printf("wrote %s (%,d parameters, %s)%n", out, pc.parameterCount(), type);
         return 0;
+    }
+
+    /** The source's stored type when safetensors holds it (F32, F16, BF16); F32 otherwise (exact for Q8_0). */
+    static DType defaultDtype(Weights w) {
+        dev.topiary.tensor.WeightType t = w.tensor(dev.topiary.model.TensorKind.WQ, 0).type();
+        return switch (t) {
+            case F32 -> DType.F32;
+            case F16 -> DType.F16;
+            case BF16 -> DType.BF16;
+            case Q8_0 -> DType.F32;
+        };
+    }
+
+    /** "5GB", "500MB", "64KB", "1234" (bytes), "0" (no sharding); decimal units, as Hugging Face's max_shard_size. */
+    static long parseBytes(String s) {
+        String t = s.trim().toUpperCase(java.util.Locale.ROOT);
+        long unit = 1;
+        for (String[] u : new String[][] {{"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}}) {
+            if (t.endsWith(u[0])) {
+                unit = Long.parseLong(u[1]);
+                t = t.substring(0, t.length() - u[0].length()).trim();
+                break;
+            }
+        }
+        try {
+            double v = Double.parseDouble(t);
+            if (v < 0 || Double.isNaN(v)) throw new NumberFormatException();
+            return (long) (v * unit);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--shard-size '" + s + "' is not a size (e.g. 5GB, 500MB, 0)");
+        }
     }
 
     private LlamaConfig config() throws Exception {

@@ -120,31 +120,48 @@ public final class HfCheckpoint {
      * {@code shardBytes} (0: one file) with an index. Each file is written atomically.
      */
     public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes) throws IOException {
+        List<Tensor> tensors = new ArrayList<>();
+        for (View v : w.views()) {
+            long[] shape = Arrays.stream(v.shape()).asLongStream().toArray();
+            tensors.add(new Tensor(v.name(), shape, (spec, sink) -> sink.floats(w.data, v.offset(), v.size())));
+        }
+        save(dir, w.config, tensors, dtype, shardBytes);
+    }
+
+    /** A tensor to write: its HF name, shape, and the body that produces its bytes. */
+    public record Tensor(String name, long[] shape, Safetensors.Body body) {}
+
+    /**
+     * Writes config.json and {@code tensors} (in storage order) as safetensors in {@code dtype},
+     * streamed tensor by tensor: shards of at most {@code shardBytes} (0: one file; a tensor larger than
+     * a shard gets one of its own) named like Hugging Face's, with model.safetensors.index.json.
+     */
+    public static void save(Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes) throws IOException {
         Files.createDirectories(dir);
         String torchDtype = switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
             case BF16 -> "bfloat16";
         };
-        writeJson(dir.resolve("config.json"), w.config.toHfJson(torchDtype));
-        List<List<Safetensors.Entry>> shards = new ArrayList<>();
-        List<Safetensors.Entry> current = new ArrayList<>();
+        writeJson(dir.resolve("config.json"), config.toHfJson(torchDtype));
+        List<List<Tensor>> shards = new ArrayList<>();
+        List<Tensor> current = new ArrayList<>();
         long bytes = 0, total = 0;
-        for (View v : w.views()) {
-            long size = (long) v.size() * dtype.bytes;
+        for (Tensor t : tensors) {
+            long size = new Safetensors.Spec(t.name(), dtype, t.shape()).bytes();
             if (shardBytes > 0 && !current.isEmpty() && bytes + size > shardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();
                 bytes = 0;
             }
-            current.add(new Safetensors.Entry(v.name(), dtype, Arrays.stream(v.shape()).asLongStream().toArray(), w.get(v)));
+            current.add(t);
             bytes += size;
             total += size;
         }
         shards.add(current);
         Files.deleteIfExists(dir.resolve(shards.size() == 1 ? INDEX : "model.safetensors"));
         if (shards.size() == 1) {
-            Safetensors.write(dir.resolve("model.safetensors"), current, Map.of());
+            writeShard(dir.resolve("model.safetensors"), current, dtype);
             return;
         }
         ObjectNode index = JSON.createObjectNode();
@@ -152,10 +169,20 @@ public final class HfCheckpoint {
         ObjectNode map = index.putObject("weight_map");
         for (int i = 0; i < shards.size(); i++) {
             String name = "model-%05d-of-%05d.safetensors".formatted(i + 1, shards.size());
-            Safetensors.write(dir.resolve(name), shards.get(i), Map.of());
-            for (Safetensors.Entry e : shards.get(i)) map.put(e.name(), name);
+            writeShard(dir.resolve(name), shards.get(i), dtype);
+            for (Tensor t : shards.get(i)) map.put(t.name(), name);
         }
         writeJson(dir.resolve(INDEX), index);
+    }
+
+    private static void writeShard(Path file, List<Tensor> tensors, DType dtype) throws IOException {
+        Map<String, Safetensors.Body> bodies = new HashMap<>();
+        List<Safetensors.Spec> specs = new ArrayList<>();
+        for (Tensor t : tensors) {
+            specs.add(new Safetensors.Spec(t.name(), dtype, t.shape()));
+            bodies.put(t.name(), t.body());
+        }
+        Safetensors.write(file, specs, Map.of(), (spec, sink) -> bodies.get(spec.name()).write(spec, sink));
     }
 
     /** Tokenizer files an HF folder may hold, copied beside weights written from it. */

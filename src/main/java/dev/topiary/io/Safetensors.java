@@ -236,8 +236,86 @@ public final class Safetensors implements AutoCloseable {
      * {@code "format": "pt"} unless given.
      */
     public static void write(Path file, List<Entry> entries, Map<String, String> metadata) throws IOException {
-        List<Entry> sorted = new ArrayList<>(entries);
-        sorted.sort(Comparator.comparing(Entry::name));
+        Map<String, Entry> byName = new LinkedHashMap<>();
+        List<Spec> specs = new ArrayList<>();
+        for (Entry e : entries) {
+            byName.put(e.name(), e);
+            specs.add(new Spec(e.name(), e.dtype(), e.shape()));
+        }
+        write(file, specs, metadata, (spec, sink) -> {
+            float[] v = byName.get(spec.name()).values();
+            sink.floats(v, 0, v.length);
+        });
+    }
+
+    /** A tensor to write: its name, stored type and shape; the bytes come from a {@link Body}. */
+    public record Spec(String name, DType dtype, long[] shape) {
+        public long elements() {
+            long n = 1;
+            for (long d : shape) n = Math.multiplyExact(n, d);
+            return n;
+        }
+
+        public long bytes() {
+            return elements() * dtype.bytes;
+        }
+    }
+
+    /** Produces each tensor's bytes, in the order the writer asks (name order), into a sink. */
+    @FunctionalInterface
+    public interface Body {
+        void write(Spec spec, Sink sink) throws IOException;
+    }
+
+    /**
+     * Where a tensor's bytes go: stored bytes as they are ({@link #raw}), or fp32 values encoded to
+     * the tensor's type ({@link #floats}: round to nearest even for BF16/F16). Buffered; the writer
+     * checks that each tensor got exactly its size.
+     */
+    public static final class Sink {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private DType dtype;
+        private long written;
+
+        Sink(FileChannel ch) {
+            this.ch = ch;
+        }
+
+        public void raw(MemorySegment bytes) throws IOException {
+            long n = bytes.byteSize(), off = 0;
+            while (off < n) {
+                if (!buf.hasRemaining()) flush();
+                int k = (int) Math.min(buf.remaining(), n - off);
+                MemorySegment.copy(bytes, off, MemorySegment.ofBuffer(buf), buf.position(), k);
+                buf.position(buf.position() + k);
+                off += k;
+            }
+            written += n;
+        }
+
+        public void floats(float[] v, int off, int n) throws IOException {
+            for (int i = off; i < off + n; i++) {
+                if (buf.remaining() < 4) flush();
+                switch (dtype) {
+                    case F32 -> buf.putFloat(v[i]);
+                    case BF16 -> buf.putShort(DType.floatToBf16(v[i]));
+                    case F16 -> buf.putShort(Float.floatToFloat16(v[i]));
+                }
+            }
+            written += (long) n * dtype.bytes;
+        }
+
+        void flush() throws IOException {
+            writeFully(ch, buf.flip());
+            buf.clear();
+        }
+    }
+
+    /** Writes a safetensors file atomically, each tensor's bytes produced by {@code body}; see {@link #write(Path, List, Map)}. */
+    public static void write(Path file, List<Spec> specs, Map<String, String> metadata, Body body) throws IOException {
+        List<Spec> sorted = new ArrayList<>(specs);
+        sorted.sort(Comparator.comparing(Spec::name));
         ObjectNode header = JSON.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");
         Map<String, String> m = new LinkedHashMap<>();
@@ -245,12 +323,12 @@ public final class Safetensors implements AutoCloseable {
         if (metadata != null) m.putAll(metadata);
         m.forEach(meta::put);
         long offset = 0;
-        for (Entry e : sorted) {
+        for (Spec e : sorted) {
             ObjectNode t = header.putObject(e.name());
             t.put("dtype", e.dtype().name());
             var shape = t.putArray("shape");
             for (long d : e.shape()) shape.add(d);
-            long bytes = (long) e.values().length * e.dtype().bytes;
+            long bytes = e.bytes();
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -260,29 +338,29 @@ public final class Safetensors implements AutoCloseable {
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
 
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip();
-            writeFully(ch, len);
-            writeFully(ch, ByteBuffer.wrap(headerBytes));
-            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-            for (Entry e : sorted) {
-                for (float v : e.values()) {
-                    if (buf.remaining() < 4) {
-                        writeFully(ch, buf.flip());
-                        buf.clear();
-                    }
-                    switch (e.dtype()) {
-                        case F32 -> buf.putFloat(v);
-                        case BF16 -> buf.putShort(DType.floatToBf16(v));
-                        case F16 -> buf.putShort(Float.floatToFloat16(v));
-                    }
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip();
+                writeFully(ch, len);
+                writeFully(ch, ByteBuffer.wrap(headerBytes));
+                Sink sink = new Sink(ch);
+                for (Spec e : sorted) {
+                    sink.dtype = e.dtype();
+                    sink.written = 0;
+                    body.write(e, sink);
+                    if (sink.written != e.bytes())
+                        throw new IllegalStateException("tensor '" + e.name() + "': " + sink.written + " bytes produced, " + e.bytes()
+                                + " expected");
                 }
+                sink.flush();
+                ch.force(true);
             }
-            writeFully(ch, buf.flip());
-            ch.force(true);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

@@ -21,9 +21,9 @@ public final class Surgery {
     /** What to keep. Per-layer lists are indexed by the <em>original</em> layer number. */
     public record Keep(int[] hidden, int[][] neurons, int[][] heads, int[] layers) {}
 
-    public static LlamaWeights apply(LlamaWeights w, Keep keep) {
-        LlamaConfig c = w.config;
-        int G = c.kvHeads(), D = c.headDim();
+    /** The config of the model that {@code keep} leaves; checks that every layer keeps the same counts, heads by group. */
+    static LlamaConfig prunedConfig(LlamaConfig c, Keep keep) {
+        int G = c.kvHeads();
         int newHeads = keep.layers().length == 0 ? c.heads() : keep.heads()[keep.layers()[0]].length;
         int newF = keep.layers().length == 0 ? c.intermediate() : keep.neurons()[keep.layers()[0]].length;
         for (int l : keep.layers()) {
@@ -31,7 +31,13 @@ public final class Surgery {
                 throw new IllegalArgumentException("layer " + l + ": every layer must keep the same number of heads and neurons");
             checkGroups(keep.heads()[l], c.heads() / G, newHeads / G, l);
         }
-        LlamaConfig nc = c.withShape(keep.hidden().length, newF, keep.layers().length, newHeads);
+        return c.withShape(keep.hidden().length, newF, keep.layers().length, newHeads);
+    }
+
+    public static LlamaWeights apply(LlamaWeights w, Keep keep) {
+        LlamaConfig c = w.config;
+        int D = c.headDim();
+        LlamaConfig nc = prunedConfig(c, keep);
         LlamaWeights out = new LlamaWeights(nc);
         int[] kh = keep.hidden();
         // embedding and (untied) head: all V rows, hidden columns
@@ -94,7 +100,7 @@ public final class Surgery {
         }
     }
 
-    private static int[] headRows(int[] heads, int D) {
+    static int[] headRows(int[] heads, int D) {
         int[] rows = new int[heads.length * D];
         for (int i = 0; i < heads.length; i++) for (int d = 0; d < D; d++) rows[i * D + d] = heads[i] * D + d;
         return rows;

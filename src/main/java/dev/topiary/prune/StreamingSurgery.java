@@ -1,0 +1,121 @@
+package dev.topiary.prune;
+
+import dev.topiary.io.DType;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.TensorKind;
+import dev.topiary.model.Weights;
+import dev.topiary.tensor.Tensor;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link Surgery} without holding either model: each pruned tensor is produced row by row from the
+ * source's (memory-mapped) tensor and streamed into safetensors shards. Rows kept whole, in the
+ * output's type, are copied as stored bytes (BF16 in, BF16 out, bit for bit); column selections
+ * and type changes go through fp32, which is exact for BF16/F16 sources. Heap use is one row.
+ *
+ * <p>The slicing rules are Surgery's: every consumer of the residual stream is cut with the same
+ * channel list, heads group by group, gate and up with one neuron list; llama.cpp's interleaved
+ * q/k rows (a GGUF source) are written in Hugging Face's rotate-half order.
+ */
+public final class StreamingSurgery {
+    private StreamingSurgery() {}
+
+    /** The pruned model's config (checked as Surgery checks it). */
+    public static LlamaConfig config(LlamaConfig c, Surgery.Keep keep) {
+        return Surgery.prunedConfig(c, keep);
+    }
+
+    /** Writes the pruned model to {@code dir} (config.json and safetensors shards of at most shardBytes). */
+    public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes) throws IOException {
+        LlamaConfig c = w.config(), nc = config(c, keep);
+        int D = c.headDim();
+        int[] kh = keep.hidden();
+        List<HfCheckpoint.Tensor> out = new ArrayList<>();
+        out.add(tensor(w, TensorKind.EMBED, 0, 0, nc, null, kh, dtype));
+        for (TensorKind k : TensorKind.values()) {
+            if (!k.perLayer || !k.present(nc)) continue;
+            for (int j = 0; j < nc.layers(); j++) {
+                int l = keep.layers()[j];
+                int[] qRows = Surgery.headRows(keep.heads()[l], D), kf = keep.neurons()[l];
+                int[] rows = switch (k) {
+                    case ATTN_NORM, FFN_NORM, BO -> kh;
+                    case WQ, BQ -> qRows;
+                    case WO, W_DOWN -> kh;
+                    case W_GATE, W_UP -> kf;
+                    default -> null;
+                };
+                int[] cols = switch (k) {
+                    case WQ, WK, WV, W_GATE, W_UP -> kh;
+                    case WO -> qRows;
+                    case W_DOWN -> kf;
+                    default -> null;
+                };
+                out.add(tensor(w, k, l, j, nc, rows, cols, dtype));
+            }
+        }
+        out.add(tensor(w, TensorKind.NORM, 0, 0, nc, kh, null, dtype));
+        if (!c.tieEmbeddings()) out.add(tensor(w, TensorKind.LM_HEAD, 0, 0, nc, null, kh, dtype));
+        HfCheckpoint.save(dir, nc, out, dtype, shardBytes);
+        return nc;
+    }
+
+    /** Output tensor {@code kind} of new layer j from source layer l: rows then columns selected (null: all). */
+    private static HfCheckpoint.Tensor tensor(Weights w, TensorKind kind, int l, int j, LlamaConfig nc, int[] rows, int[] cols,
+                                              DType dtype) {
+        Tensor src = w.tensor(kind, l);
+        LlamaConfig c = w.config();
+        int heads = switch (kind) {
+            case WQ, BQ -> c.heads();
+            case WK, BK -> c.kvHeads();
+            default -> 0;
+        };
+        int[] rowMap = rows;
+        if (heads > 0 && w.interleavedRope()) {
+            int n = (int) (src.shape().length == 1 ? src.elements() : src.rows());
+            rowMap = interleaved(rows != null ? rows : Surgery.range(n), c.headDim());
+        }
+        int[] shape = kind.shape(nc);
+        long[] outShape = java.util.Arrays.stream(shape).asLongStream().toArray();
+        final int[] rm = rowMap;
+        boolean vector = shape.length == 1;
+        return new HfCheckpoint.Tensor(kind.hfName(j), outShape, (spec, sink) -> {
+            if (vector) {
+                float[] all = src.toFloats();
+                float[] v = new float[shape[0]];
+                for (int i = 0; i < v.length; i++) v[i] = all[rm == null ? i : rm[i]];
+                sink.floats(v, 0, v.length);
+                return;
+            }
+            int outRows = shape[0], outCols = shape[1], srcCols = (int) src.cols();
+            boolean rawRows = cols == null && src.type() == dtype.weightType();
+            long rowBytes = src.type().bytes(srcCols);
+            float[] row = new float[srcCols], picked = cols == null ? row : new float[outCols];
+            MemorySegment seg = rawRows ? src.segment() : null;
+            for (int r = 0; r < outRows; r++) {
+                long sr = rm == null ? r : rm[r];
+                if (rawRows) {
+                    sink.raw(seg.asSlice(sr * rowBytes, rowBytes));
+                    continue;
+                }
+                src.readRow(sr, 0, srcCols, row, 0);
+                if (cols != null) for (int k = 0; k < outCols; k++) picked[k] = row[cols[k]];
+                sink.floats(picked, 0, outCols);
+            }
+        });
+    }
+
+    /** Source rows (interleaved layout) for wanted rows given in rotate-half layout, per head of D rows. */
+    private static int[] interleaved(int[] halfRows, int D) {
+        int[] out = new int[halfRows.length];
+        for (int i = 0; i < halfRows.length; i++) {
+            int r = halfRows[i], h = r / D, j = r % D;
+            out[i] = h * D + (j < D / 2 ? 2 * j : 2 * (j - D / 2) + 1);
+        }
+        return out;
+    }
+}
