@@ -65,7 +65,7 @@ final class GenerateCommand implements Callable<Integer> {
             out.print(dec.next(id));
             out.flush();
             return true;
-        });
+        }, tok.vocabSize());
         out.print(dec.flush());
         out.println();
         double prefill = r.prefillNanos() / 1e9, decode = (r.totalNanos() - r.prefillNanos()) / 1e9;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 @Command(name = "topiary", mixinStandardHelpOptions = true, version = "topiary 0.1.0",
         description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints",
                 "(Hugging Face folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
-        subcommands = {InspectCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
+        subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
                 ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, CorrectCommand.class,
                 SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class, ChatSetCommand.class, ChatCommand.class,
                 PlotCommand.class, BenchCommand.class,

@@ -28,6 +28,16 @@ public final class Generator {
     /** Continues {@code prompt} with at most {@code maxNew} tokens, using (and resetting) {@code state}. */
     public static Result continueFrom(Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
                                       IntPredicate onToken) {
+        return continueFrom(w, state, prompt, maxNew, sampler, eos, onToken, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As above, sampling only ids below {@code vocab}: a model whose embedding has more rows than its
+     * tokenizer has tokens (padded vocabularies, as Qwen2.5's; random checkpoints) never emits an id
+     * the tokenizer cannot decode.
+     */
+    public static Result continueFrom(Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
+                                      IntPredicate onToken, int vocab) {
         int cap = Math.min(state.capacity, prompt.length + maxNew);
         int[] ids = java.util.Arrays.copyOf(prompt, Math.max(cap, prompt.length));
         long t0 = System.nanoTime();
@@ -36,6 +46,7 @@ public final class Generator {
         long t1 = System.nanoTime();
         int n = prompt.length;
         while (n < cap) {
+            if (vocab < logits.length) java.util.Arrays.fill(logits, vocab, logits.length, Float.NEGATIVE_INFINITY);
             int next = sampler.sample(logits);
             if (next == eos || w.config().eosIds().contains(next)) break;
             ids[n++] = next;

@@ -76,14 +76,34 @@ public record LlamaConfig(
                 ropeScaling, tieEmbeddings, qkvBias, oBias, maxPositions, bosId, eosIds, torchDtype);
     }
 
-    /** Named shapes: "stories260K" (dim 64, 5 layers, GQA 8/4, vocab 512) and "stories15M" (dim 288, 6 layers, vocab 32000), tied. */
+    /** The names {@link #preset} knows. */
+    public static final List<String> PRESETS = List.of("stories260K", "stories15M", "SmolLM2-360M", "Qwen2.5-0.5B", "Llama-3.2-1B",
+            "Llama-3.2-3B", "Llama-3.1-8B");
+
+    /**
+     * Named shapes: "stories260K" (dim 64, 5 layers, GQA 8/4, vocab 512) and "stories15M" (dim 288, 6 layers, vocab 32000),
+     * tied; and the shapes of published checkpoints, with the numbers of their config.json files: SmolLM2-360M,
+     * Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B and Llama-3.1-8B (bf16).
+     */
     public static LlamaConfig preset(String name) {
+        RopeScaling llama3x32 = new RopeScaling("llama3", 32, 1, 4, 8192), llama3x8 = new RopeScaling("llama3", 8, 1, 4, 8192);
+        List<Integer> llama3Eos = List.of(128001, 128008, 128009);
         return switch (name) {
+            case "SmolLM2-360M" -> new LlamaConfig("llama", 960, 2560, 32, 15, 5, 64, 49152, 1e-5f, 100000, null, true, false, false,
+                    8192, 1, List.of(2), "bfloat16");
+            case "Qwen2.5-0.5B" -> new LlamaConfig("qwen2", 896, 4864, 24, 14, 2, 64, 151936, 1e-6f, 1000000, null, true, true, false,
+                    32768, 151643, List.of(151643), "bfloat16");
+            case "Llama-3.2-1B" -> new LlamaConfig("llama", 2048, 8192, 16, 32, 8, 64, 128256, 1e-5f, 500000, llama3x32, true, false,
+                    false, 131072, 128000, llama3Eos, "bfloat16");
+            case "Llama-3.2-3B" -> new LlamaConfig("llama", 3072, 8192, 28, 24, 8, 128, 128256, 1e-5f, 500000, llama3x32, true, false,
+                    false, 131072, 128000, llama3Eos, "bfloat16");
+            case "Llama-3.1-8B" -> new LlamaConfig("llama", 4096, 14336, 32, 32, 8, 128, 128256, 1e-5f, 500000, llama3x8, false, false,
+                    false, 131072, 128000, llama3Eos, "bfloat16");
             case "stories260K" -> new LlamaConfig("llama", 64, 172, 5, 8, 4, 8, 512, 1e-5f, 10000, null, true, false, false, 512, 1,
                     List.of(2), "float32");
             case "stories15M" -> new LlamaConfig("llama", 288, 768, 6, 6, 6, 48, 32000, 1e-5f, 10000, null, true, false, false, 256, 1,
                     List.of(2), "float32");
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (stories260K, stories15M)");
+            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (" + String.join(", ", PRESETS) + ")");
         };
     }
 

@@ -330,7 +330,7 @@ public final class Compress {
     static String greedy(dev.topiary.model.Weights w, Tokenizer tok, String prompt, int n) {
         int[] p = tok.encode(prompt, true);
         var r = dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config(), p.length + n), p, n, new Sampler(0, 1, 0),
-                tok.eosId(), null);
+                tok.eosId(), null, tok.vocabSize());
         return tok.decode(r.ids());
     }
 

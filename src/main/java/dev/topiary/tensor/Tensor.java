@@ -109,6 +109,16 @@ public final class Tensor {
         return MemorySegment.ofArray(array).asSlice((long) arrayOffset * 4, elements * 4);
     }
 
+    /** Rows [first, first + count) of a matrix, as a matrix over the same storage (no copy). */
+    public Tensor rows(long first, long count) {
+        long rows = rows(), cols = cols();
+        if (first < 0 || count < 0 || first + count > rows)
+            throw new IndexOutOfBoundsException("rows [" + first + ", " + (first + count) + ") of " + Arrays.toString(shape));
+        if (array != null) return of(array, Math.toIntExact(arrayOffset + first * cols), count, cols);
+        long rowBytes = type.bytes(cols);
+        return of(type, segment.asSlice(first * rowBytes, count * rowBytes), count, cols);
+    }
+
     /** Element i as fp32 (the plain reference path; kernels read rows in bulk). */
     public float get(long i) {
         if (i < 0 || i >= elements) throw new IndexOutOfBoundsException("element " + i + " of " + elements);
