@@ -3,6 +3,7 @@ package dev.topiary.io;
 
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.model.TensorKind;
 import dev.topiary.nn.Rope;
 import dev.topiary.tokenizer.Tokenizer;
@@ -57,22 +58,22 @@ public final class GgufExport {
      * @throws IllegalArgumentException when the tokenizer has more tokens than the model's vocabulary, or cannot
      *                                  be exported; a smaller tokenizer is padded with unused {@code [PAD<id>]} pieces
      */
-    public static void write(Path file, LlamaWeights w, Tokenizer tok, GgmlType type, String name) throws IOException {
+    public static void write(Path file, Weights w, Tokenizer tok, GgmlType type, String name) throws IOException {
         write(file, w, tok, type, name, null);
     }
 
     /** As above, also keeping a chat template (Jinja source) as {@code tokenizer.chat_template}, as llama.cpp reads it. */
-    public static void write(Path file, LlamaWeights w, Tokenizer tok, GgmlType type, String name, String chatTemplate) throws IOException {
+    public static void write(Path file, Weights w, Tokenizer tok, GgmlType type, String name, String chatTemplate) throws IOException {
         GgufWriter g = writer(w, tok, type, name, true);
         if (chatTemplate != null) g.putString("tokenizer.chat_template", chatTemplate);
         g.write(file);
     }
 
     /** The file as a writer; {@code llama3Keys} false leaves out the topiary.rope.scaling.* keys (as llama.cpp's converter). */
-    static GgufWriter writer(LlamaWeights w, Tokenizer tok, GgmlType type, String name, boolean llama3Keys) {
-        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.Q8_0)
-            throw new IllegalArgumentException("GGUF export writes F32, F16 or Q8_0, not " + type);
-        LlamaConfig c = w.config;
+    static GgufWriter writer(Weights w, Tokenizer tok, GgmlType type, String name, boolean llama3Keys) {
+        if (type != GgmlType.F32 && type != GgmlType.F16 && type != GgmlType.BF16 && type != GgmlType.Q8_0)
+            throw new IllegalArgumentException("GGUF export writes F32, F16, BF16 or Q8_0, not " + type);
+        LlamaConfig c = w.config();
         String arch = architecture(c);
         GgufWriter g = new GgufWriter();
         g.putString("general.architecture", arch);
@@ -104,33 +105,63 @@ public final class GgufExport {
         g.putU32("general.file_type", switch (type) {
             case F16 -> 1;
             case Q8_0 -> 7;
+            case BF16 -> 32;
             default -> 0;
         });
         putTokenizer(g, TokenizerExport.of(tok), c.vocab());
 
         if (s != null && s.type().equals("llama3"))
             g.addTensor(ROPE_FREQS, new long[] {c.headDim() / 2}, GgmlType.F32, ropeFreqDivisors(c));
-        add(g, w, w.embed(), type);
-        boolean permute = arch.equals("llama");
+        add(g, w, TensorKind.EMBED, 0, type, 0);
+        // llama.cpp's llama graph wants q/k rows in the interleaved RoPE layout (a GGUF source has them so already)
+        boolean permute = arch.equals("llama") && !w.interleavedRope();
+        if (!arch.equals("llama") && w.interleavedRope())
+            throw new IllegalArgumentException("a " + arch + " GGUF needs rotate-half q/k rows; this source has interleaved ones");
         for (int l = 0; l < c.layers(); l++) {
             for (TensorKind k : TensorKind.values()) {
                 if (!k.perLayer || !k.present(c)) continue;
-                LlamaWeights.View v = w.layer(l, k);
-                float[] values = w.get(v);
-                if (permute) {
-                    int heads = switch (k) {
-                        case WQ, BQ -> c.heads();
-                        case WK, BK -> c.kvHeads();
-                        default -> 0;
-                    };
-                    if (heads > 0) values = Llama2c.halfToInterleaved(values, heads, c.headDim(), v.shape().length == 2 ? v.shape()[1] : 1);
-                }
-                add(g, v, values, type);
+                int heads = switch (k) {
+                    case WQ, BQ -> c.heads();
+                    case WK, BK -> c.kvHeads();
+                    default -> 0;
+                };
+                add(g, w, k, l, type, permute ? heads : 0);
             }
         }
-        add(g, w, w.norm(), type);
-        if (!c.tieEmbeddings()) add(g, w, w.view(TensorKind.LM_HEAD, 0), type);
+        add(g, w, TensorKind.NORM, 0, type, 0);
+        if (!c.tieEmbeddings()) add(g, w, TensorKind.LM_HEAD, 0, type, 0);
         return g;
+    }
+
+    /**
+     * Adds tensor (kind, layer), streamed row by row from the weights (no copy of the model); with
+     * {@code permuteHeads} > 0 the rows (or vector elements) of each head go from rotate-half to interleaved order.
+     */
+    private static void add(GgufWriter g, Weights w, TensorKind k, int layer, GgmlType type, int permuteHeads) {
+        dev.topiary.tensor.Tensor t = w.tensor(k, layer);
+        int[] shape = k.shape(w.config());
+        long[] dims = new long[shape.length];
+        for (int i = 0; i < dims.length; i++) dims[i] = shape[shape.length - 1 - i]; // GGUF: fastest first
+        int D = w.config().headDim();
+        g.addTensor(k.ggufName(layer), dims, dims.length == 1 ? GgmlType.F32 : type, sink -> {
+            if (shape.length == 1) {
+                float[] v = t.toFloats();
+                if (permuteHeads > 0) v = Llama2c.halfToInterleaved(v, permuteHeads, D, 1);
+                sink.accept(v, 0, v.length);
+                return;
+            }
+            int rows = shape[0], cols = shape[1];
+            float[] row = new float[cols];
+            for (int r = 0; r < rows; r++) {
+                int src = r;
+                if (permuteHeads > 0) { // interleaved row j of a head is rotate-half row j/2 (even) or D/2 + j/2 (odd)
+                    int h = r / D, j = r % D;
+                    src = h * D + (j % 2 == 0 ? j / 2 : D / 2 + j / 2);
+                }
+                t.readRow(src, 0, cols, row, 0);
+                sink.accept(row, 0, cols);
+            }
+        });
     }
 
     /**
@@ -141,17 +172,6 @@ public final class GgufExport {
      */
     static String architecture(LlamaConfig c) {
         return c.modelType().equals("qwen2") && c.qDim() == c.hidden() ? "qwen2" : "llama";
-    }
-
-    private static void add(GgufWriter g, LlamaWeights w, LlamaWeights.View v, GgmlType type) {
-        add(g, v, w.get(v), type);
-    }
-
-    private static void add(GgufWriter g, LlamaWeights.View v, float[] values, GgmlType type) {
-        int[] shape = v.shape();
-        long[] dims = new long[shape.length];
-        for (int i = 0; i < dims.length; i++) dims[i] = shape[shape.length - 1 - i]; // GGUF: fastest first
-        g.addTensor(v.kind().ggufName(v.layer()), dims, dims.length == 1 ? GgmlType.F32 : type, values);
     }
 
     /**

@@ -54,9 +54,20 @@ public final class GgufWriter {
 
     private record Value(int type, Object value) {}
 
-    private record Tensor(String name, long[] dims, GgmlType type, float[] data) {
+    /** Produces a tensor's elements (dims[0] fastest) as fp32, in order, in any chunks. */
+    @FunctionalInterface
+    public interface Source {
+        void write(FloatSink sink) throws IOException;
+    }
+
+    /** Takes fp32 values and stores them in the tensor's type. */
+    public interface FloatSink {
+        void accept(float[] values, int off, int n) throws IOException;
+    }
+
+    private record Tensor(String name, long[] dims, GgmlType type, long elements, Source source) {
         long byteSize() {
-            return type.byteSize(data.length);
+            return type.byteSize(elements);
         }
     }
 
@@ -127,9 +138,9 @@ public final class GgufWriter {
      */
     public static GgmlType storedType(GgmlType requested, long[] dims) {
         return switch (requested) {
-            case F32, F16 -> requested;
+            case F32, F16, BF16 -> requested;
             case Q8_0 -> dims.length == 2 && dims[0] % GgmlType.Q8_0.blockSize() == 0 ? GgmlType.Q8_0 : GgmlType.F32;
-            default -> throw new IllegalArgumentException("cannot write tensors of type " + requested + " (F32, F16, Q8_0)");
+            default -> throw new IllegalArgumentException("cannot write tensors of type " + requested + " (F32, F16, BF16, Q8_0)");
         };
     }
 
@@ -140,6 +151,18 @@ public final class GgufWriter {
      * @return the type it will be stored in ({@link #storedType})
      */
     public GgmlType addTensor(String name, long[] dims, GgmlType type, float[] data) {
+        long n = 1;
+        for (long d : dims) n = Math.multiplyExact(n, Math.max(d, 0));
+        if (n != data.length)
+            throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " hold " + n + " values, got " + data.length);
+        return addTensor(name, dims, type, sink -> sink.accept(data, 0, data.length));
+    }
+
+    /**
+     * Adds a tensor whose values {@code source} produces when the file is written (streamed: a model
+     * larger than memory can be exported from mapped weights).
+     */
+    public GgmlType addTensor(String name, long[] dims, GgmlType type, Source source) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("tensor name is empty");
         if (dims.length == 0 || dims.length > 4) throw new IllegalArgumentException(name + ": " + dims.length + " dims (1..4)");
         long n = 1;
@@ -147,10 +170,8 @@ public final class GgufWriter {
             if (d <= 0) throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " are not all positive");
             n = Math.multiplyExact(n, d);
         }
-        if (n != data.length)
-            throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " hold " + n + " values, got " + data.length);
         GgmlType stored = storedType(type, dims);
-        if (tensors.putIfAbsent(name, new Tensor(name, dims.clone(), stored, data)) != null)
+        if (tensors.putIfAbsent(name, new Tensor(name, dims.clone(), stored, n, source)) != null)
             throw new IllegalArgumentException("tensor '" + name + "' is added twice");
         return stored;
     }
@@ -196,12 +217,13 @@ public final class GgufWriter {
         }
         out.pad();                                                  // padding to the alignment
         for (Tensor t : tensors.values()) {                         // tensor_data
-            switch (t.type()) {
-                case F32 -> out.floats(t.data(), false);
-                case F16 -> out.floats(t.data(), true);
-                case Q8_0 -> out.bytes(quantizeQ8_0(t.data()));
-                default -> throw new AssertionError(t.type());
-            }
+            long start = out.written;
+            Encoder enc = new Encoder(out, t.type());
+            t.source().write(enc);
+            enc.finish();
+            if (out.written - start != t.byteSize())
+                throw new IllegalStateException("tensor '" + t.name() + "': " + (out.written - start) + " bytes produced, "
+                        + t.byteSize() + " expected");
             out.pad();
         }
     }
@@ -241,6 +263,52 @@ public final class GgufWriter {
 
     private static long alignUp(long x) {
         return (x + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+    }
+
+    /** Encodes fp32 values into a tensor's stored type, in chunks; Q8_0 in whole blocks of 32. */
+    private static final class Encoder implements FloatSink {
+        private final Out out;
+        private final GgmlType type;
+        private final ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        private final float[] block = new float[32];
+        private int pending;
+
+        Encoder(Out out, GgmlType type) {
+            this.out = out;
+            this.type = type;
+        }
+
+        @Override
+        public void accept(float[] values, int off, int n) throws IOException {
+            for (int i = off; i < off + n; i++) {
+                float v = values[i];
+                switch (type) {
+                    case F32 -> chunk.putFloat(v);
+                    case F16 -> chunk.putShort(Float.floatToFloat16(v));
+                    case BF16 -> chunk.putShort(DType.floatToBf16(v));
+                    case Q8_0 -> {
+                        block[pending++] = v;
+                        if (pending == 32) {
+                            chunk.put(quantizeQ8_0(block));
+                            pending = 0;
+                        }
+                    }
+                    default -> throw new AssertionError(type);
+                }
+                if (chunk.remaining() < 64) flush();
+            }
+        }
+
+        void flush() throws IOException {
+            out.os.write(chunk.array(), 0, chunk.position());
+            out.written += chunk.position();
+            chunk.clear();
+        }
+
+        void finish() throws IOException {
+            if (pending != 0) throw new IllegalStateException("Q8_0 tensor ended inside a block of 32");
+            flush();
+        }
     }
 
     // ---- Q8_0 ----
@@ -310,23 +378,6 @@ public final class GgufWriter {
             for (int i = 0; i < 8; i++) buf[i] = (byte) (v >>> (8 * i));
             os.write(buf, 0, 8);
             written += 8;
-        }
-
-        /** The values as float32 or float16, in chunks. */
-        void floats(float[] x, boolean half) throws IOException {
-            ByteBuffer chunk = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-            for (float v : x) {
-                if (half) chunk.putShort(Float.floatToFloat16(v));
-                else chunk.putFloat(v);
-                if (!chunk.hasRemaining()) flushChunk(chunk);
-            }
-            flushChunk(chunk);
-        }
-
-        private void flushChunk(ByteBuffer chunk) throws IOException {
-            os.write(chunk.array(), 0, chunk.position());
-            written += chunk.position();
-            chunk.clear();
         }
 
         void bytes(byte[] b) throws IOException {

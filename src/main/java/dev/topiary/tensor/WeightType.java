@@ -42,7 +42,7 @@ public enum WeightType {
 
     /**
      * Stores {@code n} fp32 values (whole blocks) at {@code dst[dstOff ...]} in this type: rounded to
-     * nearest even for F16/BF16; for Q8_0, per block d = max|x| / 127 (kept as F16) and q = round(x / d),
+     * nearest even for F16/BF16; for Q8_0, per block d = max|x| / 127 (kept as F16) and q = roundf(x / d),
      * as llama.cpp quantizes.
      */
     public void encode(float[] src, int off, int n, java.lang.foreign.MemorySegment dst, long dstOff) {
@@ -64,8 +64,10 @@ public enum WeightType {
                     float d = amax / 127f, id = d != 0 ? 1f / d : 0f;
                     long base = dstOff + 34L * b;
                     dst.set(sh, base, Float.floatToFloat16(d));
-                    for (int j = 0; j < 32; j++)
-                        dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, base + 2 + j, (byte) Math.round(src[off + 32 * b + j] * id));
+                    for (int j = 0; j < 32; j++) { // halves rounded away from zero, as C's roundf
+                        float v = src[off + 32 * b + j] * id;
+                        dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, base + 2 + j, (byte) (v < 0 ? -Math.round(-v) : Math.round(v)));
+                    }
                 }
             }
         }

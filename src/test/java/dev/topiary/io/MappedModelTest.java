@@ -80,7 +80,7 @@ class MappedModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"F32", "F16", "Q8_0"})
+    @ValueSource(strings = {"F32", "F16", "BF16", "Q8_0"})
     void ggufKeepsInterleavedRowsAndGivesTheSameLogits(String type) throws Exception {
         Path src = SharedFiles.require("models/stories260K-hf");
         LlamaWeights w = HfCheckpoint.load(src);
@@ -91,6 +91,31 @@ class MappedModelTest {
             assertThat(m.interleavedRope()).isTrue();
             // q.k sums run over interleaved pairs, and Q8_0 sums factor each block's scale: rounding only
             assertSameLogits("gguf " + type, m, dequantized, IDS, 1e-4);
+        }
+    }
+
+    @Test
+    void bf16HfExportsToBf16GgufStreamedFromTheMapping() throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf");
+        Path bf16 = tmp.resolve("bf16");
+        HfCheckpoint.save(bf16, HfCheckpoint.load(src), DType.BF16, 0);
+        Path gguf = tmp.resolve("bf16.gguf");
+        try (MappedModel m = MappedModel.openHf(bf16)) {
+            GgufExport.write(gguf, m, Models.tokenizer(src), GgmlType.BF16, "stories260K");
+            try (GgufFile g = GgufFile.open(gguf)) {
+                assertThat(g.tensor("blk.0.attn_q.weight").orElseThrow().type()).isEqualTo(GgmlType.BF16);
+                assertThat(g.getLong("general.file_type", -1)).isEqualTo(32);
+            }
+            try (MappedModel back = MappedModel.openGguf(gguf)) {
+                assertSameLogits("bf16 -> gguf bf16", back, m, IDS, 1e-4);
+            }
+            // and back to HF: the same bytes as the source
+            Path again = tmp.resolve("again");
+            try (MappedModel back = MappedModel.openGguf(gguf)) {
+                dev.topiary.prune.StreamingSurgery.write(back, dev.topiary.prune.Surgery.all(back.config(), new int[] {0, 1, 2, 3, 4}),
+                        again, DType.BF16, 0);
+            }
+            assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(bf16.resolve("model.safetensors")));
         }
     }
 
