@@ -5,6 +5,7 @@ import dev.topiary.distill.TeacherCache;
 import dev.topiary.distill.Vocabularies;
 import dev.topiary.io.Models;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import java.nio.file.Path;
@@ -80,8 +81,9 @@ final class DistillCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--teacher-cache stores top-k log-probabilities: use it with --loss topk");
         Models.Loaded teacher = Models.load(teacherPath), student = Models.load(studentPath);
         int vocab = Vocabularies.shared(teacher, student);
-        LlamaWeights s = student.requireWeights(), t = teacher.requireWeights();
-        int[][] pairs = inter == Distiller.Intermediate.NONE ? new int[0][] : layerPairs(s.config.layers(), t.config.layers());
+        LlamaWeights s = student.requireWeights();
+        Weights t = teacher.inference(); // frozen: mapped in its stored dtype
+        int[][] pairs = inter == Distiller.Intermediate.NONE ? new int[0][] : layerPairs(s.config.layers(), t.config().layers());
         TrainOptions o = run.options(5e-4f);
         TokenDataset ds = TokenDataset.load(run.data, run.field, student.requireTokenizer(), o.seqLen(), run.valFraction, o.seed());
         TeacherCache cache = null;

@@ -122,6 +122,10 @@ final class TrainingRun {
      * stopped by a signal, with the checkpoint written).
      */
     int run(String what, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource) throws Exception {
+        var plan = dev.topiary.train.MemoryPlan.of(w.config, o.batch(), o.seqLen(), o.recompute(),
+                objective instanceof dev.topiary.distill.Distiller d ? d.teacher() : null);
+        plan.check(); // before anything is allocated or written
+        System.out.println("memory plan: " + plan);
         Files.createDirectories(out);
         Path metrics = out.resolve("metrics.jsonl");
         if (!resume) Files.deleteIfExists(metrics);

@@ -3,6 +3,7 @@ package dev.topiary.distill;
 import dev.topiary.kernels.Kernels;
 import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.nn.CrossEntropy;
 import dev.topiary.nn.KdLoss;
 import dev.topiary.train.Objective;
@@ -39,7 +40,7 @@ public final class Distiller implements Objective {
         }
     }
 
-    private final LlamaWeights teacher;
+    private final Weights teacher;
     private final Options o;
     private final TeacherCache cache;
     private final int vocab;                    // logits compared (shared vocabulary)
@@ -58,7 +59,12 @@ public final class Distiller implements Objective {
     /** Sums of the last micro-batch, for logging. */
     public double lastKd, lastCe, lastInter;
 
-    public Distiller(LlamaWeights teacher, int studentHidden, int vocab, Options o, TeacherCache cache) {
+    /** The teacher run on each batch, or null when logits come from a cache. */
+    public Weights teacher() {
+        return teacher;
+    }
+
+    public Distiller(Weights teacher, int studentHidden, int vocab, Options o, TeacherCache cache) {
         this.teacher = teacher;
         this.o = o;
         this.cache = cache;
@@ -68,7 +74,7 @@ public final class Distiller implements Objective {
             throw new IllegalArgumentException("intermediate-state losses need the teacher's hidden states: they cannot come from a cache");
         if (teacher == null && cache == null) throw new IllegalArgumentException("a teacher or a teacher cache is needed");
         this.Hs = studentHidden;
-        this.Ht = teacher != null ? teacher.config.hidden() : studentHidden;
+        this.Ht = teacher != null ? teacher.config().hidden() : studentHidden;
         if (o.intermediate() != Intermediate.NONE && Hs != Ht) {
             proj = new float[Ht * Hs];
             SplittableRandom r = new SplittableRandom(o.seed());
@@ -87,7 +93,7 @@ public final class Distiller implements Objective {
         int V = w.config.vocab(), T = inputs.length / sequences.length;
         ensureScratch(V);
         if (cache == null) {
-            if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config, sequences.length, T);
+            if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config(), sequences.length, T);
             LlamaTrain.forward(teacher, ta, inputs);
         }
         LlamaTrain.forward(w, a, inputs);
@@ -108,10 +114,10 @@ public final class Distiller implements Objective {
                     float tail = cache.read(sequences[gr / T], gr % T, ids, 0, logp, 0);
                     kd = KdLoss.topK(grad ? logits : null, lo, row, 0, vocab, ids, 0, logp, 0, o.topK(), tail, o.tau(), kdScale, sa, mask);
                 } else if (o.kind() == Kind.TOPK) {
-                    float tail = KdLoss.topKOf(tlogits, r * teacher.config.vocab(), vocab, o.topK(), o.tau(), ids, 0, logp, 0, sb);
+                    float tail = KdLoss.topKOf(tlogits, r * teacher.config().vocab(), vocab, o.topK(), o.tau(), ids, 0, logp, 0, sb);
                     kd = KdLoss.topK(grad ? logits : null, lo, row, 0, vocab, ids, 0, logp, 0, o.topK(), tail, o.tau(), kdScale, sa, mask);
                 } else {
-                    kd = KdLoss.full(grad ? logits : null, lo, row, 0, tlogits, r * teacher.config.vocab(), vocab, o.tau(),
+                    kd = KdLoss.full(grad ? logits : null, lo, row, 0, tlogits, r * teacher.config().vocab(), vocab, o.tau(),
                             o.kind() == Kind.REVERSE, kdScale, sa, sb);
                 }
                 if (grad) java.util.Arrays.fill(logits, lo + vocab, lo + Vs, 0f); // padded rows beyond the shared vocabulary
@@ -236,9 +242,9 @@ public final class Distiller implements Objective {
     @Override
     public Map<String, Double> validation(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
         if (cache != null || teacher == null) return Map.of();
-        if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config, a.rows() / a.seqLen(), a.seqLen());
+        if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config(), a.rows() / a.seqLen(), a.seqLen());
         LlamaTrain.forward(teacher, ta, inputs);
-        int V = w.config.vocab(), Vt = teacher.config.vocab();
+        int V = w.config.vocab(), Vt = teacher.config().vocab();
         ensureScratch(V);
         float[] sl = new float[Math.min(256, a.rows()) * V];
         double kl = 0;
@@ -274,7 +280,7 @@ public final class Distiller implements Objective {
     }
 
     private void ensureScratch(int V) {
-        int Vt = teacher != null ? teacher.config.vocab() : V, big = Math.max(V, Vt);
+        int Vt = teacher != null ? teacher.config().vocab() : V, big = Math.max(V, Vt);
         if (row == null || row.length < big) {
             row = new float[big];
             sa = new double[big];

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.model.LlamaTrain;
-import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.TensorKind;
+import dev.topiary.model.Weights;
 import dev.topiary.nn.KdLoss;
 import dev.topiary.train.TokenDataset;
 import java.io.IOException;
@@ -51,14 +53,38 @@ public final class TeacherCache implements AutoCloseable {
         this.recordBytes = 8 * key.k() + 4;
     }
 
-    public static long hash(LlamaWeights w) {
-        long h = 1469598103934665603L ^ w.config.toHfJson("float32").toString().hashCode();
-        for (float f : w.data) h = (h ^ Float.floatToRawIntBits(f)) * 1099511628211L;
+    /**
+     * FNV-1a over the config and every tensor's stored bytes, 4 at a time (for fp32 weights: each
+     * float's bits), in storage order.
+     */
+    public static long hash(Weights w) {
+        LlamaConfig c = w.config();
+        long h = 1469598103934665603L ^ c.toHfJson("float32").toString().hashCode();
+        java.util.List<TensorKind> order = new java.util.ArrayList<>();
+        order.add(TensorKind.EMBED);
+        for (TensorKind k : TensorKind.values()) if (k.perLayer) order.add(k);
+        order.add(TensorKind.NORM);
+        order.add(TensorKind.LM_HEAD);
+        var ints = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (TensorKind k : order) {
+            if (!k.present(c)) continue;
+            for (int l = 0; l < (k.perLayer ? c.layers() : 1); l++) {
+                dev.topiary.tensor.Tensor t = w.tensor(k, l);
+                if (t.array() != null) {
+                    for (long i = 0; i < t.elements(); i++) h = (h ^ Float.floatToRawIntBits(t.array()[t.arrayOffset() + (int) i])) * 1099511628211L;
+                    continue;
+                }
+                java.lang.foreign.MemorySegment s = t.segment();
+                long n = s.byteSize() / 4;
+                for (long i = 0; i < n; i++) h = (h ^ s.get(ints, 4 * i)) * 1099511628211L;
+                for (long i = 4 * n; i < s.byteSize(); i++) h = (h ^ s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) * 1099511628211L;
+            }
+        }
         return h;
     }
 
     /** Opens a cache for this key, computing it first (one teacher pass) if the file does not exist. */
-    public static TeacherCache openOrBuild(Path file, Key key, LlamaWeights teacher, TokenDataset data, int batch, IntConsumer progress)
+    public static TeacherCache openOrBuild(Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress)
             throws IOException {
         if (!Files.exists(file)) build(file, key, teacher, data, batch, progress);
         return open(file, key);
@@ -101,8 +127,8 @@ public final class TeacherCache implements AutoCloseable {
     }
 
     /** One teacher pass over every sequence of the dataset, written atomically. */
-    static void build(Path file, Key key, LlamaWeights teacher, TokenDataset data, int batch, IntConsumer progress) throws IOException {
-        int T = data.seqLen, V = teacher.config.vocab(), k = key.k(), n = data.sequences();
+    static void build(Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress) throws IOException {
+        int T = data.seqLen, V = teacher.config().vocab(), k = key.k(), n = data.sequences();
         ObjectNode h = new ObjectMapper().createObjectNode().put("teacher_hash", key.teacherHash()).put("data_fingerprint", key.dataFingerprint())
                 .put("k", k).put("tau", key.tau()).put("seq_len", T).put("sequences", n).put("vocab", V);
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
@@ -114,7 +140,7 @@ public final class TeacherCache implements AutoCloseable {
             MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, out, 0, MAGIC.length);
             out.set(I32, MAGIC.length, header.length);
             MemorySegment.copy(MemorySegment.ofArray(header), 0, out, MAGIC.length + 4, header.length);
-            LlamaTrain.Activations a = new LlamaTrain.Activations(teacher.config, batch, T);
+            LlamaTrain.Activations a = new LlamaTrain.Activations(teacher.config(), batch, T);
             int[] inputs = new int[batch * T], targets = new int[batch * T], ids = new int[k];
             float[] logits = new float[Math.min(batch * T, 256) * V], logp = new float[k];
             double[] scratch = new double[V];

@@ -1,5 +1,7 @@
 package dev.topiary.model;
 
+import dev.topiary.tensor.Tensor;
+
 import dev.topiary.kernels.Kernels;
 import dev.topiary.model.LlamaWeights.View;
 import dev.topiary.nn.Attention;
@@ -101,6 +103,16 @@ public final class LlamaTrain {
             return T;
         }
 
+        /** Bytes an Activations(c, B, T, recompute) will hold, computed before allocating it. */
+        public static long estimateBytes(LlamaConfig c, int B, int T, boolean recompute) {
+            long R = (long) B * T, L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim();
+            long n = (L + 1) * R * C + 3 * L * R * C + 2 * L * R + 2 * L * R * Q + 2 * L * R * KVD + 3 * L * R * F;
+            n += (recompute ? 1 : L) * (long) B * c.heads() * T * T;
+            n += R * C + R + 2 * R * C + 2 * R * Q + 2 * R * KVD + 3 * R * F + Math.min(R, LOGIT_ROWS) * (long) c.vocab();
+            n += (long) T * c.headDim(); // RoPE tables
+            return 4 * n;
+        }
+
         /** Bytes held, for the memory report. */
         public long bytes() {
             long n = 0;
@@ -149,46 +161,56 @@ public final class LlamaTrain {
         return out;
     }
 
-    /** The forward pass up to the final norm, keeping every activation the backward pass needs. */
-    public static void forward(LlamaWeights w, Activations a, int[] inputs) {
-        LlamaConfig c = w.config;
+    /**
+     * The forward pass up to the final norm, keeping every activation the backward pass needs. The
+     * weights may be in any stored type (a frozen, memory-mapped teacher); only the trained model's
+     * backward pass needs the fp32 buffer.
+     */
+    public static void forward(Weights w, Activations a, int[] inputs) {
+        LlamaConfig c = w.config();
         Kernels k = Kernels.get();
-        float[] p = w.data;
         int R = a.R, C = c.hidden(), F = c.intermediate(), H = c.heads(), KV = c.kvHeads(), D = c.headDim(), Q = c.qDim(),
                 KVD = c.kvDim(), V = c.vocab();
-        View emb = w.embed();
+        Tensor emb = w.tensor(TensorKind.EMBED, 0);
         for (int r = 0; r < R; r++) {                                              // x = embed[tokens]
             int tok = inputs[r];
             if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
-            System.arraycopy(p, emb.offset() + tok * C, a.x[0], r * C, C);
+            emb.readRow(tok, 0, C, a.x[0], r * C);
         }
         for (int l = 0; l < c.layers(); l++) {
             float[] x = a.x[l];
-            RmsNorm.forward(a.xn1[l], 0, a.rstd1[l], 0, x, 0, p, w.layer(l, TensorKind.ATTN_NORM).offset(), R, C, c.rmsEps());
+            Tensor n1 = w.tensor(TensorKind.ATTN_NORM, l), n2 = w.tensor(TensorKind.FFN_NORM, l);
+            RmsNorm.forward(a.xn1[l], 0, a.rstd1[l], 0, x, 0, n1.array(), n1.arrayOffset(), R, C, c.rmsEps());
             linear(k, a.q[l], a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q);
             linear(k, a.k[l], a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD);
             linear(k, a.v[l], a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD);
             for (int b = 0; b < a.B; b++) {                                        // positions restart in each sequence
-                Rope.forward(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
-                Rope.forward(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+                if (w.interleavedRope()) {
+                    Rope.forwardInterleaved(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                    Rope.forwardInterleaved(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+                } else {
+                    Rope.forward(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                    Rope.forward(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+                }
             }
             Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             linear(k, a.xmid[l], a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C);
             add(a.xmid[l], x, R * C);                                              // xmid = x + attn
-            RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C, c.rmsEps());
+            RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, n2.array(), n2.arrayOffset(), R, C, c.rmsEps());
             linear(k, a.gate[l], a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F);
             linear(k, a.up[l], a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F);
             SwiGlu.forward(a.hid[l], 0, a.gate[l], 0, a.up[l], 0, R * F);
             linear(k, a.x[l + 1], a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C);
             add(a.x[l + 1], a.xmid[l], R * C);                                     // x' = xmid + mlp
         }
-        RmsNorm.forward(a.xnf, 0, a.rstdf, 0, a.x[c.layers()], 0, p, w.norm().offset(), R, C, c.rmsEps());
+        Tensor nf = w.tensor(TensorKind.NORM, 0);
+        RmsNorm.forward(a.xnf, 0, a.rstdf, 0, a.x[c.layers()], 0, nf.array(), nf.arrayOffset(), R, C, c.rmsEps());
     }
 
     /** Logits of rows [r0, r0 + rows) into out (rows, V), after {@link #forward}. */
-    public static void logits(LlamaWeights w, Activations a, int r0, int rows, float[] out) {
-        int C = w.config.hidden();
-        Kernels.get().matmul(out, 0, a.xnf, r0 * C, w.data, w.lmHead().offset(), null, 0, rows, C, w.config.vocab());
+    public static void logits(Weights w, Activations a, int r0, int rows, float[] out) {
+        int C = w.config().hidden();
+        Kernels.get().matmul(out, 0, a.xnf, r0 * C, w.tensor(TensorKind.LM_HEAD, 0), null, 0, rows, C, w.config().vocab());
     }
 
     /**
@@ -256,10 +278,10 @@ public final class LlamaTrain {
         }
     }
 
-    private static void linear(Kernels k, float[] out, float[] in, LlamaWeights w, int l, TensorKind weight, TensorKind bias,
+    private static void linear(Kernels k, float[] out, float[] in, Weights w, int l, TensorKind weight, TensorKind bias,
                                int R, int K, int N) {
-        View b = bias == null ? null : w.layer(l, bias);
-        k.matmul(out, 0, in, 0, w.data, w.layer(l, weight).offset(), b == null ? null : w.data, b == null ? 0 : b.offset(), R, K, N);
+        Tensor b = bias == null ? null : w.tensor(bias, l);
+        k.matmul(out, 0, in, 0, w.tensor(weight, l), b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), R, K, N);
     }
 
     /**
