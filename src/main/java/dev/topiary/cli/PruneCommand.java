@@ -98,6 +98,11 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private LlamaConfig config() throws Exception {
+        return readConfig(model);
+    }
+
+    /** The shape of a model from its config alone (a folder holding only config.json is enough). */
+    static LlamaConfig readConfig(Path model) throws Exception {
         if (Files.isDirectory(model)) return HfCheckpoint.readConfig(model);
         if (model.toString().endsWith(".gguf")) {
             try (GgufFile g = GgufFile.open(model)) {

@@ -30,11 +30,32 @@ class PruneCommandsTest {
         assertThat(s.layerLoss()).hasSize(5);
         assertThat(r.out()).contains("block-influence");
 
-        r = CommandsTest.run("search", model, "--scores", scores.toString(), "--target-params", "150000", "--data", data,
-                "--candidates", "3", "--samples", "2", "--seq-len", "64", "--out", tmp.resolve("search.json").toString());
+        Path corpus = tmp.resolve("corpus.txt");
+        Files.writeString(corpus, Files.readString(Path.of(data)).substring(0, 30_000));
+        r = CommandsTest.run("search", model, "--scores", scores.toString(), "--target-params", "150000", "--data", corpus.toString(),
+                "--candidates", "3", "--retrain-tokens", "0", "--seq-len", "64", "--out", tmp.resolve("zs").toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("zero-shot").contains("rank");
-        assertThat(Files.readString(tmp.resolve("search.json"))).contains("\"rank\" : 3");
+        assertThat(r.out()).contains("zero-shot only").contains("rank").contains("proportional");
+        assertThat(Files.readString(tmp.resolve("zs/search.json"))).contains("\"rank\" : 3").contains("zero-shot held-out loss");
+
+        r = CommandsTest.run("search", model, "--scores", scores.toString(), "--target-params", "150000", "--data", corpus.toString(),
+                "--candidates", "2", "--retrain-tokens", "512", "--batch", "4", "--seq-len", "64", "--out", tmp.resolve("rt").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("retrained").contains("winner (held-out loss after 512 tokens").contains("1,024 tokens");
+        String json = Files.readString(tmp.resolve("rt/search.json"));
+        assertThat(json).contains("\"zero_shot\"").contains("\"retrained\"").contains("\"winner\"").contains("seconds_total");
+    }
+
+    @Test
+    void searchDryRunOnLlama31_8BFindsTheMinitronWidthShape() throws Exception {
+        Path dir = tmp.resolve("8b");
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), dev.topiary.model.LlamaConfigTest.LLAMA_31_8B);
+        CommandsTest.Run r = CommandsTest.run("search", dir.toString(), "--dry-run", "--target-params", "4.52e9");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("steps: hidden 256, ffn 512, layers 2 (the reference implementation's)")
+                .contains("heads kept (32, GQA)").containsPattern("\\s3072\\s+9216\\s+32\\s+32\\s+4,512,746,496")
+                .containsPattern("candidates: \\d+");
     }
 
     @Test
