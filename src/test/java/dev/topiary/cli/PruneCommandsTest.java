@@ -47,6 +47,46 @@ class PruneCommandsTest {
     }
 
     @Test
+    void layerMetricsChooseWhichLayersGo() throws Exception {
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        String data = SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt").toString();
+        Path scores = tmp.resolve("scores.json");
+        CommandsTest.Run r = CommandsTest.run("importance", model, "--data", data, "--samples", "4", "--seq-len", "64",
+                "--out", scores.toString(), "--layer-loss", "--window", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        double[] inc = Scores.read(scores).layerLoss();
+        int argmin = 0;
+        for (int i = 1; i < inc.length; i++) if (inc[i] < inc[argmin]) argmin = i;
+        r = CommandsTest.run("prune", model, "--scores", scores.toString(), "--layers", "3", "--layer-metric", "loss",
+                "--out", tmp.resolve("loss").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("dropping layers [" + argmin + ", " + (argmin + 1) + "]").contains("raises the calibration loss least");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        int[] kept = json.treeToValue(json.readTree(tmp.resolve("loss/pruning.json").toFile()).get("kept_layers"), int[].class);
+        assertThat(kept).doesNotContain(argmin, argmin + 1).hasSize(3);
+
+        r = CommandsTest.run("prune", model, "--scores", scores.toString(), "--layers", "4", "--layer-metric", "loss",
+                "--out", tmp.resolve("x").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--window 1");
+
+        Path task = tmp.resolve("task.jsonl");
+        Files.writeString(task, """
+                {"context": "Once upon a time, there was a little", "choices": ["girl", "table", "ran"], "gold": 0}
+                {"context": "Lily went to the park with her", "choices": ["mom", "blue", "sky"], "gold": 0}
+                {"context": "The dog wagged its", "choices": ["house", "tail", "apple"], "gold": 1}
+                """);
+        r = CommandsTest.run("prune", model, "--layers", "3", "--layer-metric", "task", "--task", task.toString(),
+                "--out", tmp.resolve("task").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("keeps the task accuracy highest").contains("on 3 items");
+
+        r = CommandsTest.run("prune", model, "--scores", scores.toString(), "--layers", "3", "--out", tmp.resolve("bi").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("lowest Block Influence");
+    }
+
+    @Test
     void searchDryRunOnLlama31_8BFindsTheMinitronWidthShape() throws Exception {
         Path dir = tmp.resolve("8b");
         Files.createDirectories(dir);
