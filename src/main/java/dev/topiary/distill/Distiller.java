@@ -22,8 +22,10 @@ import java.util.SplittableRandom;
  * error; P is a learned affine map x W^T + b from the student's width to the teacher's (identity
  * when the widths are equal; b starts at zero), trained with Adam beside the student. Layer 0 is
  * the embedding output, layer l the residual stream after layer l; {@link LayerMap} gives the
- * default pairs (for a depth-pruned student, each layer maps to the teacher layer it came from). lambda is set each micro-batch to
- * (KD / intermediate loss), both detached, so both terms have the same magnitude (P1, ModelOpt).
+ * default pairs (for a depth-pruned student, each layer maps to the teacher layer it came from).
+ * lambda is set each micro-batch to (KD / intermediate loss), both detached, so both terms have the
+ * same magnitude (P1, ModelOpt), but at most KD / ({@link #INTER_FLOOR} per token): pairs that
+ * already match are not amplified into noise.
  *
  * <p>Teacher logits come from running the teacher, or from a {@link TeacherCache} (top-k only);
  * with a cache, a teacher given as well still serves validation (KL to the teacher).
@@ -61,6 +63,8 @@ public final class Distiller implements Objective {
     private float[] logp;
     /** For gradient checks: a fixed intermediate-loss weight instead of the detached KD / intermediate ratio. */
     Double fixedLambda;
+    /** Per-token intermediate loss below which the balancing weight stops growing. */
+    public static final double INTER_FLOOR = 0.01;
     /** Sums of the last micro-batch, for logging. */
     public double lastKd, lastCe, lastInter;
     /** Per layer pair: the last micro-batch's intermediate loss D summed over its tokens, before weighting. */
@@ -202,7 +206,9 @@ public final class Distiller implements Objective {
             dpsAll[p] = d;
         }
         double inter = interSum / pairs;                          // summed over tokens, mean over pairs
-        double lambda = fixedLambda != null ? fixedLambda : inter > 0 ? kdSum / inter : 0; // detached: lambda * inter == kd
+        // detached: lambda * inter == kd, except that pairs already matching (below the cut of a depth-pruned
+        // student they start identical) are not blown up: lambda <= kd / (INTER_FLOOR per token)
+        double lambda = fixedLambda != null ? fixedLambda : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
         lastInter = lambda * inter;
         if (!grad) return null;
         float g = (float) (lambda * scale / pairs);

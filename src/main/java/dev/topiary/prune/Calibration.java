@@ -24,14 +24,17 @@ public final class Calibration {
 
     private Calibration() {}
 
-    public static List<int[]> samples(Path data, String field, Tokenizer tok, int samples, int seqLen, long seed) throws IOException {
+    public static List<int[]> samples(Path data, String field, Tokenizer tok, int samples, int seqLen,
+            long seed) throws IOException {
         if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
         int[] tokens = dev.topiary.train.TokenDataset.load(data, field, tok, seqLen, 0.0, 0).tokens;
         List<int[]> out = new ArrayList<>();
-        for (int start : windows(tokens.length, samples, seqLen, seed)) out.add(Arrays.copyOfRange(tokens, start, start + seqLen));
+        for (int start : windows(tokens.length, samples, seqLen, seed)) out.add(Arrays.copyOfRange(tokens, start, start
+                + seqLen));
         if (out.isEmpty())
-            throw new IllegalArgumentException(data + " holds " + tokens.length + " tokens, fewer than one sample of --seq-len " + seqLen
+            throw new IllegalArgumentException(data + " holds " + tokens.length
+                    + " tokens, fewer than one sample of --seq-len " + seqLen
                     + " outside its held-out tail");
         return out;
     }
@@ -52,7 +55,8 @@ public final class Calibration {
         int[] idx = new int[count];
         for (int i = 0; i < count; i++) idx[i] = i;
         SplittableRandom r = new SplittableRandom(seed);
-        for (int i = 0; i < samples; i++) {              // partial Fisher-Yates: the first `samples` are a uniform choice
+        // partial Fisher-Yates: the first `samples` are a uniform choice
+        for (int i = 0; i < samples; i++) {
             int j = i + r.nextInt(count - i), t = idx[i];
             idx[i] = idx[j];
             idx[j] = t;

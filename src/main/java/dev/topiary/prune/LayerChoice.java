@@ -34,7 +34,8 @@ public final class LayerChoice {
             case "bi" -> Metric.BI;
             case "loss" -> Metric.LOSS;
             case "task" -> Metric.TASK;
-            default -> throw new IllegalArgumentException("--layer-metric must be bi, loss or task, got '" + name + "'");
+            default -> throw new IllegalArgumentException("--layer-metric must be bi, loss or task, got '" + name
+                    + "'");
         };
     }
 
@@ -42,13 +43,16 @@ public final class LayerChoice {
      * The choice of {@code metric} for keeping {@code keep} layers: bi and loss read the scores,
      * task evaluates the multiple-choice file with the model.
      */
-    public static Choice choose(Metric metric, LlamaWeights w, Tokenizer tok, Scores s, java.nio.file.Path task, int keep)
+    public static Choice choose(Metric metric, LlamaWeights w, Tokenizer tok, Scores s, java.nio.file.Path task,
+            int keep)
             throws java.io.IOException {
         if (metric != Metric.TASK && s == null)
             throw new IllegalArgumentException("--layer-metric " + metric.name().toLowerCase(java.util.Locale.ROOT)
                     + " needs --scores SCORES (from topiary importance)");
-        if (metric == Metric.TASK && task == null) throw new IllegalArgumentException("--layer-metric task needs --task FILE");
-        if (metric != Metric.TASK && task != null) throw new IllegalArgumentException("--task is only for --layer-metric task");
+        if (metric == Metric.TASK
+                && task == null) throw new IllegalArgumentException("--layer-metric task needs --task FILE");
+        if (metric != Metric.TASK
+                && task != null) throw new IllegalArgumentException("--task is only for --layer-metric task");
         return switch (metric) {
             case BI -> blockInfluence(s, keep);
             case LOSS -> loss(s, keep);
@@ -72,14 +76,17 @@ public final class LayerChoice {
         int L = s.layers(), n = L - keep;
         check(keep, L);
         if (s.layerLoss() == null)
-            throw new IllegalArgumentException("--layer-metric loss needs window losses in the scores file: run topiary importance"
+            throw new IllegalArgumentException("--layer-metric loss needs window losses in the scores file: run topiary"
+                    + " importance"
                     + " --layer-loss --window " + n);
         if (s.window() != n)
-            throw new IllegalArgumentException("the scores file holds losses of windows of " + s.window() + " layers; dropping " + n
+            throw new IllegalArgumentException("the scores file holds losses of windows of " + s.window()
+                    + " layers; dropping " + n
                     + " needs topiary importance --layer-loss --window " + n);
         int best = 0;
         for (int i = 1; i < s.layerLoss().length; i++) if (s.layerLoss()[i] < s.layerLoss()[best]) best = i;
-        return new Choice(window(best, n), String.format("contiguous window %d..%d raises the calibration loss least: %+.4f"
+        return new Choice(window(best, n),
+                String.format("contiguous window %d..%d raises the calibration loss least: %+.4f"
                 + " (baseline %.4f; other windows %s)", best, best + n - 1, s.layerLoss()[best], s.baselineLoss(),
                 format(s.layerLoss())));
     }
@@ -88,7 +95,8 @@ public final class LayerChoice {
      * Drops the window of {@code L - keep} layers whose removal leaves the highest accuracy on the
      * task (one evaluation per window start).
      */
-    public static Choice task(LlamaWeights w, Tokenizer tok, List<TaskFile.Item> items, int keep, IntConsumer progress) {
+    public static Choice task(LlamaWeights w, Tokenizer tok, List<TaskFile.Item> items, int keep,
+            IntConsumer progress) {
         int L = w.config.layers(), n = L - keep;
         check(keep, L);
         if (items.isEmpty()) throw new IllegalArgumentException("--task holds no items");
@@ -99,8 +107,10 @@ public final class LayerChoice {
             if (acc[start] > acc[best]) best = start;
             if (progress != null) progress.accept(1);
         }
-        return new Choice(window(best, n), String.format("contiguous window %d..%d keeps the task accuracy highest: %.4f on %d items"
-                + " (full model %.4f; by window start %s)", best, best + n - 1, acc[best], items.size(), accuracy(w, tok, items),
+        return new Choice(window(best, n),
+                String.format("contiguous window %d..%d keeps the task accuracy highest: %.4f on %d items"
+                + " (full model %.4f; by window start %s)", best, best + n - 1, acc[best], items.size(), accuracy(w,
+                        tok, items),
                 format(acc)));
     }
 
@@ -131,7 +141,8 @@ public final class LayerChoice {
     }
 
     private static void check(int keep, int L) {
-        if (keep < 1 || keep >= L) throw new IllegalArgumentException("--layers must be in [1, " + (L - 1) + "], got " + keep);
+        if (keep < 1 || keep >= L) throw new IllegalArgumentException("--layers must be in [1, " + (L - 1) + "], got "
+                + keep);
     }
 
     private static String format(double[] v) {

@@ -28,7 +28,8 @@ public final class Search {
          * The paper's space for this model; null arguments take the defaults (width 0.4, depth 0.2,
          * reference or proportional steps, heads searched only when the model has no GQA).
          */
-        public static Space defaults(LlamaConfig c, long targetParams, Double maxWidth, Double maxDepth, Integer hiddenStep,
+        public static Space defaults(LlamaConfig c, long targetParams, Double maxWidth, Double maxDepth,
+                Integer hiddenStep,
                                      Integer ffnStep, Integer layerStep, Boolean searchHeads) {
             boolean large = c.hidden() >= LARGE_HIDDEN;
             return new Space(targetParams, maxWidth != null ? maxWidth : 0.4, maxDepth != null ? maxDepth : 0.2,
@@ -41,7 +42,8 @@ public final class Search {
         /** One line: the steps, where they come from, and the limits. */
         public String describe(LlamaConfig c) {
             boolean reference = hiddenStep == 256 && ffnStep == 512;
-            return String.format("steps: hidden %d, ffn %d, layers %d (%s); at most %.0f%% of a width and %.0f%% of the layers removed;"
+            return String.format("steps: hidden %d, ffn %d, layers %d (%s); at most %.0f%% of a width and %.0f%% of"
+                            + " the layers removed;"
                             + " heads %s", hiddenStep, ffnStep, layerStep,
                     reference ? "the reference implementation's" : c.hidden() < LARGE_HIDDEN
                             ? "proportional: the model is too small for the reference steps 256/512/2" : "as given",
