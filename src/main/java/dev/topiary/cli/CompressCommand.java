@@ -13,14 +13,16 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compress", mixinStandardHelpOptions = true, header = "Run the whole recipe: correct, score, prune, distill, evaluate, export, report.",
         sortOptions = false,
         description = {"Run the whole Minitron recipe on MODEL into the run folder --out, one stage after another:",
-                "  correct (if --correct-tokens > 0), importance, prune (a fixed shape, or the best of a search under",
-                "  --target-params), distill, evaluate (teacher vs student), export (HF folder + model card), report",
-                "  (report.html with charts, metrics.json).",
+                "  correct (teacher correction: by default on a fifth of --distill-tokens; --correct-tokens 0 skips it),",
+                "  importance, prune (a fixed shape, or the best of a search under --target-params: each candidate is",
+                "  distilled for --search-retrain-tokens, by default 5% of --distill-tokens, and ranked on held-out text;",
+                "  --search-retrain-tokens 0 ranks zero-shot), distill, evaluate (teacher vs student), export (HF folder +",
+                "  model card), report (report.html with charts, metrics.json).",
                 "Each stage writes its artifact atomically; the same command run again skips finished stages and resumes",
                 "an interrupted one from its checkpoint (Ctrl-C, SIGTERM and --max-time stop cleanly at one). The plan",
                 "comes from the flags, or from --plan FILE.json with the same field names (model, data, hidden, ffn, heads,",
                 "layers, targetParams, candidates, correctTokens, distillTokens, calibSamples, seqLen, batch, lr, evalItems,",
-                "seed).", ""})
+                "seed, searchRetrainTokens).", ""})
 final class CompressCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "The teacher (or give it in --plan).")
     String model;
@@ -52,8 +54,12 @@ final class CompressCommand implements Callable<Integer> {
     @Option(names = "--candidates", defaultValue = "6", description = "Search candidates evaluated (default ${DEFAULT-VALUE}).")
     int candidates;
 
-    @Option(names = "--correct-tokens", defaultValue = "0", description = "Teacher correction tokens, 0 = skip (default ${DEFAULT-VALUE}).")
-    long correctTokens;
+    @Option(names = "--correct-tokens", description = "Teacher correction tokens, 0 = skip (default: distill tokens / 5).")
+    Long correctTokens;
+
+    @Option(names = "--search-retrain-tokens",
+            description = "KD tokens per search candidate before ranking, 0 = zero-shot (default: distill tokens / 20).")
+    Long searchRetrainTokens;
 
     @Option(names = "--distill-tokens", defaultValue = "1000000", description = "Distillation tokens (default ${DEFAULT-VALUE}).")
     long distillTokens;
@@ -87,8 +93,9 @@ final class CompressCommand implements Callable<Integer> {
             plan = new ObjectMapper().readValue(planFile.toFile(), Compress.Plan.class);
         } else {
             if (model == null || data == null) throw new IllegalArgumentException("MODEL and --data are required (or --plan FILE)");
-            plan = new Compress.Plan(model, data, hidden, ffn, heads, layers, targetParams, candidates, correctTokens, distillTokens,
-                    calibSamples, seqLen, batch, lr, evalItems, seed);
+            long correct = correctTokens != null ? correctTokens : distillTokens / 5;
+            plan = new Compress.Plan(model, data, hidden, ffn, heads, layers, targetParams, candidates, correct, distillTokens,
+                    calibSamples, seqLen, batch, lr, evalItems, seed, searchRetrainTokens);
         }
         return run(plan, out, maxTime);
     }

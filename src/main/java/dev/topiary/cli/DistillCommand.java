@@ -1,6 +1,7 @@
 package dev.topiary.cli;
 
 import dev.topiary.distill.Distiller;
+import dev.topiary.distill.LayerMap;
 import dev.topiary.distill.TeacherCache;
 import dev.topiary.distill.Vocabularies;
 import dev.topiary.io.Models;
@@ -9,8 +10,6 @@ import dev.topiary.model.Weights;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,11 +23,13 @@ import picocli.CommandLine.Option;
                 "multiplied by tau^2 (Hinton's convention), so gradients keep their size when tau changes; at tau 1",
                 "this changes nothing. --ce-weight defaults to 0: logit-only, as the paper recommends.",
                 "--intermediate cosine|mse adds a loss between the residual streams after mapped layers (--layer-map",
-                "s:t,... student layer s to teacher layer t, counted from 1; default: evenly spread), through a learned",
-                "linear projection when the widths differ, weighted each batch to equal the KD loss.",
+                "s:t,... student layer s to teacher layer t, counted from 1; 0 is the embedding output). Default: for a",
+                "student from topiary prune, each layer to the teacher layer it was copied from (pruning.json), else",
+                "evenly spread. A learned linear projection with bias lifts the student's states when the widths differ;",
+                "the term is weighted each batch to equal the KD loss. metrics.jsonl logs kd, ce and inter separately.",
                 "--teacher-cache FILE: one teacher pass stores its top-k log-probabilities for the whole dataset in a",
                 "memory-mapped file (keyed by the teacher's weights, the data, k, tau); later runs read it instead of",
-                "running the teacher (top-k loss only).",
+                "running the teacher (top-k loss only); validation still runs the teacher and reports KL to it.",
                 "Teacher and student must share a tokenizer (padded embedding rows are tolerated).",
                 "Validation reports the student's loss and its KL to the teacher. Everything else is as in train.", ""})
 final class DistillCommand implements Callable<Integer> {
@@ -83,7 +84,12 @@ final class DistillCommand implements Callable<Integer> {
         int vocab = Vocabularies.shared(teacher, student);
         LlamaWeights s = student.requireWeights();
         Weights t = teacher.inference(); // frozen: mapped in its stored dtype
-        int[][] pairs = inter == Distiller.Intermediate.NONE ? new int[0][] : layerPairs(s.config.layers(), t.config().layers());
+        int[][] pairs = new int[0][];
+        if (inter != Distiller.Intermediate.NONE) {
+            LayerMap.Pairs p = LayerMap.resolve(layerMap, studentPath, s.config.layers(), t.config().layers());
+            System.out.println("intermediate layer pairs student:teacher " + p.describe());
+            pairs = p.pairs();
+        }
         TrainOptions o = run.options(5e-4f);
         TokenDataset ds = TokenDataset.load(run.data, run.field, student.requireTokenizer(), o.seqLen(), run.valFraction, o.seed());
         TeacherCache cache = null;
@@ -94,28 +100,11 @@ final class DistillCommand implements Callable<Integer> {
             }
         }
         var options = new Distiller.Options(tau, kind, topK, ceWeight, inter, pairs, o.seed());
-        Distiller d = new Distiller(cache != null ? null : t, s.config.hidden(), vocab, options, cache);
+        Distiller d = new Distiller(t, s.config.hidden(), vocab, options, cache);
         try {
             return run.run("distilling " + teacherPath + " into " + studentPath, s, ds, o, d, studentPath);
         } finally {
             if (cache != null) cache.close();
         }
-    }
-
-    private int[][] layerPairs(int Ls, int Lt) {
-        List<int[]> pairs = new ArrayList<>();
-        if (layerMap == null) {
-            for (int i = 1; i <= Ls; i++) pairs.add(new int[] {i, (int) Math.round((double) i * Lt / Ls)});
-        } else {
-            for (String p : layerMap.split(",")) {
-                String[] st = p.trim().split(":");
-                if (st.length != 2) throw new IllegalArgumentException("--layer-map: '" + p + "' is not s:t");
-                int a = Integer.parseInt(st[0].trim()), b = Integer.parseInt(st[1].trim());
-                if (a < 1 || a > Ls) throw new IllegalArgumentException("--layer-map: student layer " + a + " is not in 1.." + Ls);
-                if (b < 1 || b > Lt) throw new IllegalArgumentException("--layer-map: teacher layer " + b + " is not in 1.." + Lt);
-                pairs.add(new int[] {a, b});
-            }
-        }
-        return pairs.toArray(int[][]::new);
     }
 }

@@ -22,8 +22,9 @@ import picocli.CommandLine.Parameters;
                 "  layers          Block Influence, 1 - cos(layer input, layer output), averaged over all tokens;",
                 "                  with --layer-loss also the LM-loss increase when a window of layers is dropped",
                 "Each channel: per sample --seq-agg over its tokens (mean of |a|), then --batch-agg over samples (L2:",
-                "sum of squares accumulated in double over every sample, root taken once). Samples are consecutive,",
-                "packed sequences of --seq-len tokens (no padding). The scores file (JSON, format topiary-importance/1)",
+                "sum of squares accumulated in double over every sample, root taken once). Samples are packed",
+                "windows of --seq-len tokens (no padding) drawn with --seed from across the corpus, never from its last",
+                "6% (the held-out text that train, distill and search validate and rank on). The scores file (JSON, format topiary-importance/1)",
                 "serves any target shape: topiary prune and topiary search read it.", ""})
 final class ImportanceCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
@@ -50,6 +51,9 @@ final class ImportanceCommand implements Callable<Integer> {
     @Option(names = "--batch-agg", defaultValue = "l2", description = "Over samples: l2, mean, var (default ${DEFAULT-VALUE}).")
     String batchAgg;
 
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the choice of samples (default ${DEFAULT-VALUE}).")
+    long seed;
+
     @Option(names = "--layer-loss", description = "Also score layers by the LM-loss increase when dropped (one pass per window).")
     boolean layerLoss;
 
@@ -62,9 +66,10 @@ final class ImportanceCommand implements Callable<Integer> {
         Aggregation.Batch ba = Aggregation.batch(batchAgg);
         Models.Loaded m = Models.load(model);
         Weights w = m.inference();
-        List<int[]> cal = Calibration.samples(data, field, m.requireTokenizer(), samples, seqLen);
+        List<int[]> cal = Calibration.samples(data, field, m.requireTokenizer(), samples, seqLen, seed);
         if (cal.size() < samples)
-            System.out.printf("note: %s holds only %d samples of %d tokens (asked for %d)%n", data, cal.size(), seqLen, samples);
+            System.out.printf("note: %s holds only %d samples of %d tokens before its held-out tail (asked for %d)%n", data, cal.size(),
+                    seqLen, samples);
         JsonNode config = w.config().toHfJson("float32");
         Scores s;
         try (var bar = Progress.bar("importance (layers)", w.config().layers())) {

@@ -11,6 +11,7 @@ import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.prune.LayerChoice;
 import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Surgery;
@@ -27,7 +28,11 @@ import picocli.CommandLine.Parameters;
                 "Keeps the highest-scoring hidden channels (one ranking for the whole residual stream), MLP neurons and",
                 "attention heads of each layer (the same number in every layer; heads ranked inside each KV group, the",
                 "same number kept per group; K/V and head_dim untouched, head_dim written explicitly), and either the",
-                "--layers with the highest Block Influence or all but --drop-layers. Tied embeddings stay tied.",
+                "--layers N chosen by --layer-metric, or all but --drop-layers. Tied embeddings stay tied.",
+                "--layer-metric: bi (default) drops the layers with the lowest Block Influence; loss drops the contiguous",
+                "window whose removal raised the LM loss least (from topiary importance --layer-loss --window L-N); task",
+                "drops the contiguous window that keeps accuracy on the multiple-choice --task FILE highest. The dropped",
+                "layers are printed with the reason.",
                 "Writes the weights, config.json, the tokenizer files and pruning.json (what was kept).",
                 "--dry-run checks the targets and prints the resulting shape, parameters and memory; it needs neither",
                 "weights nor scores: a folder holding only config.json is enough.", ""})
@@ -49,6 +54,12 @@ final class PruneCommand implements Callable<Integer> {
 
     @Option(names = "--layers", description = "Target layer count: keeps the layers with the highest Block Influence.")
     Integer layers;
+
+    @Option(names = "--layer-metric", defaultValue = "bi", description = "How --layers chooses: bi, loss or task (default bi).")
+    String layerMetric;
+
+    @Option(names = "--task", paramLabel = "FILE", description = "Multiple-choice JSONL for --layer-metric task.")
+    Path task;
 
     @Option(names = "--drop-layers", split = ",", paramLabel = "i,j,...", description = "Layers to drop, HF numbering from 0.")
     int[] dropLayers;
@@ -79,11 +90,17 @@ final class PruneCommand implements Callable<Integer> {
         }
         if (out == null) throw new IllegalArgumentException("--out DIR is required (or use --dry-run)");
         boolean widthsKept = t.hidden() == c.hidden() && t.intermediate() == c.intermediate() && t.heads() == c.heads();
-        if (scores == null && !(widthsKept && (dropLayers != null || layers == null)))
+        if (scores == null && !(widthsKept && (dropLayers != null || layers == null || "task".equals(layerMetric))))
             throw new IllegalArgumentException("--scores SCORES is needed to choose what to keep (make it with topiary importance);"
                     + " only --drop-layers works without one");
         Models.Loaded m = Models.load(model);
         Weights w = m.inference();
+        if (layers != null && t.layers() < c.layers()) {
+            LayerChoice.Choice choice = LayerChoice.choose(LayerChoice.metric(layerMetric), w, task != null ? m.requireTokenizer() : null,
+                    scores != null ? Scores.read(scores) : null, task, layers);
+            System.out.println("dropping layers " + Arrays.toString(choice.drop()) + ": " + choice.why());
+            target = new PruneTarget(hidden, ffn, heads, null, choice.drop());
+        }
         Surgery.Keep keep;
         if (scores != null) {
             keep = target.keep(c, Scores.read(scores));
@@ -135,6 +152,11 @@ final class PruneCommand implements Callable<Integer> {
     }
 
     private LlamaConfig config() throws Exception {
+        return readConfig(model);
+    }
+
+    /** The shape of a model from its config alone (a folder holding only config.json is enough). */
+    static LlamaConfig readConfig(Path model) throws Exception {
         if (Files.isDirectory(model)) return HfCheckpoint.readConfig(model);
         if (model.toString().endsWith(".gguf")) {
             try (GgufFile g = GgufFile.open(model)) {

@@ -20,11 +20,18 @@ import java.util.SplittableRandom;
  * KD is forward KL (default), reverse KL or top-k KL with a tail bucket, at temperature tau with
  * the tau^2 convention ({@link KdLoss}). Intermediate states are the residual stream after a
  * student layer and after its mapped teacher layer; D is cosine distance (1 - cos) or mean squared
- * error; P is a learned linear map from the student's width to the teacher's (identity when the
- * widths are equal), trained with Adam beside the student. lambda is set each micro-batch to
- * (KD / intermediate loss), both detached, so both terms have the same magnitude (P1, ModelOpt).
+ * error; P is a learned affine map x W^T + b from the student's width to the teacher's (identity
+ * when the widths are equal; b starts at zero), trained with Adam beside the student. Layer 0 is
+ * the embedding output, layer l the residual stream after layer l; {@link LayerMap} gives the
+ * default pairs (for a depth-pruned student, each layer maps to the teacher layer it came from).
+ * lambda is set each micro-batch to (KD / intermediate loss), both detached, so both terms have the
+ * same magnitude (P1, ModelOpt), but at most KD / ({@link #INTER_FLOOR} per token): pairs that
+ * already match are not amplified into noise.
  *
- * <p>Teacher logits come from running the teacher, or from a {@link TeacherCache} (top-k only).
+ * <p>Teacher logits come from running the teacher, or from a {@link TeacherCache} (top-k only);
+ * with a cache, a teacher given as well still serves validation (KL to the teacher).
+ * {@link #stepMetrics()} reports the logit KD, the cross-entropy and the intermediate loss of each
+ * step separately (means per token; the intermediate one before balancing).
  * Vocabularies may differ in padding rows: the KD compares the first {@code vocab} logits.
  */
 public final class Distiller implements Objective {
@@ -47,6 +54,7 @@ public final class Distiller implements Objective {
     private LlamaTrain.Activations ta;
     private final int Hs, Ht;
     private final float[] proj, projGrad, projM, projV;     // (Ht, Hs), null when Hs == Ht
+    private final float[] bias, biasGrad, biasM, biasV;     // (Ht), null when Hs == Ht
     private long projSteps;
     // scratch
     private float[] tlogits, row;
@@ -56,8 +64,15 @@ public final class Distiller implements Objective {
     private float[] logp;
     /** For gradient checks: a fixed intermediate-loss weight instead of the detached KD / intermediate ratio. */
     Double fixedLambda;
+    /** Per-token intermediate loss below which the balancing weight stops growing. */
+    public static final double INTER_FLOOR = 0.01;
     /** Sums of the last micro-batch, for logging. */
     public double lastKd, lastCe, lastInter;
+    /** Per layer pair: the last micro-batch's intermediate loss D summed over its tokens, before weighting. */
+    public double[] lastPairLoss = new double[0];
+    // sums over the micro-batches of the current step, for stepMetrics
+    private double stepKd, stepCe, stepInter;
+    private long stepTokens;
 
     /** The teacher run on each batch, or null when logits come from a cache. */
     public Weights teacher() {
@@ -73,6 +88,9 @@ public final class Distiller implements Objective {
         if (cache != null && o.intermediate() != Intermediate.NONE)
             throw new IllegalArgumentException("intermediate-state losses need the teacher's hidden states: they cannot come from a cache");
         if (teacher == null && cache == null) throw new IllegalArgumentException("a teacher or a teacher cache is needed");
+        for (int[] p : o.layerPairs())
+            if (p[0] < 0 || teacher != null && p[1] > teacher.config().layers() || p[1] < 0)
+                throw new IllegalArgumentException("layer pair " + p[0] + ":" + p[1] + " is out of range");
         this.Hs = studentHidden;
         this.Ht = teacher != null ? teacher.config().hidden() : studentHidden;
         if (o.intermediate() != Intermediate.NONE && Hs != Ht) {
@@ -82,8 +100,13 @@ public final class Distiller implements Objective {
             projGrad = new float[proj.length];
             projM = new float[proj.length];
             projV = new float[proj.length];
+            bias = new float[Ht];
+            biasGrad = new float[Ht];
+            biasM = new float[Ht];
+            biasV = new float[Ht];
         } else {
             proj = projGrad = projM = projV = null;
+            bias = biasGrad = biasM = biasV = null;
         }
     }
 
@@ -134,6 +157,12 @@ public final class Distiller implements Objective {
         float[][] extra = null;
         lastInter = 0;
         if (o.intermediate() != Intermediate.NONE) extra = intermediate(w, a, grads != null, lastKd, scale, targets);
+        if (grads != null) {
+            stepKd += lastKd;
+            stepCe += lastCe;
+            for (double pl : lastPairLoss) stepInter += pl / lastPairLoss.length;
+            stepTokens += dev.topiary.train.TokenDataset.countTargets(targets);
+        }
         if (grads != null) LlamaTrain.backward(w, grads, a, inputs, extra);
         return loss + lastInter;
     }
@@ -165,22 +194,27 @@ public final class Distiller implements Objective {
         int counted = 0;
         for (int r = 0; r < R; r++) if (targets[r] != CrossEntropy.IGNORE) counted++;
         float[][] dpsAll = new float[pairs][];
+        lastPairLoss = new double[pairs];
         for (int p = 0; p < pairs; p++) {
             float[] xs = a.residual(o.layerPairs()[p][0]), xt = ta.residual(o.layerPairs()[p][1]);
             float[] src = xs;
             if (proj != null) {
-                k.matmul(ps, 0, xs, 0, proj, 0, null, 0, R, Hs, Ht);
+                k.matmul(ps, 0, xs, 0, proj, 0, bias, 0, R, Hs, Ht);
                 src = ps;
             }
             float[] d = new float[R * Ht];
             for (int r = 0; r < R; r++) {
                 if (targets[r] == CrossEntropy.IGNORE) continue;
-                interSum += o.intermediate() == Intermediate.COSINE ? cosineRow(d, src, xt, r * Ht, Ht) : mseRow(d, src, xt, r * Ht, Ht);
+                double l = o.intermediate() == Intermediate.COSINE ? cosineRow(d, src, xt, r * Ht, Ht) : mseRow(d, src, xt, r * Ht, Ht);
+                interSum += l;
+                lastPairLoss[p] += l;
             }
             dpsAll[p] = d;
         }
         double inter = interSum / pairs;                          // summed over tokens, mean over pairs
-        double lambda = fixedLambda != null ? fixedLambda : inter > 0 ? kdSum / inter : 0; // detached: lambda * inter == kd
+        // detached: lambda * inter == kd, except that pairs already matching (below the cut of a depth-pruned
+        // student they start identical) are not blown up: lambda <= kd / (INTER_FLOOR per token)
+        double lambda = fixedLambda != null ? fixedLambda : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
         lastInter = lambda * inter;
         if (!grad) return null;
         float g = (float) (lambda * scale / pairs);
@@ -192,6 +226,8 @@ public final class Distiller implements Objective {
             if (proj != null) {
                 k.matmulNN(dx, 0, d, 0, proj, 0, R, Ht, Hs, false);           // dx = d P
                 k.matmulTN(projGrad, 0, d, 0, xs, 0, Ht, R, Hs, true);        // dP += d^T xs
+                for (int r = 0; r < R; r++)                                    // db += sum over rows of d
+                    for (int i = 0; i < Ht; i++) biasGrad[i] += d[r * Ht + i];
             } else {
                 dx = d;
             }
@@ -236,12 +272,32 @@ public final class Distiller implements Objective {
             projV[i] = (float) (b2 * projV[i] + (1 - b2) * gi * gi);
             proj[i] -= (float) (lr / bc1 * projM[i] / (Math.sqrt(projV[i] / bc2) + 1e-8));
         }
+        for (int i = 0; i < bias.length; i++) {
+            float gi = biasGrad[i];
+            biasM[i] = (float) (b1 * biasM[i] + (1 - b1) * gi);
+            biasV[i] = (float) (b2 * biasV[i] + (1 - b2) * gi * gi);
+            bias[i] -= (float) (lr / bc1 * biasM[i] / (Math.sqrt(biasV[i] / bc2) + 1e-8));
+        }
         java.util.Arrays.fill(projGrad, 0f);
+        java.util.Arrays.fill(biasGrad, 0f);
+    }
+
+    /** Means per token over the last step: "kd" (logit loss), "ce", and "inter" (intermediate, before balancing). */
+    @Override
+    public Map<String, Double> stepMetrics() {
+        if (stepTokens == 0) return Map.of();
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("kd", stepKd / stepTokens);
+        m.put("ce", stepCe / stepTokens);
+        if (o.intermediate() != Intermediate.NONE) m.put("inter", stepInter / stepTokens);
+        stepKd = stepCe = stepInter = 0;
+        stepTokens = 0;
+        return m;
     }
 
     @Override
     public Map<String, Double> validation(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
-        if (cache != null || teacher == null) return Map.of();
+        if (teacher == null) return Map.of();
         if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config(), a.rows() / a.seqLen(), a.seqLen());
         LlamaTrain.forward(teacher, ta, inputs);
         int V = w.config.vocab(), Vt = teacher.config().vocab();
@@ -267,6 +323,9 @@ public final class Distiller implements Objective {
         m.put("proj_m", projM);
         m.put("proj_v", projV);
         m.put("proj_steps", new float[] {projSteps});
+        m.put("proj_bias", bias);
+        m.put("proj_bias_m", biasM);
+        m.put("proj_bias_v", biasV);
         return m;
     }
 
@@ -277,6 +336,11 @@ public final class Distiller implements Objective {
         System.arraycopy(state.get("proj_m"), 0, projM, 0, projM.length);
         System.arraycopy(state.get("proj_v"), 0, projV, 0, projV.length);
         projSteps = (long) state.get("proj_steps")[0];
+        if (state.containsKey("proj_bias")) {
+            System.arraycopy(state.get("proj_bias"), 0, bias, 0, bias.length);
+            System.arraycopy(state.get("proj_bias_m"), 0, biasM, 0, biasM.length);
+            System.arraycopy(state.get("proj_bias_v"), 0, biasV, 0, biasV.length);
+        }
     }
 
     private void ensureScratch(int V) {
@@ -302,5 +366,13 @@ public final class Distiller implements Objective {
 
     float[] projectionGrad() {
         return projGrad;
+    }
+
+    float[] projectionBias() {
+        return bias;
+    }
+
+    float[] projectionBiasGrad() {
+        return biasGrad;
     }
 }

@@ -236,7 +236,7 @@ public final class LlamaTrain {
     /**
      * The backward pass after {@link #head}. {@code extra[l]}, when not null, is an additional
      * gradient (R, C) with respect to the residual stream {@link Activations#residual(int) x[l]}
-     * (l = 1 .. L), from losses on hidden states (distillation's intermediate-state losses).
+     * (l = 0 .. L; 0 is the embedding output), from losses on hidden states (distillation's intermediate-state losses).
      */
     public static void backward(LlamaWeights w, float[] g, Activations a, int[] inputs, float[][] extra) {
         LlamaConfig c = w.config;
@@ -271,6 +271,7 @@ public final class LlamaTrain {
             RmsNorm.backward(a.dx, 0, true, g, w.layer(l, TensorKind.ATTN_NORM).offset(), a.dxn, 0, a.x[l], 0, a.rstd1[l], 0,
                     p, w.layer(l, TensorKind.ATTN_NORM).offset(), R, C);
         }
+        if (extra != null && extra[0] != null) add(a.dx, extra[0], R * C);         // dx is now dL/dx[0]
         int emb = w.embed().offset();                                              // dembed[tok] += dx
         for (int r = 0; r < R; r++) {
             int o = emb + inputs[r] * C, d = r * C;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.distill.CandidateSearch;
 import dev.topiary.distill.Distiller;
 import dev.topiary.distill.Vocabularies;
 import dev.topiary.eval.Corpus;
@@ -43,7 +44,8 @@ import java.util.function.Consumer;
  * <pre>
  *   correct    (optional) fine-tune the teacher on the data           correct/   (a train run; model in correct/model)
  *   importance one calibration pass over the (corrected) teacher       scores.json
- *   prune      a fixed shape, or the best candidate of a search        search.json (if searching), pruned/
+ *   prune      a fixed shape, or the best candidate of a search        search.json, search/ (if searching), pruned/
+ *              (each candidate briefly distilled before ranking, unless searchRetrainTokens is 0)
  *   distill    logit KD from the (corrected) teacher into the student  distill/   (a train run; model in distill/model)
  *   evaluate   teacher and student: size, loss, perplexity, cloze accuracy, speed, samples   eval.json
  *   export     the student as a Hugging Face folder with a model card   export/
@@ -60,7 +62,20 @@ public final class Compress {
     /** Everything that defines a run; serialised into state.json. */
     public record Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
                        int candidates, long correctTokens, long distillTokens, int calibSamples, int seqLen, int batch, float lr,
-                       int evalItems, long seed) {
+                       int evalItems, long seed, Long searchRetrainTokens) {
+        /** A plan with the default search budget. */
+        public Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
+                    int candidates, long correctTokens, long distillTokens, int calibSamples, int seqLen, int batch, float lr,
+                    int evalItems, long seed) {
+            this(model, data, hidden, ffn, heads, layers, targetParams, candidates, correctTokens, distillTokens, calibSamples, seqLen,
+                    batch, lr, evalItems, seed, null);
+        }
+
+        /** Tokens of KD per search candidate: as given, or by default 5% of the distillation tokens (at least one step). */
+        public long searchTokens() {
+            return searchRetrainTokens != null ? searchRetrainTokens : Math.max((long) seqLen * batch, distillTokens / 20);
+        }
+
         public Plan {
             if (seqLen < 8) throw new IllegalArgumentException("--seq-len must be at least 8, got " + seqLen);
             if (distillTokens < 1) throw new IllegalArgumentException("--distill-tokens must be positive, got " + distillTokens);
@@ -74,6 +89,7 @@ public final class Compress {
     private final Consumer<String> log;
     private final AtomicBoolean stop = new AtomicBoolean();
     private volatile Trainer current;
+    private volatile CandidateSearch currentSearch;
     /** For tests: stop the distill stage after this many steps (as a signal would). */
     public long stopDistillAfter = -1;
 
@@ -88,6 +104,8 @@ public final class Compress {
         stop.set(true);
         Trainer t = current;
         if (t != null) t.requestStop();
+        CandidateSearch cs = currentSearch;
+        if (cs != null) cs.requestStop();
     }
 
     /** Runs the remaining stages; returns false if stopped before the end. */
@@ -213,7 +231,7 @@ public final class Compress {
 
     private boolean importance() throws Exception {
         Models.Loaded t = Models.load(teacherPath());
-        List<int[]> cal = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen());
+        List<int[]> cal = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen(), plan.seed());
         Scores s = Importance.score(t.requireWeights(), cal, dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
                 dev.topiary.prune.Aggregation.Batch.L2, t.config().toHfJson("float32"), data().getLast().toString(), null);
         s.write(run.resolve("scores.json"));
@@ -228,22 +246,9 @@ public final class Compress {
         Scores s = Scores.read(run.resolve("scores.json"));
         PruneTarget target;
         if (plan.targetParams() != null) {
-            List<LlamaConfig> all = Search.candidates(c, new Search.Space(plan.targetParams(), 0.5, 0.5, Math.max(1, c.hidden() / 16),
-                    Math.max(1, c.intermediate() / 16), 1, true));
-            if (all.isEmpty()) throw new IllegalArgumentException("no shape fits --target-params " + plan.targetParams());
-            List<int[]> val = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), 16, plan.seqLen());
-            ArrayNode rows = JSON.createArrayNode();
-            List<Search.Ranked> ranked = Search.rankZeroShot(w, s, all.subList(0, Math.min(plan.candidates(), all.size())), val, null);
-            for (Search.Ranked r : ranked)
-                rows.addObject().put("hidden", r.shape().hidden()).put("ffn", r.shape().intermediate()).put("heads", r.shape().heads())
-                        .put("layers", r.shape().layers()).put("params", r.shape().parameterCount()).put("val_loss", r.loss());
-            LlamaConfig best = ranked.getFirst().shape();
-            ObjectNode n = JSON.createObjectNode().put("ranking", "zero-shot validation loss").put("target_params", plan.targetParams());
-            n.set("candidates", rows);
-            HfCheckpoint.writeJson(run.resolve("search.json"), n);
+            LlamaConfig best = search(w, t.requireTokenizer(), s);
+            if (best == null) return false;
             target = new PruneTarget(best.hidden(), best.intermediate(), best.heads(), best.layers(), null);
-            log.accept(String.format("  searched %d candidates; best zero-shot: hidden %d ffn %d heads %d layers %d", rows.size(), best.hidden(),
-                    best.intermediate(), best.heads(), best.layers()));
         } else {
             target = new PruneTarget(plan.hidden(), plan.ffn(), plan.heads(), plan.layers(), null);
         }
@@ -258,6 +263,34 @@ public final class Compress {
         HfCheckpoint.writeJson(out.resolve("pruning.json"), rec);
         log.accept(String.format("  %,d -> %,d parameters", c.parameterCount(), p.config.parameterCount()));
         return true;
+    }
+
+    /** The search stage: candidates of the plan's budget, each (by default) briefly distilled, ranked on held-out text. */
+    private LlamaConfig search(LlamaWeights w, Tokenizer tok, Scores s) throws Exception {
+        LlamaConfig c = w.config;
+        Search.Space space = Search.Space.defaults(c, plan.targetParams(), 0.5, 0.5, null, null, null, null);
+        List<LlamaConfig> all = Search.candidates(c, space);
+        if (all.isEmpty()) throw new IllegalArgumentException("no shape fits --target-params " + plan.targetParams());
+        List<LlamaConfig> picked = all.subList(0, Math.min(plan.candidates(), all.size()));
+        TokenDataset ds = TokenDataset.load(data(), "text", tok, plan.seqLen(), 0.05, plan.seed());
+        var settings = new CandidateSearch.Settings(plan.searchTokens(), plan.seqLen(), plan.batch(), plan.lr(), plan.seed());
+        log.accept("  " + all.size() + " shapes fit; " + space.describe(c));
+        log.accept(plan.searchTokens() > 0 ? String.format("  the %d largest, each distilled for %,d tokens, ranked on held-out text",
+                picked.size(), settings.tokensPerCandidate()) : "  the " + picked.size() + " largest, ranked zero-shot (no retraining)");
+        CandidateSearch search = new CandidateSearch(w, s, ds, settings, run.resolve("search"), l -> log.accept("  " + l));
+        currentSearch = search;
+        if (stop.get()) search.requestStop();
+        List<CandidateSearch.Result> results = search.run(picked);
+        currentSearch = null;
+        if (results == null) return null;
+        ObjectNode header = JSON.createObjectNode().put("model", plan.model()).put("target_params", plan.targetParams())
+                .put("shapes_in_budget", all.size()).put("space", space.describe(c)).put("source_params", c.parameterCount());
+        ObjectNode summary = search.summary(results, header);
+        HfCheckpoint.writeJson(run.resolve("search.json"), summary);
+        JsonNode win = summary.get("winner");
+        log.accept(String.format("  best (%s): hidden %d ffn %d heads %d layers %d", summary.get("ranking").asText(),
+                win.get("hidden").asInt(), win.get("ffn").asInt(), win.get("heads").asInt(), win.get("layers").asInt()));
+        return c.withShape(win.get("hidden").asInt(), win.get("ffn").asInt(), win.get("layers").asInt(), win.get("heads").asInt());
     }
 
     private boolean distill() throws Exception {

@@ -41,7 +41,9 @@ public final class Report {
         h.append("<h1>Topiary: ").append(esc(plan.model())).append(" compressed</h1>\n");
         h.append("<p>Data: ").append(esc(String.join(", ", plan.data()))).append(". Calibration: ").append(plan.calibSamples())
                 .append(" sequences of ").append(plan.seqLen()).append(" tokens. Distillation: ").append(String.format(Locale.ROOT, "%,d", plan.distillTokens()))
-                .append(" tokens, forward KL on logits.").append(plan.correctTokens() > 0 ? " Teacher corrected first on " + plan.correctTokens() + " tokens." : "")
+                .append(" tokens, forward KL on logits.").append(plan.correctTokens() > 0 ? String.format(Locale.ROOT, " Teacher corrected first on %,d tokens (%.0f%% of the"
+                        + " distillation tokens).", plan.correctTokens(), 100.0 * plan.correctTokens() / plan.distillTokens())
+                        : " No teacher correction.")
                 .append("</p>\n");
 
         h.append("<h2>Before and after</h2><table><tr><th></th><th>teacher</th><th>student</th><th>student / teacher</th></tr>\n");

@@ -34,7 +34,7 @@ class DistillerTest {
 
     @Test
     void gradientsOfEveryLossMatchFiniteDifferences() {
-        int[][] pairs = {{1, 2}, {2, 3}};
+        int[][] pairs = {{0, 0}, {1, 2}, {2, 3}};
         for (var kind : Distiller.Kind.values())
             for (var inter : Distiller.Intermediate.values()) {
                 var o = new Distiller.Options(kind == Distiller.Kind.REVERSE ? 2f : 1f, kind, 6, kind == Distiller.Kind.FORWARD ? 0.3f : 0f,
@@ -51,6 +51,12 @@ class DistillerTest {
                     float[] p = d.projection(), pg = d.projectionGrad().clone();
                     assertThat(p).hasSize(16 * 12);
                     GradCheck.check(kind + "/" + inter + " projection", p, 0, pg, 0, p.length, 20, 1e-2, () -> loss(d, null, a));
+                    float[] b = d.projectionBias(), bg = d.projectionBiasGrad().clone();
+                    java.util.Arrays.fill(b, 0.05f);              // away from zero, where the bias starts
+                    java.util.Arrays.fill(d.projectionBiasGrad(), 0f);
+                    loss(d, new float[student.data.length], a);
+                    bg = d.projectionBiasGrad().clone();
+                    GradCheck.check(kind + "/" + inter + " projection bias", b, 0, bg, 0, b.length, 16, 1e-2, () -> loss(d, null, a));
                 }
             }
     }
@@ -128,5 +134,45 @@ class DistillerTest {
         // a different key is refused, naming what differs
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TeacherCache.open(f, new TeacherCache.Key(key.teacherHash(), key.dataFingerprint(), 5, 1f, 10)))
                 .hasMessageContaining("temperature");
+    }
+
+    @Test
+    void aDepthPrunedStudentMatchesItsTeacherBelowTheCutAtStepZero() throws Exception {
+        LlamaWeights t4 = Init.normal(cfg(16, 4), 3, 0.3);
+        int[] kept = {0, 1, 3};                                // layer 2 dropped
+        LlamaWeights s3 = dev.topiary.prune.Surgery.keepLayers(t4, kept);
+        int[][] fromKept = LayerMap.fromKept(kept);
+        assertThat(fromKept).isDeepEqualTo(new int[][] {{1, 1}, {2, 2}, {3, 4}});
+        int[][] pairs = {{0, 0}, fromKept[0], fromKept[1], fromKept[2]};
+        Distiller d = new Distiller(t4, 16, 31, new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0, Distiller.Intermediate.COSINE,
+                pairs, 1), null);
+        d.microStep(s3, new float[s3.data.length], new LlamaTrain.Activations(s3.config, B, T), inputs, targets, seqs, 1f);
+        assertThat(d.projection()).isNull();                   // equal widths: the identity map
+        for (int p = 0; p < 3; p++) assertThat(d.lastPairLoss[p]).as("pair " + p).isLessThan(1e-9);
+        assertThat(d.lastPairLoss[3]).isGreaterThan(1e-3);    // above the cut the states differ
+        var m = d.stepMetrics();
+        assertThat(m).containsKeys("kd", "ce", "inter");
+        assertThat(m.get("inter")).isGreaterThan(0);
+
+        // the default map of a pruned folder comes from its pruning.json
+        java.nio.file.Files.writeString(tmp.resolve("pruning.json"), "{\"kept_layers\": [0, 1, 3]}");
+        assertThat(LayerMap.resolve(null, tmp, 3, 4).pairs()).isDeepEqualTo(fromKept);
+        assertThat(LayerMap.resolve(null, tmp.resolve("elsewhere"), 3, 4).source()).contains("evenly");
+        assertThat(LayerMap.resolve("0:0,3:4", tmp, 3, 4).pairs()).isDeepEqualTo(new int[][] {{0, 0}, {3, 4}});
+    }
+
+    @Test
+    void withATeacherCacheValidationStillReportsKlToTheTeacher() throws Exception {
+        TokenDataset ds = data();
+        var key = new TeacherCache.Key(TeacherCache.hash(teacher), ds.fingerprint(), 5, 1f, 10);
+        try (TeacherCache cache = TeacherCache.openOrBuild(tmp.resolve("t.kd"), key, teacher, ds, 4, null)) {
+            var o = new Distiller.Options(1f, Distiller.Kind.TOPK, 5, 0, Distiller.Intermediate.NONE, new int[0][], 1);
+            TrainOptions to = new TrainOptions(10, 3, 1, 2, 1e-3f, 1e-4f, 1, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 7, 1, 0, 0, false);
+            LlamaWeights s = Init.normal(cfg(12, 2), 2, 0.3);
+            Trainer tr = new Trainer(s, ds, to, tmp.resolve("c"), tmp.resolve("c.jsonl"), new Distiller(teacher, 12, 31, o, cache));
+            tr.run(new Trainer.Listener() {});
+            var lines = java.nio.file.Files.readAllLines(tmp.resolve("c.jsonl"));
+            assertThat(lines.getLast()).contains("val_kl").contains("\"kd\"");
+        }
     }
 }

@@ -66,7 +66,8 @@ class CompressTest {
     void searchUnderAParameterBudget() throws Exception {
         Path run = tmp.resolve("search");
         assertThat(new Compress(plan(corpus(), 150_000L), run, s -> {}).run()).isTrue();
-        assertThat(Files.readString(run.resolve("search.json"))).contains("zero-shot");
+        assertThat(Files.readString(run.resolve("search.json"))).contains("\"zero_shot\"").contains("\"retrained\"")
+                .contains("held-out loss after 512 tokens of logit KD");
         assertThat(Files.readString(run.resolve("report.html"))).contains("Candidates");
         var p = Files.readString(run.resolve("pruned/pruning.json"));
         long after = new com.fasterxml.jackson.databind.ObjectMapper().readTree(p).get("parameters_after").asLong();
