@@ -165,6 +165,17 @@ interface PreTokenizer {
         }
     }
 
+    /**
+     * llama.cpp's splitting for one of its pre-tokenizer types ({@code tokenizer.ggml.pre}), with its Unicode
+     * rules ({@link LlamaCppSplitter}). The words stay plain text: a {@link ByteLevelWords} stage follows.
+     */
+    record LlamaCpp(PreTokenizerType type) implements PreTokenizer {
+        @Override
+        public void split(String text, boolean atStart, List<String> out) {
+            out.addAll(type.splitter().split(text));
+        }
+    }
+
     /** Several pre-tokenizers, each applied to every word of the one before. */
     record Sequence(List<PreTokenizer> stages) implements PreTokenizer {
         @Override

@@ -158,12 +158,19 @@ public final class TokenizerExport {
                 && behavior == PreTokenizer.Behavior.ISOLATED && !invert
                 && stages.get(1) instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && !useRegex) {
             regex = pattern.pattern();
+        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() == 2
+                && stages.get(0) instanceof PreTokenizer.LlamaCpp(PreTokenizerType type)
+                && stages.get(1) instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && !useRegex) {
+            if (o.ignoreMerges() != type.ignoreMerges())
+                throw new IllegalArgumentException("pre-tokenizer " + type.canonicalName() + " with ignore_merges = "
+                        + o.ignoreMerges() + " has no llama.cpp equivalent");
+            return type.canonicalName();
         }
         String name = regex == null ? null : PRE_NAMES.get(regex);
         if (name == null)
             throw new IllegalArgumentException("the pre-tokenizer " + (regex != null ? "pattern " + regex : p)
                     + " has no llama.cpp tokenizer.ggml.pre equivalent (known: gpt-2, llama-bpe, qwen2)");
-        if (o.ignoreMerges() != name.equals("llama-bpe"))
+        if (o.ignoreMerges() != PreTokenizerType.byName(name).orElseThrow().ignoreMerges())
             throw new IllegalArgumentException("pre-tokenizer " + name + " with ignore_merges = " + o.ignoreMerges()
                     + " has no llama.cpp equivalent");
         return name;

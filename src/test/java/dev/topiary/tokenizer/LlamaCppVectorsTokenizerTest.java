@@ -24,7 +24,8 @@ class LlamaCppVectorsTokenizerTest {
     private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
     @ParameterizedTest
-    @ValueSource(strings = {"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf"})
+    @ValueSource(strings = {"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-coder.gguf",
+            "ggml-vocab-falcon.gguf", "ggml-vocab-mpt.gguf", "ggml-vocab-refact.gguf"})
     void everyVectorLineMatches(String vocabFile) throws IOException {
         Path gguf = SharedFiles.require("data/tokenizer-vectors/" + vocabFile);
         List<String> inputs = inputs(gguf.resolveSibling(vocabFile + ".inp"));
