@@ -25,7 +25,7 @@ import java.util.regex.PatternSyntaxException;
  * model          {type "BPE", vocab {piece: id}, merges ["a b" | ["a","b"]], unk_token, byte_fallback, fuse_unk, ignore_merges}
  * added_tokens   [{id, content, special}]            special -> control token, otherwise user-defined
  * normalizer     Sequence | Prepend | Replace | NFC | NFD | NFKC | NFKD | Lowercase | null
- * pre_tokenizer  Sequence | ByteLevel | Split | Metaspace | Digits | null
+ * pre_tokenizer  Sequence | ByteLevel | Split | Metaspace | Digits | Punctuation | Whitespace | WhitespaceSplit | null
  * post_processor TemplateProcessing (or inside Sequence): a leading special token means "add BOS"
  * decoder        ByteLevel (byte-level flavour) or Replace("▁"," ") / Metaspace + ByteFallback + Fuse + Strip(" ",1,0)
  * </pre>
@@ -292,9 +292,21 @@ final class TokenizerJsonReader {
             case "Metaspace" -> metaspace(n, where);
             case "Digits" -> new PreTokenizer.Split(Pattern.compile(n.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
                     PreTokenizer.Behavior.ISOLATED, false);
-            default -> throw unsupported(where, type, "Sequence, ByteLevel, Split, Metaspace, Digits");
+            case "Punctuation" -> new PreTokenizer.Split(PUNCTUATION,
+                    behavior(n.path("behavior").asText("Isolated"), where + ".behavior"), false);
+            case "Whitespace" -> new PreTokenizer.Split(WORDS_OR_SYMBOLS, PreTokenizer.Behavior.REMOVED, true);
+            case "WhitespaceSplit" -> new PreTokenizer.Split(WHITESPACE, PreTokenizer.Behavior.REMOVED, false);
+            default -> throw unsupported(where, type,
+                    "Sequence, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, WhitespaceSplit");
         };
     }
+
+    /** Hugging Face's Punctuation: one ASCII punctuation character or Unicode punctuation (P*) at a time. */
+    private static final Pattern PUNCTUATION = Pattern.compile("[\\p{P}!-/:-@\\[-`{-~]");
+    /** Hugging Face's Whitespace keeps the matches of {@code \w+|[^\w\s]+} (Unicode classes) as the words. */
+    private static final Pattern WORDS_OR_SYMBOLS = PreTokenizer.compile("\\w+|[^\\w\\s]+");
+    /** Hugging Face's WhitespaceSplit drops white space (Unicode White_Space) and splits there. */
+    private static final Pattern WHITESPACE = PreTokenizer.compile("\\s+");
 
     private PreTokenizer preSequence(JsonNode list, String where) {
         List<PreTokenizer> stages = new ArrayList<>();

@@ -161,9 +161,10 @@ class TokenizerJsonTokenizerTest {
         ((ObjectNode) unigram.path("model")).put("type", "Unigram");
         assertThat(loadError(unigram)).hasMessageContaining("tokenizer.json").hasMessageContaining("model.type = 'Unigram'");
 
-        ObjectNode whitespace = byteLevelJson(true, false);
-        ((ObjectNode) whitespace.path("pre_tokenizer").path("pretokenizers").get(0)).put("type", "Whitespace");
-        assertThat(loadError(whitespace)).hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'Whitespace'");
+        ObjectNode bert = byteLevelJson(true, false);
+        ((ObjectNode) bert.path("pre_tokenizer").path("pretokenizers").get(0)).put("type", "BertPreTokenizer");
+        assertThat(loadError(bert)).hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'BertPreTokenizer'")
+                .hasMessageContaining("WhitespaceSplit");
 
         ObjectNode badMerge = byteLevelJson(false, false);
         ((ArrayNode) badMerge.path("model").path("merges")).set(1, JSON.getNodeFactory().textNode("h zz"));
