@@ -11,11 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, header = "Text to token ids, or ids to text.",
-        description = {"Print the token ids of a text, space-separated on one line (BOS first unless --no-bos;",
-                "EOS last if the vocabulary asks for it, e.g. GGUF tokenizer.ggml.add_eos_token, unless --no-eos),",
-                "or with --decode turn space-separated ids back into text.",
-                "Special-token strings in the text (<s>, <|eot_id|>) are encoded as plain text unless --special,",
-                "as llama.cpp does by default; Hugging Face tokenizers parse them by default.",
+        description = {"Print the token ids of a text, space-separated on one line, or with --decode",
+                "turn space-separated ids back into text. BOS comes first unless --no-bos; EOS",
+                "last only if the vocabulary asks for it (add_eos_token) and not --no-eos.",
+                "Special-token strings in the text (<s>, <|eot_id|>) stay plain text unless",
+                "--special, as in llama.cpp; Hugging Face tokenizers parse them by default.",
                 "MODEL may be any model, or a vocabulary-only GGUF."})
 final class TokenizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
@@ -30,9 +30,10 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-eos", description = "Do not append EOS, even if the vocabulary adds it by default.")
     boolean noEos;
 
-    @Option(names = "--special", description = {"Turn special-token strings such as <s> or <|eot_id|> in the text into",
-            "their ids. Default: off, they are encoded as plain text (llama.cpp's default; Hugging Face's",
-            "default is on). Added tokens that are not special are always recognised."})
+    @Option(names = "--special", description = {"Turn special-token strings such as <s> into their ids.",
+            "Default: off, they are plain text (as in llama.cpp;",
+            "Hugging Face parses them by default).",
+            "Added tokens that are not special are recognised either way."})
     boolean special;
 
     @Option(names = "--decode", description = "Decode ids to text instead.")

@@ -29,7 +29,7 @@ import java.util.regex.PatternSyntaxException;
  * post_processor TemplateProcessing (or inside Sequence): a leading special token means "add BOS"
  * decoder        ByteLevel (byte-level flavour) or Replace("▁"," ") / Metaspace + ByteFallback + Fuse + Strip(" ",1,0)
  * </pre>
- * BOS/EOS and add_bos_token come from {@code tokenizer_config.json}, else {@code special_tokens_map.json}
+ * BOS/EOS, add_bos_token and add_eos_token come from {@code tokenizer_config.json}, else {@code special_tokens_map.json}
  * beside it, else the post-processor. Anything else is rejected with a {@link ModelFormatException} naming the field.
  */
 final class TokenizerJsonReader {
@@ -77,7 +77,8 @@ final class TokenizerJsonReader {
         BpeTokenizer.Options options = new BpeTokenizer.Options(normalizer(root.path("normalizer"), "normalizer"),
                 preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer"), byteFallback,
                 model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
-        return new BpeTokenizer(vocab, merges, options, detokenizer(vocab), addBos(vocab));
+        return new BpeTokenizer(vocab, merges, options, detokenizer(vocab), addBos(vocab),
+                config.path("add_eos_token").asBoolean(false));
     }
 
     private void rejectSubwordAffixes(JsonNode model) {

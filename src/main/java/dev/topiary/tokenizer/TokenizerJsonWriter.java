@@ -99,7 +99,7 @@ public final class TokenizerJsonWriter {
         t.set("model", model);
         write(dir.resolve("tokenizer.json"), t);
         ObjectNode cfg = JSON.createObjectNode();
-        cfg.put("add_bos_token", v.addBos()).put("add_eos_token", false);
+        cfg.put("add_bos_token", v.addBos()).put("add_eos_token", tok.addEosByDefault());
         if (v.bos() >= 0) cfg.put("bos_token", v.tokens().get(v.bos()));
         if (v.eos() >= 0) cfg.put("eos_token", v.tokens().get(v.eos()));
         if (v.unk() >= 0) cfg.put("unk_token", v.tokens().get(v.unk()));

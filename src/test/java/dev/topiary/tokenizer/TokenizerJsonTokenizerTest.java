@@ -120,11 +120,13 @@ class TokenizerJsonTokenizerTest {
     @Test
     void configOverridesBosEosAndAddBos() throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"),
-                "{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}, \"eos_token\": \"<|eot_id|>\", \"add_bos_token\": false}");
+                "{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}, \"eos_token\": \"<|eot_id|>\", \"add_bos_token\": false,"
+                        + " \"add_eos_token\": true}");
         Tokenizer tok = load(byteLevelJson(true, false));
         assertThat(tok.bosId()).isEqualTo(BOS);
         assertThat(tok.eosId()).isEqualTo(EOT);
         assertThat(tok.addBosByDefault()).isFalse();
+        assertThat(tok.addEosByDefault()).isTrue();
     }
 
     /**
