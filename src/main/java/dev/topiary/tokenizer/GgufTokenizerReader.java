@@ -80,7 +80,8 @@ final class GgufTokenizerReader {
         BpeTokenizer.Options options = new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false,
                 pre.ignoreMerges());
         return new BpeTokenizer(vocab, merges, options, Detokenizer.byteLevel(vocab),
-                gguf.getBoolean(PREFIX + "add_bos_token", pre.addBos()), gguf.getBoolean(PREFIX + "add_eos_token", false));
+                gguf.getBoolean(PREFIX + "add_bos_token", pre.addBos()),
+                gguf.getBoolean(PREFIX + "add_eos_token", false));
     }
 
     /** The row of llama.cpp's pre-tokenizer table for a tokenizer.ggml.pre value; llama.cpp's "default" when absent. */

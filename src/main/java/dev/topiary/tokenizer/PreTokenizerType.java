@@ -130,7 +130,10 @@ enum PreTokenizerType {
     static final class Patterns {
         private Patterns() {}
 
-        /** GPT-2's pattern as llama.cpp writes it: no final {@code |\s+} (a lone space before a word is its own piece). */
+        /**
+         * GPT-2's pattern as llama.cpp writes it, without the final {@code |\s+}: the white space that this leaves
+         * unmatched becomes a piece anyway, so the splits are those of {@link PreTokenizer#GPT2}.
+         */
         static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
         /** English contractions, either case, as one group. */
         static final String CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
@@ -160,9 +163,9 @@ enum PreTokenizerType {
         /** CJK ideographs U+4E00-U+9FA5, Hiragana and Katakana. */
         static final String CJK_KANA = "\\u4E00-\\u9FA5\\u3040-\\u309F\\u30A0-\\u30FF";
         /** AFMoE's Asian scripts: CJK, kana, half-width forms, Kangxi radicals, Thai, Lao, Khmer, Myanmar, Hangul. */
-        static final String AFMOE_SCRIPTS = "\\u4E00-\\u9FFF\\u3400-\\u4DBF\\uF900-\\uFAFF\\u3040-\\u309F\\u30A0-\\u30FF"
-                + "\\uFF65-\\uFF9F\\u2F00-\\u2FDF\\u0E00-\\u0E7F\\u0E80-\\u0EFF\\u1780-\\u17FF\\u1000-\\u109F"
-                + "\\uAA60-\\uAA7F\\uA9E0-\\uA9FF\\uAC00-\\uD7AF\\u1100-\\u11FF";
+        static final String AFMOE_SCRIPTS = "\\u4E00-\\u9FFF\\u3400-\\u4DBF\\uF900-\\uFAFF"
+                + "\\u3040-\\u309F\\u30A0-\\u30FF\\uFF65-\\uFF9F\\u2F00-\\u2FDF\\u0E00-\\u0E7F\\u0E80-\\u0EFF"
+                + "\\u1780-\\u17FF\\u1000-\\u109F\\uAA60-\\uAA7F\\uA9E0-\\uA9FF\\uAC00-\\uD7AF\\u1100-\\u11FF";
         /** DeepSeek LLM's cased letters (a subset of Lu, Ll and Lt), as ranges. */
         static final String DEEPSEEK_CASED = "A-Za-z\\u00B5\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u01BA\\u01BC-\\u01BF"
                 + "\\u01C4-\\u0293\\u0295-\\u02AF\\u0370-\\u0373\\u0376\\u0377\\u037B-\\u037D\\u037F\\u0386"
@@ -182,7 +185,8 @@ enum PreTokenizerType {
          * {@link LlamaCppSplitter} run it by hand: Han runs; words of letters other than Han, upper run then
          * lower run or the reverse, with contractions; digits in threes; then as Llama 3.
          */
-        static final String KIMI_K2 = "[\\p{Han}]+|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*"
+        static final String KIMI_K2 = "[\\p{Han}]+"
+                + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*"
                 + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
                 + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]+"
                 + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"

@@ -157,7 +157,8 @@ public final class TokenizerExport {
         if (p instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && useRegex) {
             regexes = List.of(PreTokenizerType.GPT2_PATTERN);
         } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() == 2
-                && stages.get(0) instanceof PreTokenizer.LlamaCpp(PreTokenizerType type) && isPlainByteLevel(stages.get(1))) {
+                && stages.get(0) instanceof PreTokenizer.LlamaCpp(PreTokenizerType type)
+                && isPlainByteLevel(stages.get(1))) {
             regexes = type.regexes();
         } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() >= 2
                 && isPlainByteLevel(stages.getLast())) {
@@ -173,7 +174,8 @@ public final class TokenizerExport {
             }
         }
         if (regexes == null)
-            throw new IllegalArgumentException("the pre-tokenizer " + p + " has no llama.cpp tokenizer.ggml.pre equivalent"
+            throw new IllegalArgumentException("the pre-tokenizer " + p
+                    + " has no llama.cpp tokenizer.ggml.pre equivalent"
                     + " (it must be Isolated regex splits followed by ByteLevel without its regex)");
         PreTokenizerType sameSplits = null;
         for (PreTokenizerType t : PreTokenizerType.values()) {

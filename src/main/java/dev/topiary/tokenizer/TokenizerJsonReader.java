@@ -29,8 +29,9 @@ import java.util.regex.PatternSyntaxException;
  * post_processor TemplateProcessing (or inside Sequence): a leading special token means "add BOS"
  * decoder        ByteLevel (byte-level flavour) or Replace("▁"," ") / Metaspace + ByteFallback + Fuse + Strip(" ",1,0)
  * </pre>
- * BOS/EOS, add_bos_token and add_eos_token come from {@code tokenizer_config.json}, else {@code special_tokens_map.json}
- * beside it, else the post-processor. Anything else is rejected with a {@link ModelFormatException} naming the field.
+ * BOS/EOS, add_bos_token and add_eos_token come from {@code tokenizer_config.json}, else
+ * {@code special_tokens_map.json} beside it, else the post-processor. Anything else is rejected with a
+ * {@link ModelFormatException} naming the field.
  */
 final class TokenizerJsonReader {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -224,7 +224,8 @@ class PreTokenizerTypeTest {
     void handSplitsAndCollapsedRegexesMatchTheUnicodeRegex() {
         String[] alphabet = {"a", "B", "é", "É", "'", "s", "S", "t", "l", "L", "r", "e", "v", "d", "m", " ", " ", "\n",
                 "\r", "\t", "\u00a0", "\u3000", "1", "2", "½", "!", ".", "~", "🦙", "你", "\u0301", "\u200d", "-", "$"};
-        String[][] pairs = {{PreTokenizer.LLAMA3, "llama-bpe"}, {PreTokenizer.QWEN2, "qwen2"}, {PreTokenizer.GPT2, "gpt-2"}};
+        String[][] pairs = {
+            {PreTokenizer.LLAMA3, "llama-bpe"}, {PreTokenizer.QWEN2, "qwen2"}, {PreTokenizer.GPT2, "gpt-2"}};
         Random r = new Random(42);
         for (String[] p : pairs) {
             var java = new PreTokenizer.Split(PreTokenizer.compile(p[0]), PreTokenizer.Behavior.ISOLATED, false);
@@ -246,14 +247,16 @@ class PreTokenizerTypeTest {
         assertThat(new LlamaCppSplitter(List.of("[\\p{S}]+")).split("a~$")).containsExactly("a~", "$");
         // non-ASCII white space is white space for \s
         assertThat(new LlamaCppSplitter(List.of("\\s+")).split("a\u3000b")).containsExactly("a", "\u3000", "b");
-        assertThat(new LlamaCppSplitter(List.of("[\\s]+")).split("a\u00a0\u2028b")).containsExactly("a", "\u00a0\u2028", "b");
+        assertThat(new LlamaCppSplitter(List.of("[\\s]+")).split("a\u00a0\u2028b"))
+                .containsExactly("a", "\u00a0\u2028", "b");
         // \d and \s stay ASCII in a regex with categories: ½ is \p{N}, not \d
         assertThat(new LlamaCppSplitter(List.of("\\p{L}+|\\d+")).split("ab½1")).containsExactly("ab", "½", "1");
         // $ is the end of the piece only, never before a final newline
         assertThat(new LlamaCppSplitter(List.of(" $")).split("a \n")).containsExactly("a \n");
         assertThat(new LlamaCppSplitter(List.of(" $")).split("a ")).containsExactly("a", " ");
         // non-BMP characters in ranges and in text
-        assertThat(new LlamaCppSplitter(List.of("[\\x{1F980}-\\x{1F9FF}]+")).split("a🦙🦙b")).containsExactly("a", "🦙🦙", "b");
+        assertThat(new LlamaCppSplitter(List.of("[\\x{1F980}-\\x{1F9FF}]+")).split("a🦙🦙b"))
+                .containsExactly("a", "🦙🦙", "b");
         assertThat(LlamaCppSplitter.translate("[^\\r\\n\\p{L}\\p{N}]?\\p{L}+$", true))
                 .isEqualTo("[^\\r\\n\\xD2A-Za-z\\xD10-9]?[\\xD2A-Za-z]+\\z");
     }

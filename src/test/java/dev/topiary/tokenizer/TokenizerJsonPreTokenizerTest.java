@@ -109,10 +109,12 @@ class TokenizerJsonPreTokenizerTest {
 
     @Test
     void digitsPunctuationAndWhitespace() throws IOException {
-        assertThat(split(load(node("Digits").put("individual_digits", true)), "a123b")).containsExactly("a", "1", "2", "3", "b");
+        assertThat(split(load(node("Digits").put("individual_digits", true)), "a123b"))
+                .containsExactly("a", "1", "2", "3", "b");
         assertThat(split(load(node("Digits").put("individual_digits", false)), "a123b½")).as("½ is a number too")
                 .containsExactly("a", "123", "b", "½");
-        assertThat(split(load(node("Punctuation")), "Hey!! ~x「y」")).containsExactly("Hey", "!", "!", " ", "~", "x", "「", "y", "」");
+        assertThat(split(load(node("Punctuation")), "Hey!! ~x「y」"))
+                .containsExactly("Hey", "!", "!", " ", "~", "x", "「", "y", "」");
         assertThat(split(load(node("Punctuation").put("behavior", "Contiguous")), "Hey!!?"))
                 .containsExactly("Hey", "!!?");
         assertThat(split(load(node("Whitespace")), "Hey friend!  How are you?!?\u3000ok"))
@@ -123,7 +125,8 @@ class TokenizerJsonPreTokenizerTest {
 
     @Test
     void metaspaceInASequenceWithDigits() throws IOException {
-        ObjectNode meta = node("Metaspace").put("replacement", "\u2581").put("prepend_scheme", "always").put("split", true);
+        ObjectNode meta = node("Metaspace").put("replacement", "\u2581").put("prepend_scheme", "always")
+                .put("split", true);
         PreTokenizer p = load(sequence(meta, node("Digits").put("individual_digits", true)));
         assertThat(split(p, "hi 42")).containsExactly("\u2581hi", "\u2581", "4", "2");
     }
