@@ -141,6 +141,58 @@ final class HandSplits {
         p.end(to);
     }
 
+    /**
+     * Tiny Aya's {@code \d{1,3}(?=(?:\d{3})*\b)}: a run of ASCII digits followed by the end of the piece or by a
+     * character other than {@code [A-Za-z0-9_]} becomes its first {@code n mod 3} digits (if any), then threes;
+     * a run followed by a word character has no boundary and stays in the text around it.
+     */
+    static void digitsFromTheRight(LlamaCppSplitter.Text text, int from, int to, IntList ends) {
+        Piece p = new Piece(text, from, to, ends);
+        int pos = from;
+        while (pos < to) {
+            if (!p.asciiDigit(pos)) {
+                pos++;
+                continue;
+            }
+            int start = pos;
+            while (p.asciiDigit(pos)) {
+                pos++;
+            }
+            if (p.asciiWordChar(pos)) {
+                continue;
+            }
+            p.end(start);
+            for (int group = start + (pos - start) % 3; group <= pos; group += 3) {
+                p.end(group);
+            }
+        }
+        p.end(to);
+    }
+
+    /**
+     * SuperBPE's {@code (?=(\d{3})+(?!\d))}: an empty match, so a cut, before every position from which a
+     * multiple of three ASCII digits runs to the end of the digits.
+     */
+    static void threesEndTheRun(LlamaCppSplitter.Text text, int from, int to, IntList ends) {
+        Piece p = new Piece(text, from, to, ends);
+        int pos = from;
+        while (pos < to) {
+            if (!p.asciiDigit(pos)) {
+                pos++;
+                continue;
+            }
+            int start = pos;
+            while (p.asciiDigit(pos)) {
+                pos++;
+            }
+            int first = start + (pos - start) % 3;
+            for (int cut = first; cut < pos; cut += 3) {
+                p.end(cut);
+            }
+        }
+        p.end(to);
+    }
+
     /** One piece being split: code point tests, and the end of the last piece made. */
     private static final class Piece {
         private final LlamaCppSplitter.Text text;
@@ -189,6 +241,17 @@ final class HandSplits {
 
         boolean han(int i) {
             return in(i) && CodepointClass.isHan(text.cp(i));
+        }
+
+        boolean asciiDigit(int i) {
+            int c = cp(i);
+            return c >= '0' && c <= '9';
+        }
+
+        /** {@code [A-Za-z0-9_]}, the word characters of ECMAScript's {@code \b}. */
+        boolean asciiWordChar(int i) {
+            int c = cp(i);
+            return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
         }
 
         boolean nonHanLetter(int i) {

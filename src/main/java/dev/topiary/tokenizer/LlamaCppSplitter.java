@@ -88,6 +88,12 @@ final class LlamaCppSplitter {
         if (regex.equals(PreTokenizerType.AFMOE_DIGITS_MARKER)) {
             return HandSplits::afmoeDigits;
         }
+        if (regex.equals(PreTokenizerType.Patterns.DIGITS_FROM_THE_RIGHT)) {
+            return HandSplits::digitsFromTheRight;
+        }
+        if (regex.equals(PreTokenizerType.Patterns.THREES_END_THE_RUN)) {
+            return HandSplits::threesEndTheRun;
+        }
         boolean collapse = Category.used(regex);
         return new RegexStage(Pattern.compile(translate(regex, collapse)), collapse);
     }
@@ -147,7 +153,18 @@ final class LlamaCppSplitter {
                 sb.append(c);
             }
         }
-        return sb.toString();
+        return flattenCaseLookaheads(sb.toString());
+    }
+
+    /** llama.cpp's "a letter that is not a-z" idiom: a lookahead for a class, then a negated ASCII range. */
+    private static final Pattern CASE_LOOKAHEAD = Pattern.compile("\\(\\(\\?=\\[([^\\[\\]]+)]\\)\\(\\[\\^(a-z|A-Z)]\\)\\)");
+
+    /**
+     * Rewrites {@code ((?=[X])([^a-z]))} as {@code [[X]&&[^a-z]]} (likewise A-Z): the same one character, but
+     * {@code *} and {@code +} over a class loop in Java without recursing per character, as they do over a group.
+     */
+    static String flattenCaseLookaheads(String regex) {
+        return CASE_LOOKAHEAD.matcher(regex).replaceAll("[[$1]&&[^$2]]");
     }
 
     /** The Unicode categories llama.cpp collapses, with their stand-ins and ASCII members. */

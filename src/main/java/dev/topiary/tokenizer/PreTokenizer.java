@@ -31,10 +31,13 @@ interface PreTokenizer {
     /**
      * Compiles a pre-tokenizer regex. These patterns come from Oniguruma / Rust regex / PCRE, where
      * {@code \s}, {@code \d} and {@code \w} are Unicode classes; Java needs UNICODE_CHARACTER_CLASS for that.
-     * Property names that Java spells differently are rewritten ({@link #javaProperties}).
+     * Property names that Java spells differently are rewritten ({@link #javaProperties}), and llama.cpp's
+     * letter-case lookaheads become class intersections ({@link LlamaCppSplitter#flattenCaseLookaheads}).
+     * Patterns are kept as given otherwise, so {@code pattern()} still names them.
      */
     static Pattern compile(String regex) {
-        return Pattern.compile(javaProperties(regex), Pattern.UNICODE_CHARACTER_CLASS);
+        return Pattern.compile(javaProperties(LlamaCppSplitter.flattenCaseLookaheads(regex)),
+                Pattern.UNICODE_CHARACTER_CLASS);
     }
 
     /**

@@ -18,8 +18,14 @@ import java.util.TreeMap;
  *   <li>Kimi-K2's patterns (Java could express them, but llama.cpp's hand-written version is the
  *       reference), marked by {@link #KIMI_K2_MARKER};</li>
  *   <li>AFMoE's digit grouping (leading 1-2 digits, then threes), which no regex expresses, marked by
- *       {@link #AFMOE_DIGITS_MARKER}.</li>
+ *       {@link #AFMOE_DIGITS_MARKER};</li>
+ *   <li>Tiny Aya's and SuperBPE's digit lookaheads ({@link Patterns#DIGITS_FROM_THE_RIGHT},
+ *       {@link Patterns#THREES_END_THE_RUN}): the regexes work, but in quadratic time and with recursion
+ *       as deep as the digit run; the hand-written splits give the same pieces in one pass.</li>
  * </ul>
+ * llama.cpp's letter-case lookaheads ({@code ((?=[\p{L}])([^a-z]))*}, Tekken and GPT-4o) run as the
+ * equivalent class intersection {@code [[\p{L}]&&[^a-z]]*} (see {@link LlamaCppSplitter#flattenCaseLookaheads}),
+ * for the same reason.
  *
  * <p>Rows with {@code ignoreMerges} take a word that is a vocabulary piece as a whole, before any merge;
  * {@code addBos} is the default of {@code tokenizer.ggml.add_bos_token} for the row. The rows gemma4,
@@ -102,12 +108,12 @@ enum PreTokenizerType {
                     Patterns.OPT_CONTRACTIONS)
             + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Tiny Aya / Cohere 2 MoE: digits grouped in threes from the right, then cased words. */
-    TINY_AYA(names("tiny_aya", "cohere2moe"), false, false, "\\d{1,3}(?=(?:\\d{3})*\\b)",
+    TINY_AYA(names("tiny_aya", "cohere2moe"), false, false, Patterns.DIGITS_FROM_THE_RIGHT,
             Patterns.CASED_WORDS + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Kimi K2: Han runs, cased words without Han, digits in threes (hand-written in llama.cpp and here). */
     KIMI_K2(names("kimi-k2"), false, false, Patterns.KIMI_K2),
     /** SuperBPE: digit runs, cut so that groups of three end the run. */
-    SUPERBPE(names("superbpe"), false, false, "\\p{N}+", "(?=(\\d{3})+(?!\\d))"),
+    SUPERBPE(names("superbpe"), false, false, "\\p{N}+", Patterns.THREES_END_THE_RUN),
     /** Ling / Bailing MoE: Qwen2-like with single-newline ends. */
     BAILINGMOE(names("bailingmoe", "bailingmoe2", "llada-moe"), false, false,
             "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
@@ -119,9 +125,14 @@ enum PreTokenizerType {
     AFMOE(names("afmoe"), false, false, Patterns.AFMOE_DIGITS, "[" + Patterns.AFMOE_SCRIPTS + "]+",
             Patterns.ASCII_PUNCT_WORD + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*"
             + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
-    /** EXAONE MoE: letter runs may span single spaces; one newline at most per piece. */
+    /**
+     * EXAONE MoE: letter runs may span single spaces; one newline at most per piece. llama.cpp's
+     * {@code (?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+} is written as the same language without nested loops
+     * ({@code \p{L}[\p{L}\p{M}]*(?: \p{L}[\p{L}\p{M}]*)*+}), which Java matches without recursing per letter.
+     */
     EXAONE_MOE(names("exaone-moe"), false, false, Patterns.CONTRACTIONS
-            + "|[^\\r\\n\\p{L}\\p{N}]?(?:\\p{L}\\p{M}*(?: \\p{L}\\p{M}*)*)+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?"
+            + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}[\\p{L}\\p{M}]*(?: \\p{L}[\\p{L}\\p{M}]*)*+|\\p{N}"
+            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?"
             + "|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
     /** Not byte-level BPE (spaces as U+2581, raw UTF-8): recognised, not supported. */
     GEMMA4(names("gemma4", "granite-embed-multi-311m", "sarvam-moe", "whitespace"), false, false);
@@ -191,6 +202,17 @@ enum PreTokenizerType {
                 + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]+"
                 + "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}&&[^\\p{Han}]]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?"
                 + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
+        /**
+         * Tiny Aya's digits: 1-3 digits followed by whole threes up to a word boundary, so a run of ASCII digits
+         * that a non-word character (or the end) follows splits as its leading remainder, then threes.
+         * Split by hand (linear; the regex takes quadratic time and deep recursion on long runs).
+         */
+        static final String DIGITS_FROM_THE_RIGHT = "\\d{1,3}(?=(?:\\d{3})*\\b)";
+        /**
+         * SuperBPE's empty-match lookahead: a cut before every run of ASCII digits whose length is a multiple
+         * of three and that ends the digits. Split by hand, for the same reason.
+         */
+        static final String THREES_END_THE_RUN = "(?=(\\d{3})+(?!\\d))";
         /** Marks AFMoE's digit grouping, which no regex expresses: a run of n digits splits as n mod 3, then threes. */
         static final String AFMOE_DIGITS = "\\p{AFMoE_digits}";
     }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -150,6 +151,50 @@ class PreTokenizerTypeTest {
     void tinyAyaGroupsDigitsInThreesFromTheRight() {
         assertSplit("tiny_aya", "1234567", "1", "234", "567");
         assertSplit("tiny_aya", SAMPLE, "Hello", " world's", " ", "12", "345", " I'M");
+    }
+
+    @Test
+    void tinyAyaNeedsAWordBoundaryAfterTheDigits() {
+        assertSplit("tiny_aya", "12345abc", "123", "45", "abc");
+        assertSplit("tiny_aya", "12345 abc", "12", "345", " abc");
+        assertSplit("tiny_aya", "x12345.", "x", "12", "345", ".");
+    }
+
+    /** The digit lookaheads are split by hand; a plain Java regex over the same text must agree. */
+    @Test
+    void handWrittenDigitLookaheadsMatchTheirRegexes() {
+        String[] alphabet = {"1", "2", "3", "a", "_", "é", " ", ".", "½", "٣"};
+        Random r = new Random(3);
+        for (String regex : List.of(PreTokenizerType.Patterns.DIGITS_FROM_THE_RIGHT,
+                PreTokenizerType.Patterns.THREES_END_THE_RUN)) {
+            var plain = new PreTokenizer.Split(Pattern.compile(regex), PreTokenizer.Behavior.ISOLATED, false);
+            LlamaCppSplitter hand = new LlamaCppSplitter(List.of(regex));
+            for (int n = 0; n < 3000; n++) {
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0, len = 1 + r.nextInt(14); i < len; i++) {
+                    sb.append(alphabet[r.nextInt(alphabet.length)]);
+                }
+                List<String> want = new ArrayList<>();
+                plain.split(sb.toString(), true, want);
+                assertThat(hand.split(sb.toString())).as("%s on %s", regex, sb).isEqualTo(want);
+            }
+        }
+    }
+
+    /** Long letter and digit runs: no recursion per character (no StackOverflowError), no quadratic time. */
+    @Test
+    void longRunsSplitQuickly() {
+        String letters = "aB".repeat(100_000);
+        String digits = "7".repeat(200_003);
+        long start = System.nanoTime();
+        for (String name : List.of("tekken", "gpt-4o", "granite-embed-multi-97m", "exaone-moe", "youtu", "tiny_aya")) {
+            assertThat(String.join("", split(name, letters + " " + letters))).as(name).hasSize(400_001);
+        }
+        assertThat(split("exaone-moe", "ab ".repeat(100_000))).hasSize(2);
+        assertThat(split("tiny_aya", digits)).hasSize(66_668).startsWith("77", "777");
+        assertThat(split("superbpe", digits)).hasSize(66_668).startsWith("77", "777");
+        assertThat(split("afmoe", digits)).hasSize(66_668);
+        assertThat(System.nanoTime() - start).as("nanoseconds").isLessThan(20_000_000_000L);
     }
 
     @Test
