@@ -194,7 +194,15 @@ class PreTokenizerTypeTest {
         assertThat(split("tiny_aya", digits)).hasSize(66_668).startsWith("77", "777");
         assertThat(split("superbpe", digits)).hasSize(66_668).startsWith("77", "777");
         assertThat(split("afmoe", digits)).hasSize(66_668);
-        assertThat(System.nanoTime() - start).as("nanoseconds").isLessThan(20_000_000_000L);
+        String mixed = "aé".repeat(30_000) + "7".repeat(30_000) + " ".repeat(30_000) + "!".repeat(30_000)
+                + "\n".repeat(30_000) + "你".repeat(30_000) + "🦙".repeat(30_000);
+        for (String name : PreTokenizerType.knownNames()) {
+            PreTokenizerType t = PreTokenizerType.byName(name).orElseThrow();
+            if (t.supported()) {
+                assertThat(String.join("", t.splitter().split(mixed))).as(name).isEqualTo(mixed);
+            }
+        }
+        assertThat(System.nanoTime() - start).as("nanoseconds").isLessThan(30_000_000_000L);
     }
 
     @Test
