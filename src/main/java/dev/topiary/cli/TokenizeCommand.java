@@ -11,8 +11,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, header = "Text to token ids, or ids to text.",
-        description = {"Print the token ids of a text, space-separated on one line (BOS first unless --no-bos),",
-                "or with --decode turn space-separated ids back into text.",
+        description = {"Print the token ids of a text, space-separated on one line, or with --decode",
+                "turn space-separated ids back into text. BOS comes first unless --no-bos; EOS",
+                "last only if the vocabulary asks for it (add_eos_token) and not --no-eos.",
+                "Special-token strings in the text (<s>, <|eot_id|>) stay plain text unless",
+                "--special, as in llama.cpp; Hugging Face tokenizers parse them by default.",
                 "MODEL may be any model, or a vocabulary-only GGUF."})
 final class TokenizeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
@@ -24,7 +27,13 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-bos", description = "Do not prepend the BOS token.")
     boolean noBos;
 
-    @Option(names = "--special", description = "Recognise special-token strings such as <s> in the text.")
+    @Option(names = "--no-eos", description = "Do not append EOS, even if the vocabulary adds it by default.")
+    boolean noEos;
+
+    @Option(names = "--special", description = {"Turn special-token strings such as <s> into their ids.",
+            "Default: off, they are plain text (as in llama.cpp;",
+            "Hugging Face parses them by default).",
+            "Added tokens that are not special are recognised either way."})
     boolean special;
 
     @Option(names = "--decode", description = "Decode ids to text instead.")
@@ -48,6 +57,10 @@ final class TokenizeCommand implements Callable<Integer> {
             System.out.println(t.decode(ids));
         } else {
             int[] ids = t.encode(text, !noBos, special);
+            if (!noEos && t.addEosByDefault() && t.eosId() >= 0) {
+                ids = Arrays.copyOf(ids, ids.length + 1);
+                ids[ids.length - 1] = t.eosId();
+            }
             System.out.println(Arrays.stream(ids).mapToObj(Integer::toString).collect(Collectors.joining(" ")));
         }
         return 0;

@@ -10,12 +10,14 @@ abstract class AbstractTokenizer implements Tokenizer {
     private final Detokenizer detokenizer;
     private final SpecialTokens specialTokens;
     private final boolean addBos;
+    private final boolean addEos;
 
-    AbstractTokenizer(Vocabulary vocab, Detokenizer detokenizer, boolean addBos) {
+    AbstractTokenizer(Vocabulary vocab, Detokenizer detokenizer, boolean addBos, boolean addEos) {
         this.vocab = vocab;
         this.detokenizer = detokenizer;
         this.specialTokens = new SpecialTokens(vocab);
         this.addBos = addBos;
+        this.addEos = addEos && vocab.eos() >= 0;
     }
 
     /**
@@ -43,6 +45,11 @@ abstract class AbstractTokenizer implements Tokenizer {
     @Override
     public boolean addBosByDefault() {
         return addBos;
+    }
+
+    @Override
+    public boolean addEosByDefault() {
+        return addEos;
     }
 
     @Override

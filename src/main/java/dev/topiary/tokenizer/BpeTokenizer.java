@@ -36,7 +36,12 @@ final class BpeTokenizer extends AbstractTokenizer {
     private final Map<String, int[]> cache = new ConcurrentHashMap<>();
 
     BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos) {
-        super(vocab, detokenizer, addBos);
+        this(vocab, merges, options, detokenizer, addBos, false);
+    }
+
+    BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos,
+                 boolean addEos) {
+        super(vocab, detokenizer, addBos, addEos);
         this.merges = merges;
         this.options = options;
     }

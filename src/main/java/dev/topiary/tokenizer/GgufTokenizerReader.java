@@ -6,8 +6,6 @@ import dev.topiary.io.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,10 +18,15 @@ import org.slf4j.LoggerFactory;
  * tokenizer.ggml.scores       float32[] piece scores ("llama": required)
  * tokenizer.ggml.token_type   int32[]   1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte (optional)
  * tokenizer.ggml.merges       string[]  "left right", in rank order ("gpt2": required)
- * tokenizer.ggml.pre          string    pre-tokenizer regex family ("gpt2")
+ * tokenizer.ggml.pre          string    llama.cpp pre-tokenizer name ("gpt2"; see PreTokenizerType), default "default"
  * tokenizer.ggml.bos_token_id / eos_token_id / unknown_token_id     uint32
- * tokenizer.ggml.add_bos_token bool; tokenizer.ggml.add_space_prefix bool ("llama", default true)
+ * tokenizer.ggml.add_bos_token bool    "llama": default true; "gpt2": the pre-tokenizer's default (llama3: true)
+ * tokenizer.ggml.add_eos_token bool    default false
+ * tokenizer.ggml.add_space_prefix bool ("llama", default true)
+ * tokenizer.ggml.remove_extra_whitespaces bool ("llama", default false)
  * </pre>
+ * Byte fallback needs no key: a "llama" vocabulary with {@code <0xXX>} byte pieces (type 6) spells characters
+ * outside the vocabulary as bytes, one without them uses the unknown token.
  */
 final class GgufTokenizerReader {
     private static final Logger LOG = LoggerFactory.getLogger(GgufTokenizerReader.class);
@@ -58,7 +61,8 @@ final class GgufTokenizerReader {
         checkLength(PREFIX + "scores", scores.length, pieces.length);
         Vocabulary vocab = vocabulary(pieces, scores, 1, 2);
         return new SentencePieceTokenizer(vocab, gguf.getBoolean(PREFIX + "add_space_prefix", true),
-                gguf.getBoolean(PREFIX + "add_bos_token", true));
+                gguf.getBoolean(PREFIX + "remove_extra_whitespaces", false),
+                gguf.getBoolean(PREFIX + "add_bos_token", true), gguf.getBoolean(PREFIX + "add_eos_token", false));
     }
 
     private Tokenizer byteLevelBpe() {
@@ -70,36 +74,29 @@ final class GgufTokenizerReader {
             pairs.add(MergeTable.splitPair(file, "metadata '" + PREFIX + "merges'", i, mergeStrings.get(i)));
         }
         MergeTable merges = new MergeTable(file, "metadata '" + PREFIX + "merges'", pairs, vocab);
-        PreType pre = preType(gguf.optionalString(PREFIX + "pre").orElse(null));
+        PreTokenizerType pre = preType(gguf.optionalString(PREFIX + "pre").orElse(null));
         PreTokenizer preTokenizer = new PreTokenizer.Sequence(List.of(
-                new PreTokenizer.Split(PreTokenizer.compile(pre.regex()), PreTokenizer.Behavior.ISOLATED, false),
-                new PreTokenizer.ByteLevelWords(false, false)));
+                new PreTokenizer.LlamaCpp(pre), new PreTokenizer.ByteLevelWords(false, false)));
         BpeTokenizer.Options options = new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false,
                 pre.ignoreMerges());
         return new BpeTokenizer(vocab, merges, options, Detokenizer.byteLevel(vocab),
-                gguf.getBoolean(PREFIX + "add_bos_token", false));
+                gguf.getBoolean(PREFIX + "add_bos_token", pre.addBos()),
+                gguf.getBoolean(PREFIX + "add_eos_token", false));
     }
 
-    /** How llama.cpp pre-tokenizes for a tokenizer.ggml.pre value; Llama 3 also takes whole-word pieces before merging. */
-    private record PreType(String regex, boolean ignoreMerges) {}
-
-    private static final Map<String, PreType> PRE_TYPES = Map.of(
-            "default", new PreType(PreTokenizer.GPT2, false),
-            "gpt2", new PreType(PreTokenizer.GPT2, false),
-            "gpt-2", new PreType(PreTokenizer.GPT2, false),
-            "llama-bpe", new PreType(PreTokenizer.LLAMA3, true),
-            "llama3", new PreType(PreTokenizer.LLAMA3, true),
-            "qwen2", new PreType(PreTokenizer.QWEN2, false));
-
-    private PreType preType(String pre) {
+    /** The row of llama.cpp's pre-tokenizer table for a tokenizer.ggml.pre value; llama.cpp's "default" when absent. */
+    private PreTokenizerType preType(String pre) {
         if (pre == null) {
-            LOG.warn("{}: metadata '{}pre' is missing; using the GPT-2 pre-tokenizer", file, PREFIX);
-            return PRE_TYPES.get("gpt2");
+            LOG.warn("{}: metadata '{}pre' is missing; using llama.cpp's 'default' pre-tokenizer", file, PREFIX);
+            return PreTokenizerType.DEFAULT;
         }
-        PreType type = PRE_TYPES.get(pre);
-        if (type == null) {
+        PreTokenizerType type = PreTokenizerType.byName(pre).orElseThrow(() -> new ModelFormatException(file,
+                "metadata '" + PREFIX + "pre' = '" + pre + "' is not a known pre-tokenizer (known: "
+                        + String.join(", ", PreTokenizerType.knownNames()) + ")"));
+        if (!type.supported()) {
             throw new ModelFormatException(file, "metadata '" + PREFIX + "pre' = '" + pre
-                    + "' is not a known pre-tokenizer (known: " + new TreeSet<>(PRE_TYPES.keySet()) + ")");
+                    + "' names a vocabulary that is not byte-level BPE (spaces as U+2581 or raw UTF-8 pieces);"
+                    + " Topiary does not support it");
         }
         return type;
     }

@@ -29,6 +29,11 @@ final class IntList {
         return values[i];
     }
 
+    /** The last value; the list must not be empty. */
+    int last() {
+        return values[size - 1];
+    }
+
     int[] toArray() {
         return Arrays.copyOf(values, size);
     }

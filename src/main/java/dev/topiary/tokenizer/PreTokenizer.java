@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * Splits normalized text into the words that BPE then encodes one by one (merges never cross words).
@@ -30,9 +31,46 @@ interface PreTokenizer {
     /**
      * Compiles a pre-tokenizer regex. These patterns come from Oniguruma / Rust regex / PCRE, where
      * {@code \s}, {@code \d} and {@code \w} are Unicode classes; Java needs UNICODE_CHARACTER_CLASS for that.
+     * Property names that Java spells differently are rewritten ({@link #javaProperties}), and llama.cpp's
+     * letter-case lookaheads become class intersections ({@link LlamaCppSplitter#flattenCaseLookaheads}).
+     * Patterns are kept as given otherwise, so {@code pattern()} still names them.
      */
     static Pattern compile(String regex) {
-        return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
+        return Pattern.compile(javaProperties(LlamaCppSplitter.flattenCaseLookaheads(regex)),
+                Pattern.UNICODE_CHARACTER_CLASS);
+    }
+
+    /**
+     * {@code \p{Name}} and {@code \P{Name}} that Java does not know but knows as {@code IsName}: scripts
+     * ({@code \p{Han}}, {@code \p{Hiragana}}, {@code \p{Latin}}) and binary properties ({@code \p{Emoji}}),
+     * which Oniguruma and Rust write without the prefix.
+     */
+    static String javaProperties(String regex) {
+        Matcher m = PROPERTY.matcher(regex);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(3);
+            boolean escaped = m.group(1).length() % 2 == 0; // an even run of backslashes before 'p' is literal text
+            String replacement = m.group();
+            if (!escaped && !knownProperty(name) && knownProperty("Is" + name)) {
+                replacement = m.group(1) + m.group(2) + "{Is" + name + "}";
+            }
+            m.appendReplacement(sb, Matcher.quoteReplacement(replacement));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+
+    /** Backslashes, then p or P and a property name in braces. */
+    Pattern PROPERTY = Pattern.compile("(\\\\+)([pP])\\{(\\w+)\\}");
+
+    private static boolean knownProperty(String name) {
+        try {
+            Pattern.compile("\\p{" + name + "}");
+            return true;
+        } catch (PatternSyntaxException e) {
+            return false;
+        }
     }
 
     /** The whole text is one word. */
@@ -70,19 +108,21 @@ interface PreTokenizer {
             }
         }
 
-        /** The text cut into non-empty spans, alternating words and delimiters. */
+        /**
+         * The text cut into non-empty spans, words and delimiters. An empty match (a lookahead such as
+         * {@code (?=(\d{3})+(?!\d))}) delimits nothing but still ends the span before it.
+         */
         private List<Span> spans(String text) {
             List<Span> spans = new ArrayList<>();
             Matcher m = pattern.matcher(text);
             int last = 0;
             while (m.find()) {
-                if (m.end() == m.start()) {
-                    continue;
-                }
                 if (m.start() > last) {
                     spans.add(new Span(last, m.start(), invert));
                 }
-                spans.add(new Span(m.start(), m.end(), !invert));
+                if (m.end() > m.start()) {
+                    spans.add(new Span(m.start(), m.end(), !invert));
+                }
                 last = m.end();
             }
             if (last < text.length()) {
@@ -162,6 +202,17 @@ interface PreTokenizer {
                 }
             }
             out.add(t.substring(start));
+        }
+    }
+
+    /**
+     * llama.cpp's splitting for one of its pre-tokenizer types ({@code tokenizer.ggml.pre}), with its Unicode
+     * rules ({@link LlamaCppSplitter}). The words stay plain text: a {@link ByteLevelWords} stage follows.
+     */
+    record LlamaCpp(PreTokenizerType type) implements PreTokenizer {
+        @Override
+        public void split(String text, boolean atStart, List<String> out) {
+            out.addAll(type.splitter().split(text));
         }
     }
 

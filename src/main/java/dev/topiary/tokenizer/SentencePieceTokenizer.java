@@ -7,6 +7,9 @@ import java.util.Arrays;
  * Score-driven BPE as in SentencePiece's BPE model, llama.cpp's SPM tokenizer and llama2.c's
  * {@code encode()}:
  * <ol>
+ *   <li>with {@code removeExtraWhitespaces} (SentencePiece's normalizer option, GGUF
+ *       {@code tokenizer.ggml.remove_extra_whitespaces}), each plain-text fragment loses its leading and
+ *       trailing spaces and runs of spaces become one;</li>
  *   <li>each plain-text fragment gets one space in front (when {@code addSpacePrefix}) and its spaces
  *       become {@code ▁};</li>
  *   <li>every character starts as its own symbol;</li>
@@ -21,12 +24,19 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
     private static final char SPACE_MARK = '\u2581';
 
     private final boolean addSpacePrefix;
+    private final boolean removeExtraWhitespaces;
     /** Per id: dense rank of its score, best first; Integer.MAX_VALUE for pieces that never result from a merge. */
     private final int[] mergePriority;
 
     SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, boolean addBos) {
-        super(vocab, Detokenizer.sentencePiece(vocab, addSpacePrefix), addBos);
+        this(vocab, addSpacePrefix, false, addBos, false);
+    }
+
+    SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, boolean removeExtraWhitespaces, boolean addBos,
+                           boolean addEos) {
+        super(vocab, Detokenizer.sentencePiece(vocab, addSpacePrefix), addBos, addEos);
         this.addSpacePrefix = addSpacePrefix;
+        this.removeExtraWhitespaces = removeExtraWhitespaces;
         this.mergePriority = rankScores(vocab);
     }
 
@@ -58,6 +68,12 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
 
     @Override
     void encodeText(String text, boolean atStart, IntList out) {
+        if (removeExtraWhitespaces) {
+            text = collapseSpaces(text);
+            if (text.isEmpty()) {
+                return;
+            }
+        }
         String word = (addSpacePrefix ? " " + text : text).replace(' ', SPACE_MARK);
         BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id, (left, right, start, end) -> {
             int merged = vocab.id(word.substring(start, end));
@@ -72,5 +88,21 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
                 appendBytes(word.substring(symbols.from()[i], symbols.to()[i]), out);
             }
         }
+    }
+
+    /** SentencePiece's remove_extra_whitespaces: no leading or trailing spaces, no two spaces in a row. */
+    static String collapseSpaces(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c != ' ' || !sb.isEmpty() && sb.charAt(sb.length() - 1) != ' ') {
+                sb.append(c);
+            }
+        }
+        int end = sb.length();
+        while (end > 0 && sb.charAt(end - 1) == ' ') {
+            end--;
+        }
+        return sb.substring(0, end);
     }
 }

@@ -21,6 +21,15 @@ public interface Tokenizer {
     boolean addBosByDefault();
 
     /**
+     * Whether the vocabulary asks for EOS after every encoded text (GGUF {@code tokenizer.ggml.add_eos_token},
+     * {@code add_eos_token} of {@code tokenizer_config.json}); {@link #encode} never adds it, callers that add
+     * the model's special tokens do.
+     */
+    default boolean addEosByDefault() {
+        return false;
+    }
+
+    /**
      * Encodes {@code text} as plain text: special-token strings such as {@code "<s>"} are not recognised.
      * With {@code addBos} the ids start with BOS (when the vocabulary has one).
      */

@@ -22,7 +22,8 @@ import java.util.Map;
  *       check (see the tests);</li>
  *   <li>byte-level BPE (GGUF "gpt2", GPT-2 / Llama 3 / Qwen2 {@code tokenizer.json}) exports as model
  *       "gpt2" with its merges and the llama.cpp pre-tokenizer name ({@code tokenizer.ggml.pre}) of its
- *       split pattern: "gpt-2", "llama-bpe" or "qwen2".</li>
+ *       split patterns: the {@link PreTokenizerType} row with the same regexes ("gpt-2", "llama-bpe",
+ *       "qwen2", "deepseek-coder", ...).</li>
  * </ul>
  */
 public final class TokenizerExport {
@@ -68,15 +69,13 @@ public final class TokenizerExport {
         }
     }
 
-    /** llama.cpp's tokenizer.ggml.pre names for the split patterns Topiary knows (GGUF and tokenizer.json spellings). */
-    private static final Map<String, String> PRE_NAMES = Map.of(
-            PreTokenizer.GPT2, "gpt-2",
-            PreTokenizer.LLAMA3, "llama-bpe",
-            PreTokenizer.QWEN2, "qwen2",
+    /** Hugging Face spellings of patterns that llama.cpp writes differently, with llama.cpp's spelling. */
+    private static final Map<String, String> PRE_SPELLINGS = Map.of(
+            PreTokenizer.GPT2, PreTokenizerType.GPT2_PATTERN,
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-            "llama-bpe",
+            PreTokenizer.LLAMA3,
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
-            "qwen2");
+            PreTokenizer.QWEN2);
 
     /**
      * The GGUF vocabulary of {@code t}.
@@ -147,26 +146,53 @@ public final class TokenizerExport {
                 || p instanceof PreTokenizer.Sequence s && s.stages().stream().anyMatch(TokenizerExport::isByteLevel);
     }
 
-    /** The llama.cpp pre-tokenizer that splits words as {@code o} does. */
+    /**
+     * The llama.cpp pre-tokenizer that splits words as {@code o} does: the row of {@link PreTokenizerType} whose
+     * regexes are those of the Isolated Splits in front of a plain ByteLevel step (Hugging Face's spellings of
+     * the GPT-2, Llama 3 and Qwen2 patterns count as llama.cpp's) and whose ignore_merges agrees.
+     */
     private static String preName(BpeTokenizer.Options o) {
-        String regex = null;
         PreTokenizer p = o.preTokenizer();
+        List<String> regexes = null;
         if (p instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && useRegex) {
-            regex = PreTokenizer.GPT2;
+            regexes = List.of(PreTokenizerType.GPT2_PATTERN);
         } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() == 2
-                && stages.get(0) instanceof PreTokenizer.Split(var pattern, var behavior, boolean invert)
-                && behavior == PreTokenizer.Behavior.ISOLATED && !invert
-                && stages.get(1) instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && !useRegex) {
-            regex = pattern.pattern();
+                && stages.get(0) instanceof PreTokenizer.LlamaCpp(PreTokenizerType type)
+                && isPlainByteLevel(stages.get(1))) {
+            regexes = type.regexes();
+        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() >= 2
+                && isPlainByteLevel(stages.getLast())) {
+            regexes = new ArrayList<>();
+            for (PreTokenizer stage : stages.subList(0, stages.size() - 1)) {
+                if (stage instanceof PreTokenizer.Split(var pattern, var behavior, boolean invert)
+                        && behavior == PreTokenizer.Behavior.ISOLATED && !invert) {
+                    regexes.add(PRE_SPELLINGS.getOrDefault(pattern.pattern(), pattern.pattern()));
+                } else {
+                    regexes = null;
+                    break;
+                }
+            }
         }
-        String name = regex == null ? null : PRE_NAMES.get(regex);
-        if (name == null)
-            throw new IllegalArgumentException("the pre-tokenizer " + (regex != null ? "pattern " + regex : p)
-                    + " has no llama.cpp tokenizer.ggml.pre equivalent (known: gpt-2, llama-bpe, qwen2)");
-        if (o.ignoreMerges() != name.equals("llama-bpe"))
-            throw new IllegalArgumentException("pre-tokenizer " + name + " with ignore_merges = " + o.ignoreMerges()
-                    + " has no llama.cpp equivalent");
-        return name;
+        if (regexes == null)
+            throw new IllegalArgumentException("the pre-tokenizer " + p
+                    + " has no llama.cpp tokenizer.ggml.pre equivalent"
+                    + " (it must be Isolated regex splits followed by ByteLevel without its regex)");
+        PreTokenizerType sameSplits = null;
+        for (PreTokenizerType t : PreTokenizerType.values()) {
+            if (t.supported() && t.regexes().equals(regexes)) {
+                if (t.ignoreMerges() == o.ignoreMerges()) return t.canonicalName();
+                sameSplits = t;
+            }
+        }
+        if (sameSplits != null)
+            throw new IllegalArgumentException("pre-tokenizer " + sameSplits.canonicalName() + " with ignore_merges = "
+                    + o.ignoreMerges() + " has no llama.cpp equivalent");
+        throw new IllegalArgumentException("the pre-tokenizer patterns " + regexes
+                + " have no llama.cpp tokenizer.ggml.pre equivalent (see PreTokenizerType for the known ones)");
+    }
+
+    private static boolean isPlainByteLevel(PreTokenizer p) {
+        return p instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && !useRegex;
     }
 
     private static List<String> pieces(Vocabulary v) {

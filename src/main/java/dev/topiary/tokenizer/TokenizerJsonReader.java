@@ -25,12 +25,13 @@ import java.util.regex.PatternSyntaxException;
  * model          {type "BPE", vocab {piece: id}, merges ["a b" | ["a","b"]], unk_token, byte_fallback, fuse_unk, ignore_merges}
  * added_tokens   [{id, content, special}]            special -> control token, otherwise user-defined
  * normalizer     Sequence | Prepend | Replace | NFC | NFD | NFKC | NFKD | Lowercase | null
- * pre_tokenizer  Sequence | ByteLevel | Split | Metaspace | Digits | null
+ * pre_tokenizer  Sequence | ByteLevel | Split | Metaspace | Digits | Punctuation | Whitespace | WhitespaceSplit | null
  * post_processor TemplateProcessing (or inside Sequence): a leading special token means "add BOS"
  * decoder        ByteLevel (byte-level flavour) or Replace("▁"," ") / Metaspace + ByteFallback + Fuse + Strip(" ",1,0)
  * </pre>
- * BOS/EOS and add_bos_token come from {@code tokenizer_config.json}, else {@code special_tokens_map.json}
- * beside it, else the post-processor. Anything else is rejected with a {@link ModelFormatException} naming the field.
+ * BOS/EOS, add_bos_token and add_eos_token come from {@code tokenizer_config.json}, else
+ * {@code special_tokens_map.json} beside it, else the post-processor. Anything else is rejected with a
+ * {@link ModelFormatException} naming the field.
  */
 final class TokenizerJsonReader {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,7 +78,8 @@ final class TokenizerJsonReader {
         BpeTokenizer.Options options = new BpeTokenizer.Options(normalizer(root.path("normalizer"), "normalizer"),
                 preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer"), byteFallback,
                 model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
-        return new BpeTokenizer(vocab, merges, options, detokenizer(vocab), addBos(vocab));
+        return new BpeTokenizer(vocab, merges, options, detokenizer(vocab), addBos(vocab),
+                config.path("add_eos_token").asBoolean(false));
     }
 
     private void rejectSubwordAffixes(JsonNode model) {
@@ -292,9 +294,21 @@ final class TokenizerJsonReader {
             case "Metaspace" -> metaspace(n, where);
             case "Digits" -> new PreTokenizer.Split(Pattern.compile(n.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
                     PreTokenizer.Behavior.ISOLATED, false);
-            default -> throw unsupported(where, type, "Sequence, ByteLevel, Split, Metaspace, Digits");
+            case "Punctuation" -> new PreTokenizer.Split(PUNCTUATION,
+                    behavior(n.path("behavior").asText("Isolated"), where + ".behavior"), false);
+            case "Whitespace" -> new PreTokenizer.Split(WORDS_OR_SYMBOLS, PreTokenizer.Behavior.REMOVED, true);
+            case "WhitespaceSplit" -> new PreTokenizer.Split(WHITESPACE, PreTokenizer.Behavior.REMOVED, false);
+            default -> throw unsupported(where, type,
+                    "Sequence, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, WhitespaceSplit");
         };
     }
+
+    /** Hugging Face's Punctuation: one ASCII punctuation character or Unicode punctuation (P*) at a time. */
+    private static final Pattern PUNCTUATION = Pattern.compile("[\\p{P}!-/:-@\\[-`{-~]");
+    /** Hugging Face's Whitespace keeps the matches of {@code \w+|[^\w\s]+} (Unicode classes) as the words. */
+    private static final Pattern WORDS_OR_SYMBOLS = PreTokenizer.compile("\\w+|[^\\w\\s]+");
+    /** Hugging Face's WhitespaceSplit drops white space (Unicode White_Space) and splits there. */
+    private static final Pattern WHITESPACE = PreTokenizer.compile("\\s+");
 
     private PreTokenizer preSequence(JsonNode list, String where) {
         List<PreTokenizer> stages = new ArrayList<>();

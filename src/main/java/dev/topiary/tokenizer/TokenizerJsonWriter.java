@@ -23,8 +23,10 @@ import java.util.Map;
  *       fallback, the normalizer that prepends and substitutes U+2581, and merges made from the
  *       scores: every split of a piece into two pieces of the vocabulary, ranked by the merged
  *       piece's score (how llama.cpp's converter and the shared stories260K-hf were made);
- *   <li>byte-level vocabularies keep their merges, with the pre-tokenizer regex of their
- *       {@code pre} (GPT-2, Llama 3 or Qwen2) and the byte-level decoder.
+ *   <li>byte-level vocabularies keep their merges, with the split regexes of their {@code pre}
+ *       ({@link PreTokenizerType}; Hugging Face runs them with full Unicode classes, llama.cpp with its
+ *       own, which differ only in corners such as ASCII {@code ~} in {@code \p{S}}), its ignore_merges,
+ *       and the byte-level decoder.
  * </ul>
  * Files are written atomically.
  */
@@ -33,6 +35,16 @@ public final class TokenizerJsonWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String SPACE = "\u2581";
+
+    /**
+     * A llama.cpp split regex as a tokenizer.json regex: GPT-2's in Hugging Face's spelling, AFMoE's digit
+     * marker as the lookahead that groups a digit run's remainder first and then threes.
+     */
+    private static String jsonRegex(String regex) {
+        if (regex.equals(PreTokenizerType.GPT2_PATTERN)) return PreTokenizer.GPT2;
+        if (regex.equals(PreTokenizerType.AFMOE_DIGITS_MARKER)) return "\\p{N}{1,3}(?=(?:\\p{N}{3})*(?!\\p{N}))";
+        return regex;
+    }
 
     public static void write(Path dir, Tokenizer tok) throws IOException {
         TokenizerExport.Vocab v = TokenizerExport.of(tok);
@@ -69,16 +81,15 @@ public final class TokenizerJsonWriter {
             if (v.addSpacePrefix()) dec.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
         } else {
             t.putNull("normalizer");
-            String regex = switch (v.pre() == null ? "gpt2" : v.pre()) {
-                case "llama-bpe", "llama3" -> PreTokenizer.LLAMA3;
-                case "qwen2" -> PreTokenizer.QWEN2;
-                default -> PreTokenizer.GPT2;
-            };
+            PreTokenizerType type = PreTokenizerType.byName(v.pre() == null ? "gpt-2" : v.pre())
+                    .filter(PreTokenizerType::supported).orElse(PreTokenizerType.GPT2);
             ObjectNode pre = t.putObject("pre_tokenizer").put("type", "Sequence");
             ArrayNode steps = pre.putArray("pretokenizers");
-            steps.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false).putObject("pattern").put("Regex", regex);
+            for (String regex : type.regexes())
+                steps.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false)
+                        .putObject("pattern").put("Regex", jsonRegex(regex));
             steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", false);
-            model.put("fuse_unk", false).put("byte_fallback", false);
+            model.put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", type.ignoreMerges());
             model.set("vocab", vocab);
             ArrayNode merges = model.putArray("merges");
             v.merges().forEach(merges::add);
@@ -88,7 +99,7 @@ public final class TokenizerJsonWriter {
         t.set("model", model);
         write(dir.resolve("tokenizer.json"), t);
         ObjectNode cfg = JSON.createObjectNode();
-        cfg.put("add_bos_token", v.addBos()).put("add_eos_token", false);
+        cfg.put("add_bos_token", v.addBos()).put("add_eos_token", tok.addEosByDefault());
         if (v.bos() >= 0) cfg.put("bos_token", v.tokens().get(v.bos()));
         if (v.eos() >= 0) cfg.put("eos_token", v.tokens().get(v.eos()));
         if (v.unk() >= 0) cfg.put("unk_token", v.tokens().get(v.unk()));

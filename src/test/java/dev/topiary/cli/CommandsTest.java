@@ -65,6 +65,15 @@ class CommandsTest {
     }
 
     @Test
+    void tokenizeLeavesSpecialStringsAsTextUnlessAsked() {
+        String plain = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos").out().strip();
+        String special = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos", "--special").out().strip();
+        assertThat(special).startsWith("1 ");
+        assertThat(plain).doesNotStartWith("1 ").isNotEqualTo(special);
+        assertThat(run("tokenize", "--help").out()).contains("--special").contains("llama.cpp").contains("Hugging Face");
+    }
+
+    @Test
     void sampledGenerationIsSeeded() {
         Run a = run("generate", model("hf"), "--prompt", "Once upon a time", "--seed", "7", "--max-tokens", "40");
         Run b = run("generate", model("hf"), "--prompt", "Once upon a time", "--seed", "7", "--max-tokens", "40");

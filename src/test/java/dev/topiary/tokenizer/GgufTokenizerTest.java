@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +34,12 @@ class GgufTokenizerTest {
 
     /** A weightless GGUF with a gpt2 vocabulary; {@code pre} null leaves the key out. */
     private Path gpt2Gguf(String name, String pre, List<String> tokens, int[] types) {
-        int kvs = 4 + (pre == null ? 0 : 1) + (types == null ? 0 : 1);
+        return gpt2Gguf(name, pre, tokens, types, Map.of());
+    }
+
+    /** As above, with boolean tokenizer.ggml.* keys ({@code flags}: key suffix -> value). */
+    private Path gpt2Gguf(String name, String pre, List<String> tokens, int[] types, Map<String, Boolean> flags) {
+        int kvs = 4 + (pre == null ? 0 : 1) + (types == null ? 0 : 1) + flags.size();
         GgufFileTest.Writer w = new GgufFileTest.Writer().header(3, 0, kvs)
                 .kv("tokenizer.ggml.model", 8).str("gpt2")
                 .kv("tokenizer.ggml.eos_token_id", 4).u32(tokens.size() - 1)
@@ -50,6 +56,31 @@ class GgufTokenizerTest {
                 w.u32(t);
             }
         }
+        flags.forEach((k, v) -> w.kv("tokenizer.ggml." + k, 7).u8(v ? 1 : 0));
+        return w.write(dir.resolve(name));
+    }
+
+    /** SentencePiece pieces: unk, BOS, EOS, ▁, a, b, ▁a, ▁b and the byte token of 'x'. */
+    private static final List<String> SPM_PIECES = List.of("<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a", "\u2581b",
+            "<0x78>");
+
+    /** A weightless GGUF with a "llama" (SentencePiece) vocabulary and boolean tokenizer.ggml.* keys. */
+    private Path spmGguf(String name, Map<String, Boolean> flags) {
+        float[] scores = {0, 0, 0, -10, -10, -10, -1, -1, 0};
+        int[] types = {2, 3, 3, 1, 1, 1, 1, 1, 6};
+        GgufFileTest.Writer w = new GgufFileTest.Writer().header(3, 0, 4 + flags.size())
+                .kv("tokenizer.ggml.model", 8).str("llama")
+                .kv("tokenizer.ggml.tokens", 9).u32(8).u64(SPM_PIECES.size());
+        SPM_PIECES.forEach(w::str);
+        w.kv("tokenizer.ggml.scores", 9).u32(6).u64(scores.length);
+        for (float s : scores) {
+            w.f32(s);
+        }
+        w.kv("tokenizer.ggml.token_type", 9).u32(5).u64(types.length);
+        for (int t : types) {
+            w.u32(t);
+        }
+        flags.forEach((k, v) -> w.kv("tokenizer.ggml." + k, 7).u8(v ? 1 : 0));
         return w.write(dir.resolve(name));
     }
 
@@ -97,10 +128,65 @@ class GgufTokenizerTest {
     }
 
     @Test
-    void unknownPreIsAnError() {
+    void unknownPreIsAnErrorThatListsTheKnownNames() {
         Path f = gpt2Gguf("mystery.gguf", "mystery-bpe", tokens(), null);
         assertThatThrownBy(() -> load(f)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining(f.toString()).hasMessageContaining("tokenizer.ggml.pre' = 'mystery-bpe'");
+                .hasMessageContaining(f.toString()).hasMessageContaining("tokenizer.ggml.pre' = 'mystery-bpe'")
+                .hasMessageContaining("known: ").hasMessageContaining("deepseek-coder").hasMessageContaining("llama-bpe")
+                .hasMessageContaining("qwen2").hasMessageContaining("tekken");
+        Path gemma = gpt2Gguf("gemma.gguf", "gemma4", tokens(), null);
+        assertThatThrownBy(() -> load(gemma)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("'gemma4'").hasMessageContaining("not byte-level BPE");
+    }
+
+    @Test
+    void otherFamiliesSplitDigitsTheirWay() throws IOException {
+        List<String> t = tokens();
+        int the = t.indexOf("Ġthe");
+        int twelve = t.indexOf("12");
+        for (String pre : List.of("deepseek-coder", "refact", "starcoder", "command-r", "viking")) {
+            assertThat(load(gpt2Gguf(pre + ".gguf", pre, t, null)).encode(" the 12", false)).as(pre)
+                    .containsExactly(the, ' ', '1', '2');
+        }
+        for (String pre : List.of("falcon", "mpt", "deepseek-v3", "gpt-4o", "bloom")) {
+            int[] ids = load(gpt2Gguf(pre + ".gguf", pre, t, null)).encode(" the 12", false);
+            assertThat(ids).as(pre).endsWith(twelve);
+        }
+    }
+
+    @Test
+    void bosAndEosDefaultsFollowThePreTokenizerAndTheKeys() throws IOException {
+        List<String> t = tokens();
+        t.set(0, "<s>");
+        Tokenizer llama3 = load(gpt2Gguf("l3.gguf", "llama-bpe", t, null, Map.of()));
+        assertThat(llama3.addBosByDefault()).as("llama3 adds BOS by default in llama.cpp").isTrue();
+        assertThat(llama3.addEosByDefault()).isFalse();
+        Tokenizer flags = load(gpt2Gguf("flags.gguf", "llama-bpe", t, null,
+                Map.of("add_bos_token", false, "add_eos_token", true)));
+        assertThat(flags.addBosByDefault()).isFalse();
+        assertThat(flags.addEosByDefault()).isTrue();
+        assertThat(load(gpt2Gguf("qwen.gguf", "qwen2", t, null)).addBosByDefault()).isFalse();
+    }
+
+    @Test
+    void sentencePieceFollowsItsMetadata() throws IOException {
+        Tokenizer plain = load(spmGguf("spm.gguf", Map.of()));
+        assertThat(plain.encode("a b", false)).containsExactly(6, 7);
+        assertThat(plain.encode("  a   b ", false)).containsExactly(3, 3, 6, 3, 3, 7, 3);
+        assertThat(plain.encode("ax", false)).as("byte fallback").containsExactly(6, 8);
+        assertThat(plain.addBosByDefault()).isTrue();
+        assertThat(plain.addEosByDefault()).isFalse();
+
+        Tokenizer collapse = load(spmGguf("ws.gguf", Map.of("remove_extra_whitespaces", true)));
+        assertThat(collapse.encode("  a   b ", false)).containsExactly(6, 7);
+        assertThat(collapse.encode("   ", false)).isEmpty();
+
+        Tokenizer noPrefix = load(spmGguf("np.gguf", Map.of("add_space_prefix", false, "add_bos_token", false,
+                "add_eos_token", true)));
+        assertThat(noPrefix.encode("a b", false)).containsExactly(4, 7);
+        assertThat(noPrefix.addBosByDefault()).isFalse();
+        assertThat(noPrefix.addEosByDefault()).isTrue();
+        assertThat(noPrefix.eosId()).isEqualTo(2);
     }
 
     @Test

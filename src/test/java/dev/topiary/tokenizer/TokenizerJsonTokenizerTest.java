@@ -120,11 +120,13 @@ class TokenizerJsonTokenizerTest {
     @Test
     void configOverridesBosEosAndAddBos() throws IOException {
         Files.writeString(dir.resolve("tokenizer_config.json"),
-                "{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}, \"eos_token\": \"<|eot_id|>\", \"add_bos_token\": false}");
+                "{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}, \"eos_token\": \"<|eot_id|>\", \"add_bos_token\": false,"
+                        + " \"add_eos_token\": true}");
         Tokenizer tok = load(byteLevelJson(true, false));
         assertThat(tok.bosId()).isEqualTo(BOS);
         assertThat(tok.eosId()).isEqualTo(EOT);
         assertThat(tok.addBosByDefault()).isFalse();
+        assertThat(tok.addEosByDefault()).isTrue();
     }
 
     /**
@@ -161,9 +163,10 @@ class TokenizerJsonTokenizerTest {
         ((ObjectNode) unigram.path("model")).put("type", "Unigram");
         assertThat(loadError(unigram)).hasMessageContaining("tokenizer.json").hasMessageContaining("model.type = 'Unigram'");
 
-        ObjectNode whitespace = byteLevelJson(true, false);
-        ((ObjectNode) whitespace.path("pre_tokenizer").path("pretokenizers").get(0)).put("type", "Whitespace");
-        assertThat(loadError(whitespace)).hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'Whitespace'");
+        ObjectNode bert = byteLevelJson(true, false);
+        ((ObjectNode) bert.path("pre_tokenizer").path("pretokenizers").get(0)).put("type", "BertPreTokenizer");
+        assertThat(loadError(bert)).hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'BertPreTokenizer'")
+                .hasMessageContaining("WhitespaceSplit");
 
         ObjectNode badMerge = byteLevelJson(false, false);
         ((ArrayNode) badMerge.path("model").path("merges")).set(1, JSON.getNodeFactory().textNode("h zz"));
