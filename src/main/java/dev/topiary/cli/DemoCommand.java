@@ -2,6 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.io.AtomicFiles;
 import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.Init;
@@ -56,7 +57,7 @@ final class DemoCommand implements Callable<Integer> {
         } else {
             System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model) + ": writing a corpus and training a teacher");
             Path corpus = out.resolve("corpus.txt"), tdir = out.resolve("teacher");
-            if (!Files.exists(corpus)) Files.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
+            if (!Files.exists(corpus)) AtomicFiles.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
             if (!Files.isRegularFile(tdir.resolve("model/model.safetensors"))) trainTeacher(corpus, tdir);
             teacher = tdir.resolve("model").toString();
             data = List.of(corpus.toString());
@@ -80,9 +81,10 @@ final class DemoCommand implements Callable<Integer> {
 
     /** A small Llama on the byte-level tokenizer, trained from scratch on the generated stories. */
     private void trainTeacher(Path corpus, Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("model"));
-        ByteTokenizerFiles.write(dir.resolve("model"));
-        var tok = Tokenizers.load(dir.resolve("model"));
+        Path tokDir = dir.resolve("tokenizer");
+        Files.createDirectories(tokDir);
+        ByteTokenizerFiles.write(tokDir);
+        var tok = Tokenizers.load(tokDir);
         LlamaConfig c = new LlamaConfig("llama", 96, 256, 4, 4, 2, 24, ByteTokenizerFiles.VOCAB, 1e-5f, 10000, null, true, false, false,
                 512, ByteTokenizerFiles.BOS, List.of(ByteTokenizerFiles.EOS), "float32");
         LlamaWeights w = Init.normal(c, 1, 0.02);
@@ -104,6 +106,6 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         });
-        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0);
+        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0, tokDir);
     }
 }

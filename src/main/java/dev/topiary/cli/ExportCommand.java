@@ -61,9 +61,7 @@ final class ExportCommand implements Callable<Integer> {
                     case "F16" -> DType.F16;
                     default -> throw new IllegalArgumentException("--dtype for hf must be F32, BF16 or F16, got " + dtype);
                 };
-                Files.createDirectories(out);
-                HfCheckpoint.save(out, w, t, 0);
-                HfCheckpoint.copyTokenizerFiles(model, out);
+                HfCheckpoint.save(out, w, t, 0, model);
                 back = HfCheckpoint.load(out);
             }
             default -> throw new IllegalArgumentException("--format must be gguf or hf, got '" + format + "'");

@@ -1,8 +1,5 @@
 package dev.topiary.cli;
 
-import dev.topiary.io.ModelFormatException;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -35,20 +32,32 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line: user errors print one clear line, not a stack trace. */
+    /**
+     * The configured command line. Every failure ends in one line on stderr, "topiary COMMAND: what,
+     * which file or option, what to do" ({@link Failures}): exit 2 for expected failures (input,
+     * options, files, resources), 1 for internal errors. {@code -Dtopiary.trace=true} adds the trace.
+     */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-            if (t instanceof ModelFormatException || t instanceof IllegalArgumentException
-                    || t instanceof IllegalStateException || t instanceof NoSuchFileException) {
-                String msg = t instanceof NoSuchFileException n ? "no such file: " + n.getFile() : t.getMessage();
-                cmd.getErr().println("topiary " + cmd.getCommandName() + ": " + msg);
-                if (Boolean.getBoolean("topiary.trace")) t.printStackTrace(cmd.getErr());
-                return 2;
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
+        CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return run.execute(parsed);
+            } catch (CommandLine.ExecutionException e) {
+                throw e;
+            } catch (Error e) { // OutOfMemoryError and the like escape picocli's own handler
+                return report(e, parsed.asCommandLineList().getLast());
             }
-            throw e;
         });
         return cl;
+    }
+
+    private static int report(Throwable e, CommandLine cmd) {
+        Failures.Outcome o = Failures.of(e);
+        cmd.getErr().println("topiary " + cmd.getCommandName() + ": " + o.line());
+        if (Boolean.getBoolean("topiary.trace")) e.printStackTrace(cmd.getErr());
+        cmd.getErr().flush();
+        return o.code();
     }
 }

@@ -54,9 +54,7 @@ final class PlotCommand implements Callable<Integer> {
             }
             chart.add(label, x, y);
         }
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Files.writeString(tmp, chart.render());
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        dev.topiary.io.AtomicFiles.writeString(out, chart.render());
         System.out.println("wrote " + out);
         return 0;
     }

@@ -87,9 +87,7 @@ final class PruneCommand implements Callable<Integer> {
                     target.keep(c, zeroScores(c)).layers());
         }
         LlamaWeights p = Surgery.apply(w, keep);
-        Files.createDirectories(out);
-        HfCheckpoint.save(out, p, dtype != null ? dtype : DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(model, out);
+        HfCheckpoint.save(out, p, dtype != null ? dtype : DType.F32, 0, model);
         HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, p.config, keep));
         describe("source", c);
         describe("pruned", p.config);

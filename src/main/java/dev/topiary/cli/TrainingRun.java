@@ -159,8 +159,7 @@ final class TrainingRun {
             return 130;
         }
         Path modelDir = out.resolve("model");
-        HfCheckpoint.save(modelDir, w, saveDtype, 0);
-        HfCheckpoint.copyTokenizerFiles(tokenizerSource, modelDir);
+        HfCheckpoint.save(modelDir, w, saveDtype, 0, tokenizerSource);
         double secs = (System.nanoTime() - t0) / 1e9;
         double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
         System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", val, secs,

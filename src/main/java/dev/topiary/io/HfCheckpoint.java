@@ -117,10 +117,25 @@ public final class HfCheckpoint {
 
     /**
      * Writes config.json and the weights as safetensors in {@code dtype}, split into shards of at most
-     * {@code shardBytes} (0: one file) with an index. Each file is written atomically.
+     * {@code shardBytes} (0: one file) with an index. The folder appears whole or not at all
+     * ({@link AtomicFiles#writeFolder}); a model folder already there is replaced.
      */
     public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes) throws IOException {
-        Files.createDirectories(dir);
+        save(dir, w, dtype, shardBytes, null);
+    }
+
+    /**
+     * As {@link #save(Path, LlamaWeights, DType, long)}, with the tokenizer files of
+     * {@code tokenizerSource} (see {@link #copyTokenizerFiles}; null: none) in the same folder.
+     */
+    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource) throws IOException {
+        AtomicFiles.writeFolder(dir, tmp -> {
+            writeWeights(tmp, w, dtype, shardBytes);
+            if (tokenizerSource != null) copyTokenizerFiles(tokenizerSource, tmp);
+        });
+    }
+
+    private static void writeWeights(Path dir, LlamaWeights w, DType dtype, long shardBytes) throws IOException {
         String torchDtype = switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
@@ -142,7 +157,6 @@ public final class HfCheckpoint {
             total += size;
         }
         shards.add(current);
-        Files.deleteIfExists(dir.resolve(shards.size() == 1 ? INDEX : "model.safetensors"));
         if (shards.size() == 1) {
             Safetensors.write(dir.resolve("model.safetensors"), current, Map.of());
             return;
@@ -176,10 +190,8 @@ public final class HfCheckpoint {
         }
     }
 
-    /** Writes JSON atomically (temporary file, then rename). */
+    /** Writes JSON atomically ({@link AtomicFiles}: a temporary file, then a rename). */
     public static void writeJson(Path file, JsonNode node) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), node);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(node));
     }
 }

@@ -32,7 +32,6 @@ import dev.topiary.train.Trainer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -198,8 +197,7 @@ public final class Compress {
         current = null;
         if (!done) return false;
         Path model = dir.resolve("model");
-        HfCheckpoint.save(model, w, DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(tokenizerSource, model);
+        HfCheckpoint.save(model, w, DType.F32, 0, tokenizerSource);
         return true;
     }
 
@@ -250,8 +248,7 @@ public final class Compress {
         Surgery.Keep keep = target.keep(c, s);
         LlamaWeights p = Surgery.apply(w, keep);
         Path out = run.resolve("pruned");
-        HfCheckpoint.save(out, p, DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(teacherPath(), out);
+        HfCheckpoint.save(out, p, DType.F32, 0, teacherPath());
         ObjectNode rec = JSON.createObjectNode();
         rec.set("kept_layers", JSON.valueToTree(keep.layers()));
         rec.put("parameters_before", c.parameterCount()).put("parameters_after", p.config.parameterCount());
@@ -337,8 +334,7 @@ public final class Compress {
     private boolean export() throws Exception {
         Path out = run.resolve("export");
         Models.Loaded m = Models.load(run.resolve("distill/model"));
-        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(run.resolve("distill/model"), out);
+        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0, run.resolve("distill/model"));
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
         LlamaConfig c = m.config();
         String card = """
@@ -358,9 +354,7 @@ public final class Compress {
                 String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
                 eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
                 eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
-        Path tmp = out.resolve("README.md.tmp");
-        Files.writeString(tmp, card);
-        Files.move(tmp, out.resolve("README.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        dev.topiary.io.AtomicFiles.writeString(out.resolve("README.md"), card);
         // read back what was written (HF and GGUF) and compare logits with the distilled model
         dev.topiary.io.ReadBack hf = dev.topiary.io.ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
         log.accept("  wrote " + out + "; read back: " + hf);

@@ -271,9 +271,7 @@ public final class Trainer {
                     // a torn last line from a crash: drop it
                 }
             }
-            Path tmp = metricsFile.resolveSibling(metricsFile.getFileName() + ".tmp");
-            Files.write(tmp, keep);
-            Files.move(tmp, metricsFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.topiary.io.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
