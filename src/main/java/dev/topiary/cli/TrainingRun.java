@@ -110,6 +110,7 @@ final class TrainingRun {
 
     TrainOptions options(float defaultLr) {
         if (steps != null && tokens != null) throw new IllegalArgumentException("give --steps or --tokens, not both");
+        TokenDataset.checkValFraction(valFraction);
         long perStep = (long) seqLen * batch * accum;
         int n = steps != null ? steps : tokens != null ? (int) Math.max(1, (tokens + perStep - 1) / perStep) : 1000;
         float peak = lr != null ? lr : defaultLr;

@@ -2,6 +2,7 @@ package dev.topiary.io;
 
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.NonFinite;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -50,6 +51,16 @@ public final class Models {
     }
 
     public static Loaded load(Path p, boolean weights) {
+        Loaded m = read(p, weights);
+        if (m.weights() != null && !NonFinite.allowed()) {
+            String bad = NonFinite.find(m.weights());
+            if (bad != null)
+                throw new ModelFormatException(p, bad + "; the model computes NaN from it. Pass --allow-nonfinite to load it anyway");
+        }
+        return m;
+    }
+
+    private static Loaded read(Path p, boolean weights) {
         Format f = detect(p);
         try {
             return switch (f) {

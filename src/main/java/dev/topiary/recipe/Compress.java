@@ -66,6 +66,44 @@ public final class Compress {
             if (targetParams == null && hidden == null && ffn == null && heads == null && layers == null)
                 throw new IllegalArgumentException("give a target: --target-params, or a shape (--hidden, --ffn, --heads, --layers)");
         }
+
+        /** Fields a plan file may leave out: the target shape (one of them, or targetParams, is needed). */
+        private static final List<String> OPTIONAL = List.of("hidden", "ffn", "heads", "layers", "targetParams");
+
+        /**
+         * Reads a plan file (the record's fields as JSON), refusing unknown or missing fields and
+         * values of the wrong type with a line naming the file and the field.
+         */
+        public static Plan read(Path file) throws IOException {
+            JsonNode n;
+            try {
+                n = JSON.readTree(dev.topiary.io.TextFiles.readString(file));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
+                        + e.getOriginalMessage() + ")");
+            }
+            if (n == null || !n.isObject()) throw new IllegalArgumentException(file + ": a plan is a JSON object of fields");
+            List<String> fields = java.util.Arrays.stream(Plan.class.getRecordComponents()).map(c -> c.getName()).toList();
+            for (var it = n.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!fields.contains(f))
+                    throw new IllegalArgumentException(file + ": unknown field '" + f + "'; a plan has " + String.join(", ", fields));
+            }
+            for (String f : fields)
+                if (!n.hasNonNull(f) && !OPTIONAL.contains(f))
+                    throw new IllegalArgumentException(file + ": missing field '" + f + "'; a plan needs " + fields.stream()
+                            .filter(x -> !OPTIONAL.contains(x)).collect(java.util.stream.Collectors.joining(", ")));
+            try {
+                return JSON.copy().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                        .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS).treeToValue(n, Plan.class);
+            } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
+                throw new IllegalArgumentException(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
+            } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+                String field = e.getPath().isEmpty() ? "?" : e.getPath().getFirst().getFieldName();
+                throw new IllegalArgumentException(file + ": field '" + field + "' has the wrong type (got " + n.get(field)
+                        + "); see topiary compress --help for the fields");
+            }
+        }
     }
 
     private final Plan plan;
