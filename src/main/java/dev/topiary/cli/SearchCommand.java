@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 "Ranking: by validation loss on --data after pruning, WITHOUT retraining (zero-shot). The paper warns",
                 "that zero-shot rankings are unreliable (width-pruned models lose more at first and win after a short",
                 "distillation); once topiary distill exists, --retrain-tokens will give each candidate that short",
-                "distillation first. Prints a table and writes it as JSON.", ""})
+                "distillation first. Prints a table and writes it as JSON into the run folder --out.", ""})
 final class SearchCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
     Path model;
@@ -66,8 +66,15 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--retrain-tokens", description = "Short distillation per candidate before ranking (needs topiary distill; not yet).")
     Long retrainTokens;
 
-    @Option(names = "--out", defaultValue = "search.json", description = "Where to write the table (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR|FILE.json",
+            description = "Run folder for search.json, or a .json file (default: runs/search/<model name>).")
     Path out;
+
+    /** The file the table goes to: --out itself when it names a .json file, else search.json in the run folder. */
+    Path outFile() {
+        Path dir = out != null ? out : Path.of("runs", "search", String.valueOf(model.toAbsolutePath().normalize().getFileName()));
+        return dir.getFileName().toString().endsWith(".json") ? dir : dir.resolve("search.json");
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -107,8 +114,9 @@ final class SearchCommand implements Callable<Integer> {
             rows.addObject().put("rank", r + 1).put("hidden", t.hidden()).put("ffn", t.intermediate()).put("layers", t.layers())
                     .put("heads", t.heads()).put("params", t.parameterCount()).put("val_loss", loss);
         }
-        HfCheckpoint.writeJson(out, n);
-        System.out.println("wrote " + out);
+        Path file = outFile();
+        HfCheckpoint.writeJson(file, n);
+        System.out.println("wrote " + file);
         return 0;
     }
 }

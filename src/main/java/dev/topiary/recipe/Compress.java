@@ -166,21 +166,61 @@ public final class Compress {
         return false;
     }
 
+    /**
+     * The run's state.json: the plan, the SHA-256 of each data file's content, the finished stages.
+     * Finished stages are reused only for the same plan over the same data: an edited data file (even
+     * in place, under the same name) is refused, as is another plan.
+     */
     private ObjectNode readState() throws IOException {
         Path f = run.resolve("state.json");
         JsonNode p = JSON.readTree(JSON.writeValueAsString(plan)); // as it reads back from the file (floats as doubles)
+        ObjectNode hashes = JSON.createObjectNode();
+        for (String d : plan.data()) hashes.put(d, sha256(Path.of(d)));
         if (Files.exists(f)) {
-            ObjectNode s = (ObjectNode) JSON.readTree(f.toFile());
-            if (!s.get("plan").equals(p))
+            ObjectNode s;
+            try {
+                s = (ObjectNode) JSON.readTree(f.toFile());
+            } catch (IOException | ClassCastException e) {
+                throw new IllegalArgumentException(f + ": not a state.json of topiary compress (" + e.getMessage()
+                        + "); choose another --out, or delete it to start over");
+            }
+            if (s.get("plan") == null || !s.get("plan").equals(p))
                 throw new IllegalArgumentException(run + " holds a run of another plan:\n  there: " + s.get("plan") + "\n  now:   " + p
                         + "\nchoose another --out, or delete " + f + " to start over");
+            JsonNode before = s.get("data_sha256");
+            if (before != null) {
+                for (String d : plan.data())
+                    if (!hashes.get(d).equals(before.get(d)))
+                        throw new IllegalArgumentException(d + " changed since the stages in " + run + " were made from it (SHA-256 "
+                                + shortHash(before.get(d)) + " then, " + shortHash(hashes.get(d)) + " now); their results would not"
+                                + " match it: choose another --out, or delete " + run + " to start over");
+            } else {
+                s.set("data_sha256", hashes);                   // a run from before data hashes: from now on
+            }
             return s;
         }
         ObjectNode s = JSON.createObjectNode();
         s.set("plan", p);
+        s.set("data_sha256", hashes);
         s.putArray("done");
         HfCheckpoint.writeJson(f, s);
         return s;
+    }
+
+    private static String shortHash(JsonNode h) {
+        return h == null ? "none" : h.asText().substring(0, Math.min(12, h.asText().length()));
+    }
+
+    /** SHA-256 of a file's content, in hex. */
+    static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- stages --------------------------------------------------------------------------------
