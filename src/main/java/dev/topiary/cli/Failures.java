@@ -75,10 +75,11 @@ final class Failures {
                     + "; choose another path";
             case NotDirectoryException d -> file + " is not a folder; a folder is needed there";
             case DirectoryNotEmptyException d -> file + " is a folder that is not empty; choose a new or empty folder";
-            default -> reason != null && reason.contains("No space left on device")
-                    ? "no space left on device while writing " + file + "; free some space or choose another --out"
-                    + " (nothing partial was kept)"
-                    : file + ": " + (reason != null ? reason : e.getMessage());
+            default -> reason == null ? file + ": " + e.getMessage()
+                    : reason.contains("No space left on device") ? "no space left on device while writing " + file
+                            + "; free some space or choose another --out (nothing partial was kept)"
+                    : reason.contains("Read-only file system") ? file + ": the file system is read-only; choose another --out"
+                    : file + (reason.startsWith("is ") ? " " : ": ") + reason;
         };
     }
 

@@ -3,7 +3,7 @@ package dev.topiary.io;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -40,13 +40,15 @@ public final class AtomicFiles {
         Files.createDirectories(parent);
         if (Files.isDirectory(file))
             throw new FileAlreadyExistsException(file.toString(), null, "is a folder; a file is to be written there");
-        Path tmp = fresh(parent, file.getFileName() + ".tmp-", false);
+        Path prefix = parent.resolve(file.getFileName() + ".tmp-");
+        Path tmp = null;
         try {
+            tmp = fresh(parent, file.getFileName() + ".tmp-", false);
             writing.to(tmp);
             move(tmp, file);
         } catch (IOException e) {
             deleteQuietly(tmp);
-            throw named(e, file);
+            throw named(e, prefix, file);
         } catch (RuntimeException | Error e) {
             deleteQuietly(tmp);
             throw e;
@@ -54,12 +56,24 @@ public final class AtomicFiles {
     }
 
     /**
-     * A write error names the file: a bare {@code IOException("No space left on device")} from a
-     * channel becomes a {@link FileSystemException} of the destination, with the same reason.
+     * A write error names the destination, not the temporary: a bare {@code IOException("No space
+     * left on device")} from a channel, or a {@link FileSystemException} of a path under the
+     * temporary name ({@code prefix...}), becomes a {@link FileSystemException} of the destination
+     * (the same path below it, for a folder), with the same reason.
      */
-    static IOException named(IOException e, Path file) {
-        if (e instanceof java.nio.file.FileSystemException) return e;
-        var named = new java.nio.file.FileSystemException(file.toString(), null, e.getMessage());
+    static IOException named(IOException e, Path prefix, Path dest) {
+        String tmpName = prefix.toString();
+        String file = dest.toString(), reason = e.getMessage();
+        if (e instanceof FileSystemException f) {
+            if (f.getFile() != null && !f.getFile().startsWith(tmpName)) return e;
+            reason = f.getReason() != null ? f.getReason() : f.getMessage();
+            if (f.getFile() != null) {
+                int slash = f.getFile().indexOf(java.io.File.separatorChar, tmpName.length());
+                if (slash >= 0) file = dest.resolve(f.getFile().substring(slash + 1)).toString();
+            }
+        }
+        FileSystemException named = e instanceof java.nio.file.AccessDeniedException
+                ? new java.nio.file.AccessDeniedException(file, null, reason) : new FileSystemException(file, null, reason);
         named.initCause(e);
         return named;
     }
@@ -84,9 +98,10 @@ public final class AtomicFiles {
         Path parent = parentOf(dir);
         Files.createDirectories(parent);
         checkReplaceable(dir);
-        Path tmp = fresh(parent, dir.getFileName() + ".tmp-", true);
-        Path old = null;
+        Path prefix = parent.resolve(dir.getFileName() + ".tmp-");
+        Path tmp = null, old = null;
         try {
+            tmp = fresh(parent, dir.getFileName() + ".tmp-", true);
             writing.to(tmp);
             if (Files.exists(dir)) {
                 old = parent.resolve(dir.getFileName() + ".old-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
@@ -95,7 +110,7 @@ public final class AtomicFiles {
             move(tmp, dir);
         } catch (IOException e) {
             undo(tmp, old, dir);
-            throw named(e, dir);
+            throw named(e, prefix, dir);
         } catch (RuntimeException | Error e) {
             undo(tmp, old, dir);
             throw e;
@@ -117,7 +132,8 @@ public final class AtomicFiles {
         if (Files.isRegularFile(dir.resolve("config.json"))) return;
         try (Stream<Path> s = Files.list(dir)) {
             if (s.findAny().isPresent())
-                throw new DirectoryNotEmptyException(dir + " (it holds other files and no config.json: not replaced)");
+                throw new FileSystemException(dir.toString(), null, "is a folder of other files (no config.json), not replaced by a"
+                        + " model folder; choose a new or empty folder");
         }
     }
 
@@ -144,6 +160,7 @@ public final class AtomicFiles {
     }
 
     private static void deleteQuietly(Path p) {
+        if (p == null) return;
         try {
             Files.deleteIfExists(p);
         } catch (IOException ignored) {
