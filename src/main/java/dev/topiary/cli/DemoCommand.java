@@ -51,7 +51,8 @@ final class DemoCommand implements Callable<Integer> {
         Path model = shared.resolve("models/stories260K-hf"), text = shared.resolve("data/tinystories-valid-head/tinystories_valid_head.txt");
         boolean useShared = !selfMade && Files.isDirectory(model) && Files.isRegularFile(text);
         if (out == null) out = defaultOut(quick, selfMade);
-        claimRunFolder(out, (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher"));
+        String kind = (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher");
+        claimRunFolder(out, kind);
         String teacher;
         List<String> data;
         if (useShared) {
@@ -104,8 +105,8 @@ final class DemoCommand implements Callable<Integer> {
         }
         try (var s = Files.exists(dir) ? Files.list(dir) : java.util.stream.Stream.<Path>empty()) {
             if (s.findAny().isPresent())
-                throw new IllegalArgumentException(dir + " is not empty and holds no demo.json (a run of an older Topiary, or other"
-                        + " files): choose another --out, or delete " + dir);
+                throw new IllegalArgumentException(dir + " is not empty and holds no demo.json"
+                        + " (a run of an older Topiary, or other files): choose another --out, or delete " + dir);
         }
         Files.createDirectories(dir);
         HfCheckpoint.writeJson(stamp, json.createObjectNode().put("mode", mode));

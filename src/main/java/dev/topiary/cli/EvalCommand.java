@@ -71,7 +71,8 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "128", description = "Answer length for alignment tasks (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--beyond-context", description = "Allow --seq-len beyond the model's max_position_embeddings (refused otherwise).")
+    @Option(names = "--beyond-context",
+            description = "Allow --seq-len beyond the model's max_position_embeddings (refused otherwise).")
     boolean beyondContext;
 
     @Override
@@ -91,8 +92,8 @@ final class EvalCommand implements Callable<Integer> {
                 tokens += ids.length;
             }
             if (docs.stream().mapToLong(d -> Math.max(0, d.length - 1)).sum() == 0)
-                throw new IllegalArgumentException(what.data + ": no text to score (" + tokens + " token(s) in " + docs.size()
-                        + " document(s)); is the file empty?");
+                throw new IllegalArgumentException(what.data + ": no text to score (" + tokens + " token(s) in "
+                        + docs.size() + " document(s)); is the file empty?");
             long t0 = System.nanoTime();
             try (var bar = Progress.bar("perplexity", tokens)) {
                 Perplexity.Result r = Perplexity.evaluate(w, docs, S, R, bar::stepBy);

@@ -11,8 +11,10 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
 import java.nio.file.ReadOnlyFileSystemException;
 
 /**
@@ -53,11 +55,13 @@ final class Failures {
             case ModelFormatException m -> m.getMessage();
             case IllegalArgumentException a -> a.getMessage();
             case IllegalStateException s -> s.getMessage();
-            case OutOfMemoryError o -> "out of memory (Java heap at most " + InspectCommand.bytes(Runtime.getRuntime().maxMemory())
+            case OutOfMemoryError o -> "out of memory (Java heap at most "
+                    + InspectCommand.bytes(Runtime.getRuntime().maxMemory())
                     + "): lower --seq-len or --batch, or give the JVM more with TOPIARY_JAVA_OPTS=-Xmx...";
             case ReadOnlyFileSystemException r -> "the file system is read-only; choose another --out";
             case JsonProcessingException j -> json(j);
-            case CharacterCodingException c -> "the input is not UTF-8 text (" + c + "); convert it, e.g. iconv -t UTF-8";
+            case CharacterCodingException c -> 
+                    "the input is not UTF-8 text (" + c + "); convert it, e.g. iconv -t UTF-8";
             case IOException io -> file(io);
             default -> null;
         };
@@ -69,16 +73,18 @@ final class Failures {
         return switch (f) {
             case NoSuchFileException n -> "no such file or folder: " + file
                     + (f.getOtherFile() != null ? " (to " + f.getOtherFile() + ")" : "") + "; check the path";
-            case AccessDeniedException a -> file + ": permission denied; choose a place you may write to, or change its permissions";
+            case AccessDeniedException a -> file
+                    + ": permission denied; choose a place you may write to, or change its permissions";
             case FileAlreadyExistsException x -> file + " already exists" + (reason != null ? " and " + reason
-                    : java.nio.file.Files.isRegularFile(java.nio.file.Path.of(file)) ? " as a file where a folder is needed" : "")
+                    : Files.isRegularFile(Path.of(file)) ? " as a file where a folder is needed" : "")
                     + "; choose another path";
             case NotDirectoryException d -> file + " is not a folder; a folder is needed there";
             case DirectoryNotEmptyException d -> file + " is a folder that is not empty; choose a new or empty folder";
             default -> reason == null ? file + ": " + e.getMessage()
                     : reason.contains("No space left on device") ? "no space left on device while writing " + file
                             + "; free some space or choose another --out (nothing partial was kept)"
-                    : reason.contains("Read-only file system") ? file + ": the file system is read-only; choose another --out"
+                    : reason.contains("Read-only file system")
+                            ? file + ": the file system is read-only; choose another --out"
                     : file + (reason.startsWith("is ") ? " " : ": ") + reason;
         };
     }
@@ -89,7 +95,7 @@ final class Failures {
         if (loc != null) {
             Object src = loc.contentReference() == null ? null : loc.contentReference().getRawContent();
             if (src instanceof File f) where = f + ": ";
-            else if (src instanceof java.nio.file.Path p) where = p + ": ";
+            else if (src instanceof Path p) where = p + ": ";
             if (loc.getLineNr() > 0) where += "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";
         }
         return where + "not the JSON expected: " + j.getOriginalMessage();

@@ -19,15 +19,16 @@ import picocli.CommandLine.Command;
                 "or a llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",
                 "Engine options: -Dtopiary.threads=N (default: all cores), -Dtopiary.simd=false (scalar kernels),",
                 "passed through TOPIARY_JAVA_OPTS by the ./topiary launcher.",
-                "A model whose weights hold NaN or infinity is refused, naming the tensor; --allow-nonfinite (any command)",
-                "loads it anyway. Failures end in one line and exit 2 (1: a bug); -Dtopiary.trace=true adds the trace."})
+                "A model whose weights hold NaN or infinity is refused, naming the tensor; --allow-nonfinite",
+                "(any command) loads it anyway. Failures end in one line and exit 2 (1: a bug);",
+                "-Dtopiary.trace=true adds the trace."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     /** Global: applies to every command that loads a model; given before or after the command name. */
     @CommandLine.Option(names = "--allow-nonfinite", scope = CommandLine.ScopeType.INHERIT,
-            description = "Load models whose weights hold NaN or infinite values (refused otherwise, naming the tensor).")
+            description = "Load models whose weights hold NaN or infinite values (refused otherwise).")
     void allowNonFinite(boolean allow) {
         dev.topiary.model.NonFinite.allow(allow);
     }

@@ -49,17 +49,18 @@ final class PlotCommand implements Callable<Integer> {
                 try {
                     n = json.readTree(line);
                 } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new IllegalArgumentException(file + ": line " + lineNo + " is not JSON; plot reads the metrics.jsonl"
-                            + " that train, distill and compress write");
+                    throw new IllegalArgumentException(file + ": line " + lineNo
+                            + " is not JSON; plot reads the metrics.jsonl that train, distill and compress write");
                 }
                 if (n == null || !n.isObject())
-                    throw new IllegalArgumentException(file + ": line " + lineNo + " is not a JSON object; not a metrics.jsonl file");
+                    throw new IllegalArgumentException(file + ": line " + lineNo
+                            + " is not a JSON object; not a metrics.jsonl file");
                 if (n.has("tokens") && n.path("step").asLong() > 0) tokensPerStep = n.get("tokens").asDouble() / n.get("step").asDouble();
                 if (n.has(field)) pts.add(new double[] {n.path("step").asDouble(), n.get(field).asDouble()});
             }
             if (pts.isEmpty())
-                throw new IllegalArgumentException(file + ": no '" + field + "' values; is it a metrics.jsonl of a training run?"
-                        + " (--field names the metric)");
+                throw new IllegalArgumentException(file + ": no '" + field
+                        + "' values; is it a metrics.jsonl of a training run? (--field names the metric)");
             double[] x = new double[pts.size()], y = new double[pts.size()];
             for (int i = 0; i < x.length; i++) {
                 x[i] = pts.get(i)[0] * tokensPerStep;

@@ -72,7 +72,8 @@ final class SearchCommand implements Callable<Integer> {
 
     /** The file the table goes to: --out itself when it names a .json file, else search.json in the run folder. */
     Path outFile() {
-        Path dir = out != null ? out : Path.of("runs", "search", String.valueOf(model.toAbsolutePath().normalize().getFileName()));
+        String name = String.valueOf(model.toAbsolutePath().normalize().getFileName());
+        Path dir = out != null ? out : Path.of("runs", "search", name);
         return dir.getFileName().toString().endsWith(".json") ? dir : dir.resolve("search.json");
     }
 

@@ -59,7 +59,8 @@ final class SynthCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         long[] tokens = {0};
         dev.topiary.io.AtomicFiles.write(out, tmp -> {
-            try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8); var bar = Progress.bar("synth", samples)) {
+            try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                    var bar = Progress.bar("synth", samples)) {
                 for (int i = 0; i < samples; i++) {
                     var r = dev.topiary.generate.Generator.continueFrom(w, state, promptIds, maxTokens,
                             new Sampler(temperature, topP, seed + i), tok.eosId(), null);

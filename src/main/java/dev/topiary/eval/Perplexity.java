@@ -43,9 +43,10 @@ public final class Perplexity {
     public static void requireWindow(LlamaConfig c, int seqLen, boolean beyondContext) {
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
         if (seqLen > c.maxPositions() && !beyondContext)
-            throw new IllegalArgumentException("--seq-len " + seqLen + " is longer than the model's context (max_position_embeddings "
-                    + c.maxPositions() + "): positions beyond it were never trained, so the perplexity would mislead; use --seq-len "
-                    + c.maxPositions() + " or less, or pass --beyond-context to measure it anyway");
+            throw new IllegalArgumentException("--seq-len " + seqLen + " is longer than the model's context"
+                    + " (max_position_embeddings " + c.maxPositions() + "): positions beyond it were never trained,"
+                    + " so the perplexity would mislead; use --seq-len " + c.maxPositions()
+                    + " or less, or pass --beyond-context to measure it anyway");
         Memory.require(Memory.inference(c, seqLen, seqLen, true), "--seq-len " + seqLen, "lower --seq-len");
     }
 
@@ -75,7 +76,8 @@ public final class Perplexity {
         }
         if (count == 0)
             throw new IllegalArgumentException("nothing to score: perplexity needs documents of at least 2 tokens, got "
-                    + documents.size() + " document(s) of " + documents.stream().mapToLong(d -> d.length).sum() + " tokens in all");
+                    + documents.size() + " document(s) of " + documents.stream().mapToLong(d -> d.length).sum()
+                    + " tokens in all");
         if (!Double.isFinite(nll))
             throw new IllegalStateException("the model's log-likelihood is " + nll + " over " + count
                     + " tokens: its logits are not finite (weights holding NaN or infinity?)");

@@ -73,7 +73,8 @@ public final class AtomicFiles {
             }
         }
         FileSystemException named = e instanceof java.nio.file.AccessDeniedException
-                ? new java.nio.file.AccessDeniedException(file, null, reason) : new FileSystemException(file, null, reason);
+                ? new java.nio.file.AccessDeniedException(file, null, reason)
+                : new FileSystemException(file, null, reason);
         named.initCause(e);
         return named;
     }
@@ -132,8 +133,8 @@ public final class AtomicFiles {
         if (Files.isRegularFile(dir.resolve("config.json"))) return;
         try (Stream<Path> s = Files.list(dir)) {
             if (s.findAny().isPresent())
-                throw new FileSystemException(dir.toString(), null, "is a folder of other files (no config.json), not replaced by a"
-                        + " model folder; choose a new or empty folder");
+                throw new FileSystemException(dir.toString(), null, "is a folder of other files (no config.json),"
+                        + " not replaced by a model folder; choose a new or empty folder");
         }
     }
 

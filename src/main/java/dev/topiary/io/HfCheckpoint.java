@@ -128,7 +128,8 @@ public final class HfCheckpoint {
      * As {@link #save(Path, LlamaWeights, DType, long)}, with the tokenizer files of
      * {@code tokenizerSource} (see {@link #copyTokenizerFiles}; null: none) in the same folder.
      */
-    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource) throws IOException {
+    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource)
+            throws IOException {
         AtomicFiles.writeFolder(dir, tmp -> {
             writeWeights(tmp, w, dtype, shardBytes);
             if (tokenizerSource != null) copyTokenizerFiles(tokenizerSource, tmp);

@@ -55,7 +55,8 @@ public final class Models {
         if (m.weights() != null && !NonFinite.allowed()) {
             String bad = NonFinite.find(m.weights());
             if (bad != null)
-                throw new ModelFormatException(p, bad + "; the model computes NaN from it. Pass --allow-nonfinite to load it anyway");
+                throw new ModelFormatException(p, bad + "; the model computes NaN from it."
+                        + " Pass --allow-nonfinite to load it anyway");
         }
         return m;
     }

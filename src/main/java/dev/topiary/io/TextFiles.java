@@ -51,7 +51,8 @@ public final class TextFiles {
     }
 
     private static ModelFormatException notText(Path file, long offset) {
-        return new ModelFormatException(file, "not UTF-8 text" + (offset >= 0 ? " (invalid byte at offset " + offset + ")" : "")
+        String at = offset >= 0 ? " (invalid byte at offset " + offset + ")" : "";
+        return new ModelFormatException(file, "not UTF-8 text" + at
                 + "; is it a binary file? Convert text to UTF-8 first (e.g. iconv -t UTF-8)");
     }
 

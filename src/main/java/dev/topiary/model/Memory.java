@@ -24,8 +24,8 @@ public final class Memory {
         long act = rows * (3L * c.hidden() + 2L * c.qDim() + 2L * c.intermediate());
         long logits = (allLogits ? rows : 1) * c.vocab();
         long largest = Math.max(Math.max(capacity * c.kvDim(), logits), rows * c.intermediate());
-        return new Need(4 * (kv + rope + act + logits), largest, "logits " + human(4 * logits) + ", KV cache " + human(4 * kv)
-                + ", activations " + human(4 * act));
+        return new Need(4 * (kv + rope + act + logits), largest,
+                "logits " + human(4 * logits) + ", KV cache " + human(4 * kv) + ", activations " + human(4 * act));
     }
 
     /**
@@ -37,15 +37,18 @@ public final class Memory {
         long L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KV = c.kvDim(), R = batch * seqLen;
         long probsPerLayer = saturating(batch * c.heads() * seqLen, seqLen);
         if (probsPerLayer == Long.MAX_VALUE)
-            return new Need(Long.MAX_VALUE, Long.MAX_VALUE, "attention probabilities of " + batch + " x " + c.heads() + " x " + seqLen
-                    + " x " + seqLen + " values");
+            return new Need(Long.MAX_VALUE, Long.MAX_VALUE,
+                    "attention probabilities of " + batch + " x " + c.heads() + " x " + seqLen + " x " + seqLen
+                            + " values");
         long saved = (L + 1) * R * C + 3 * L * R * C + 2 * L * R + 2 * L * R * Q + 2 * L * R * KV + 3 * L * R * F;
         long probs = probsPerLayer * (recompute ? 1 : L);
-        long scratch = 3 * R * C + R + 2 * R * Q + 2 * R * KV + 3 * R * F + Math.min(R, 256) * c.vocab() + seqLen * c.headDim();
+        long scratch = 3 * R * C + R + 2 * R * Q + 2 * R * KV + 3 * R * F + Math.min(R, 256) * c.vocab()
+                + seqLen * c.headDim();
         long optimizer = 3 * c.parameterCount();
         long largest = Math.max(Math.max(probsPerLayer, R * F), Math.max(R * Q, Math.min(R, 256) * c.vocab()));
-        return new Need(4 * (saved + probs + scratch + optimizer), largest, "attention probabilities " + human(4 * probs)
-                + ", other activations " + human(4 * (saved + scratch)) + ", gradients and AdamW moments " + human(4 * optimizer));
+        return new Need(4 * (saved + probs + scratch + optimizer), largest,
+                "attention probabilities " + human(4 * probs) + ", other activations " + human(4 * (saved + scratch))
+                        + ", gradients and AdamW moments " + human(4 * optimizer));
     }
 
     /**
@@ -60,11 +63,12 @@ public final class Memory {
             free = free();
         }
         if (need.bytes() > free)
-            throw new IllegalArgumentException(what + " needs about " + human(need.bytes()) + " (" + need.parts() + "), but the Java heap has "
-                    + human(free) + " free; " + advice + ", or give the JVM more memory (TOPIARY_JAVA_OPTS=-Xmx...)");
+            throw new IllegalArgumentException(what + " needs about " + human(need.bytes()) + " (" + need.parts()
+                    + "), but the Java heap has " + human(free) + " free; " + advice
+                    + ", or give the JVM more memory (TOPIARY_JAVA_OPTS=-Xmx...)");
         if (need.largestArray() > MAX_ARRAY)
-            throw new IllegalArgumentException(what + " needs an array of " + need.largestArray() + " values, more than Java's limit of "
-                    + MAX_ARRAY + " (" + need.parts() + "); " + advice);
+            throw new IllegalArgumentException(what + " needs an array of " + need.largestArray()
+                    + " values, more than Java's limit of " + MAX_ARRAY + " (" + need.parts() + "); " + advice);
     }
 
     private static long saturating(long a, long b) {

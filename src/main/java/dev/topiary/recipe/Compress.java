@@ -1,8 +1,13 @@
 package dev.topiary.recipe;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.distill.Distiller;
 import dev.topiary.distill.Vocabularies;
@@ -30,9 +35,11 @@ import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -78,30 +85,35 @@ public final class Compress {
             JsonNode n;
             try {
                 n = JSON.readTree(dev.topiary.io.TextFiles.readString(file));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
                         + e.getOriginalMessage() + ")");
             }
-            if (n == null || !n.isObject()) throw new IllegalArgumentException(file + ": a plan is a JSON object of fields");
-            List<String> fields = java.util.Arrays.stream(Plan.class.getRecordComponents()).map(c -> c.getName()).toList();
+            if (n == null || !n.isObject())
+                throw new IllegalArgumentException(file + ": a plan is a JSON object of fields");
+            List<String> fields = Arrays.stream(Plan.class.getRecordComponents()).map(RecordComponent::getName)
+                    .toList();
             for (var it = n.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!fields.contains(f))
-                    throw new IllegalArgumentException(file + ": unknown field '" + f + "'; a plan has " + String.join(", ", fields));
+                    throw new IllegalArgumentException(file + ": unknown field '" + f + "'; a plan has "
+                            + String.join(", ", fields));
             }
-            for (String f : fields)
-                if (!n.hasNonNull(f) && !OPTIONAL.contains(f))
-                    throw new IllegalArgumentException(file + ": missing field '" + f + "'; a plan needs " + fields.stream()
-                            .filter(x -> !OPTIONAL.contains(x)).collect(java.util.stream.Collectors.joining(", ")));
+            List<String> required = fields.stream().filter(f -> !OPTIONAL.contains(f)).toList();
+            for (String f : required)
+                if (!n.hasNonNull(f))
+                    throw new IllegalArgumentException(file + ": missing field '" + f + "'; a plan needs "
+                            + String.join(", ", required));
             try {
-                return JSON.copy().enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                        .disable(com.fasterxml.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS).treeToValue(n, Plan.class);
-            } catch (com.fasterxml.jackson.databind.exc.ValueInstantiationException e) {
-                throw new IllegalArgumentException(file + ": " + (e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage()));
-            } catch (com.fasterxml.jackson.databind.JsonMappingException e) {
+                return JSON.copy().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).treeToValue(n, Plan.class);
+            } catch (ValueInstantiationException e) {
+                String why = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
+                throw new IllegalArgumentException(file + ": " + why);
+            } catch (JsonMappingException e) {
                 String field = e.getPath().isEmpty() ? "?" : e.getPath().getFirst().getFieldName();
-                throw new IllegalArgumentException(file + ": field '" + field + "' has the wrong type (got " + n.get(field)
-                        + "); see topiary compress --help for the fields");
+                throw new IllegalArgumentException(file + ": field '" + field + "' has the wrong type (got "
+                        + n.get(field) + "); see topiary compress --help for the fields");
             }
         }
     }
@@ -191,9 +203,11 @@ public final class Compress {
             if (before != null) {
                 for (String d : plan.data())
                     if (!hashes.get(d).equals(before.get(d)))
-                        throw new IllegalArgumentException(d + " changed since the stages in " + run + " were made from it (SHA-256 "
-                                + shortHash(before.get(d)) + " then, " + shortHash(hashes.get(d)) + " now); their results would not"
-                                + " match it: choose another --out, or delete " + run + " to start over");
+                        throw new IllegalArgumentException(d + " changed since the stages in " + run
+                                + " were made from it (SHA-256 " + shortHash(before.get(d)) + " then, "
+                                + shortHash(hashes.get(d)) + " now); their results would not match it:"
+                                + " choose another --out, or delete " + run
+                                + " to start over");
             } else {
                 s.set("data_sha256", hashes);                   // a run from before data hashes: from now on
             }

@@ -86,7 +86,8 @@ public final class Checkpoint {
     static String crc(Map<String, String> meta) {
         CRC32C c = new CRC32C();
         new TreeMap<>(meta).forEach((k, v) -> {
-            if (!k.startsWith(CRC) && !k.equals("format")) c.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8));
+            if (!k.startsWith(CRC) && !k.equals("format"))
+                c.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8));
         });
         return "%08x".formatted(c.getValue());
     }
@@ -107,8 +108,9 @@ public final class Checkpoint {
     }
 
     private static ModelFormatException corrupt(Path f, String what) {
-        return new ModelFormatException(f, "corrupt checkpoint: " + what + " does not match its CRC32C checksum (a changed bit on"
-                + " disk?); restore a copy, or delete it to start the run over");
+        return new ModelFormatException(f, "corrupt checkpoint: " + what
+                + " does not match its CRC32C checksum (a changed bit on disk?);"
+                + " restore a copy, or delete it to start the run over");
     }
 
     public static boolean exists(Path dir) {

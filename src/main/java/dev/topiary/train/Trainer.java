@@ -83,7 +83,8 @@ public final class Trainer {
      */
     public static void requireMemory(dev.topiary.model.LlamaConfig c, TrainOptions o) {
         dev.topiary.model.Memory.require(dev.topiary.model.Memory.training(c, o.batch(), o.seqLen(), o.recompute()),
-                "training with --seq-len " + o.seqLen() + " --batch " + o.batch(), "lower --seq-len or --batch (or add --recompute)");
+                "training with --seq-len " + o.seqLen() + " --batch " + o.batch(),
+                "lower --seq-len or --batch (or add --recompute)");
     }
 
     public void requestStop() {
@@ -137,8 +138,9 @@ public final class Trainer {
             loss /= count;
             double norm = AdamW.clipGradNorm(grads, o.clip());
             if (!Double.isFinite(loss) && Double.isNaN(lossEma))
-                throw new IllegalStateException("the training loss is " + loss + " at step " + (step + 1) + ", before any finite step:"
-                        + " the model's weights or the data give non-finite values; stopped, no model written");
+                throw new IllegalStateException("the training loss is " + loss + " at step " + (step + 1)
+                        + ", before any finite step: the model's weights or the data give non-finite values;"
+                        + " stopped, no model written");
             boolean spike = !Double.isFinite(loss) || !Double.isFinite(norm)
                     || spikeFactor > 0 && step >= 10 && Double.isFinite(lossEma) && loss > spikeFactor * lossEma;
             if (spike) {

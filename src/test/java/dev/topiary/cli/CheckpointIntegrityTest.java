@@ -25,7 +25,8 @@ class CheckpointIntegrityTest {
         String text = Files.readString(SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"));
         Path corpus = tmp.resolve("corpus.txt");
         if (!Files.exists(corpus)) Files.writeString(corpus, text.substring(0, 20_000));
-        String[] base = {"train", "--model", SharedFiles.require("models/stories260K-hf").toString(), "--data", corpus.toString(),
+        String[] base = {"train", "--model", SharedFiles.require("models/stories260K-hf").toString(), "--data",
+                corpus.toString(),
                 "--out", out.toString(), "--steps", steps, "--seq-len", "32", "--batch", "2", "--checkpoint-every", "2",
                 "--eval-every", "2", "--val-batches", "1"};
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);

@@ -36,7 +36,8 @@ class AtomicFilesTest {
         assertThatThrownBy(() -> AtomicFiles.write(f, t -> {
             Files.writeString(t, "half");
             throw new IOException("No space left on device");
-        })).isInstanceOf(FileSystemException.class).hasMessageContaining(f.toString()).hasMessageContaining("No space left");
+        })).isInstanceOf(FileSystemException.class).hasMessageContaining(f.toString())
+                .hasMessageContaining("No space left");
         assertThat(Files.readString(f)).isEqualTo("old");
         assertThat(names(tmp)).containsExactly("a.json");
     }
@@ -66,7 +67,8 @@ class AtomicFilesTest {
         Path other = Files.createDirectories(tmp.resolve("home"));
         Files.writeString(other.resolve("notes.txt"), "mine");
         assertThatThrownBy(() -> AtomicFiles.writeFolder(other, t -> Files.writeString(t.resolve("config.json"), "{}")))
-                .isInstanceOf(FileSystemException.class).hasMessageContaining("is a folder of other files (no config.json)");
+                .isInstanceOf(FileSystemException.class)
+                .hasMessageContaining("is a folder of other files (no config.json)");
         assertThat(names(other)).containsExactly("notes.txt");
         Path file = Files.writeString(tmp.resolve("afile"), "x");
         assertThatThrownBy(() -> AtomicFiles.writeFolder(file, t -> {})).isInstanceOf(FileAlreadyExistsException.class);
@@ -89,7 +91,8 @@ class AtomicFilesTest {
         try (SmallDisk disk = SmallDisk.mount(tmp, 600)) {
             GgufWriter g = new GgufWriter();
             g.addTensor("t", new long[] {300_000}, GgmlType.F32, new float[300_000]);
-            assertThatThrownBy(() -> g.write(disk.dir.resolve("m.gguf"))).hasMessageContaining("No space left on device");
+            assertThatThrownBy(() -> g.write(disk.dir.resolve("m.gguf")))
+                    .hasMessageContaining("No space left on device");
             assertThat(names(disk.dir)).isEmpty();
         }
     }
