@@ -65,7 +65,8 @@ final class BenchCommand implements Callable<Integer> {
         if (parts.contains("matmul")) out.set("matmul", matmul());
         if (parts.contains("model")) out.set("model", model());
         if (parts.contains("train")) out.set("train", train());
-        if (json != null) mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        if (json != null)
+            dev.topiary.io.AtomicFiles.writeBytes(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
         return 0;
     }
 

@@ -1,6 +1,5 @@
 package dev.topiary.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.recipe.Compress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -90,7 +89,7 @@ final class CompressCommand implements Callable<Integer> {
         Compress.Plan plan;
         if (planFile != null) {
             if (model != null || data != null) throw new IllegalArgumentException("give --plan or MODEL and --data, not both");
-            plan = new ObjectMapper().readValue(planFile.toFile(), Compress.Plan.class);
+            plan = Compress.Plan.read(planFile);
         } else {
             if (model == null || data == null) throw new IllegalArgumentException("MODEL and --data are required (or --plan FILE)");
             long correct = correctTokens != null ? correctTokens : distillTokens / 5;

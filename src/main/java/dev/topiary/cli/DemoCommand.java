@@ -2,6 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.io.AtomicFiles;
 import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.Init;
@@ -29,12 +30,14 @@ import picocli.CommandLine.Option;
                 "  teacher from scratch on it.",
                 "Then topiary compress halves the teacher (teacher correction, importance, search under half the",
                 "parameters, distillation, evaluation, export, report) and prints before and after. --quick uses",
-                "tiny budgets (a smoke test for CI). Run it again to resume; the run folder is --out.", ""})
+                "tiny budgets (a smoke test for CI). Run it again to resume; the run folder is --out, by default one",
+                "per kind of run (runs/demo, runs/demo-quick, runs/demo-self-made, runs/demo-self-made-quick), and a",
+                "folder made by another kind is refused, so that a quick teacher is never reused by a full demo.", ""})
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Tiny budgets: finishes in well under a minute.")
     boolean quick;
 
-    @Option(names = "--out", defaultValue = "runs/demo", description = "Run folder (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", description = "Run folder (default: runs/demo, with -self-made and -quick as chosen).")
     Path out;
 
     @Option(names = "--shared", defaultValue = "../shared", description = "Where the shared models are looked for (default ${DEFAULT-VALUE}).")
@@ -46,17 +49,20 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path model = shared.resolve("models/stories260K-hf"), text = shared.resolve("data/tinystories-valid-head/tinystories_valid_head.txt");
-        Files.createDirectories(out);
+        boolean useShared = !selfMade && Files.isDirectory(model) && Files.isRegularFile(text);
+        if (out == null) out = defaultOut(quick, selfMade);
+        String kind = (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher");
+        claimRunFolder(out, kind);
         String teacher;
         List<String> data;
-        if (!selfMade && Files.isDirectory(model) && Files.isRegularFile(text)) {
+        if (useShared) {
             System.out.println("demo: teacher stories260K (" + model + "), data tinystories-valid-head");
             teacher = model.toString();
             data = List.of(text.toString());
         } else {
             System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model) + ": writing a corpus and training a teacher");
             Path corpus = out.resolve("corpus.txt"), tdir = out.resolve("teacher");
-            if (!Files.exists(corpus)) Files.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
+            if (!Files.exists(corpus)) AtomicFiles.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
             if (!Files.isRegularFile(tdir.resolve("model/model.safetensors"))) trainTeacher(corpus, tdir);
             teacher = tdir.resolve("model").toString();
             data = List.of(corpus.toString());
@@ -78,11 +84,40 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** One default run folder per kind of demo. */
+    static Path defaultOut(boolean quick, boolean selfMade) {
+        return Path.of("runs/demo" + (selfMade ? "-self-made" : "") + (quick ? "-quick" : ""));
+    }
+
+    /**
+     * Records in DIR/demo.json which kind of demo the folder holds, refusing a folder made by another
+     * kind (its teacher, corpus and stages were made with other budgets or another model).
+     */
+    static void claimRunFolder(Path dir, String mode) throws java.io.IOException {
+        Path stamp = dir.resolve("demo.json");
+        ObjectMapper json = new ObjectMapper();
+        if (Files.isRegularFile(stamp)) {
+            String there = json.readTree(stamp.toFile()).path("mode").asText();
+            if (!there.equals(mode))
+                throw new IllegalArgumentException(dir + " holds a demo of another kind (" + there + "; now " + mode
+                        + "): run the demo as before, choose another --out, or delete " + dir);
+            return;
+        }
+        try (var s = Files.exists(dir) ? Files.list(dir) : java.util.stream.Stream.<Path>empty()) {
+            if (s.findAny().isPresent())
+                throw new IllegalArgumentException(dir + " is not empty and holds no demo.json"
+                        + " (a run of an older Topiary, or other files): choose another --out, or delete " + dir);
+        }
+        Files.createDirectories(dir);
+        HfCheckpoint.writeJson(stamp, json.createObjectNode().put("mode", mode));
+    }
+
     /** A small Llama on the byte-level tokenizer, trained from scratch on the generated stories. */
     private void trainTeacher(Path corpus, Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("model"));
-        ByteTokenizerFiles.write(dir.resolve("model"));
-        var tok = Tokenizers.load(dir.resolve("model"));
+        Path tokDir = dir.resolve("tokenizer");
+        Files.createDirectories(tokDir);
+        ByteTokenizerFiles.write(tokDir);
+        var tok = Tokenizers.load(tokDir);
         LlamaConfig c = new LlamaConfig("llama", 96, 256, 4, 4, 2, 24, ByteTokenizerFiles.VOCAB, 1e-5f, 10000, null, true, false, false,
                 512, ByteTokenizerFiles.BOS, List.of(ByteTokenizerFiles.EOS), "float32");
         LlamaWeights w = Init.normal(c, 1, 0.02);
@@ -104,6 +139,6 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         });
-        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0);
+        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0, tokDir);
     }
 }

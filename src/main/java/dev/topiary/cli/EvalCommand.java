@@ -71,12 +71,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-new-tokens", defaultValue = "128", description = "Answer length for alignment tasks (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
+    @Option(names = "--beyond-context",
+            description = "Allow --seq-len beyond the model's max_position_embeddings (refused otherwise).")
+    boolean beyondContext;
+
     @Override
     public Integer call() throws IOException {
         Models.Loaded m = Models.load(model);
         Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int S = seqLen != null ? seqLen : Math.min(w.config().maxPositions(), 1024);
+        Perplexity.requireWindow(w.config(), S, beyondContext);
         if (what.data != null) {
             int R = stride != null ? stride : Math.max(1, S / 2);
             List<int[]> docs = new ArrayList<>();
@@ -86,6 +91,9 @@ final class EvalCommand implements Callable<Integer> {
                 docs.add(ids);
                 tokens += ids.length;
             }
+            if (docs.stream().mapToLong(d -> Math.max(0, d.length - 1)).sum() == 0)
+                throw new IllegalArgumentException(what.data + ": no text to score (" + tokens + " token(s) in "
+                        + docs.size() + " document(s)); is the file empty?");
             long t0 = System.nanoTime();
             try (var bar = Progress.bar("perplexity", tokens)) {
                 Perplexity.Result r = Perplexity.evaluate(w, docs, S, R, bar::stepBy);

@@ -68,9 +68,8 @@ final class ExportCommand implements Callable<Integer> {
                     case "F16" -> DType.F16;
                     default -> throw new IllegalArgumentException("--dtype for hf must be F32, BF16 or F16, got " + dtype);
                 };
-                Files.createDirectories(out);
-                StreamingSurgery.write(w, Surgery.all(w.config(), java.util.stream.IntStream.range(0, w.config().layers()).toArray()), out, t, PruneCommand.parseBytes("5GB"));
-                HfCheckpoint.copyTokenizerFiles(model, out);
+                StreamingSurgery.write(w, Surgery.all(w.config(), java.util.stream.IntStream.range(0, w.config().layers()).toArray()),
+                        out, t, PruneCommand.parseBytes("5GB"), model);
                 back = () -> MappedModel.openHf(out);
             }
             default -> throw new IllegalArgumentException("--format must be gguf or hf, got '" + format + "'");

@@ -1,8 +1,5 @@
 package dev.topiary.cli;
 
-import dev.topiary.io.ModelFormatException;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -21,10 +18,20 @@ import picocli.CommandLine.Command;
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",
                 "or a llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",
                 "Engine options: -Dtopiary.threads=N (default: all cores), -Dtopiary.simd=false (scalar kernels),",
-                "passed through TOPIARY_JAVA_OPTS by the ./topiary launcher."})
+                "passed through TOPIARY_JAVA_OPTS by the ./topiary launcher.",
+                "A model whose weights hold NaN or infinity is refused, naming the tensor; --allow-nonfinite",
+                "(any command) loads it anyway. Failures end in one line and exit 2 (1: a bug);",
+                "-Dtopiary.trace=true adds the trace."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** Global: applies to every command that loads a model; given before or after the command name. */
+    @CommandLine.Option(names = "--allow-nonfinite", scope = CommandLine.ScopeType.INHERIT,
+            description = "Load models whose weights hold NaN or infinite values (refused otherwise).")
+    void allowNonFinite(boolean allow) {
+        dev.topiary.model.NonFinite.allow(allow);
+    }
 
     @Override
     public void run() {
@@ -35,20 +42,33 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
-    /** The configured command line: user errors print one clear line, not a stack trace. */
+    /**
+     * The configured command line. Every failure ends in one line on stderr, "topiary COMMAND: what,
+     * which file or option, what to do" ({@link Failures}): exit 2 for expected failures (input,
+     * options, files, resources), 1 for internal errors. {@code -Dtopiary.trace=true} adds the trace.
+     */
     public static CommandLine commandLine() {
+        dev.topiary.model.NonFinite.allow(false);
         CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            Throwable t = e instanceof UncheckedIOException u ? u.getCause() : e;
-            if (t instanceof ModelFormatException || t instanceof IllegalArgumentException
-                    || t instanceof IllegalStateException || t instanceof NoSuchFileException) {
-                String msg = t instanceof NoSuchFileException n ? "no such file: " + n.getFile() : t.getMessage();
-                cmd.getErr().println("topiary " + cmd.getCommandName() + ": " + msg);
-                if (Boolean.getBoolean("topiary.trace")) t.printStackTrace(cmd.getErr());
-                return 2;
+        cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
+        CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return run.execute(parsed);
+            } catch (CommandLine.ExecutionException e) {
+                throw e;
+            } catch (Error e) { // OutOfMemoryError and the like escape picocli's own handler
+                return report(e, parsed.asCommandLineList().getLast());
             }
-            throw e;
         });
         return cl;
+    }
+
+    private static int report(Throwable e, CommandLine cmd) {
+        Failures.Outcome o = Failures.of(e);
+        cmd.getErr().println("topiary " + cmd.getCommandName() + ": " + o.line());
+        if (Boolean.getBoolean("topiary.trace")) e.printStackTrace(cmd.getErr());
+        cmd.getErr().flush();
+        return o.code();
     }
 }

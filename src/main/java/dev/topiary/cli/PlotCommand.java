@@ -41,12 +41,26 @@ final class PlotCommand implements Callable<Integer> {
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such metrics file: " + file);
             List<double[]> pts = new ArrayList<>();
             double tokensPerStep = 0;
-            for (String line : Files.readAllLines(file)) {
+            int lineNo = 0;
+            for (String line : dev.topiary.io.TextFiles.readString(file).lines().toList()) {
+                lineNo++;
                 if (line.isBlank()) continue;
-                JsonNode n = json.readTree(line);
+                JsonNode n;
+                try {
+                    n = json.readTree(line);
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException(file + ": line " + lineNo
+                            + " is not JSON; plot reads the metrics.jsonl that train, distill and compress write");
+                }
+                if (n == null || !n.isObject())
+                    throw new IllegalArgumentException(file + ": line " + lineNo
+                            + " is not a JSON object; not a metrics.jsonl file");
                 if (n.has("tokens") && n.path("step").asLong() > 0) tokensPerStep = n.get("tokens").asDouble() / n.get("step").asDouble();
                 if (n.has(field)) pts.add(new double[] {n.path("step").asDouble(), n.get(field).asDouble()});
             }
+            if (pts.isEmpty())
+                throw new IllegalArgumentException(file + ": no '" + field
+                        + "' values; is it a metrics.jsonl of a training run? (--field names the metric)");
             double[] x = new double[pts.size()], y = new double[pts.size()];
             for (int i = 0; i < x.length; i++) {
                 x[i] = pts.get(i)[0] * tokensPerStep;
@@ -54,9 +68,7 @@ final class PlotCommand implements Callable<Integer> {
             }
             chart.add(label, x, y);
         }
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        Files.writeString(tmp, chart.render());
-        Files.move(tmp, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        dev.topiary.io.AtomicFiles.writeString(out, chart.render());
         System.out.println("wrote " + out);
         return 0;
     }

@@ -110,9 +110,7 @@ final class PruneCommand implements Callable<Integer> {
                     target.keep(c, zeroScores(c)).layers());
         }
         DType type = dtype != null ? dtype : defaultDtype(w);
-        Files.createDirectories(out);
-        LlamaConfig pc = StreamingSurgery.write(w, keep, out, type, parseBytes(shardSize));
-        HfCheckpoint.copyTokenizerFiles(model, out);
+        LlamaConfig pc = StreamingSurgery.write(w, keep, out, type, parseBytes(shardSize), model);
         HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, pc, keep));
         describe("source", c);
         describe("pruned", pc);

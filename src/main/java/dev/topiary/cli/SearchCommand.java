@@ -100,6 +100,11 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Run folder (default runs/search-MODEL-TARGET).")
     Path out;
 
+    /** --out, or runs/search-MODEL-TARGET: never the current folder. */
+    Path runFolder() {
+        return out != null ? out : Path.of("runs", "search-" + model.getFileName() + "-" + (long) targetParams);
+    }
+
     @Override
     public Integer call() throws Exception {
         LlamaConfig c = dryRun ? PruneCommand.readConfig(model) : null;
@@ -138,7 +143,7 @@ final class SearchCommand implements Callable<Integer> {
         LlamaWeights w = m.requireWeights();
         Scores s = Scores.read(scores);
         TokenDataset ds = TokenDataset.load(data, field, m.requireTokenizer(), seqLen, valFraction, seed);
-        Path dir = out != null ? out : Path.of("runs", "search-" + model.getFileName() + "-" + (long) targetParams);
+        Path dir = runFolder();
         Files.createDirectories(dir);
         var settings = new CandidateSearch.Settings(retrainTokens, seqLen, batch, lr, seed);
         System.out.printf("ranking on %d held-out sequences of %d tokens; %s%n", ds.valSequences, seqLen,

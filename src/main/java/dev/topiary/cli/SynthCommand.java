@@ -10,7 +10,6 @@ import java.io.BufferedWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -58,20 +57,21 @@ final class SynthCommand implements Callable<Integer> {
         int cap = promptIds.length + maxTokens;
         Llama.State state = new Llama.State(w.config(), cap);
         ObjectMapper json = new ObjectMapper();
-        Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
-        long tokens = 0;
-        try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8); var bar = Progress.bar("synth", samples)) {
-            for (int i = 0; i < samples; i++) {
-                var r = dev.topiary.generate.Generator.continueFrom(w, state, promptIds, maxTokens, new Sampler(temperature, topP, seed + i),
-                        tok.eosId(), null);
-                tokens += r.generated();
-                wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(r.ids()))));
-                wr.write('\n');
-                bar.step();
+        long[] tokens = {0};
+        dev.topiary.io.AtomicFiles.write(out, tmp -> {
+            try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+                    var bar = Progress.bar("synth", samples)) {
+                for (int i = 0; i < samples; i++) {
+                    var r = dev.topiary.generate.Generator.continueFrom(w, state, promptIds, maxTokens,
+                            new Sampler(temperature, topP, seed + i), tok.eosId(), null);
+                    tokens[0] += r.generated();
+                    wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(r.ids()))));
+                    wr.write('\n');
+                    bar.step();
+                }
             }
-        }
-        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        System.out.printf("wrote %d documents, %,d sampled tokens, to %s%n", samples, tokens, out);
+        });
+        System.out.printf("wrote %d documents, %,d sampled tokens, to %s%n", samples, tokens[0], out);
         return 0;
     }
 }

@@ -68,6 +68,7 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("config vocab_size " + c.vocab() + " is smaller than the tokenizer's " + tok.vocabSize());
             w = Init.normal(c, run.seed, initStd);
         }
+        dev.topiary.train.Trainer.requireMemory(w.config, o);
         TokenDataset ds = TokenDataset.load(run.data, run.field, tok, o.seqLen(), run.valFraction, o.seed());
         return run.run("model " + (start.model != null ? start.model : start.config), w, ds, o, Objective.CROSS_ENTROPY, tokSource);
     }

@@ -110,6 +110,7 @@ final class TrainingRun {
 
     TrainOptions options(float defaultLr) {
         if (steps != null && tokens != null) throw new IllegalArgumentException("give --steps or --tokens, not both");
+        TokenDataset.checkValFraction(valFraction);
         long perStep = (long) seqLen * batch * accum;
         int n = steps != null ? steps : tokens != null ? (int) Math.max(1, (tokens + perStep - 1) / perStep) : 1000;
         float peak = lr != null ? lr : defaultLr;
@@ -163,8 +164,7 @@ final class TrainingRun {
             return 130;
         }
         Path modelDir = out.resolve("model");
-        HfCheckpoint.save(modelDir, w, saveDtype, 0);
-        HfCheckpoint.copyTokenizerFiles(tokenizerSource, modelDir);
+        HfCheckpoint.save(modelDir, w, saveDtype, 0, tokenizerSource);
         double secs = (System.nanoTime() - t0) / 1e9;
         double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
         System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", val, secs,

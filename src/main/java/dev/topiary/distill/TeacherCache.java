@@ -19,7 +19,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.function.IntConsumer;
 
@@ -133,40 +132,44 @@ public final class TeacherCache implements AutoCloseable {
                 .put("k", k).put("tau", key.tau()).put("seq_len", T).put("sequences", n).put("vocab", V);
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         long start = align8(MAGIC.length + 4L + header.length), recordBytes = 8L * k + 4;
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {
-            MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, start + (long) n * T * recordBytes, arena);
-            MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, out, 0, MAGIC.length);
-            out.set(I32, MAGIC.length, header.length);
-            MemorySegment.copy(MemorySegment.ofArray(header), 0, out, MAGIC.length + 4, header.length);
-            LlamaTrain.Activations a = new LlamaTrain.Activations(teacher.config(), batch, T);
-            int[] inputs = new int[batch * T], targets = new int[batch * T], ids = new int[k];
-            float[] logits = new float[Math.min(batch * T, 256) * V], logp = new float[k];
-            double[] scratch = new double[V];
-            for (int s0 = 0; s0 < n; s0 += batch) {
-                int b = Math.min(batch, n - s0);
-                java.util.Arrays.fill(inputs, 0);
-                for (int i = 0; i < b; i++) data.copySequence(s0 + i, i, inputs, targets);
-                LlamaTrain.forward(teacher, a, inputs);
-                for (int r0 = 0; r0 < b * T; r0 += 256) {
-                    int rows = Math.min(256, b * T - r0);
-                    LlamaTrain.logits(teacher, a, r0, rows, logits);
-                    for (int r = 0; r < rows; r++) {
-                        float tail = KdLoss.topKOf(logits, r * V, V, k, key.tau(), ids, 0, logp, 0, scratch);
-                        long o = start + ((long) s0 * T + r0 + r) * recordBytes;
-                        for (int i = 0; i < k; i++) {
-                            out.set(I32, o + 4L * i, ids[i]);
-                            out.set(F32, o + 4L * k + 4L * i, logp[i]);
+        dev.topiary.io.AtomicFiles.write(file, tmp -> {
+            try {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {
+                    MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, start + (long) n * T * recordBytes, arena);
+                    MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, out, 0, MAGIC.length);
+                    out.set(I32, MAGIC.length, header.length);
+                    MemorySegment.copy(MemorySegment.ofArray(header), 0, out, MAGIC.length + 4, header.length);
+                    LlamaTrain.Activations a = new LlamaTrain.Activations(teacher.config(), batch, T);
+                    int[] inputs = new int[batch * T], targets = new int[batch * T], ids = new int[k];
+                    float[] logits = new float[Math.min(batch * T, 256) * V], logp = new float[k];
+                    double[] scratch = new double[V];
+                    for (int s0 = 0; s0 < n; s0 += batch) {
+                        int b = Math.min(batch, n - s0);
+                        java.util.Arrays.fill(inputs, 0);
+                        for (int i = 0; i < b; i++) data.copySequence(s0 + i, i, inputs, targets);
+                        LlamaTrain.forward(teacher, a, inputs);
+                        for (int r0 = 0; r0 < b * T; r0 += 256) {
+                            int rows = Math.min(256, b * T - r0);
+                            LlamaTrain.logits(teacher, a, r0, rows, logits);
+                            for (int r = 0; r < rows; r++) {
+                                float tail = KdLoss.topKOf(logits, r * V, V, k, key.tau(), ids, 0, logp, 0, scratch);
+                                long o = start + ((long) s0 * T + r0 + r) * recordBytes;
+                                for (int i = 0; i < k; i++) {
+                                    out.set(I32, o + 4L * i, ids[i]);
+                                    out.set(F32, o + 4L * k + 4L * i, logp[i]);
+                                }
+                                out.set(F32, o + 8L * k, tail);
+                            }
                         }
-                        out.set(F32, o + 8L * k, tail);
+                        if (progress != null) progress.accept(b);
                     }
+                    out.force();
                 }
-                if (progress != null) progress.accept(b);
+            } catch (InternalError e) { // a store into the mapped file failed: the disk is full
+                throw new java.nio.file.FileSystemException(tmp.toString(), null, "No space left on device (" + e.getMessage() + ")");
             }
-            out.force();
-        }
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        });
     }
 
     /** The record of token t of dataset sequence s: ids and log-probabilities into the arrays; returns the tail mass. */

@@ -1,6 +1,8 @@
 package dev.topiary.eval;
 
 import dev.topiary.model.Llama;
+import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.Memory;
 import dev.topiary.model.Weights;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -33,6 +35,21 @@ public final class Perplexity {
         }
     }
 
+    /**
+     * Checks a window length before any work: at least 2, within the model's context
+     * ({@code max_position_embeddings}) unless {@code beyondContext}, and small enough for the heap
+     * (KV cache, activations and the (seqLen, vocab) logits).
+     */
+    public static void requireWindow(LlamaConfig c, int seqLen, boolean beyondContext) {
+        if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
+        if (seqLen > c.maxPositions() && !beyondContext)
+            throw new IllegalArgumentException("--seq-len " + seqLen + " is longer than the model's context"
+                    + " (max_position_embeddings " + c.maxPositions() + "): positions beyond it were never trained,"
+                    + " so the perplexity would mislead; use --seq-len " + c.maxPositions()
+                    + " or less, or pass --beyond-context to measure it anyway");
+        Memory.require(Memory.inference(c, seqLen, seqLen, true), "--seq-len " + seqLen, "lower --seq-len");
+    }
+
     public static Result evaluate(Weights w, List<int[]> documents, int seqLen, int stride, IntConsumer progress) {
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
         if (stride < 1 || stride > seqLen) throw new IllegalArgumentException("--stride must be in [1, seq-len], got " + stride);
@@ -57,6 +74,13 @@ public final class Perplexity {
                 prevEnd = end;
             }
         }
+        if (count == 0)
+            throw new IllegalArgumentException("nothing to score: perplexity needs documents of at least 2 tokens, got "
+                    + documents.size() + " document(s) of " + documents.stream().mapToLong(d -> d.length).sum()
+                    + " tokens in all");
+        if (!Double.isFinite(nll))
+            throw new IllegalStateException("the model's log-likelihood is " + nll + " over " + count
+                    + " tokens: its logits are not finite (weights holding NaN or infinity?)");
         return new Result(nll, count);
     }
 

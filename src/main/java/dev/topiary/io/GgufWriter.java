@@ -9,7 +9,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -178,20 +177,15 @@ public final class GgufWriter {
 
     // ---- writing ----
 
-    /** Writes the file: to {@code file}.tmp first, then renamed over {@code file}. */
+    /** Writes the file atomically ({@link AtomicFiles}): a temporary beside it, renamed when complete. */
     public void write(Path file) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        try {
+        AtomicFiles.write(file, tmp -> {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 Out out = new Out(new BufferedOutputStream(os, 1 << 16));
                 writeTo(out);
                 out.flush();
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
+        });
     }
 
     private void writeTo(Out out) throws IOException {

@@ -117,15 +117,24 @@ public final class HfCheckpoint {
 
     /**
      * Writes config.json and the weights as safetensors in {@code dtype}, split into shards of at most
-     * {@code shardBytes} (0: one file) with an index. Each file is written atomically.
+     * {@code shardBytes} (0: one file) with an index. The folder appears whole or not at all
+     * ({@link AtomicFiles#writeFolder}); a model folder already there is replaced.
      */
     public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes) throws IOException {
+        save(dir, w, dtype, shardBytes, null);
+    }
+
+    /**
+     * As {@link #save(Path, LlamaWeights, DType, long)}, with the tokenizer files of
+     * {@code tokenizerSource} (see {@link #copyTokenizerFiles}; null: none) in the same folder.
+     */
+    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource) throws IOException {
         List<Tensor> tensors = new ArrayList<>();
         for (View v : w.views()) {
             long[] shape = Arrays.stream(v.shape()).asLongStream().toArray();
             tensors.add(new Tensor(v.name(), shape, (spec, sink) -> sink.floats(w.data, v.offset(), v.size())));
         }
-        save(dir, w.config, tensors, dtype, shardBytes);
+        save(dir, w.config, tensors, dtype, shardBytes, tokenizerSource);
     }
 
     /** A tensor to write: its HF name, shape, and the body that produces its bytes. */
@@ -134,10 +143,19 @@ public final class HfCheckpoint {
     /**
      * Writes config.json and {@code tensors} (in storage order) as safetensors in {@code dtype},
      * streamed tensor by tensor: shards of at most {@code shardBytes} (0: one file; a tensor larger than
-     * a shard gets one of its own) named like Hugging Face's, with model.safetensors.index.json.
+     * a shard gets one of its own) named like Hugging Face's, with model.safetensors.index.json, and the
+     * tokenizer files of {@code tokenizerSource} (null: none). The folder appears whole or not at all.
      */
-    public static void save(Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes) throws IOException {
-        Files.createDirectories(dir);
+    public static void save(Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes, Path tokenizerSource)
+            throws IOException {
+        AtomicFiles.writeFolder(dir, tmp -> {
+            writeWeights(tmp, config, tensors, dtype, shardBytes);
+            if (tokenizerSource != null) copyTokenizerFiles(tokenizerSource, tmp);
+        });
+    }
+
+    private static void writeWeights(Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes)
+            throws IOException {
         String torchDtype = switch (dtype) {
             case F32 -> "float32";
             case F16 -> "float16";
@@ -159,7 +177,6 @@ public final class HfCheckpoint {
             total += size;
         }
         shards.add(current);
-        Files.deleteIfExists(dir.resolve(shards.size() == 1 ? INDEX : "model.safetensors"));
         if (shards.size() == 1) {
             writeShard(dir.resolve("model.safetensors"), current, dtype);
             return;
@@ -203,10 +220,8 @@ public final class HfCheckpoint {
         }
     }
 
-    /** Writes JSON atomically (temporary file, then rename). */
+    /** Writes JSON atomically ({@link AtomicFiles}: a temporary file, then a rename). */
     public static void writeJson(Path file, JsonNode node) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), node);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(node));
     }
 }

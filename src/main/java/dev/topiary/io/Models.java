@@ -3,6 +3,7 @@ package dev.topiary.io;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.Weights;
+import dev.topiary.model.NonFinite;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -72,6 +73,7 @@ public final class Models {
                     case GGUF -> GgufModel.load(path);
                     case LLAMA2C -> Llama2c.load(path);
                 };
+                checkFinite(path, weights);
             }
             return weights;
         }
@@ -85,7 +87,10 @@ public final class Models {
         /** The weights for inference: memory-mapped in their stored types (the fp32 buffer for llama2.c files). */
         public synchronized Weights inference() {
             if (!hasWeights) throw new ModelFormatException(path, "holds no weights (a vocabulary-only file?)");
-            if (mapped == null) mapped = weights != null || format == Format.LLAMA2C ? requireWeights() : MappedModel.open(path);
+            if (mapped == null) {
+                mapped = weights != null || format == Format.LLAMA2C ? requireWeights() : MappedModel.open(path);
+                checkFinite(path, mapped); // scans the mapped weights once: the OS reads them from disk
+            }
             return mapped;
         }
     }
@@ -109,6 +114,20 @@ public final class Models {
     }
 
     public static Loaded load(Path p, boolean weights) {
+        Loaded m = read(p, weights);
+        if (m.weights != null) checkFinite(p, m.weights); // read eagerly (llama2.c)
+        return m;
+    }
+
+    /** Refuses weights holding NaN or infinity (naming the tensor and index) unless --allow-nonfinite. */
+    static void checkFinite(Path p, dev.topiary.model.Weights w) {
+        if (NonFinite.allowed()) return;
+        String bad = NonFinite.find(w);
+        if (bad != null)
+            throw new ModelFormatException(p, bad + "; the model computes NaN from it. Pass --allow-nonfinite to load it anyway");
+    }
+
+    private static Loaded read(Path p, boolean weights) {
         Format f = detect(p);
         try {
             return switch (f) {

@@ -61,6 +61,6 @@ public final class RandomCheckpoint {
                 }));
             }
         }
-        HfCheckpoint.save(dir, c, tensors, dtype, shardBytes);
+        HfCheckpoint.save(dir, c, tensors, dtype, shardBytes, null);
     }
 }

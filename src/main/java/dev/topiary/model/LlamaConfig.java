@@ -47,7 +47,7 @@ public record LlamaConfig(
     public LlamaConfig validate(String source) {
         require(hidden > 0, source, "hidden_size", hidden);
         require(intermediate > 0, source, "intermediate_size", intermediate);
-        require(layers >= 0, source, "num_hidden_layers", layers);
+        require(layers > 0, source, "num_hidden_layers (at least 1)", layers);
         require(heads > 0, source, "num_attention_heads", heads);
         require(kvHeads > 0 && heads % kvHeads == 0, source,
                 "num_key_value_heads (must divide num_attention_heads=" + heads + ")", kvHeads);
@@ -134,7 +134,7 @@ public record LlamaConfig(
                     + "' is not supported (llama, mistral, qwen2)");
         int hidden = requiredInt(n, "hidden_size");
         int heads = requiredInt(n, "num_attention_heads");
-        int headDim = n.hasNonNull("head_dim") ? n.get("head_dim").asInt() : (heads > 0 ? hidden / heads : 0);
+        int headDim = n.hasNonNull("head_dim") ? optionalInt(n, "head_dim", 0) : (heads > 0 ? hidden / heads : 0);
         boolean attentionBias = n.path("attention_bias").asBoolean(false);
         boolean qkvBias = type.equals("qwen2") || type.equals("llama") && attentionBias; // transformers ignores it for mistral
         boolean oBias = type.equals("llama") && attentionBias;
@@ -159,18 +159,23 @@ public record LlamaConfig(
         if (e != null && e.isArray()) e.forEach(x -> eos.add(x.asInt()));
         else if (e != null && e.canConvertToInt()) eos.add(e.asInt());
         return new LlamaConfig(type, hidden, requiredInt(n, "intermediate_size"), requiredInt(n, "num_hidden_layers"),
-                heads, n.path("num_key_value_heads").asInt(heads), headDim, requiredInt(n, "vocab_size"),
+                heads, optionalInt(n, "num_key_value_heads", heads), headDim, requiredInt(n, "vocab_size"),
                 (float) n.path("rms_norm_eps").asDouble(1e-6), n.path("rope_theta").asDouble(10000.0), scaling,
                 n.path("tie_word_embeddings").asBoolean(false), qkvBias, oBias,
-                n.path("max_position_embeddings").asInt(2048), n.path("bos_token_id").asInt(1), eos,
+                optionalInt(n, "max_position_embeddings", 2048), n.path("bos_token_id").asInt(1), eos,
                 n.path("torch_dtype").asText("float32"));
     }
 
     private static int requiredInt(JsonNode n, String field) {
         JsonNode v = n.get(field);
-        if (v == null || !v.canConvertToInt())
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt())
             throw new IllegalArgumentException("config.json: missing or non-integer field '" + field + "' (got " + v + ")");
         return v.asInt();
+    }
+
+    /** An integer field that may be absent (or null); a fraction, a string or an int overflow is refused. */
+    private static int optionalInt(JsonNode n, String field, int absent) {
+        return n.hasNonNull(field) ? requiredInt(n, field) : absent;
     }
 
     /** This configuration as a Hugging Face config.json tree (head_dim always written explicitly). */

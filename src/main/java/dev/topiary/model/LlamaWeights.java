@@ -28,6 +28,13 @@ public final class LlamaWeights implements Weights {
 
     public LlamaWeights(LlamaConfig config) {
         this.config = config;
+        long parameters = config.parameterCount();
+        if (parameters > Memory.MAX_ARRAY)
+            throw new IllegalArgumentException("the model has " + parameters + " parameters (hidden " + config.hidden()
+                    + ", vocab " + config.vocab() + ", layers " + config.layers() + "); the fp32 engine holds at most "
+                    + Memory.MAX_ARRAY);
+        Memory.require(new Memory.Need(4 * parameters, parameters, "fp32 weights"),
+                "a model of " + parameters + " parameters", "choose a smaller model");
         List<View> vs = new ArrayList<>();
         perLayer = new View[config.layers()][TensorKind.values().length];
         long offset = 0;

@@ -32,6 +32,12 @@ public final class StreamingSurgery {
 
     /** Writes the pruned model to {@code dir} (config.json and safetensors shards of at most shardBytes). */
     public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes) throws IOException {
+        return write(w, keep, dir, dtype, shardBytes, null);
+    }
+
+    /** As above, with the tokenizer files of {@code tokenizerSource} (null: none); the folder appears whole or not at all. */
+    public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes, Path tokenizerSource)
+            throws IOException {
         LlamaConfig c = w.config(), nc = config(c, keep);
         int D = c.headDim();
         int[] kh = keep.hidden();
@@ -60,7 +66,7 @@ public final class StreamingSurgery {
         }
         out.add(tensor(w, TensorKind.NORM, 0, 0, nc, kh, null, dtype));
         if (!c.tieEmbeddings()) out.add(tensor(w, TensorKind.LM_HEAD, 0, 0, nc, null, kh, dtype));
-        HfCheckpoint.save(dir, nc, out, dtype, shardBytes);
+        HfCheckpoint.save(dir, nc, out, dtype, shardBytes, tokenizerSource);
         return nc;
     }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
@@ -35,78 +34,76 @@ public final class ChatSet {
     public static void write(Path dir, int train, int eval, long seed) throws IOException {
         Files.createDirectories(dir);
         SplittableRandom r = new SplittableRandom(seed);
-        try (Writer sft = w(dir.resolve("sft.jsonl")); Writer prefs = w(dir.resolve("prefs.jsonl")); Writer ev = w(dir.resolve("eval.jsonl"))) {
-            for (int i = 0; i < train + eval; i++) {
-                boolean held = i >= train;
-                int kind = i % 3;
-                String name = pick(r, NAMES), word = pick(r, WORDS), place = pick(r, PLACES);
-                if (kind == 0) {
-                    String ending = pick(r, ENDINGS);
-                    String prompt = "Write a short story about " + name + ". Use the word \"" + word + "\". End with \"" + ending + "\"";
-                    String good = " " + name + " went to the " + place + " with a " + word + ". " + name + " had fun. " + ending;
-                    String bad = " " + name + " went to the " + place + ". " + name + " was sad.";
-                    if (held) {
-                        ObjectNode n = JSON.createObjectNode().put("type", "ifeval").put("prompt", prompt);
-                        ArrayNode ins = n.putArray("instructions");
-                        ins.addObject().put("type", "include_words").putArray("words").add(word);
-                        ins.addObject().put("type", "ends_with").put("phrase", ending);
-                        ins.addObject().put("type", "max_words").put("n", 40);
-                        line(ev, n);
-                    } else {
-                        line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", good));
-                        line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", good).put("rejected", bad));
-                    }
-                } else if (kind == 1) {
-                    boolean weather = r.nextBoolean();
-                    String city = pick(r, CITIES);
-                    int minutes = 1 + r.nextInt(30);
-                    String prompt = weather ? "What is the weather in " + city + "?" : "Set a timer for " + minutes + " minutes.";
-                    String good = weather ? " {\"name\": \"get_weather\", \"arguments\": {\"city\": \"" + city + "\"}}"
-                            : " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": " + minutes + "}}";
-                    String bad = weather ? " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": 5}}" : " It is sunny.";
-                    String tools = "Tools: get_weather(city), set_timer(minutes). ";
-                    if (held) {
-                        ObjectNode n = JSON.createObjectNode().put("type", "function_call").put("prompt", prompt);
-                        ArrayNode t = n.putArray("tools");
-                        ObjectNode gw = t.addObject().put("name", "get_weather").put("description", "weather in a city");
-                        gw.putObject("parameters").put("type", "object").putObject("properties").putObject("city").put("type", "string");
-                        ((ObjectNode) gw.get("parameters")).putArray("required").add("city");
-                        ObjectNode st = t.addObject().put("name", "set_timer").put("description", "start a timer");
-                        st.putObject("parameters").put("type", "object").putObject("properties").putObject("minutes").put("type", "integer");
-                        ((ObjectNode) st.get("parameters")).putArray("required").add("minutes");
-                        ObjectNode ex = n.putObject("expected").put("name", weather ? "get_weather" : "set_timer");
-                        if (weather) ex.putObject("arguments").putArray("city").add(city);
-                        else ex.putObject("arguments").putArray("minutes").add(minutes);
-                        line(ev, n);
-                    } else {
-                        line(sft, JSON.createObjectNode().put("prompt", tools + prompt).put("completion", good));
-                        line(prefs, JSON.createObjectNode().put("prompt", tools + prompt).put("chosen", good).put("rejected", bad));
-                    }
+        java.io.StringWriter sft = new java.io.StringWriter(), prefs = new java.io.StringWriter(), ev = new java.io.StringWriter();
+        for (int i = 0; i < train + eval; i++) {
+            boolean held = i >= train;
+            int kind = i % 3;
+            String name = pick(r, NAMES), word = pick(r, WORDS), place = pick(r, PLACES);
+            if (kind == 0) {
+                String ending = pick(r, ENDINGS);
+                String prompt = "Write a short story about " + name + ". Use the word \"" + word + "\". End with \"" + ending + "\"";
+                String good = " " + name + " went to the " + place + " with a " + word + ". " + name + " had fun. " + ending;
+                String bad = " " + name + " went to the " + place + ". " + name + " was sad.";
+                if (held) {
+                    ObjectNode n = JSON.createObjectNode().put("type", "ifeval").put("prompt", prompt);
+                    ArrayNode ins = n.putArray("instructions");
+                    ins.addObject().put("type", "include_words").putArray("words").add(word);
+                    ins.addObject().put("type", "ends_with").put("phrase", ending);
+                    ins.addObject().put("type", "max_words").put("n", 40);
+                    line(ev, n);
                 } else {
-                    String other = pick(r, NAMES);
-                    if (other.equals(name)) other = name.equals("Tom") ? "Ben" : "Tom";
-                    String passage = name + " had a " + word + ". " + other + " went to the " + place + ".";
-                    boolean askWho = r.nextBoolean();
-                    String question = askWho ? "Who had a " + word + "?" : "Where did " + other + " go?";
-                    String answer = askWho ? name : "the " + place;
-                    if (held) {
-                        ObjectNode n = JSON.createObjectNode().put("type", "qa").put("prompt", question);
-                        n.putArray("passages").add(passage);
-                        n.putArray("answers").add(answer);
-                        line(ev, n);
-                    } else {
-                        String prompt = "Passages:\n" + passage + "\nQuestion: " + question + "\nAnswer:";
-                        line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", " " + answer));
-                        line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", " " + answer)
-                                .put("rejected", " " + (askWho ? other : "the " + pick(r, PLACES).replace(place, "sky"))));
-                    }
+                    line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", good));
+                    line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", good).put("rejected", bad));
+                }
+            } else if (kind == 1) {
+                boolean weather = r.nextBoolean();
+                String city = pick(r, CITIES);
+                int minutes = 1 + r.nextInt(30);
+                String prompt = weather ? "What is the weather in " + city + "?" : "Set a timer for " + minutes + " minutes.";
+                String good = weather ? " {\"name\": \"get_weather\", \"arguments\": {\"city\": \"" + city + "\"}}"
+                        : " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": " + minutes + "}}";
+                String bad = weather ? " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": 5}}" : " It is sunny.";
+                String tools = "Tools: get_weather(city), set_timer(minutes). ";
+                if (held) {
+                    ObjectNode n = JSON.createObjectNode().put("type", "function_call").put("prompt", prompt);
+                    ArrayNode t = n.putArray("tools");
+                    ObjectNode gw = t.addObject().put("name", "get_weather").put("description", "weather in a city");
+                    gw.putObject("parameters").put("type", "object").putObject("properties").putObject("city").put("type", "string");
+                    ((ObjectNode) gw.get("parameters")).putArray("required").add("city");
+                    ObjectNode st = t.addObject().put("name", "set_timer").put("description", "start a timer");
+                    st.putObject("parameters").put("type", "object").putObject("properties").putObject("minutes").put("type", "integer");
+                    ((ObjectNode) st.get("parameters")).putArray("required").add("minutes");
+                    ObjectNode ex = n.putObject("expected").put("name", weather ? "get_weather" : "set_timer");
+                    if (weather) ex.putObject("arguments").putArray("city").add(city);
+                    else ex.putObject("arguments").putArray("minutes").add(minutes);
+                    line(ev, n);
+                } else {
+                    line(sft, JSON.createObjectNode().put("prompt", tools + prompt).put("completion", good));
+                    line(prefs, JSON.createObjectNode().put("prompt", tools + prompt).put("chosen", good).put("rejected", bad));
+                }
+            } else {
+                String other = pick(r, NAMES);
+                if (other.equals(name)) other = name.equals("Tom") ? "Ben" : "Tom";
+                String passage = name + " had a " + word + ". " + other + " went to the " + place + ".";
+                boolean askWho = r.nextBoolean();
+                String question = askWho ? "Who had a " + word + "?" : "Where did " + other + " go?";
+                String answer = askWho ? name : "the " + place;
+                if (held) {
+                    ObjectNode n = JSON.createObjectNode().put("type", "qa").put("prompt", question);
+                    n.putArray("passages").add(passage);
+                    n.putArray("answers").add(answer);
+                    line(ev, n);
+                } else {
+                    String prompt = "Passages:\n" + passage + "\nQuestion: " + question + "\nAnswer:";
+                    line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", " " + answer));
+                    line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", " " + answer)
+                            .put("rejected", " " + (askWho ? other : "the " + pick(r, PLACES).replace(place, "sky"))));
                 }
             }
         }
-    }
-
-    private static Writer w(Path p) throws IOException {
-        return Files.newBufferedWriter(p, StandardCharsets.UTF_8);
+        dev.topiary.io.AtomicFiles.writeString(dir.resolve("sft.jsonl"), sft.toString());
+        dev.topiary.io.AtomicFiles.writeString(dir.resolve("prefs.jsonl"), prefs.toString());
+        dev.topiary.io.AtomicFiles.writeString(dir.resolve("eval.jsonl"), ev.toString());
     }
 
     private static void line(Writer w, ObjectNode n) throws IOException {

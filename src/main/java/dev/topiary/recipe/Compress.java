@@ -1,8 +1,13 @@
 package dev.topiary.recipe;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.distill.CandidateSearch;
 import dev.topiary.distill.Distiller;
@@ -31,10 +36,11 @@ import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -81,6 +87,49 @@ public final class Compress {
             if (distillTokens < 1) throw new IllegalArgumentException("--distill-tokens must be positive, got " + distillTokens);
             if (targetParams == null && hidden == null && ffn == null && heads == null && layers == null)
                 throw new IllegalArgumentException("give a target: --target-params, or a shape (--hidden, --ffn, --heads, --layers)");
+        }
+
+        /** Fields a plan file may leave out: the target shape (one of them, or targetParams, is needed). */
+        private static final List<String> OPTIONAL = List.of("searchRetrainTokens", "hidden", "ffn", "heads", "layers", "targetParams");
+
+        /**
+         * Reads a plan file (the record's fields as JSON), refusing unknown or missing fields and
+         * values of the wrong type with a line naming the file and the field.
+         */
+        public static Plan read(Path file) throws IOException {
+            JsonNode n;
+            try {
+                n = JSON.readTree(dev.topiary.io.TextFiles.readString(file));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
+                        + e.getOriginalMessage() + ")");
+            }
+            if (n == null || !n.isObject())
+                throw new IllegalArgumentException(file + ": a plan is a JSON object of fields");
+            List<String> fields = Arrays.stream(Plan.class.getRecordComponents()).map(RecordComponent::getName)
+                    .toList();
+            for (var it = n.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (!fields.contains(f))
+                    throw new IllegalArgumentException(file + ": unknown field '" + f + "'; a plan has "
+                            + String.join(", ", fields));
+            }
+            List<String> required = fields.stream().filter(f -> !OPTIONAL.contains(f)).toList();
+            for (String f : required)
+                if (!n.hasNonNull(f))
+                    throw new IllegalArgumentException(file + ": missing field '" + f + "'; a plan needs "
+                            + String.join(", ", required));
+            try {
+                return JSON.copy().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).treeToValue(n, Plan.class);
+            } catch (ValueInstantiationException e) {
+                String why = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
+                throw new IllegalArgumentException(file + ": " + why);
+            } catch (JsonMappingException e) {
+                String field = e.getPath().isEmpty() ? "?" : e.getPath().getFirst().getFieldName();
+                throw new IllegalArgumentException(file + ": field '" + field + "' has the wrong type (got "
+                        + n.get(field) + "); see topiary compress --help for the fields");
+            }
         }
     }
 
@@ -147,21 +196,63 @@ public final class Compress {
         return false;
     }
 
+    /**
+     * The run's state.json: the plan, the SHA-256 of each data file's content, the finished stages.
+     * Finished stages are reused only for the same plan over the same data: an edited data file (even
+     * in place, under the same name) is refused, as is another plan.
+     */
     private ObjectNode readState() throws IOException {
         Path f = run.resolve("state.json");
         JsonNode p = JSON.readTree(JSON.writeValueAsString(plan)); // as it reads back from the file (floats as doubles)
+        ObjectNode hashes = JSON.createObjectNode();
+        for (String d : plan.data()) hashes.put(d, sha256(Path.of(d)));
         if (Files.exists(f)) {
-            ObjectNode s = (ObjectNode) JSON.readTree(f.toFile());
-            if (!s.get("plan").equals(p))
+            ObjectNode s;
+            try {
+                s = (ObjectNode) JSON.readTree(f.toFile());
+            } catch (IOException | ClassCastException e) {
+                throw new IllegalArgumentException(f + ": not a state.json of topiary compress (" + e.getMessage()
+                        + "); choose another --out, or delete it to start over");
+            }
+            if (s.get("plan") == null || !s.get("plan").equals(p))
                 throw new IllegalArgumentException(run + " holds a run of another plan:\n  there: " + s.get("plan") + "\n  now:   " + p
                         + "\nchoose another --out, or delete " + f + " to start over");
+            JsonNode before = s.get("data_sha256");
+            if (before != null) {
+                for (String d : plan.data())
+                    if (!hashes.get(d).equals(before.get(d)))
+                        throw new IllegalArgumentException(d + " changed since the stages in " + run
+                                + " were made from it (SHA-256 " + shortHash(before.get(d)) + " then, "
+                                + shortHash(hashes.get(d)) + " now); their results would not match it:"
+                                + " choose another --out, or delete " + run
+                                + " to start over");
+            } else {
+                s.set("data_sha256", hashes);                   // a run from before data hashes: from now on
+            }
             return s;
         }
         ObjectNode s = JSON.createObjectNode();
         s.set("plan", p);
+        s.set("data_sha256", hashes);
         s.putArray("done");
         HfCheckpoint.writeJson(f, s);
         return s;
+    }
+
+    private static String shortHash(JsonNode h) {
+        return h == null ? "none" : h.asText().substring(0, Math.min(12, h.asText().length()));
+    }
+
+    /** SHA-256 of a file's content, in hex. */
+    static String sha256(Path file) throws IOException {
+        try (var in = Files.newInputStream(file)) {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     // ---- stages --------------------------------------------------------------------------------
@@ -216,8 +307,7 @@ public final class Compress {
         current = null;
         if (!done) return false;
         Path model = dir.resolve("model");
-        HfCheckpoint.save(model, w, DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(tokenizerSource, model);
+        HfCheckpoint.save(model, w, DType.F32, 0, tokenizerSource);
         return true;
     }
 
@@ -255,8 +345,7 @@ public final class Compress {
         Surgery.Keep keep = target.keep(c, s);
         LlamaWeights p = Surgery.apply(w, keep);
         Path out = run.resolve("pruned");
-        HfCheckpoint.save(out, p, DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(teacherPath(), out);
+        HfCheckpoint.save(out, p, DType.F32, 0, teacherPath());
         ObjectNode rec = JSON.createObjectNode();
         rec.set("kept_layers", JSON.valueToTree(keep.layers()));
         rec.put("parameters_before", c.parameterCount()).put("parameters_after", p.config.parameterCount());
@@ -370,8 +459,7 @@ public final class Compress {
     private boolean export() throws Exception {
         Path out = run.resolve("export");
         Models.Loaded m = Models.load(run.resolve("distill/model"));
-        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0);
-        HfCheckpoint.copyTokenizerFiles(run.resolve("distill/model"), out);
+        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0, run.resolve("distill/model"));
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
         LlamaConfig c = m.config();
         String card = """
@@ -391,9 +479,7 @@ public final class Compress {
                 String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
                 eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
                 eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
-        Path tmp = out.resolve("README.md.tmp");
-        Files.writeString(tmp, card);
-        Files.move(tmp, out.resolve("README.md"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        dev.topiary.io.AtomicFiles.writeString(out.resolve("README.md"), card);
         // read back what was written (HF and GGUF) and compare logits with the distilled model
         dev.topiary.io.ReadBack hf = dev.topiary.io.ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
         log.accept("  wrote " + out + "; read back: " + hf);

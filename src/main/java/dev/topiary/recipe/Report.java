@@ -10,7 +10,6 @@ import dev.topiary.report.SvgPlots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -92,9 +91,7 @@ public final class Report {
             for (JsonNode s : eval.get(who).get("samples")) h.append("<pre>").append(esc(s.asText())).append("</pre>\n");
         }
         h.append("<p><small>Written by topiary compress. Numbers also in metrics.json.</small></p></body></html>\n");
-        Path tmp = run.resolve("report.html.tmp");
-        Files.writeString(tmp, h.toString());
-        Files.move(tmp, run.resolve("report.html"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        dev.topiary.io.AtomicFiles.writeString(run.resolve("report.html"), h.toString());
 
         ObjectNode m = JSON.createObjectNode();
         m.set("plan", JSON.valueToTree(plan));

@@ -7,20 +7,33 @@ import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A training checkpoint: one safetensors file holding the fp32 parameters and both AdamW moments
  * as flat tensors, with the step, the model's config.json, the options' trajectory key and the
  * dataset fingerprint in its metadata. Written atomically (temporary file, then rename), so a
- * crash mid-write leaves the previous checkpoint intact.
+ * crash or a full disk mid-write leaves the previous checkpoint intact.
+ *
+ * <p>Integrity: the metadata holds a CRC32C of every tensor's data ({@code crc32c.NAME}) and one of
+ * the other metadata entries ({@code crc32c.__metadata__}); {@link #load} verifies them all and
+ * refuses a checkpoint in which one bit changed, instead of resuming from it silently.
  */
 public final class Checkpoint {
     private Checkpoint() {}
+
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoint.class);
 
     public static final String FILE = "checkpoint.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,7 +59,58 @@ public final class Checkpoint {
                 new Safetensors.Entry("adam_m", DType.F32, shape, opt.m),
                 new Safetensors.Entry("adam_v", DType.F32, shape, opt.v)));
         s.extra().forEach((name, values) -> entries.add(new Safetensors.Entry("extra." + name, DType.F32, new long[] {values.length}, values)));
+        String metaCrc = crc(meta);
+        for (Safetensors.Entry e : entries) meta.put(CRC + e.name(), crc(e.values()));
+        meta.put(CRC + "__metadata__", metaCrc);
         Safetensors.write(dir.resolve(FILE), entries, meta);
+    }
+
+    private static final String CRC = "crc32c.";
+
+    /** CRC32C of the values as stored (fp32, little-endian), as 8 hex digits. */
+    static String crc(float[] values) {
+        CRC32C c = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (float v : values) {
+            if (!buf.hasRemaining()) {
+                c.update(buf.flip());
+                buf.clear();
+            }
+            buf.putFloat(v);
+        }
+        c.update(buf.flip());
+        return "%08x".formatted(c.getValue());
+    }
+
+    /** CRC32C of the metadata entries other than checksums, in key order. */
+    static String crc(Map<String, String> meta) {
+        CRC32C c = new CRC32C();
+        new TreeMap<>(meta).forEach((k, v) -> {
+            if (!k.startsWith(CRC) && !k.equals("format"))
+                c.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8));
+        });
+        return "%08x".formatted(c.getValue());
+    }
+
+    /** Refuses a checkpoint whose data or metadata no longer match the checksums written with them. */
+    private static void verify(Path f, Safetensors st, Map<String, String> meta) {
+        if (meta.keySet().stream().noneMatch(k -> k.startsWith(CRC))) {
+            LOG.warn("{}: written without checksums (an older Topiary); resuming without an integrity check", f);
+            return;
+        }
+        String m = meta.get(CRC + "__metadata__");
+        if (m == null || !m.equals(crc(meta)))
+            throw corrupt(f, "its metadata (step, options, config)");
+        for (String name : st.tensors().keySet()) {
+            String want = meta.get(CRC + name);
+            if (want == null || !want.equals(crc(st.readFloats(name)))) throw corrupt(f, "tensor '" + name + "'");
+        }
+    }
+
+    private static ModelFormatException corrupt(Path f, String what) {
+        return new ModelFormatException(f, "corrupt checkpoint: " + what
+                + " does not match its CRC32C checksum (a changed bit on disk?);"
+                + " restore a copy, or delete it to start the run over");
     }
 
     public static boolean exists(Path dir) {
@@ -74,6 +138,7 @@ public final class Checkpoint {
         try (Safetensors st = Safetensors.open(f)) {
             Map<String, String> meta = st.metadata();
             if (!"1".equals(meta.get("topiary_checkpoint"))) throw new ModelFormatException(f, "not a Topiary training checkpoint");
+            verify(f, st, meta);
             for (String name : List.of("params", "adam_m", "adam_v")) {
                 long n = st.info(name).elements();
                 if (n != w.data.length)

@@ -54,13 +54,22 @@ public final class TokenDataset {
         this.packedSeg = packedSeg;
         this.seqLen = seqLen;
         this.seed = seed;
+        checkValFraction(valFraction);
         int sequences = packedTargets != null ? tokens.length / seqLen : (tokens.length - 1) / seqLen;
         int minimum = valFraction > 0 ? 2 : 1;
         if (sequences < minimum)
             throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for " + minimum + " sequences of "
                     + seqLen + (minimum == 2 ? " (one to train on, one to validate)" : ""));
-        valSequences = valFraction > 0 ? Math.max(1, (int) Math.round(sequences * valFraction)) : 0;
+        valSequences = valFraction > 0
+                ? Math.min(sequences - 1, Math.max(1, (int) Math.round(sequences * valFraction))) : 0;
         trainSequences = sequences - valSequences;
+    }
+
+    /** Refuses a held-out share outside [0, 1) (1.5 used to end in an ArrayIndexOutOfBoundsException). */
+    public static void checkValFraction(double valFraction) {
+        if (!(valFraction >= 0 && valFraction < 1))
+            throw new IllegalArgumentException("--val-fraction is the share of sequences held out, in [0, 1), got "
+                    + valFraction);
     }
 
     /** Reads, tokenizes and packs a corpus file. */

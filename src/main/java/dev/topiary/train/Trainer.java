@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Spike guard: a step whose loss is not finite, or above {@code spikeFactor} times the running
  * mean (an exponential average, after 10 steps), is skipped (no update; the data moves on); after
- * 3 skipped steps in a row the weights and moments are rolled back to the last checkpoint.
+ * 3 skipped steps in a row the weights and moments are rolled back to the last checkpoint. A loss
+ * that is not finite before any step was finite (a model holding NaN) stops the run with an error.
  */
 public final class Trainer {
     /** Receives progress; all methods are optional. */
@@ -59,6 +60,7 @@ public final class Trainer {
 
     public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile, Objective objective) {
         if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
+        requireMemory(weights.config, o);
         this.weights = weights;
         this.data = data;
         this.options = o;
@@ -73,6 +75,16 @@ public final class Trainer {
         this.segStarts = data.packedDocuments() ? new int[o.batch() * o.seqLen()] : null;
         activations.segStart = segStarts;
         this.objective = objective;
+    }
+
+    /**
+     * Refuses options whose activations, gradients and moments cannot fit the Java heap, with the
+     * numbers (callers may check before reading the data; the constructor checks again).
+     */
+    public static void requireMemory(dev.topiary.model.LlamaConfig c, TrainOptions o) {
+        dev.topiary.model.Memory.require(dev.topiary.model.Memory.training(c, o.batch(), o.seqLen(), o.recompute()),
+                "training with --seq-len " + o.seqLen() + " --batch " + o.batch(),
+                "lower --seq-len or --batch (or add --recompute)");
     }
 
     public void requestStop() {
@@ -125,6 +137,10 @@ public final class Trainer {
             }
             loss /= count;
             double norm = AdamW.clipGradNorm(grads, o.clip());
+            if (!Double.isFinite(loss) && Double.isNaN(lossEma))
+                throw new IllegalStateException("the training loss is " + loss + " at step " + (step + 1)
+                        + ", before any finite step: the model's weights or the data give non-finite values;"
+                        + " stopped, no model written");
             boolean spike = !Double.isFinite(loss) || !Double.isFinite(norm)
                     || spikeFactor > 0 && step >= 10 && Double.isFinite(lossEma) && loss > spikeFactor * lossEma;
             if (spike) {
@@ -271,9 +287,7 @@ public final class Trainer {
                     // a torn last line from a crash: drop it
                 }
             }
-            Path tmp = metricsFile.resolveSibling(metricsFile.getFileName() + ".tmp");
-            Files.write(tmp, keep);
-            Files.move(tmp, metricsFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            dev.topiary.io.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
