@@ -20,9 +20,10 @@ if [ ! -f "$data" ]; then
   data="$out/corpus.txt"
   for i in $(seq 1 400); do echo "Once upon a time, story $i: a small dog ran to the park and met a friend."; done > "$data"
 fi
-head -c 3000 "$data" > "$out/eval.txt"
+head -c 3000 "$data" > "$out/eval-3000.txt"
+head -c 1000 "$data" > "$out/eval-1000.txt"
 threads=$(nproc)
-table="$out/table.md"
+table="$out/table-$which.md"
 echo "| model | step | wall time | peak RSS | note |" > "$table"
 echo "|---|---|---:|---:|---|" >> "$table"
 
@@ -38,8 +39,8 @@ step() { # name, model label, note, command...
   grep -v -e WARNING -e '^\s' -e 'INFO' "$log" | grep -v -e '^Command being' | tail -3 || true
 }
 
-run_shape() { # preset, label, width hidden, width ffn, depth layers
-  local preset="$1" label="$2" hid="$3" ffn="$4" depth="$5"
+run_shape() { # preset, label, width hidden, width ffn, depth layers, eval bytes
+  local preset="$1" label="$2" hid="$3" ffn="$4" depth="$5" evalBytes="$6"
   local m="$out/$label"
   rm -rf "$m" "$m-width" "$m-depth"
   step init "$label" "$preset, bf16, random" ./topiary init "$preset" --out "$m" --dtype BF16
@@ -47,7 +48,7 @@ run_shape() { # preset, label, width hidden, width ffn, depth layers
   step importance "$label" "8 x 256 tokens, layer by layer" ./topiary importance "$m" --data "$data" --samples 8 --seq-len 256 --out "$m-scores.json"
   step prune-width "$label" "hidden $hid, ffn $ffn" ./topiary prune "$m" --scores "$m-scores.json" --hidden "$hid" --ffn "$ffn" --out "$m-width"
   step prune-depth "$label" "$depth layers by Block Influence" ./topiary prune "$m" --scores "$m-scores.json" --layers "$depth" --out "$m-depth"
-  step eval "$label" "perplexity, 3,000 bytes, windows of 256" ./topiary eval "$m" --data "$out/eval.txt" --seq-len 256 --stride 256
+  step eval "$label" "perplexity, $evalBytes bytes, windows of 256" ./topiary eval "$m" --data "$out/eval-$evalBytes.txt" --seq-len 256 --stride 256
   step generate "$label" "64-token prompt, 32 new" ./topiary generate "$m" --prompt "$(head -c 64 "$data" | tr '\n' ' ')" --max-tokens 32 --temperature 0
   step export-gguf "$label" "GGUF BF16" ./topiary export "$m" --format gguf --dtype BF16 --out "$m.gguf" --no-read-back
   if [ -n "$bench" ]; then
@@ -56,9 +57,9 @@ run_shape() { # preset, label, width hidden, width ffn, depth layers
 }
 
 case "$which" in
-  1b) run_shape Llama-3.2-1B llama-3.2-1b 1536 6144 12 ;;
-  8b) run_shape Llama-3.1-8B llama-3.1-8b 3072 9216 16 ;;
-  all) run_shape Llama-3.2-1B llama-3.2-1b 1536 6144 12; run_shape Llama-3.1-8B llama-3.1-8b 3072 9216 16 ;;
+  1b) run_shape Llama-3.2-1B llama-3.2-1b 1536 6144 12 3000 ;;
+  8b) run_shape Llama-3.1-8B llama-3.1-8b 3072 9216 16 1000 ;;
+  all) run_shape Llama-3.2-1B llama-3.2-1b 1536 6144 12 3000; run_shape Llama-3.1-8B llama-3.1-8b 3072 9216 16 1000 ;;
   *) echo "usage: scripts/scale.sh [1b|8b|all] [LLAMA_BENCH]" >&2; exit 2 ;;
 esac
 echo; cat "$table"

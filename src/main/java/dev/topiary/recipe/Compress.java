@@ -322,7 +322,7 @@ public final class Compress {
     private boolean importance() throws Exception {
         Models.Loaded t = Models.load(teacherPath());
         List<int[]> cal = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen(), plan.seed());
-        Scores s = Importance.score(t.requireWeights(), cal, dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
+        Scores s = Importance.score(t.inference(), cal, dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
                 dev.topiary.prune.Aggregation.Batch.L2, t.config().toHfJson("float32"), data().getLast().toString(), null);
         s.write(run.resolve("scores.json"));
         log.accept("  " + cal.size() + " calibration samples of " + plan.seqLen() + " tokens");
@@ -331,26 +331,24 @@ public final class Compress {
 
     private boolean prune() throws Exception {
         Models.Loaded t = Models.load(teacherPath());
-        LlamaWeights w = t.requireWeights();
-        LlamaConfig c = w.config;
+        LlamaConfig c = t.config();
         Scores s = Scores.read(run.resolve("scores.json"));
         PruneTarget target;
         if (plan.targetParams() != null) {
-            LlamaConfig best = search(w, t.requireTokenizer(), s);
+            LlamaConfig best = search(t.requireWeights(), t.requireTokenizer(), s);
             if (best == null) return false;
             target = new PruneTarget(best.hidden(), best.intermediate(), best.heads(), best.layers(), null);
         } else {
             target = new PruneTarget(plan.hidden(), plan.ffn(), plan.heads(), plan.layers(), null);
         }
         Surgery.Keep keep = target.keep(c, s);
-        LlamaWeights p = Surgery.apply(w, keep);
-        Path out = run.resolve("pruned");
-        HfCheckpoint.save(out, p, DType.F32, 0, teacherPath());
+        Path out = run.resolve("pruned"); // streamed from the mapped teacher: the teacher is never widened to fp32 here
+        LlamaConfig pc = dev.topiary.prune.StreamingSurgery.write(t.inference(), keep, out, DType.F32, 0, teacherPath());
         ObjectNode rec = JSON.createObjectNode();
         rec.set("kept_layers", JSON.valueToTree(keep.layers()));
-        rec.put("parameters_before", c.parameterCount()).put("parameters_after", p.config.parameterCount());
+        rec.put("parameters_before", c.parameterCount()).put("parameters_after", pc.parameterCount());
         HfCheckpoint.writeJson(out.resolve("pruning.json"), rec);
-        log.accept(String.format("  %,d -> %,d parameters", c.parameterCount(), p.config.parameterCount()));
+        log.accept(String.format("  %,d -> %,d parameters", c.parameterCount(), pc.parameterCount()));
         return true;
     }
 
@@ -387,7 +385,7 @@ public final class Compress {
         int vocab = Vocabularies.shared(teacher, student);
         TrainOptions o = trainOptions(plan.distillTokens(), plan.lr());
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
-        var d = new Distiller(teacher.requireWeights(), student.config().hidden(), vocab,
+        var d = new Distiller(teacher.inference(), student.config().hidden(), vocab,
                 new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
         return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfter);
     }
@@ -409,12 +407,12 @@ public final class Compress {
     }
 
     private ObjectNode evaluate(Models.Loaded m, String heldOut) {
-        LlamaWeights w = m.requireWeights();
+        dev.topiary.model.Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
-        int S = Math.min(plan.seqLen(), w.config.maxPositions());
+        int S = Math.min(plan.seqLen(), w.config().maxPositions());
         Perplexity.Result r = Perplexity.evaluate(w, List.of(tok.encode(heldOut, true)), S, Math.max(1, S / 2), null);
         List<TaskFile.Item> items = ClozeTask.from(heldOut, plan.evalItems(), plan.seed());
-        Llama.State state = new Llama.State(w.config, S);
+        Llama.State state = new Llama.State(w.config(), S);
         int acc = 0;
         for (TaskFile.Item it : items) {
             int[] ctx = tok.encode(it.context(), true);
@@ -424,7 +422,7 @@ public final class Compress {
         }
         int[] ids = tok.encode(heldOut.substring(0, Math.min(heldOut.length(), 4000)), true);
         int T = Math.min(S, ids.length);
-        Llama.State s2 = new Llama.State(w.config, T);
+        Llama.State s2 = new Llama.State(w.config(), T);
         long t0 = System.nanoTime();
         int reps = 0;
         while (reps < 3 || System.nanoTime() - t0 < 3e8) {
@@ -433,7 +431,7 @@ public final class Compress {
             reps++;
         }
         double tps = (double) T * reps / ((System.nanoTime() - t0) / 1e9);
-        ObjectNode n = JSON.createObjectNode().put("params", w.config.parameterCount()).put("val_loss", r.meanNll())
+        ObjectNode n = JSON.createObjectNode().put("params", w.config().parameterCount()).put("val_loss", r.meanNll())
                 .put("perplexity", r.perplexity()).put("cloze_items", items.size())
                 .put("cloze_acc", items.isEmpty() ? 0 : acc / (double) items.size()).put("prefill_tokens_per_s", tps);
         ArrayNode samples = n.putArray("samples");
