@@ -29,14 +29,11 @@ public enum DType {
     }
 
     public static float bf16ToFloat(short bits) {
-        return Float.intBitsToFloat((bits & 0xffff) << 16);
+        return dev.topiary.tensor.WeightType.bf16ToFloat(bits);
     }
 
     /** Round to nearest even, as PyTorch's {@code tensor.to(torch.bfloat16)} does; NaN stays NaN. */
     public static short floatToBf16(float f) {
-        int bits = Float.floatToRawIntBits(f);
-        if (Float.isNaN(f)) return (short) ((bits >>> 16) | 0x40);
-        int rounding = 0x7fff + ((bits >>> 16) & 1);
-        return (short) ((bits + rounding) >>> 16);
+        return dev.topiary.tensor.WeightType.floatToBf16(f);
     }
 }
