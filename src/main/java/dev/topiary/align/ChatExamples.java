@@ -1,11 +1,17 @@
 package dev.topiary.align;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.Message;
 import dev.topiary.chat.RenderedChat;
 import dev.topiary.chat.ToolCall;
+import dev.topiary.io.ModelFormatException;
 import dev.topiary.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +23,8 @@ import java.util.List;
  * when tokenization is stable at the span's edges, as it is at the templates' markers.)
  */
 public final class ChatExamples implements AlignData.Conversations {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ChatTemplate template;
     private final Tokenizer tok;
 
@@ -40,22 +48,69 @@ public final class ChatExamples implements AlignData.Conversations {
         return new SftPacker.Example(tokens, mask);
     }
 
+    /**
+     * The conversation of a JSON file: an array of messages, or an object with a {@code messages} array
+     * (as one row of an SFT file). A UTF-8 byte order mark at the start is skipped.
+     *
+     * @throws ModelFormatException naming the file: missing, not valid JSON, or a message of the wrong shape
+     */
+    public static List<Message> readMessages(Path file) throws IOException {
+        if (!Files.exists(file)) throw new ModelFormatException(file, "no such messages file");
+        JsonNode n;
+        try {
+            n = JSON.readTree(Jsonl.withoutBom(Files.readString(file)));
+        } catch (JacksonException e) {
+            throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n != null && n.isObject()) {
+            if (!n.has("messages")) throw new ModelFormatException(file, "an object without a 'messages' array");
+            n = n.get("messages");
+        }
+        try {
+            return parse(n);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, "messages: " + e.getMessage());
+        }
+    }
+
     /** [{"role", "content", "tool_calls": [{"name", "arguments"} or {"function": {...}}], "name"}] to messages. */
-    static List<Message> parse(JsonNode messages) {
+    public static List<Message> parse(JsonNode messages) {
         if (messages == null || !messages.isArray() || messages.isEmpty()) throw new IllegalArgumentException("must be a non-empty array");
         List<Message> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
+            if (!m.isObject()) throw new IllegalArgumentException("message " + i + ": expected an object, got " + kind(m));
             if (!m.has("role")) throw new IllegalArgumentException("message " + i + " has no 'role'");
+            if (!m.get("role").isTextual())
+                throw new IllegalArgumentException("message " + i + ": 'role' has the wrong type (expected a string, got " + kind(m.get("role")) + ")");
             List<ToolCall> calls = new ArrayList<>();
-            if (m.has("tool_calls"))
+            if (m.has("tool_calls")) {
+                if (!m.get("tool_calls").isArray())
+                    throw new IllegalArgumentException("message " + i + ": 'tool_calls' has the wrong type (expected an array, got "
+                            + kind(m.get("tool_calls")) + ")");
                 for (JsonNode c : m.get("tool_calls")) {
                     JsonNode f = c.has("function") ? c.get("function") : c;
                     calls.add(new ToolCall(f.path("name").asText(), f.get("arguments")));
                 }
-            String content = m.hasNonNull("content") ? m.get("content").asText() : (calls.isEmpty() ? null : "");
+            }
+            JsonNode c = m.get("content");
+            if (c != null && !c.isNull() && !c.isTextual())
+                throw new IllegalArgumentException("message " + i + ": 'content' has the wrong type (expected a string, got " + kind(c) + ")");
+            String content = c != null && !c.isNull() ? c.asText() : (calls.isEmpty() ? null : "");
             out.add(new Message(m.get("role").asText(), content, calls, m.hasNonNull("name") ? m.get("name").asText() : null));
         }
         return out;
+    }
+
+    /** The JSON type of a value, for messages: "a string", "a number", "an array", ... */
+    static String kind(JsonNode n) {
+        if (n == null || n.isMissingNode()) return "nothing";
+        if (n.isTextual()) return "a string";
+        if (n.isNumber()) return "a number";
+        if (n.isBoolean()) return "a boolean";
+        if (n.isNull()) return "null";
+        if (n.isArray()) return "an array";
+        if (n.isObject()) return "an object";
+        return n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
     }
 }
