@@ -8,6 +8,7 @@ import dev.topiary.chat.Message;
 import dev.topiary.chat.RenderedChat;
 import dev.topiary.chat.ToolCall;
 import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,7 +59,7 @@ public final class ChatExamples implements AlignData.Conversations {
         if (!Files.exists(file)) throw new ModelFormatException(file, "no such messages file");
         JsonNode n;
         try {
-            n = JSON.readTree(Jsonl.withoutBom(Files.readString(file)));
+            n = JSON.readTree(TextFiles.read(file));
         } catch (JacksonException e) {
             throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage());
         }
@@ -79,15 +80,15 @@ public final class ChatExamples implements AlignData.Conversations {
         List<Message> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
-            if (!m.isObject()) throw new IllegalArgumentException("message " + i + ": expected an object, got " + kind(m));
+            if (!m.isObject()) throw new IllegalArgumentException("message " + i + ": expected an object, got " + TextFiles.jsonType(m));
             if (!m.has("role")) throw new IllegalArgumentException("message " + i + " has no 'role'");
             if (!m.get("role").isTextual())
-                throw new IllegalArgumentException("message " + i + ": 'role' has the wrong type (expected a string, got " + kind(m.get("role")) + ")");
+                throw new IllegalArgumentException("message " + i + ": 'role' has the wrong type (expected a string, got " + TextFiles.jsonType(m.get("role")) + ")");
             List<ToolCall> calls = new ArrayList<>();
             if (m.has("tool_calls")) {
                 if (!m.get("tool_calls").isArray())
                     throw new IllegalArgumentException("message " + i + ": 'tool_calls' has the wrong type (expected an array, got "
-                            + kind(m.get("tool_calls")) + ")");
+                            + TextFiles.jsonType(m.get("tool_calls")) + ")");
                 for (JsonNode c : m.get("tool_calls")) {
                     JsonNode f = c.has("function") ? c.get("function") : c;
                     calls.add(new ToolCall(f.path("name").asText(), f.get("arguments")));
@@ -95,22 +96,10 @@ public final class ChatExamples implements AlignData.Conversations {
             }
             JsonNode c = m.get("content");
             if (c != null && !c.isNull() && !c.isTextual())
-                throw new IllegalArgumentException("message " + i + ": 'content' has the wrong type (expected a string, got " + kind(c) + ")");
+                throw new IllegalArgumentException("message " + i + ": 'content' has the wrong type (expected a string, got " + TextFiles.jsonType(c) + ")");
             String content = c != null && !c.isNull() ? c.asText() : (calls.isEmpty() ? null : "");
             out.add(new Message(m.get("role").asText(), content, calls, m.hasNonNull("name") ? m.get("name").asText() : null));
         }
         return out;
-    }
-
-    /** The JSON type of a value, for messages: "a string", "a number", "an array", ... */
-    static String kind(JsonNode n) {
-        if (n == null || n.isMissingNode()) return "nothing";
-        if (n.isTextual()) return "a string";
-        if (n.isNumber()) return "a number";
-        if (n.isBoolean()) return "a boolean";
-        if (n.isNull()) return "null";
-        if (n.isArray()) return "an array";
-        if (n.isObject()) return "an object";
-        return n.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ public record ToolsFile(List<JsonNode> definitions, Map<String, ToolSchema> sche
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "is not a file (expected a JSON array of tool schemas)");
         JsonNode array;
         try {
-            array = JSON.readTree(Jsonl.withoutBom(Files.readString(file)));
+            array = JSON.readTree(TextFiles.read(file));
         } catch (JacksonException e) {
             throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage());
         }

@@ -131,6 +131,7 @@ final class EvalCommand implements Callable<Integer> {
     /** Alignment task files have a "type" field on their lines. */
     static boolean isAlignmentTask(Path file) throws IOException {
         for (String line : java.nio.file.Files.readAllLines(file)) {
+            line = dev.topiary.io.TextFiles.withoutBom(line);
             if (line.isBlank()) continue;
             try {
                 var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);

@@ -18,9 +18,19 @@ public final class Models {
 
     public enum Format { HF, GGUF, LLAMA2C }
 
-    /** A loaded model: weights (null for a weightless vocabulary GGUF) and tokenizer (null if none found). */
-    public record Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+    /**
+     * A loaded model: weights (null for a weightless vocabulary GGUF) and tokenizer (null if none found,
+     * or if the tokenizer file is malformed: then {@code tokenizerError} says why, and
+     * {@link #requireTokenizer} throws it).
+     */
+    public record Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer,
+                         ModelFormatException tokenizerError) {
+        public Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer) {
+            this(path, format, config, weights, tokenizer, null);
+        }
+
         public Tokenizer requireTokenizer() {
+            if (tokenizerError != null) throw tokenizerError;
             if (tokenizer == null) throw new ModelFormatException(path, "no tokenizer found (tokenizer.json, GGUF vocabulary or tok512.bin)");
             return tokenizer;
         }
@@ -53,10 +63,10 @@ public final class Models {
         Format f = detect(p);
         try {
             return switch (f) {
-                case HF -> new Loaded(p, f, HfCheckpoint.readConfig(p), weights ? HfCheckpoint.load(p) : null, tokenizerOrNull(p));
+                case HF -> withTokenizer(p, f, HfCheckpoint.readConfig(p), weights ? HfCheckpoint.load(p) : null);
                 case LLAMA2C -> {
                     LlamaWeights w = Llama2c.load(p);
-                    yield new Loaded(p, f, w.config, w, tokenizerOrNull(p));
+                    yield withTokenizer(p, f, w.config, w);
                 }
                 case GGUF -> {
                     try (GgufFile g = GgufFile.open(p)) {
@@ -82,11 +92,12 @@ public final class Models {
         }
     }
 
-    private static Tokenizer tokenizerOrNull(Path p) throws IOException {
+    /** The loaded model with its tokenizer; a malformed tokenizer file is kept as the error to report when it is needed. */
+    private static Loaded withTokenizer(Path p, Format f, LlamaConfig config, LlamaWeights w) throws IOException {
         try {
-            return Tokenizers.load(p);
+            return new Loaded(p, f, config, w, Tokenizers.loadIfPresent(p).orElse(null), null);
         } catch (ModelFormatException e) {
-            return null;
+            return new Loaded(p, f, config, w, null, e);
         }
     }
 }
