@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -109,7 +108,7 @@ public final class AlignData {
 
     private static void forEachLine(Path file, LineHandler h) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such data file");
-        try (BufferedReader r = TextFiles.open(file)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int no = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 no++;

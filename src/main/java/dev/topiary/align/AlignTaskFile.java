@@ -3,7 +3,6 @@ package dev.topiary.align;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.TextFiles;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +80,7 @@ public final class AlignTaskFile {
     public static List<Item> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
         List<Item> items = new ArrayList<>();
-        try (BufferedReader r = TextFiles.open(file)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int lineNo = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;

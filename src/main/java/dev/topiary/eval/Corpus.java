@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.TextFiles;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ public final class Corpus {
         List<String> docs = new ArrayList<>();
         long chars = 0;
         if (file.getFileName().toString().endsWith(".jsonl")) {
-            try (BufferedReader r = TextFiles.open(file)) {
+            try (TextFiles.LineReader r = TextFiles.open(file)) {
                 int lineNo = 0;
                 for (String line; (line = r.readLine()) != null && chars < maxChars; ) {
                     lineNo++;
@@ -48,7 +46,7 @@ public final class Corpus {
                 }
             }
         } else {
-            String s = Files.readString(file, StandardCharsets.UTF_8);
+            String s = TextFiles.read(file);
             if (s.length() > maxChars) s = s.substring(0, (int) maxChars);
             docs.add(s);
         }

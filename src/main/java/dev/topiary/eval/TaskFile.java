@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.TextFiles;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ public final class TaskFile {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
         ObjectMapper json = new ObjectMapper();
         List<Item> items = new ArrayList<>();
-        try (BufferedReader r = TextFiles.open(file)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int lineNo = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;

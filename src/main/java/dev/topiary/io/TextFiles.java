@@ -2,8 +2,15 @@
 package dev.topiary.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,17 +24,59 @@ public final class TextFiles {
 
     private TextFiles() {}
 
-    /** A reader of the file's UTF-8 text, positioned after a byte order mark if there is one. */
-    public static BufferedReader open(Path file) throws IOException {
-        BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-        r.mark(1);
-        if (r.read() != BOM) r.reset();
-        return r;
+    /**
+     * The file's lines as UTF-8 text ({@code \n} or {@code \r\n} ends a line), after a byte order mark
+     * if there is one; a line that is not UTF-8 fails with a {@link ModelFormatException} naming the
+     * file and the line.
+     */
+    public static LineReader open(Path file) throws IOException {
+        return new LineReader(file, new BufferedInputStream(Files.newInputStream(file), 1 << 16));
+    }
+
+    /** Reads a file line by line, each line decoded strictly as UTF-8. */
+    public static final class LineReader implements Closeable {
+        private final Path file;
+        private final InputStream in;
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private int line;
+
+        private LineReader(Path file, InputStream in) {
+            this.file = file;
+            this.in = in;
+        }
+
+        /** The next line without its end, or null at the end of the file. */
+        public String readLine() throws IOException {
+            bytes.reset();
+            int b;
+            while ((b = in.read()) != -1 && b != '\n') bytes.write(b);
+            if (b == -1 && bytes.size() == 0) return null;
+            line++;
+            byte[] a = bytes.toByteArray();
+            int end = a.length > 0 && a[a.length - 1] == '\r' ? a.length - 1 : a.length;
+            int start = line == 1 && end >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;
+            try {
+                return utf8.decode(ByteBuffer.wrap(a, start, end - start)).toString();
+            } catch (CharacterCodingException e) {
+                throw new ModelFormatException(file, "line " + line + ": not valid UTF-8 text");
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     /** The whole file as UTF-8 text, without a leading byte order mark. */
     public static String read(Path file) throws IOException {
-        return withoutBom(Files.readString(file, StandardCharsets.UTF_8));
+        try {
+            return withoutBom(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (CharacterCodingException e) {
+            throw new ModelFormatException(file, "not valid UTF-8 text");
+        }
     }
 
     /** The text without a leading byte order mark. */
