@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Jinja syntax, quotes, backslashes, odd whitespace and non-ASCII), the Jinja rendering of each model
  * template in the fixtures equals its built-in format, with and without the generation prompt. A
  * failing conversation is saved to {@code target/fuzz-failures/}. Inputs per template:
- * {@code -Dtopiary.fuzz.iterations} (default 150); seed: {@code -Dtopiary.fuzz.seed}.
+ * {@code -Dtopiary.fuzz.iterations} (default 100); seed: {@code -Dtopiary.fuzz.seed}.
  */
 class ChatTemplateFuzzTest {
     static final String[] PARTS = {"a", "Hello", " ", "  ", "\n", "\t", "\r\n", "{{", "}}", "{{ 7*7 }}", "{%", "%}", "{% raw %}",
@@ -26,7 +26,7 @@ class ChatTemplateFuzzTest {
             "<|eot_id|>", "<|im_end|>", "[INST]", "</s>", "<tool_call>", "\u00a0", "\u3000", "None", "null", "{\"k\": 1}", "[1, 2]", "%s"};
 
     final SplittableRandom random = new SplittableRandom(Long.getLong("topiary.fuzz.seed", 20251201L));
-    final long iterations = Long.getLong("topiary.fuzz.iterations", 150);
+    final long iterations = Long.getLong("topiary.fuzz.iterations", 100);
 
     String text(boolean nonEmpty) {
         StringBuilder s = new StringBuilder();
