@@ -130,8 +130,8 @@ public final class AlignData {
         JsonNode v = n.get(field);
         if (v == null) throw new ModelFormatException(file, where + "missing text field '" + field + "'");
         if (!v.isTextual())
-            throw new ModelFormatException(file, where + "field '" + field + "' has the wrong type (expected a string, got "
-                    + TextFiles.jsonType(v) + ")");
+            throw new ModelFormatException(file, where + "field '" + field
+                    + "' has the wrong type (expected a string, got " + TextFiles.jsonType(v) + ")");
         return v.asText();
     }
 }

@@ -76,30 +76,37 @@ public final class ChatExamples implements AlignData.Conversations {
 
     /** [{"role", "content", "tool_calls": [{"name", "arguments"} or {"function": {...}}], "name"}] to messages. */
     public static List<Message> parse(JsonNode messages) {
-        if (messages == null || !messages.isArray() || messages.isEmpty()) throw new IllegalArgumentException("must be a non-empty array");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw new IllegalArgumentException("must be a non-empty array");
+        }
         List<Message> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
-            if (!m.isObject()) throw new IllegalArgumentException("message " + i + ": expected an object, got " + TextFiles.jsonType(m));
-            if (!m.has("role")) throw new IllegalArgumentException("message " + i + " has no 'role'");
-            if (!m.get("role").isTextual())
-                throw new IllegalArgumentException("message " + i + ": 'role' has the wrong type (expected a string, got " + TextFiles.jsonType(m.get("role")) + ")");
+            String at = "message " + i;
+            if (!m.isObject()) {
+                throw new IllegalArgumentException(at + ": expected an object, got " + TextFiles.jsonType(m));
+            }
+            if (!m.has("role")) throw new IllegalArgumentException(at + " has no 'role'");
+            if (!m.get("role").isTextual()) throw wrongType(at, "role", "a string", m.get("role"));
             List<ToolCall> calls = new ArrayList<>();
             if (m.has("tool_calls")) {
-                if (!m.get("tool_calls").isArray())
-                    throw new IllegalArgumentException("message " + i + ": 'tool_calls' has the wrong type (expected an array, got "
-                            + TextFiles.jsonType(m.get("tool_calls")) + ")");
+                if (!m.get("tool_calls").isArray()) throw wrongType(at, "tool_calls", "an array", m.get("tool_calls"));
                 for (JsonNode c : m.get("tool_calls")) {
                     JsonNode f = c.has("function") ? c.get("function") : c;
                     calls.add(new ToolCall(f.path("name").asText(), f.get("arguments")));
                 }
             }
             JsonNode c = m.get("content");
-            if (c != null && !c.isNull() && !c.isTextual())
-                throw new IllegalArgumentException("message " + i + ": 'content' has the wrong type (expected a string, got " + TextFiles.jsonType(c) + ")");
+            if (c != null && !c.isNull() && !c.isTextual()) throw wrongType(at, "content", "a string", c);
             String content = c != null && !c.isNull() ? c.asText() : (calls.isEmpty() ? null : "");
-            out.add(new Message(m.get("role").asText(), content, calls, m.hasNonNull("name") ? m.get("name").asText() : null));
+            String name = m.hasNonNull("name") ? m.get("name").asText() : null;
+            out.add(new Message(m.get("role").asText(), content, calls, name));
         }
         return out;
+    }
+
+    private static IllegalArgumentException wrongType(String at, String field, String expected, JsonNode got) {
+        return new IllegalArgumentException(at + ": '" + field + "' has the wrong type (expected " + expected + ", got "
+                + TextFiles.jsonType(got) + ")");
     }
 }

@@ -43,14 +43,18 @@ public record ToolsFile(List<JsonNode> definitions, Map<String, ToolSchema> sche
      */
     public static ToolsFile read(Path file) throws IOException {
         if (!Files.exists(file)) throw new ModelFormatException(file, "no such tools file");
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "is not a file (expected a JSON array of tool schemas)");
+        if (!Files.isRegularFile(file)) {
+            throw new ModelFormatException(file, "is not a file (expected a JSON array of tool schemas)");
+        }
         JsonNode array;
         try {
             array = JSON.readTree(TextFiles.read(file));
         } catch (JacksonException e) {
             throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage());
         }
-        if (array == null || !array.isArray()) throw new ModelFormatException(file, "must be a JSON array of tool schemas");
+        if (array == null || !array.isArray()) {
+            throw new ModelFormatException(file, "must be a JSON array of tool schemas");
+        }
         List<JsonNode> definitions = new ArrayList<>();
         Map<String, ToolSchema> schemas = new LinkedHashMap<>();
         for (int i = 0; i < array.size(); i++) {

@@ -100,14 +100,16 @@ public final class ChatTemplates {
      *     them (the prompt is the same without them), or writes tool calls in a syntax not known here
      */
     public static String toolsPrompt(ChatTemplate template, String system, List<JsonNode> tools) {
-        List<Message> opening = system == null ? List.of(Message.user("")) : List.of(Message.system(system), Message.user(""));
+        List<Message> opening = system == null ? List.of(Message.user(""))
+                : List.of(Message.system(system), Message.user(""));
         String what = "chat template " + template.name() + " has no tool support";
         String with;
         try {
             with = template.render(opening, tools, true);
         } catch (IllegalArgumentException e) {
             String why = e.getMessage(), prefix = "chat template " + template.name() + ": ";
-            throw new IllegalArgumentException(what + ": " + (why.startsWith(prefix) ? why.substring(prefix.length()) : why), e);
+            if (why.startsWith(prefix)) why = why.substring(prefix.length());
+            throw new IllegalArgumentException(what + ": " + why, e);
         }
         if (with.equals(template.render(opening, List.of(), true)))
             throw new IllegalArgumentException(what + ": it does not show the tool definitions to the model");

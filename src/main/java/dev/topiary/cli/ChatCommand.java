@@ -31,10 +31,12 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "chat", mixinStandardHelpOptions = true, header = "Chat with a model in the terminal, with tools.",
         description = {"An interactive chat: each line you type is a user turn; the conversation is rendered with the model's",
-                "chat template (or --chat-template) and the answer streams as it is generated, until the end-of-turn marker.",
+                "chat template (or --chat-template) and the answer streams as it is generated, until the end-of-turn",
+                "marker.",
                 "--system sets a system message; --tools FILE gives JSON schemas of tools ([{\"name\", \"description\",",
-                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown. Empty line",
-                "or end of input: quit.", ""})
+                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown.",
+                "A template without tool support, or tools that fill the model's context, are refused at start.",
+                "Empty line or end of input: quit.", ""})
 final class ChatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder (for its chat template), .gguf or .bin")
     Path model;
@@ -45,7 +47,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--tools", paramLabel = "FILE", description = "JSON array of tool schemas.")
     Path tools;
 
-    @Option(names = {"--chat-template", "--template"}, description = "A built-in template instead of the model's own (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
+    @Option(names = {"--chat-template", "--template"}, description = "A built-in template instead of the model's own"
+            + " (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
     String templateName;
 
     @Option(names = "--max-tokens", defaultValue = "256", description = "Answer length at most (default ${DEFAULT-VALUE}).")
@@ -76,8 +79,9 @@ final class ChatCommand implements Callable<Integer> {
         if (toolsPrompt != null) {
             int n = tok.encode(toolsPrompt, false, true).length;
             if (n >= w.config.maxPositions())
-                throw new IllegalArgumentException("the system message and " + toolDefs.size() + " tool definitions take " + n
-                        + " tokens, the model's whole context (" + w.config.maxPositions() + "); give fewer or shorter tools");
+                throw new IllegalArgumentException("the system message and " + toolDefs.size()
+                        + " tool definitions take " + n + " tokens, the model's whole context ("
+                        + w.config.maxPositions() + "); give fewer or shorter tools");
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.println("chat with " + model + " (template " + template.name() + (schemas.isEmpty() ? "" : ", tools " + schemas.keySet())

@@ -17,9 +17,9 @@ import picocli.CommandLine.Parameters;
 
 /** {@code topiary template}: a conversation rendered with a chat template, printed byte for byte. */
 @Command(name = "template", mixinStandardHelpOptions = true, header = "Print a conversation as the model sees it.",
-        description = {"Render the conversation of --messages (a JSON array of {\"role\", \"content\", ...} messages, or an",
-                "object with a \"messages\" array) with the model's chat template (or --chat-template) and print the text",
-                "exactly as the model would read it, with no newline added: Hugging Face's",
+        description = {"Render the conversation of --messages (a JSON array of {\"role\", \"content\", ...} messages,",
+                "or an object with a \"messages\" array) with the model's chat template (or --chat-template) and print",
+                "the text exactly as the model would read it, with no newline added: Hugging Face's",
                 "apply_chat_template(messages, tools=..., add_generation_prompt=..., tokenize=False).",
                 "MODEL is read for its template only (no weights are loaded).", ""})
 final class TemplateCommand implements Callable<Integer> {
@@ -36,7 +36,8 @@ final class TemplateCommand implements Callable<Integer> {
     boolean addGenerationPrompt;
 
     @Option(names = {"--chat-template", "--template"},
-            description = "A built-in template instead of the model's own (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
+            description = "A built-in template instead of the model's own"
+                    + " (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
     String chatTemplate;
 
     @Override

@@ -37,8 +37,10 @@ public final class Corpus {
                     }
                     JsonNode t = n == null ? null : n.get(field);
                     if (t == null || !t.isTextual())
-                        throw new ModelFormatException(file, "line " + lineNo + (t == null ? ": missing text field '" + field + "'"
-                                : ": field '" + field + "' has the wrong type (expected a string, got " + TextFiles.jsonType(t) + ")"));
+                        throw new ModelFormatException(file, "line " + lineNo + (t == null
+                                ? ": missing text field '" + field + "'"
+                                : ": field '" + field + "' has the wrong type (expected a string, got "
+                                        + TextFiles.jsonType(t) + ")"));
                     String s = t.asText();
                     if (chars + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars));
                     docs.add(s);

@@ -41,8 +41,8 @@ public final class TaskFile {
                 JsonNode gold = first(n, "gold", "label", "answer");
                 if (ctx == null) throw new ModelFormatException(file, where + "missing text field 'context'");
                 if (!ctx.isTextual())
-                    throw new ModelFormatException(file, where + "field 'context' has the wrong type (expected a string, got "
-                            + TextFiles.jsonType(ctx) + ")");
+                    throw new ModelFormatException(file, where + "field 'context' has the wrong type"
+                            + " (expected a string, got " + TextFiles.jsonType(ctx) + ")");
                 if (ch == null || !ch.isArray() || ch.size() < 2)
                     throw new ModelFormatException(file, where + "field 'choices' must be an array of at least 2 strings");
                 List<String> choices = new ArrayList<>();

@@ -41,7 +41,8 @@ public final class GgufModel {
                 .orElseThrow(() -> new ModelFormatException(f, "missing tensor token_embd.weight"));
         long[] embDims = emb.dims();
         if (embDims.length != 2 || embDims[1] > Integer.MAX_VALUE)
-            throw new ModelFormatException(f, "tensor token_embd.weight has dims " + Arrays.toString(embDims) + ", expected [hidden, vocab]");
+            throw new ModelFormatException(f, "tensor token_embd.weight has dims " + Arrays.toString(embDims)
+                    + ", expected [hidden, vocab]");
         int V = (int) embDims[1];
         boolean tied = g.tensor("output.weight").isEmpty();
         boolean qwen = arch.equals("qwen2");
@@ -163,8 +164,9 @@ public final class GgufModel {
         for (GgufFile.TensorInfo t : g.tensors()) stored += t.elementCount();
         long needed = c.parameterCount();
         if (needed > stored)
-            throw new ModelFormatException(g.path(), "the metadata describes a model of " + (needed == Long.MAX_VALUE ? "more than 2^63"
-                    : String.valueOf(needed)) + " parameters, but the file's tensors hold only " + stored + " values");
+            throw new ModelFormatException(g.path(), "the metadata describes a model of "
+                    + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                    + " parameters, but the file's tensors hold only " + stored + " values");
         LlamaWeights w;
         try {
             w = new LlamaWeights(c);

@@ -58,8 +58,8 @@ public final class HfCheckpoint {
             long needed = config.parameterCount();
             if (needed > stored)
                 throw new ModelFormatException(dir.resolve("config.json"), "describes a model of "
-                        + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed)) + " parameters, but the safetensors files"
-                        + " hold only " + stored + " values");
+                        + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                        + " parameters, but the safetensors files hold only " + stored + " values");
             LlamaWeights w;
             try {
                 w = new LlamaWeights(config);

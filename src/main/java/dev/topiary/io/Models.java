@@ -92,7 +92,7 @@ public final class Models {
         }
     }
 
-    /** The loaded model with its tokenizer; a malformed tokenizer file is kept as the error to report when it is needed. */
+    /** The loaded model with its tokenizer; a malformed tokenizer file is kept as the error to report when needed. */
     private static Loaded withTokenizer(Path p, Format f, LlamaConfig config, LlamaWeights w) throws IOException {
         try {
             return new Loaded(p, f, config, w, Tokenizers.loadIfPresent(p).orElse(null), null);

@@ -56,7 +56,8 @@ public final class TextFiles {
             line++;
             byte[] a = bytes.toByteArray();
             int end = a.length > 0 && a[a.length - 1] == '\r' ? a.length - 1 : a.length;
-            int start = line == 1 && end >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF ? 3 : 0;
+            boolean bom = line == 1 && end >= 3 && a[0] == (byte) 0xEF && a[1] == (byte) 0xBB && a[2] == (byte) 0xBF;
+            int start = bom ? 3 : 0;
             try {
                 return utf8.decode(ByteBuffer.wrap(a, start, end - start)).toString();
             } catch (CharacterCodingException e) {

@@ -30,7 +30,8 @@ public final class LlamaWeights {
         long parameters = config.parameterCount();
         if (parameters > Integer.MAX_VALUE - 8)
             throw new IllegalArgumentException("model has more than 2^31 parameters; the fp32 engine holds at most "
-                    + (Integer.MAX_VALUE - 8) + " (" + (parameters == Long.MAX_VALUE ? "more than 2^63" : parameters) + " needed)");
+                    + (Integer.MAX_VALUE - 8) + " (" + (parameters == Long.MAX_VALUE ? "more than 2^63" : parameters)
+                    + " needed)");
         List<View> vs = new ArrayList<>();
         perLayer = new View[config.layers()][TensorKind.values().length];
         long offset = 0;
