@@ -5,6 +5,7 @@ import static dev.topiary.chat.ChatFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -50,18 +51,21 @@ class TemplateInjectionTest {
 
     static JsonNode tool(String text) {
         return json("{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": " + quote(text)
-                + ", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"description\": "
+                + ", \"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", "
+                + "\"description\": "
                 + quote(text) + "}}}}}");
     }
 
     void assertLiteral(String fixture, String builtInName, boolean tools) {
-        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture + "/tokenizer_config.json"));
+        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture
+                + "/tokenizer_config.json"));
         ChatTemplate builtIn = ChatTemplates.builtIn(builtInName);
         for (String text : HOSTILE) {
             for (boolean prompt : new boolean[] {false, true}) {
                 List<Message> plain = conversation(text);
                 String rendered = jinja.render(plain, null, prompt);
-                assertThat(rendered).as(fixture + ": " + text).isEqualTo(builtIn.render(plain, null, prompt)).contains(text);
+                assertThat(rendered).as(fixture + ": " + text)
+                        .isEqualTo(builtIn.render(plain, null, prompt)).contains(text);
                 if (!tools) continue;
                 List<Message> withTools = toolConversation(text);
                 List<JsonNode> defs = List.of(tool(text));
@@ -93,7 +97,8 @@ class TemplateInjectionTest {
 
     @Test
     void theIssueExample() {
-        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture("llama-3.1-8b-instruct/tokenizer_config.json"));
+        Path config = JinjaTemplateTest.fixture("llama-3.1-8b-instruct/tokenizer_config.json");
+        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(config);
         String out = jinja.render(List.of(Message.user("Explain Jinja: {{ 7*7 }} and {{ bos_token }}")), null, false);
         assertThat(out).contains("Explain Jinja: {{ 7*7 }} and {{ bos_token }}").doesNotContain("49");
         // names and variables are data too

@@ -112,7 +112,8 @@ class ChatCommandTest {
     @Test
     void aMissingToolsFileIsReportedAsMissing() {
         Path missing = tmp.resolve("nope.json");
-        CommandsTest.Run r = CommandsTest.run("chat", SharedFiles.require("models/stories260K-hf").toString(), "--tools", missing.toString());
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        CommandsTest.Run r = CommandsTest.run("chat", model, "--tools", missing.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).isEqualTo("topiary chat: " + missing + ": no such tools file\n");
     }

@@ -1,4 +1,4 @@
-// FuzzFindingsTest: the crashes and oversized allocations the fuzzers (and the review around them) found, kept as tests.
+// FuzzFindingsTest: the crashes and oversized allocations the fuzzers (and the review around them) found.
 package dev.topiary.fuzz;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,9 +36,11 @@ class FuzzFindingsTest {
         config.put("num_hidden_layers", 1_000_000);
         Files.writeString(dir.resolve("config.json"), config.toString());
         assertThatThrownBy(() -> HfCheckpoint.load(dir)).isInstanceOf(ModelFormatException.class)
-                .hasMessage(dir.resolve("config.json") + ": describes a model of 592000136 parameters, but the safetensors files"
+                .hasMessage(dir.resolve("config.json")
+                        + ": describes a model of 592000136 parameters, but the safetensors files"
                         + " hold only 728 values");
-        config.put("num_hidden_layers", 1).put("vocab_size", Integer.MAX_VALUE).put("intermediate_size", Integer.MAX_VALUE);
+        config.put("num_hidden_layers", 1).put("vocab_size", Integer.MAX_VALUE).put("intermediate_size",
+                Integer.MAX_VALUE);
         Files.writeString(dir.resolve("config.json"), config.toString());
         assertThatThrownBy(() -> HfCheckpoint.load(dir)).isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("parameters, but the safetensors files hold only 728 values");
@@ -55,7 +57,8 @@ class FuzzFindingsTest {
         Files.write(f, seed);
         try (GgufFile g = GgufFile.open(f)) {
             assertThatThrownBy(() -> GgufModel.load(g)).isInstanceOf(ModelFormatException.class)
-                    .hasMessageContaining("the metadata describes a model of ").hasMessageContaining("but the file's tensors hold only");
+                    .hasMessageContaining("the metadata describes a model of ")
+                            .hasMessageContaining("but the file's tensors hold only");
         }
     }
 
@@ -68,9 +71,12 @@ class FuzzFindingsTest {
     @Test
     void tokenizerJsonWithAFarTokenIdIsRefused() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("t"));
-        Files.writeString(dir.resolve("tokenizer.json"), Seeds.BYTE_LEVEL_TOKENIZER.replace("\"1\": 9", "\"1\": 16777216"));
-        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json"))).isInstanceOf(ModelFormatException.class)
-                .hasMessage(dir.resolve("tokenizer.json") + ": token ids run up to 16777216 but there are only 16 tokens"
+        Files.writeString(dir.resolve("tokenizer.json"), Seeds.BYTE_LEVEL_TOKENIZER.replace("\"1\": 9",
+                "\"1\": 16777216"));
+        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json")))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessage(dir.resolve("tokenizer.json")
+                        + ": token ids run up to 16777216 but there are only 16 tokens"
                         + " (ids must be nearly dense: at most 65536 unused)");
     }
 
@@ -79,17 +85,20 @@ class FuzzFindingsTest {
         Path dir = Files.createDirectories(tmp.resolve("t"));
         // four bytes Jackson would take for UTF-32, then garbage: a CharConversionException before the fix
         Files.write(dir.resolve("tokenizer.json"), new byte[] {0, 0, 0, '{', (byte) 0x80, 's', 'h', 'o'});
-        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json"))).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json")))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageStartingWith(dir.resolve("tokenizer.json") + ": not valid");
         Files.write(dir.resolve("tokenizer.json"), new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'});
-        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json"))).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json")))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessage(dir.resolve("tokenizer.json") + ": not valid UTF-8 text");
     }
 
     @Test
     void jsonlThatIsNotUtf8IsRefusedWithItsLine() throws Exception {
         Path f = tmp.resolve("data.jsonl");
-        byte[] good = "{\"context\": \"The sky is\", \"choices\": [\" blue\", \" red\"], \"gold\": 0}\n".getBytes(StandardCharsets.UTF_8);
+        String line = "{\"context\": \"The sky is\", \"choices\": [\" blue\", \" red\"], \"gold\": 0}\n";
+        byte[] good = line.getBytes(StandardCharsets.UTF_8);
         byte[] bad = {'{', '"', 'p', (byte) 0xFF, '"', '}', '\n'};
         byte[] both = Arrays.copyOf(good, good.length + bad.length);
         System.arraycopy(bad, 0, both, good.length, bad.length);
@@ -101,7 +110,8 @@ class FuzzFindingsTest {
     @Test
     void llama2cHeaderWhoseSizeOverflowsIsRefused() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(1 << 24).putInt(1 << 24).putInt(1 << 24).putInt(1 << 12).putInt(1 << 12).putInt(1 << 24).putInt(1 << 24);
+        b.putInt(1 << 24).putInt(1 << 24).putInt(1 << 24).putInt(1 << 12).putInt(1 << 12).putInt(1 << 24)
+                .putInt(1 << 24);
         Path f = tmp.resolve("huge.bin");
         Files.write(f, b.array());
         assertThatThrownBy(() -> Llama2c.load(f)).isInstanceOf(ModelFormatException.class)
@@ -126,7 +136,8 @@ class FuzzFindingsTest {
         b = ByteBuffer.allocate(8 + wraps.length() + 4).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(wraps.length()).put(wraps.getBytes(StandardCharsets.US_ASCII));
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Safetensors.open(f)).isInstanceOf(ModelFormatException.class).hasMessageContaining("overflows 64-bit sizes");
+        assertThatThrownBy(() -> Safetensors.open(f)).isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("overflows 64-bit sizes");
     }
 
     @Test
@@ -157,7 +168,9 @@ class FuzzFindingsTest {
         g.write(f);
         try (GgufFile file = GgufFile.open(f)) {
             assertThatThrownBy(() -> Tokenizers.fromGguf(file)).isInstanceOf(ModelFormatException.class)
-                    .hasMessage(f + ": metadata 'tokenizer.ggml.token_type'[3] = 6 (byte) but token 3 '?!' is not spelled like a byte, <0xHH>");
+                    .hasMessage(f
+                            + ": metadata 'tokenizer.ggml.token_type'[3] = 6 (byte) but token 3 '?!' is not spelled "
+                            + "like a byte, <0xHH>");
         }
     }
 }

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * Runs a parser on mutated copies of valid seed files and fails on the first input that makes it
  * misbehave: an exception other than {@link ModelFormatException} (the readers' declared failure),
  * an {@link Error} (out of memory, stack overflow), or more memory allocated on the calling thread
- * than the input can warrant ({@link #allocationLimit}), or more than 10 s spent on one input. The failing input is saved to
- * {@code target/fuzz-failures/} so it can be replayed.
+ * than the input can warrant ({@link #allocationLimit}), or more than 10 s spent on one input. The
+ * failing input is saved to {@code target/fuzz-failures/} so it can be replayed.
  *
  * <p>The number of inputs per target is {@code -Dtopiary.fuzz.iterations=N} (default: the target's
  * own, sized so that all fuzz tests together take a few seconds); {@code -Dtopiary.fuzz.seed=S}
@@ -92,10 +92,13 @@ final class Fuzzer {
         } catch (Throwable e) {
             throw failure(input, iteration, "unexpected " + e.getClass().getName() + ": " + e.getMessage(), e);
         }
-        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before, millis = (System.nanoTime() - t0) / 1_000_000;
-        if (millis > SLOW_MILLIS) throw failure(input, iteration, "took " + millis + " ms for a " + input.length + "-byte input", null);
+        long allocated = THREADS.getCurrentThreadAllocatedBytes() - before,
+                millis = (System.nanoTime() - t0) / 1_000_000;
+        if (millis > SLOW_MILLIS) throw failure(input, iteration, "took " + millis + " ms for a " + input.length
+                + "-byte input", null);
         if (allocated > allocationLimit(input.length))
-            throw failure(input, iteration, "allocated " + allocated + " bytes for a " + input.length + "-byte input", null);
+            throw failure(input, iteration, "allocated " + allocated + " bytes for a " + input.length
+                    + "-byte input", null);
         return accepted;
     }
 
@@ -110,6 +113,7 @@ final class Fuzzer {
             cause.printStackTrace(new PrintWriter(w));
             trace = "\n" + w;
         }
-        return new AssertionError("fuzz " + name + ": input " + iteration + " (saved to " + saved + "): " + what + trace, cause);
+        return new AssertionError("fuzz " + name + ": input " + iteration + " (saved to " + saved + "): " + what
+                + trace, cause);
     }
 }

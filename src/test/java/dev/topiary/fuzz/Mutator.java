@@ -63,7 +63,8 @@ final class Mutator {
             case 4 -> b = Arrays.copyOf(b, random.nextInt(b.length));
             case 5 -> b = delete(b, at, 1 + random.nextInt(Math.min(64, b.length - at)));
             case 6 -> b = insert(b, at, randomBytes(1 + random.nextInt(16)));
-            case 7 -> b = insert(b, random.nextInt(b.length), Arrays.copyOfRange(b, at, Math.min(b.length, at + 1 + random.nextInt(64))));
+            case 7 -> b = insert(b, random.nextInt(b.length), Arrays.copyOfRange(b, at, Math.min(b.length, at + 1
+                    + random.nextInt(64))));
             default -> {
                 byte[] other = seeds.get(random.nextInt(seeds.size()));
                 int cut = random.nextInt(other.length + 1);
@@ -133,12 +134,14 @@ final class Mutator {
             case 10 -> f.objectNode();
             case 11 -> f.arrayNode().add(old == null ? f.nullNode() : old.deepCopy());
             case 12 -> old != null && old.isTextual() ? f.textNode(old.asText() + randomText()) : f.textNode("x");
-            default -> old != null && old.isNumber() ? f.numberNode(old.asLong() + random.nextInt(-2, 3)) : f.numberNode(0);
+            default -> old != null && old.isNumber() ? f.numberNode(old.asLong() + random.nextInt(-2, 3))
+                    : f.numberNode(0);
         };
     }
 
     private String randomText() {
-        String[] parts = {"a", " ", "\u2581", "<s>", "</s>", "<0x41>", "\u0000", "\uD83D\uDE00", "{{ x }}", "\\", "\"", "\n", "é", "Ġ"};
+        String[] parts = {"a", " ", "\u2581", "<s>", "</s>", "<0x41>", "\u0000", "\uD83D\uDE00", "{{ x }}", "\\", "\"",
+                "\n", "é", "Ġ"};
         StringBuilder s = new StringBuilder();
         int n = random.nextInt(5);
         for (int i = 0; i < n; i++) s.append(parts[random.nextInt(parts.length)]);

@@ -1,4 +1,4 @@
-// ParsersFuzzTest: every file reader, fed mutated valid files, rejects bad ones with ModelFormatException and nothing else.
+// ParsersFuzzTest: every file reader, fed mutated valid files, rejects bad ones with ModelFormatException only.
 package dev.topiary.fuzz;
 
 import static dev.topiary.fuzz.Seeds.utf8;
@@ -98,24 +98,34 @@ class ParsersFuzzTest {
                 .run(file -> exercise(Tokenizers.fromTokenizerJson(file)));
     }
 
-    static final List<String> JSONL = List.of(
-            "{\"prompt\": \"Once\", \"completion\": \" upon a time\"}\n{\"prompt\": \"a\", \"completion\": \"b\"}\n",
-            "{\"messages\": [{\"role\": \"system\", \"content\": \"Be brief.\"}, {\"role\": \"user\", \"content\": \"Hi\"}, "
-                    + "{\"role\": \"assistant\", \"content\": \"Hello\"}, {\"role\": \"user\", \"content\": \"Weather?\"}, "
-                    + "{\"role\": \"assistant\", \"content\": \"\", \"tool_calls\": [{\"function\": {\"name\": \"get_weather\", "
-                    + "\"arguments\": {\"city\": \"Paris\"}}}]}, {\"role\": \"tool\", \"name\": \"get_weather\", \"content\": \"22\"}, "
-                    + "{\"role\": \"assistant\", \"content\": \"22 degrees\"}]}\n",
-            "{\"prompt\": \"Q\", \"chosen\": \"good\", \"rejected\": \"bad\"}\n",
-            "{\"messages\": [{\"role\": \"user\", \"content\": \"Who?\"}], \"chosen\": \"Lily.\", \"rejected\": \"Sky.\"}\n",
-            "{\"type\": \"ifeval\", \"prompt\": \"Describe Paris.\", \"instructions\": [{\"type\": \"all_lowercase\"}, "
-                    + "{\"type\": \"max_words\", \"n\": 8}, {\"type\": \"include_words\", \"words\": [\"a\"]}]}\n",
-            "{\"type\": \"function_call\", \"prompt\": \"Weather in Paris?\", \"tools\": [{\"name\": \"get_weather\", \"parameters\": "
-                    + "{\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\"}, \"unit\": {\"type\": \"string\", "
-                    + "\"enum\": [\"c\", \"f\"]}}, \"required\": [\"city\"]}}], \"expected\": {\"name\": \"get_weather\", "
-                    + "\"arguments\": {\"city\": [\"Paris\"], \"unit\": [\"c\", \"\"]}}}\n",
-            "{\"type\": \"qa\", \"prompt\": \"Which tower?\", \"passages\": [\"The Eiffel Tower.\"], \"answers\": [\"Eiffel\"]}\n",
-            "{\"context\": \"The sky is\", \"choices\": [\" blue\", \" green\"], \"gold\": 0}\n",
-            "{\"text\": \"Once upon a time\"}\n");
+    /** One seed per JSONL format: each line of this text block is a seed file of one row. */
+    static final String JSONL_ROWS = """
+            {"prompt": "Once", "completion": " upon a time"}
+            {"messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}, \
+            {"role": "assistant", "content": "Hello"}, {"role": "user", "content": "Weather?"}, \
+            {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "get_weather", \
+            "arguments": {"city": "Paris"}}}]}, {"role": "tool", "name": "get_weather", "content": "22"}, \
+            {"role": "assistant", "content": "22 degrees"}]}
+            {"prompt": "Q", "chosen": "good", "rejected": "bad"}
+            {"messages": [{"role": "user", "content": "Who?"}], "chosen": "Lily.", "rejected": "Sky."}
+            {"type": "ifeval", "prompt": "Describe Paris.", "instructions": [{"type": "all_lowercase"}, \
+            {"type": "max_words", "n": 8}, {"type": "include_words", "words": ["a"]}]}
+            {"type": "function_call", "prompt": "Weather in Paris?", \
+            "tools": [{"name": "get_weather", "parameters": \
+            {"type": "object", "properties": {"city": {"type": "string"}, "unit": {"type": "string", \
+            "enum": ["c", "f"]}}, "required": ["city"]}}], "expected": {"name": "get_weather", \
+            "arguments": {"city": ["Paris"], "unit": ["c", ""]}}}
+            {"type": "qa", "prompt": "Which tower?", "passages": ["The Eiffel Tower."], "answers": ["Eiffel"]}
+            {"context": "The sky is", "choices": [" blue", " green"], "gold": 0}
+            {"text": "Once upon a time"}
+            """;
+
+    /** The seeds: each row alone, and a two-line SFT file. */
+    static List<String> jsonlSeeds() {
+        List<String> seeds = new java.util.ArrayList<>(JSONL_ROWS.lines().map(l -> l + "\n").toList());
+        seeds.add("{\"prompt\": \"Once\", \"completion\": \" upon\"}\n{\"prompt\": \"a\", \"completion\": \"b\"}\n");
+        return seeds;
+    }
 
     @Test
     void jsonlReaders() throws Exception {
@@ -123,9 +133,11 @@ class ParsersFuzzTest {
         ByteTokenizerFiles.write(tokDir);
         Tokenizer tok = Tokenizers.fromTokenizerJson(tokDir.resolve("tokenizer.json"));
         var chats = new ChatExamples(ChatTemplates.builtIn("qwen2.5"), tok);
-        new Fuzzer("jsonl", JSONL.stream().map(Seeds::utf8).toList(), tmp.resolve("data.jsonl"), 500).run(file -> {
+        List<byte[]> seeds = jsonlSeeds().stream().map(Seeds::utf8).toList();
+        new Fuzzer("jsonl", seeds, tmp.resolve("data.jsonl"), 500).run(file -> {
             // every reader on every input: each accepts it or says what is wrong with it
-            tryEach(() -> AlignData.sft(file, tok, chats), () -> AlignData.preferences(file, tok, ChatTemplates.builtIn("llama3")),
+            tryEach(() -> AlignData.sft(file, tok, chats),
+                    () -> AlignData.preferences(file, tok, ChatTemplates.builtIn("llama3")),
                     () -> AlignTaskFile.read(file), () -> TaskFile.read(file), () -> Corpus.read(file, "text", 1000),
                     () -> ChatExamples.readMessages(file));
         });
