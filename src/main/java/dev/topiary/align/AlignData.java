@@ -3,10 +3,9 @@ package dev.topiary.align;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,7 +108,7 @@ public final class AlignData {
 
     private static void forEachLine(Path file, LineHandler h) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such data file");
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int no = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 no++;
@@ -129,7 +128,10 @@ public final class AlignData {
 
     private static String text(Path file, String where, JsonNode n, String field) {
         JsonNode v = n.get(field);
-        if (v == null || !v.isTextual()) throw new ModelFormatException(file, where + "missing text field '" + field + "'");
+        if (v == null) throw new ModelFormatException(file, where + "missing text field '" + field + "'");
+        if (!v.isTextual())
+            throw new ModelFormatException(file, where + "field '" + field
+                    + "' has the wrong type (expected a string, got " + TextFiles.jsonType(v) + ")");
         return v.asText();
     }
 }

@@ -2,9 +2,8 @@ package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.io.ModelFormatException;
-import java.io.BufferedReader;
+import dev.topiary.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -81,7 +80,7 @@ public final class AlignTaskFile {
     public static List<Item> read(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
         List<Item> items = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int lineNo = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;

@@ -1,11 +1,18 @@
 package dev.topiary.align;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.Message;
 import dev.topiary.chat.RenderedChat;
 import dev.topiary.chat.ToolCall;
+import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +24,8 @@ import java.util.List;
  * when tokenization is stable at the span's edges, as it is at the templates' markers.)
  */
 public final class ChatExamples implements AlignData.Conversations {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     private final ChatTemplate template;
     private final Tokenizer tok;
 
@@ -40,22 +49,64 @@ public final class ChatExamples implements AlignData.Conversations {
         return new SftPacker.Example(tokens, mask);
     }
 
+    /**
+     * The conversation of a JSON file: an array of messages, or an object with a {@code messages} array
+     * (as one row of an SFT file). A UTF-8 byte order mark at the start is skipped.
+     *
+     * @throws ModelFormatException naming the file: missing, not valid JSON, or a message of the wrong shape
+     */
+    public static List<Message> readMessages(Path file) throws IOException {
+        if (!Files.exists(file)) throw new ModelFormatException(file, "no such messages file");
+        JsonNode n;
+        try {
+            n = JSON.readTree(TextFiles.read(file));
+        } catch (JacksonException e) {
+            throw new ModelFormatException(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (n != null && n.isObject()) {
+            if (!n.has("messages")) throw new ModelFormatException(file, "an object without a 'messages' array");
+            n = n.get("messages");
+        }
+        try {
+            return parse(n);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file, "messages: " + e.getMessage());
+        }
+    }
+
     /** [{"role", "content", "tool_calls": [{"name", "arguments"} or {"function": {...}}], "name"}] to messages. */
-    static List<Message> parse(JsonNode messages) {
-        if (messages == null || !messages.isArray() || messages.isEmpty()) throw new IllegalArgumentException("must be a non-empty array");
+    public static List<Message> parse(JsonNode messages) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw new IllegalArgumentException("must be a non-empty array");
+        }
         List<Message> out = new ArrayList<>();
         for (int i = 0; i < messages.size(); i++) {
             JsonNode m = messages.get(i);
-            if (!m.has("role")) throw new IllegalArgumentException("message " + i + " has no 'role'");
+            String at = "message " + i;
+            if (!m.isObject()) {
+                throw new IllegalArgumentException(at + ": expected an object, got " + TextFiles.jsonType(m));
+            }
+            if (!m.has("role")) throw new IllegalArgumentException(at + " has no 'role'");
+            if (!m.get("role").isTextual()) throw wrongType(at, "role", "a string", m.get("role"));
             List<ToolCall> calls = new ArrayList<>();
-            if (m.has("tool_calls"))
+            if (m.has("tool_calls")) {
+                if (!m.get("tool_calls").isArray()) throw wrongType(at, "tool_calls", "an array", m.get("tool_calls"));
                 for (JsonNode c : m.get("tool_calls")) {
                     JsonNode f = c.has("function") ? c.get("function") : c;
                     calls.add(new ToolCall(f.path("name").asText(), f.get("arguments")));
                 }
-            String content = m.hasNonNull("content") ? m.get("content").asText() : (calls.isEmpty() ? null : "");
-            out.add(new Message(m.get("role").asText(), content, calls, m.hasNonNull("name") ? m.get("name").asText() : null));
+            }
+            JsonNode c = m.get("content");
+            if (c != null && !c.isNull() && !c.isTextual()) throw wrongType(at, "content", "a string", c);
+            String content = c != null && !c.isNull() ? c.asText() : (calls.isEmpty() ? null : "");
+            String name = m.hasNonNull("name") ? m.get("name").asText() : null;
+            out.add(new Message(m.get("role").asText(), content, calls, name));
         }
         return out;
+    }
+
+    private static IllegalArgumentException wrongType(String at, String field, String expected, JsonNode got) {
+        return new IllegalArgumentException(at + ": '" + field + "' has the wrong type (expected " + expected + ", got "
+                + TextFiles.jsonType(got) + ")");
     }
 }

@@ -82,6 +82,43 @@ public final class ChatTemplates {
     }
 
     /**
+     * The template the commands use for a model: the built-in {@code builtInName} when one is given
+     * ({@code --chat-template}), else the model folder's own ({@link #forModel}), else (a .gguf or
+     * llama2.c file) {@code chatml}.
+     */
+    public static ChatTemplate choose(Path model, String builtInName) {
+        if (builtInName != null) return builtIn(builtInName);
+        if (!Files.exists(model)) throw new IllegalArgumentException(model + ": no such model file or folder");
+        return Files.isDirectory(model) ? forModel(model) : builtIn("chatml");
+    }
+
+    /**
+     * The prompt that opens a chat with tools: the system message (when not null) and an empty user
+     * turn, rendered with the tool definitions and the generation prompt.
+     *
+     * @throws IllegalArgumentException when the template has no tool support: it refuses tools, ignores
+     *     them (the prompt is the same without them), or writes tool calls in a syntax not known here
+     */
+    public static String toolsPrompt(ChatTemplate template, String system, List<JsonNode> tools) {
+        List<Message> opening = system == null ? List.of(Message.user(""))
+                : List.of(Message.system(system), Message.user(""));
+        String what = "chat template " + template.name() + " has no tool support";
+        String with;
+        try {
+            with = template.render(opening, tools, true);
+        } catch (IllegalArgumentException e) {
+            String why = e.getMessage(), prefix = "chat template " + template.name() + ": ";
+            if (why.startsWith(prefix)) why = why.substring(prefix.length());
+            throw new IllegalArgumentException(what + ": " + why, e);
+        }
+        if (with.equals(template.render(opening, List.of(), true)))
+            throw new IllegalArgumentException(what + ": it does not show the tool definitions to the model");
+        if (template.toolCallFormat() == ToolCallFormat.NONE)
+            throw new IllegalArgumentException(what + ": its tool-call syntax is not one Topiary can read");
+        return with;
+    }
+
+    /**
      * The model's own template source (chat_template.jinja, or the {@code chat_template} of
      * tokenizer_config.json; of a list, the one named "default"), for exports that keep it; empty
      * when the folder has none.

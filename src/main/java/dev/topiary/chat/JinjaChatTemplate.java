@@ -43,6 +43,10 @@ import java.util.Map;
  * {@code lower}, {@code title}, {@code capitalize}, {@code find}, {@code count} and {@code join}
  * work ({@link JinjaPython}). A filter or test jinjava lacks is refused when the template is loaded.
  *
+ * <p>Values are data, as in Python's jinja2: Jinja syntax inside message content, tool definitions,
+ * names or variables ({@code {{ 7*7 }}}, {@code {% raw %}}) is printed as it is, never evaluated
+ * (jinjava's nested interpretation is off).
+ *
  * <p>Known gaps (not used by the Llama, Qwen2/2.5 and Mistral templates): slices with a step
  * ({@code [::-1]}), string repetition ({@code 'x' * 3}), and {@code none} printing as an empty string
  * rather than {@code None}.
@@ -232,6 +236,8 @@ final class JinjaChatTemplate implements ChatTemplate {
         JinjavaConfig config = JinjavaConfig.newBuilder()
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
+                // values are data: Jinja syntax inside message content, tools or names is printed, not run
+                .withNestedInterpretationEnabled(false)
                 .withLegacyOverrides(legacy)
                 .withElResolver(JinjaPython.resolver())
                 .build();

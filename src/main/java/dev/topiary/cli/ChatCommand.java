@@ -1,16 +1,15 @@
 package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.align.FunctionCall;
 import dev.topiary.align.ToolSchema;
+import dev.topiary.align.ToolsFile;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.chat.Message;
 import dev.topiary.chat.ParsedReply;
 import dev.topiary.chat.ToolCall;
 import dev.topiary.generate.Sampler;
-import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
 import dev.topiary.model.Weights;
@@ -20,7 +19,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,10 +31,12 @@ import picocli.CommandLine.Parameters;
 
 @Command(name = "chat", mixinStandardHelpOptions = true, header = "Chat with a model in the terminal, with tools.",
         description = {"An interactive chat: each line you type is a user turn; the conversation is rendered with the model's",
-                "chat template (or --template) and the answer streams as it is generated, until the end-of-turn marker.",
+                "chat template (or --chat-template) and the answer streams as it is generated, until the end-of-turn",
+                "marker.",
                 "--system sets a system message; --tools FILE gives JSON schemas of tools ([{\"name\", \"description\",",
-                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown. Empty line",
-                "or end of input: quit.", ""})
+                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown.",
+                "A template without tool support, or tools that fill the model's context, are refused at start.",
+                "Empty line or end of input: quit.", ""})
 final class ChatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder (for its chat template), .gguf or .bin")
     Path model;
@@ -47,7 +47,8 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--tools", paramLabel = "FILE", description = "JSON array of tool schemas.")
     Path tools;
 
-    @Option(names = "--template", description = "A built-in template instead of the model's own (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
+    @Option(names = {"--chat-template", "--template"}, description = "A built-in template instead of the model's own"
+            + " (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
     String templateName;
 
     @Option(names = "--max-tokens", defaultValue = "256", description = "Answer length at most (default ${DEFAULT-VALUE}).")
@@ -67,31 +68,21 @@ final class ChatCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Sampler sampler = new Sampler(temperature, topP, seed);
-        List<JsonNode> toolDefs = new ArrayList<>();
-        Map<String, ToolSchema> schemas = new LinkedHashMap<>();
-        if (tools != null) {
-            JsonNode arr;
-            try {
-                arr = new ObjectMapper().readTree(Files.readString(tools));
-            } catch (java.io.IOException e) {
-                throw new ModelFormatException(tools, "not valid JSON: " + e.getMessage());
-            }
-            if (arr == null || !arr.isArray()) throw new ModelFormatException(tools, "must be a JSON array of tool schemas");
-            for (int i = 0; i < arr.size(); i++) {
-                try {
-                    ToolSchema s = ToolSchema.fromJson(arr.get(i), "[" + i + "]");
-                    schemas.put(s.name(), s);
-                } catch (IllegalArgumentException | ModelFormatException e) {
-                    throw new ModelFormatException(tools, "tool " + i + ": " + e.getMessage());
-                }
-                toolDefs.add(arr.get(i));
-            }
-        }
+        ToolsFile toolsFile = tools == null ? ToolsFile.none() : ToolsFile.read(tools);
+        List<JsonNode> toolDefs = toolsFile.definitions();
+        Map<String, ToolSchema> schemas = toolsFile.schemas();
+        ChatTemplate template = ChatTemplates.choose(model, templateName);
+        String toolsPrompt = toolDefs.isEmpty() ? null : ChatTemplates.toolsPrompt(template, system, toolDefs);
         Models.Loaded m = Models.load(model);
         Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
-        ChatTemplate template = templateName != null ? ChatTemplates.builtIn(templateName)
-                : Files.isDirectory(model) ? ChatTemplates.forModel(model) : ChatTemplates.builtIn("chatml");
+        if (toolsPrompt != null) {
+            int n = tok.encode(toolsPrompt, false, true).length;
+            if (n >= w.config().maxPositions())
+                throw new IllegalArgumentException("the system message and " + toolDefs.size()
+                        + " tool definitions take " + n + " tokens, the model's whole context ("
+                        + w.config().maxPositions() + "); give fewer or shorter tools");
+        }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         out.println("chat with " + model + " (template " + template.name() + (schemas.isEmpty() ? "" : ", tools " + schemas.keySet())
                 + "); an empty line quits");

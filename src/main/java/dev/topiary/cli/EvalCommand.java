@@ -138,13 +138,16 @@ final class EvalCommand implements Callable<Integer> {
 
     /** Alignment task files have a "type" field on their lines. */
     static boolean isAlignmentTask(Path file) throws IOException {
-        for (String line : java.nio.file.Files.readAllLines(file)) {
-            if (line.isBlank()) continue;
-            try {
-                var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
-                return n != null && n.has("type") && !n.has("choices");
-            } catch (IOException e) {
-                return false;
+        if (!java.nio.file.Files.isRegularFile(file)) return false; // the task reader says the file is missing
+        try (dev.topiary.io.TextFiles.LineReader r = dev.topiary.io.TextFiles.open(file)) {
+            for (String line; (line = r.readLine()) != null; ) {
+                if (line.isBlank()) continue;
+                try {
+                    var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+                    return n != null && n.has("type") && !n.has("choices");
+                } catch (IOException e) {
+                    return false;
+                }
             }
         }
         return false;

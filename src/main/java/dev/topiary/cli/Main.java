@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
                 ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, CorrectCommand.class,
                 SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class, ChatSetCommand.class, ChatCommand.class,
+                TemplateCommand.class,
                 PlotCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",

@@ -42,7 +42,7 @@ final class PlotCommand implements Callable<Integer> {
             List<double[]> pts = new ArrayList<>();
             double tokensPerStep = 0;
             int lineNo = 0;
-            for (String line : dev.topiary.io.TextFiles.readString(file).lines().toList()) {
+            for (String line : dev.topiary.io.TextFiles.read(file).lines().toList()) {
                 lineNo++;
                 if (line.isBlank()) continue;
                 JsonNode n;

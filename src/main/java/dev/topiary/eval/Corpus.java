@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
 import dev.topiary.io.TextFiles;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +24,7 @@ public final class Corpus {
         List<String> docs = new ArrayList<>();
         long chars = 0;
         if (file.getFileName().toString().endsWith(".jsonl")) {
-            try (BufferedReader r = TextFiles.reader(file)) {
+            try (TextFiles.LineReader r = TextFiles.open(file)) {
                 int lineNo = 0;
                 for (String line; (line = r.readLine()) != null && chars < maxChars; ) {
                     lineNo++;
@@ -38,7 +37,10 @@ public final class Corpus {
                     }
                     JsonNode t = n == null ? null : n.get(field);
                     if (t == null || !t.isTextual())
-                        throw new ModelFormatException(file, "line " + lineNo + ": missing text field '" + field + "'");
+                        throw new ModelFormatException(file, "line " + lineNo + (t == null
+                                ? ": missing text field '" + field + "'"
+                                : ": field '" + field + "' has the wrong type (expected a string, got "
+                                        + TextFiles.jsonType(t) + ")"));
                     String s = t.asText();
                     if (chars + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars));
                     docs.add(s);
@@ -46,7 +48,7 @@ public final class Corpus {
                 }
             }
         } else {
-            String s = TextFiles.readString(file);
+            String s = TextFiles.read(file);
             if (s.length() > maxChars) s = s.substring(0, (int) maxChars);
             docs.add(s);
         }

@@ -3,9 +3,8 @@ package dev.topiary.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
-import java.io.BufferedReader;
+import dev.topiary.io.TextFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ public final class TaskFile {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
         ObjectMapper json = new ObjectMapper();
         List<Item> items = new ArrayList<>();
-        try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        try (TextFiles.LineReader r = TextFiles.open(file)) {
             int lineNo = 0;
             for (String line; (line = r.readLine()) != null; ) {
                 lineNo++;
@@ -40,7 +39,10 @@ public final class TaskFile {
                 JsonNode ctx = first(n, "context", "query", "ctx");
                 JsonNode ch = n.get("choices");
                 JsonNode gold = first(n, "gold", "label", "answer");
-                if (ctx == null || !ctx.isTextual()) throw new ModelFormatException(file, where + "missing text field 'context'");
+                if (ctx == null) throw new ModelFormatException(file, where + "missing text field 'context'");
+                if (!ctx.isTextual())
+                    throw new ModelFormatException(file, where + "field 'context' has the wrong type"
+                            + " (expected a string, got " + TextFiles.jsonType(ctx) + ")");
                 if (ch == null || !ch.isArray() || ch.size() < 2)
                     throw new ModelFormatException(file, where + "field 'choices' must be an array of at least 2 strings");
                 List<String> choices = new ArrayList<>();

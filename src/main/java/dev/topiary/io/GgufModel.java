@@ -39,7 +39,11 @@ public final class GgufModel {
             throw new ModelFormatException(f, arch + ".rope.scaling.type = '" + st + "' is not supported (none, linear)");
         GgufFile.TensorInfo emb = g.tensor("token_embd.weight")
                 .orElseThrow(() -> new ModelFormatException(f, "missing tensor token_embd.weight"));
-        int V = (int) emb.dims()[1];
+        long[] embDims = emb.dims();
+        if (embDims.length != 2 || embDims[1] > Integer.MAX_VALUE)
+            throw new ModelFormatException(f, "tensor token_embd.weight has dims " + Arrays.toString(embDims)
+                    + ", expected [hidden, vocab]");
+        int V = (int) embDims[1];
         boolean tied = g.tensor("output.weight").isEmpty();
         boolean qwen = arch.equals("qwen2");
         int bos = (int) g.getLong("tokenizer.ggml.bos_token_id", 1), eos = (int) g.getLong("tokenizer.ggml.eos_token_id", 2);
@@ -155,7 +159,20 @@ public final class GgufModel {
 
     public static LlamaWeights load(GgufFile g) {
         LlamaConfig c = readConfig(g);
-        LlamaWeights w = new LlamaWeights(c);
+        // the file must hold at least as many values as the metadata describes before the weights are allocated
+        long stored = 0;
+        for (GgufFile.TensorInfo t : g.tensors()) stored += t.elementCount();
+        long needed = c.parameterCount();
+        if (needed > stored)
+            throw new ModelFormatException(g.path(), "the metadata describes a model of "
+                    + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                    + " parameters, but the file's tensors hold only " + stored + " values");
+        LlamaWeights w;
+        try {
+            w = new LlamaWeights(c);
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(g.path(), e.getMessage());
+        }
         boolean permute = c.modelType().equals("llama");
         for (LlamaWeights.View v : w.views()) {
             String name = v.kind().ggufName(v.layer());

@@ -48,9 +48,24 @@ public final class HfCheckpoint {
     public static LlamaWeights load(Path dir) {
         LlamaConfig config = readConfig(dir);
         Map<String, Path> where = tensorFiles(dir);
-        LlamaWeights w = new LlamaWeights(config);
         Map<Path, Safetensors> open = new HashMap<>();
         try {
+            // the files must hold at least as many values as config.json describes before the weights are allocated
+            long stored = 0;
+            for (Path f : new TreeSet<>(where.values()))
+                for (Safetensors.TensorInfo t : open.computeIfAbsent(f, Safetensors::open).tensors().values())
+                    stored = Math.addExact(stored, t.elements());
+            long needed = config.parameterCount();
+            if (needed > stored)
+                throw new ModelFormatException(dir.resolve("config.json"), "describes a model of "
+                        + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                        + " parameters, but the safetensors files hold only " + stored + " values");
+            LlamaWeights w;
+            try {
+                w = new LlamaWeights(config);
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(dir.resolve("config.json"), e.getMessage());
+            }
             for (View v : w.views()) {
                 Path f = where.get(v.name());
                 if (f == null)
@@ -69,10 +84,10 @@ public final class HfCheckpoint {
             if (config.tieEmbeddings()) known.add(TensorKind.LM_HEAD.hfName(0)); // saved by some tools anyway
             List<String> extra = where.keySet().stream().filter(n -> !known.contains(n) && !n.endsWith("rotary_emb.inv_freq")).sorted().toList();
             if (!extra.isEmpty()) LOG.warn("{}: ignoring {} tensors this architecture does not use, e.g. {}", dir, extra.size(), extra.getFirst());
+            return w;
         } finally {
             open.values().forEach(Safetensors::close);
         }
-        return w;
     }
 
     private static String describe(TensorKind k, LlamaConfig c) {

@@ -48,12 +48,19 @@ public final class Llama2c {
             if (dim % heads != 0 || heads % kvHeads != 0)
                 throw new ModelFormatException(file, "header: dim " + dim + ", n_heads " + heads + ", n_kv_heads " + kvHeads + " are inconsistent");
             int D = dim / heads;
+            if (D % 2 != 0)
+                throw new ModelFormatException(file, "header: dim " + dim + " / n_heads " + heads + " = head dim " + D
+                        + ", which is odd");
             LlamaConfig c = new LlamaConfig("llama", dim, hidden, layers, heads, kvHeads, D, vocab, 1e-5f, 10000.0, null,
-                    tied, false, false, seqLen, 1, List.of(2), "float32").validate(file.toString());
-            long floats = (long) vocab * dim + layers * (2L * dim + (long) dim * c.qDim() * 2 + 2L * dim * c.kvDim()
-                    + 3L * dim * hidden) + dim + (long) seqLen * D + (tied ? 0 : (long) vocab * dim);
-            if (28 + floats * 4 > size)
-                throw new ModelFormatException(file, "truncated: the header's shape needs " + (28 + floats * 4) + " bytes, the file has " + size);
+                    tied, false, false, seqLen, 1, List.of(2), "float32");
+            // the weights (the lm_head too when untied) and the freq_cis tables, checked against the file
+            // before anything is allocated
+            long params = c.parameterCount();
+            long floats = params >= Long.MAX_VALUE / 8 ? Long.MAX_VALUE : params + (long) seqLen * D;
+            if (floats > (size - 28) / 4)
+                throw new ModelFormatException(file, "truncated: the header's shape needs "
+                        + (floats >= Long.MAX_VALUE / 8 ? "more than 2^63" : String.valueOf(28 + floats * 4))
+                        + " bytes, the file has " + size);
             var data = ch.map(FileChannel.MapMode.READ_ONLY, 28, size - 28).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
             LlamaWeights w = new LlamaWeights(c);
             read(data, w, TensorKind.EMBED);

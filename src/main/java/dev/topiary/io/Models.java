@@ -24,7 +24,8 @@ public final class Models {
      * An opened model: its config and tokenizer (null if none found), and its weights two ways:
      * {@link #inference()} maps them in their stored types (HF folders and GGUF files open in
      * milliseconds whatever their size), {@link #requireWeights()} reads them into one fp32 buffer for
-     * training and surgery (at most 2^31 parameters). Each is made on first use.
+     * training and surgery (at most 2^31 parameters). Each is made on first use. A malformed tokenizer
+     * file is kept as {@code tokenizerError}, which {@link #requireTokenizer} throws.
      */
     public static final class Loaded {
         private final Path path;
@@ -32,10 +33,13 @@ public final class Models {
         private final LlamaConfig config;
         private final Tokenizer tokenizer;
         private final boolean hasWeights;
+        private final ModelFormatException tokenizerError;
         private LlamaWeights weights;
         private Weights mapped;
 
-        Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, boolean hasWeights) {
+        Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, boolean hasWeights,
+               ModelFormatException tokenizerError) {
+            this.tokenizerError = tokenizerError;
             this.path = path;
             this.format = format;
             this.config = config;
@@ -60,7 +64,13 @@ public final class Models {
             return tokenizer;
         }
 
+        /** Why the tokenizer could not be read, or null. */
+        public ModelFormatException tokenizerError() {
+            return tokenizerError;
+        }
+
         public Tokenizer requireTokenizer() {
+            if (tokenizerError != null) throw tokenizerError;
             if (tokenizer == null) throw new ModelFormatException(path, "no tokenizer found (tokenizer.json, GGUF vocabulary or tok512.bin)");
             return tokenizer;
         }
@@ -131,17 +141,17 @@ public final class Models {
         Format f = detect(p);
         try {
             return switch (f) {
-                case HF -> new Loaded(p, f, HfCheckpoint.readConfig(p), null, tokenizerOrNull(p), true);
+                case HF -> withTokenizer(p, f, HfCheckpoint.readConfig(p), null, true);
                 case LLAMA2C -> {
                     LlamaWeights w = Llama2c.load(p);
-                    yield new Loaded(p, f, w.config, w, tokenizerOrNull(p), true);
+                    yield withTokenizer(p, f, w.config, w, true);
                 }
                 case GGUF -> {
                     try (GgufFile g = GgufFile.open(p)) {
                         boolean hasWeights = g.tensor("token_embd.weight").isPresent();
                         LlamaConfig c = hasWeights ? GgufModel.readConfig(g) : null;
                         Tokenizer t = g.has("tokenizer.ggml.tokens") ? Tokenizers.fromGguf(g) : null;
-                        yield new Loaded(p, f, c, null, t, hasWeights);
+                        yield new Loaded(p, f, c, null, t, hasWeights, null);
                     }
                 }
             };
@@ -160,11 +170,13 @@ public final class Models {
         }
     }
 
-    private static Tokenizer tokenizerOrNull(Path p) throws IOException {
+    /** The loaded model with its tokenizer; a malformed tokenizer file is kept as the error to report when needed. */
+    private static Loaded withTokenizer(Path p, Format f, LlamaConfig config, LlamaWeights w, boolean hasWeights)
+            throws IOException {
         try {
-            return Tokenizers.load(p);
+            return new Loaded(p, f, config, w, Tokenizers.loadIfPresent(p).orElse(null), hasWeights, null);
         } catch (ModelFormatException e) {
-            return null;
+            return new Loaded(p, f, config, w, null, hasWeights, e);
         }
     }
 }

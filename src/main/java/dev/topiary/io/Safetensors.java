@@ -148,7 +148,13 @@ public final class Safetensors implements AutoCloseable {
             if (!d.canConvertToLong() || d.asLong() < 0)
                 throw new ModelFormatException(file, where + "shape " + sh + " has an invalid dimension " + d);
             shape[i] = d.asLong();
-            elements = Math.multiplyExact(elements, shape[i]);
+        }
+        long bytes;
+        try {
+            for (long d : shape) elements = Math.multiplyExact(elements, d);
+            bytes = Math.multiplyExact(elements, (long) dtype.bytes);
+        } catch (ArithmeticException e) {
+            throw new ModelFormatException(file, where + "shape " + sh + " overflows 64-bit sizes");
         }
         if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
             throw new ModelFormatException(file, where + "field 'data_offsets' must be two integers, got " + off);
@@ -158,9 +164,9 @@ public final class Safetensors implements AutoCloseable {
         if (end > dataBytes)
             throw new ModelFormatException(file, where + "data_offsets [" + begin + ", " + end + "] end beyond the data section ("
                     + dataBytes + " bytes): truncated file?");
-        if (end - begin != elements * dtype.bytes)
+        if (end - begin != bytes)
             throw new ModelFormatException(file, where + "dtype " + dtype + " x shape " + Arrays.toString(shape) + " = "
-                    + elements * dtype.bytes + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
+                    + bytes + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 

@@ -62,13 +62,28 @@ public record LlamaConfig(
         if (!ok) throw new IllegalArgumentException(source + ": invalid " + field + " = " + value);
     }
 
-    /** Parameters of the model, counted exactly from the shape (tied lm_head counted once). */
+    /**
+     * Parameters of the model, counted exactly from the shape (tied lm_head counted once);
+     * {@link Long#MAX_VALUE} for a shape too large to count in a long (a corrupt file's).
+     */
     public long parameterCount() {
-        long c = hidden, perLayer = 2 * c                       // two norms
-                + c * qDim() + 2 * c * kvDim() + (long) qDim() * c  // q, k, v, o
-                + 3 * c * intermediate                            // gate, up, down
-                + (qkvBias ? qDim() + 2L * kvDim() : 0) + (oBias ? c : 0);
-        return (long) vocab * c + layers * perLayer + c + (tieEmbeddings ? 0 : (long) vocab * c);
+        try {
+            long c = hidden, q = (long) heads * headDim, kv = (long) kvHeads * headDim;
+            long perLayer = sum(2 * c,                                                  // two norms
+                    Math.multiplyExact(c, q), Math.multiplyExact(2 * c, kv), Math.multiplyExact(q, c), // q, k, v, o
+                    Math.multiplyExact(3 * c, intermediate),                           // gate, up, down
+                    qkvBias ? q + 2 * kv : 0, oBias ? c : 0);
+            long embed = Math.multiplyExact((long) vocab, c);
+            return sum(embed, Math.multiplyExact(layers, perLayer), c, tieEmbeddings ? 0 : embed);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static long sum(long... terms) {
+        long s = 0;
+        for (long t : terms) s = Math.addExact(s, t);
+        return s;
     }
 
     public LlamaConfig withShape(int hidden, int intermediate, int layers, int heads) {

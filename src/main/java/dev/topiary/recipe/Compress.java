@@ -99,7 +99,7 @@ public final class Compress {
         public static Plan read(Path file) throws IOException {
             JsonNode n;
             try {
-                n = JSON.readTree(dev.topiary.io.TextFiles.readString(file));
+                n = JSON.readTree(dev.topiary.io.TextFiles.read(file));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
                         + e.getOriginalMessage() + ")");

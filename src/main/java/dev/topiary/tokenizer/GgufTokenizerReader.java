@@ -125,6 +125,10 @@ final class GgufTokenizerReader {
                 throw new ModelFormatException(file, "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i]
                         + " is not a token type (1..6)");
             }
+            if (types[i] == TokenType.BYTE && !Vocabulary.isBytePiece(pieces[i])) {
+                throw new ModelFormatException(file, "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i]
+                        + " (byte) but token " + i + " '" + pieces[i] + "' is not spelled like a byte, <0xHH>");
+            }
         }
         return types;
     }

@@ -39,6 +39,9 @@ public interface Tokenizer {
      * Encodes {@code text}; with {@code parseSpecial} the strings of special (control) tokens are
      * first split out and become their ids. Non-special added tokens (user-defined pieces) are split
      * out either way, as Hugging Face tokenizers and llama.cpp do.
+     *
+     * @throws IllegalArgumentException when the text holds a character the vocabulary cannot spell
+     *     (no piece, no byte fallback and no unknown token)
      */
     int[] encode(String text, boolean addBos, boolean parseSpecial);
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.ModelFormatException;
+import dev.topiary.io.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,8 @@ import java.util.regex.PatternSyntaxException;
  */
 final class TokenizerJsonReader {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Unused ids a vocabulary may leave between its tokens (padding rows); more means a corrupt id. */
+    private static final int MAX_ID_GAP = 1 << 16;
 
     private final Path file;
     private final JsonNode root;
@@ -54,7 +57,7 @@ final class TokenizerJsonReader {
 
     private static JsonNode parse(Path f) throws IOException {
         try {
-            return JSON.readTree(f.toFile());
+            return JSON.readTree(TextFiles.read(f)); // UTF-8 only, as the format is; Jackson would guess UTF-16/32
         } catch (JacksonException e) {
             throw new ModelFormatException(f, "not valid JSON: " + e.getOriginalMessage(), e);
         }
@@ -107,6 +110,10 @@ final class TokenizerJsonReader {
             throw error("model.vocab is missing or empty");
         }
         int size = byId.lastKey() + 1;
+        if (size > byId.size() + MAX_ID_GAP) {
+            throw error("token ids run up to " + byId.lastKey() + " but there are only " + byId.size()
+                    + " tokens (ids must be nearly dense: at most " + MAX_ID_GAP + " unused)");
+        }
         String[] pieces = new String[size];
         TokenType[] types = new TokenType[size];
         String unkPiece = model.path("unk_token").asText(null);

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /** Entry points for loading a {@link Tokenizer}. */
 public final class Tokenizers {
@@ -33,8 +34,21 @@ public final class Tokenizers {
      * @throws ModelFormatException when no tokenizer is found (naming the files looked for) or it is malformed
      */
     public static Tokenizer load(Path modelPath) throws IOException {
+        return find(modelPath, true);
+    }
+
+    /**
+     * Like {@link #load}, but empty when the model has no tokenizer file at all. A tokenizer file that
+     * is there but malformed is still reported, with the file, field and value.
+     */
+    public static Optional<Tokenizer> loadIfPresent(Path modelPath) throws IOException {
+        return Optional.ofNullable(find(modelPath, false));
+    }
+
+    private static Tokenizer find(Path modelPath, boolean required) throws IOException {
         if (Files.isDirectory(modelPath)) {
-            return fromTokenizerJson(requireOne(modelPath, List.of(modelPath.resolve("tokenizer.json"))));
+            Path json = requireOne(modelPath, List.of(modelPath.resolve("tokenizer.json")), required);
+            return json == null ? null : fromTokenizerJson(json);
         }
         if (!Files.isRegularFile(modelPath)) {
             throw new ModelFormatException(modelPath, "no such model file or folder");
@@ -50,7 +64,7 @@ public final class Tokenizers {
         }
         if (name.endsWith(".bin")) {
             boolean isTokenizer = name.equals("tokenizer.bin") || name.startsWith("tok") && !name.startsWith("token");
-            return isTokenizer ? fromLlama2c(modelPath) : llama2cBeside(modelPath);
+            return isTokenizer ? fromLlama2c(modelPath) : llama2cBeside(modelPath, required);
         }
         throw new ModelFormatException(modelPath, "not a tokenizer source: expected a folder with tokenizer.json, "
                 + "a .gguf file, or a llama2.c .bin model or tokenizer");
@@ -72,14 +86,15 @@ public final class Tokenizers {
     }
 
     /** For a llama2.c checkpoint: tok{vocab_size}.bin or tokenizer.bin beside it, checked against the header's vocab_size. */
-    private static Tokenizer llama2cBeside(Path model) throws IOException {
+    private static Tokenizer llama2cBeside(Path model, boolean required) throws IOException {
         int vocabSize = llama2cVocabSize(model);
         List<Path> candidates = new ArrayList<>();
         if (vocabSize > 0) {
             candidates.add(model.resolveSibling("tok" + vocabSize + ".bin"));
         }
         candidates.add(model.resolveSibling("tokenizer.bin"));
-        Path tokBin = requireOne(model, candidates);
+        Path tokBin = requireOne(model, candidates, required);
+        if (tokBin == null) return null;
         Tokenizer t = fromLlama2c(tokBin);
         if (vocabSize > 0 && t.vocabSize() != vocabSize) {
             throw new ModelFormatException(tokBin, "has " + t.vocabSize() + " tokens but the model " + model.getFileName()
@@ -98,12 +113,14 @@ public final class Tokenizers {
         return v == Integer.MIN_VALUE ? -1 : Math.abs(v);
     }
 
-    private static Path requireOne(Path model, List<Path> candidates) {
+    /** The first candidate that exists; when none does, null or (required) an error naming them. */
+    private static Path requireOne(Path model, List<Path> candidates, boolean required) {
         for (Path p : candidates) {
             if (Files.isRegularFile(p)) {
                 return p;
             }
         }
+        if (!required) return null;
         throw new ModelFormatException(model, "no tokenizer found; looked for " + candidates);
     }
 

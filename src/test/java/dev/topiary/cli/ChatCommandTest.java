@@ -64,4 +64,57 @@ class ChatCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("bad.json").contains("tool 0");
     }
+
+    CommandsTest.Run chatWithInput(String... args) {
+        InputStream old = System.in;
+        try {
+            System.setIn(new ByteArrayInputStream("Hello\n\n".getBytes(StandardCharsets.UTF_8)));
+            return CommandsTest.run(args);
+        } finally {
+            System.setIn(old);
+        }
+    }
+
+    @Test
+    void toolsWithATemplateWithoutToolSupportAreRefusedAtStart() throws Exception {
+        Path tools = tmp.resolve("tools.json");
+        Files.writeString(tools, TOOLS);
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        CommandsTest.Run r = chatWithInput("chat", model, "--tools", tools.toString(), "--chat-template", "llama2");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).doesNotContain("> ");
+        assertThat(r.err()).isEqualTo("topiary chat: chat template llama2 has no tool support: "
+                + "the Llama 2 chat format has no tools, tool calls or tool results\n");
+        // a Jinja template that never mentions tools
+        Path dir = tmp.resolve("model");
+        Files.createDirectories(dir);
+        for (String f : new String[] {"config.json", "model.safetensors", "tokenizer.json"})
+            Files.copy(Path.of(model, f), dir.resolve(f));
+        Files.writeString(dir.resolve("tokenizer_config.json"),
+                "{\"bos_token\": \"<s>\", \"chat_template\": \"{% for m in messages %}{{ m.content }}{% endfor %}\"}");
+        CommandsTest.Run jinja = chatWithInput("chat", dir.toString(), "--tools", tools.toString());
+        assertThat(jinja.err()).contains("has no tool support: it does not show the tool definitions to the model");
+    }
+
+    @Test
+    void aToolsPromptLongerThanTheContextIsRefusedAtStart() throws Exception {
+        Path tools = tmp.resolve("long.json");
+        String description = "a very long description of what this tool does ".repeat(60);
+        Files.writeString(tools, TOOLS.replace("start a timer", description));
+        CommandsTest.Run r = chatWithInput("chat", SharedFiles.require("models/stories260K-hf").toString(),
+                "--tools", tools.toString(), "--chat-template", "chatml", "--system", "Be kind.");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).doesNotContain("> ");
+        assertThat(r.err()).startsWith("topiary chat: the system message and 1 tool definitions take ")
+                .endsWith(" tokens, the model's whole context (512); give fewer or shorter tools\n");
+    }
+
+    @Test
+    void aMissingToolsFileIsReportedAsMissing() {
+        Path missing = tmp.resolve("nope.json");
+        String model = SharedFiles.require("models/stories260K-hf").toString();
+        CommandsTest.Run r = CommandsTest.run("chat", model, "--tools", missing.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("topiary chat: " + missing + ": no such tools file\n");
+    }
 }
