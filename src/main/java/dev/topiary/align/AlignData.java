@@ -2,7 +2,7 @@ package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.BufferedReader;
 import java.io.IOException;

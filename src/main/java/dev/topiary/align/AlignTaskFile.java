@@ -1,7 +1,7 @@
 package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

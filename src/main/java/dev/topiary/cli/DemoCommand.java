@@ -2,7 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.AtomicFiles;
+import dev.topiary.format.AtomicFiles;
 import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.Init;

@@ -1,12 +1,12 @@
 package dev.topiary.cli;
 
+import dev.topiary.eval.ReadBack;
 import dev.topiary.io.DType;
-import dev.topiary.io.GgmlType;
+import dev.topiary.format.GgmlType;
 import dev.topiary.io.GgufExport;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
-import dev.topiary.io.ReadBack;
 import dev.topiary.io.MappedModel;
 import dev.topiary.model.Weights;
 import dev.topiary.prune.StreamingSurgery;

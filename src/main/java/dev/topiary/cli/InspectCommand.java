@@ -1,6 +1,6 @@
 package dev.topiary.cli;
 
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.Models;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;

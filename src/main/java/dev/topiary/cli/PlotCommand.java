@@ -68,7 +68,7 @@ final class PlotCommand implements Callable<Integer> {
             }
             chart.add(label, x, y);
         }
-        dev.topiary.io.AtomicFiles.writeString(out, chart.render());
+        dev.topiary.format.AtomicFiles.writeString(out, chart.render());
         System.out.println("wrote " + out);
         return 0;
     }

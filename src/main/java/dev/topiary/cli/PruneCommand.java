@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.DType;
 import dev.topiary.model.Weights;
 import dev.topiary.prune.StreamingSurgery;
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;

@@ -58,7 +58,7 @@ final class SynthCommand implements Callable<Integer> {
         Llama.State state = new Llama.State(w.config(), cap);
         ObjectMapper json = new ObjectMapper();
         long[] tokens = {0};
-        dev.topiary.io.AtomicFiles.write(out, tmp -> {
+        dev.topiary.format.AtomicFiles.write(out, tmp -> {
             try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
                     var bar = Progress.bar("synth", samples)) {
                 for (int i = 0; i < samples; i++) {

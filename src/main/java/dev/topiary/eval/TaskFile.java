@@ -2,7 +2,7 @@ package dev.topiary.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

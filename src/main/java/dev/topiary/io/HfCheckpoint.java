@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.format.AtomicFiles;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.LlamaWeights.View;

@@ -1,5 +1,6 @@
 package dev.topiary.io;
 
+import dev.topiary.format.ModelFormatException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -287,7 +287,7 @@ public final class Trainer {
                     // a torn last line from a crash: drop it
                 }
             }
-            dev.topiary.io.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
+            dev.topiary.format.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,5 +1,5 @@
 // GgufCursor: bounds-checked little-endian reads over a mapped GGUF file, for the header parser.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
