@@ -150,7 +150,7 @@ public final class Trainer {
             } else {
                 skippedInARow = 0;
                 optimizer.update(grads, lr);
-                objective.afterStep(lr, optimizer.step);
+                objective.afterStep(optimizer, lr);
                 lossEma = Double.isNaN(lossEma) ? loss : 0.9 * lossEma + 0.1 * loss;
             }
             tokensSince += o.tokensPerStep();
