@@ -130,8 +130,7 @@ final class TrainingRun {
         Files.createDirectories(out);
         Path metrics = out.resolve("metrics.jsonl");
         if (!resume) Files.deleteIfExists(metrics);
-        Trainer trainer = new Trainer(w, ds, o, checkpointDir(), metrics, objective);
-        trainer.spikeFactor = spikeFactor;
+        Trainer trainer = new Trainer(w, ds, o, checkpointDir(), metrics, objective, spikeFactor);
         if (resume) trainer.resume();
         System.out.printf("%s, %,d parameters; data %,d tokens: %d train / %d validation sequences of %d%n", what,
                 w.config.parameterCount(), ds.tokens.length, ds.trainSequences, ds.valSequences, o.seqLen());

@@ -117,10 +117,6 @@ final class GgufCursor {
         }
     }
 
-    void skipTo(long offset) {
-        pos = offset;
-    }
-
     ModelFormatException error(String message) {
         return new ModelFormatException(file, message);
     }

@@ -36,10 +36,6 @@ public final class HfCheckpoint {
 
     private HfCheckpoint() {}
 
-    public static boolean isHfFolder(Path p) {
-        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json"));
-    }
-
     public static LlamaConfig readConfig(Path dir) {
         Path cfg = dir.resolve("config.json");
         if (!Files.isRegularFile(cfg)) throw new ModelFormatException(dir, "no config.json in this folder");

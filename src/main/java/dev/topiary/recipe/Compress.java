@@ -140,8 +140,8 @@ public final class Compress {
     private final AtomicBoolean stop = new AtomicBoolean();
     private volatile Trainer current;
     private volatile CandidateSearch currentSearch;
-    /** For tests: stop the distill stage after this many steps (as a signal would). */
-    public long stopDistillAfter = -1;
+    /** Tests only: stop the distill stage after this many steps, as a signal would (-1: never). */
+    long stopDistillAfterForTests = -1;
 
     public Compress(Plan plan, Path run, Consumer<String> log) {
         this.plan = plan;
@@ -390,7 +390,7 @@ public final class Compress {
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
         var d = new Distiller(teacher.requireWeights(), student.config().hidden(), vocab,
                 new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
-        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfter);
+        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfterForTests);
     }
 
     private boolean evaluate() throws Exception {

@@ -42,7 +42,7 @@ class DistillerTest {
                 var o = new Distiller.Options(kind == Distiller.Kind.REVERSE ? 2f : 1f, kind, 6, kind == Distiller.Kind.FORWARD ? 0.3f : 0f,
                         inter, pairs, 5);
                 Distiller d = new Distiller(teacher, 12, 31, o, null);
-                d.fixedLambda = 0.7;
+                d.fixedLambdaForTests = 0.7;
                 var a = new LlamaTrain.Activations(student.config, B, T);
                 float[] g = new float[student.data.length];
                 loss(d, g, a);
