@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,6 +38,9 @@ import picocli.CommandLine.Parameters;
                 "--dry-run checks the targets and prints the resulting shape, parameters and memory; it needs neither",
                 "weights nor scores: a folder holding only config.json is enough.", ""})
 final class PruneCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
     Path model;
 

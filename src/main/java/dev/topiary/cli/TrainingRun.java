@@ -141,7 +141,7 @@ final class TrainingRun {
         boolean done = StopHook.around(trainer::requestStop, () -> {
             try (var bar = Progress.bar("train", o.steps())) {
                 bar.stepTo(trainer.step());
-                return trainer.run(new Trainer.Listener() {
+                boolean finished = trainer.run(new Trainer.Listener() {
                     double val = Double.NaN;
 
                     @Override
@@ -156,6 +156,8 @@ final class TrainingRun {
                         val = loss;
                     }
                 });
+                if (finished) bar.done();
+                return finished;
             }
         });
         if (!done) {
