@@ -59,7 +59,8 @@ final class DemoCommand implements Callable<Integer> {
         if (out == null) out = defaultOut(quick, selfMade);
         String kind = (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher");
         claimRunFolder(out, kind);
-        if (quick) System.out.println("demo --quick: a smoke test of every stage on tiny budgets; its numbers mean nothing");
+        if (quick) System.out.println("demo --quick: a smoke test of every stage on tiny budgets; its numbers mean "
+                + "nothing");
         String teacher;
         List<String> data;
         if (useShared) {

@@ -30,7 +30,8 @@ final class EngineOptions {
         System.setProperty(THREADS, Integer.toString(n));
         int running = Parallel.threads(); // starts the pool now, with n threads, unless it already runs
         if (running != n)
-            System.err.println("topiary: --threads " + n + " is ignored: the engine already runs with " + running + " threads");
+            System.err.println("topiary: --threads " + n + " is ignored: the engine already runs with " + running
+                    + " threads");
     }
 
     private boolean verbose;

@@ -60,8 +60,10 @@ final class ExportCommand implements Callable<Integer> {
                     case "Q8_0" -> GgmlType.Q8_0;
                     default -> throw new IllegalArgumentException("--dtype for gguf must be F32, F16, BF16 or Q8_0, got " + dtype);
                 };
-                GgufExport.write(out, w, m.requireTokenizer(), t, name != null ? name : model.path.getFileName().toString(),
-                        Files.isDirectory(model.path) ? dev.topiary.chat.ChatTemplates.jinjaSource(model.path).orElse(null) : null);
+                String template = Files.isDirectory(model.path)
+                        ? dev.topiary.chat.ChatTemplates.jinjaSource(model.path).orElse(null) : null;
+                String gname = name != null ? name : model.path.getFileName().toString();
+                GgufExport.write(out, w, m.requireTokenizer(), t, gname, template);
                 back = () -> MappedModel.openGguf(out);
             }
             case "hf" -> {

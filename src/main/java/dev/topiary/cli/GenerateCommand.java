@@ -16,9 +16,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, header = "Continue a prompt, streaming tokens.",
-        description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go to stderr. "
-                + "Stops at --max-tokens, at an end-of-sequence token, or at the context length. Temperature 0 is "
-                + "greedy decoding (deterministic); otherwise sampling is seeded."})
+        description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go to "
+                + "stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length. "
+                + "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."})
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;

@@ -10,11 +10,12 @@ import picocli.CommandLine.Command;
 @Command(name = "topiary", mixinStandardHelpOptions = true, version = "topiary 0.1.0",
         description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints (Hugging Face "
                 + "folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
-        subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class,
-                TrainCommand.class, ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class,
-                CorrectCommand.class, SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class,
-                SftCommand.class, DpoCommand.class, ChatSetCommand.class, ChatCommand.class, PlotCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class,
+                TokenizeCommand.class, TrainCommand.class, ImportanceCommand.class, PruneCommand.class,
+                SearchCommand.class, DistillCommand.class, CorrectCommand.class, SynthCommand.class,
+                CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class,
+                ChatSetCommand.class, ChatCommand.class, PlotCommand.class, BenchCommand.class,
+                CommandLine.HelpCommand.class},
         footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file, or a "
                 + "llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",
                 "Engine options: --threads N on the commands that compute (default: all cores; also "

@@ -36,7 +36,8 @@ final class Progress implements AutoCloseable {
     static Progress bar(String task, long total) {
         if (System.console() == null) return lines(task, total, System.err);
         ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err))
                 .setUpdateIntervalMillis(200).continuousUpdate().build();
         return new Progress(task, total, bar, null);
     }

@@ -64,7 +64,7 @@ public final class Distiller implements Objective {
     private boolean[] mask;
     private int[] ids;
     private float[] logp;
-    /** Tests only (gradient checks): a fixed intermediate-loss weight instead of the detached KD / intermediate ratio. */
+    /** Tests only (gradient checks): a fixed intermediate-loss weight instead of the detached KD / inter ratio. */
     Double fixedLambdaForTests;
     /** Per-token intermediate loss below which the balancing weight stops growing. */
     public static final double INTER_FLOOR = 0.01;
@@ -216,7 +216,8 @@ public final class Distiller implements Objective {
         double inter = interSum / pairs;                          // summed over tokens, mean over pairs
         // detached: lambda * inter == kd, except that pairs already matching (below the cut of a depth-pruned
         // student they start identical) are not blown up: lambda <= kd / (INTER_FLOOR per token)
-        double lambda = fixedLambdaForTests != null ? fixedLambdaForTests : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
+        double lambda = fixedLambdaForTests != null ? fixedLambdaForTests
+                : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
         lastInter = lambda * inter;
         if (!grad) return null;
         float g = (float) (lambda * scale / pairs);

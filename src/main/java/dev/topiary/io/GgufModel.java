@@ -36,7 +36,8 @@ public final class GgufModel {
         int D = (int) g.getLong(arch + ".attention.key_length", H > 0 ? C / H : 0);
         Rope.Scaling scaling = null;
         String st = g.optionalString(arch + ".rope.scaling.type").orElse("none");
-        if (st.equals("linear")) scaling = new Rope.Scaling("linear", g.getDouble(arch + ".rope.scaling.factor", 1), 0, 0, 0);
+        if (st.equals("linear"))
+            scaling = new Rope.Scaling("linear", g.getDouble(arch + ".rope.scaling.factor", 1), 0, 0, 0);
         else if (!st.equals("none"))
             throw new ModelFormatException(f, arch + ".rope.scaling.type = '" + st + "' is not supported (none, linear)");
         GgufFile.TensorInfo emb = g.tensor("token_embd.weight")
@@ -82,8 +83,9 @@ public final class GgufModel {
         if (allOne) return c;
         Rope.Scaling s;
         if (g.has(GgufExport.LLAMA3_FACTOR)) {
-            s = new Rope.Scaling("llama3", g.getDouble(GgufExport.LLAMA3_FACTOR, 8), g.getDouble(GgufExport.LLAMA3_LOW, 1),
-                    g.getDouble(GgufExport.LLAMA3_HIGH, 4), (int) g.getLong(GgufExport.LLAMA3_ORIGINAL, 8192));
+            s = new Rope.Scaling("llama3", g.getDouble(GgufExport.LLAMA3_FACTOR, 8),
+                    g.getDouble(GgufExport.LLAMA3_LOW, 1), g.getDouble(GgufExport.LLAMA3_HIGH, 4),
+                    (int) g.getLong(GgufExport.LLAMA3_ORIGINAL, 8192));
             if (!reproduces(c, s, divisors))
                 throw new ModelFormatException(f, "tensor " + GgufExport.ROPE_FREQS + " does not match the llama3 RoPE scaling "
                         + "of the topiary.rope.scaling.* keys " + s);

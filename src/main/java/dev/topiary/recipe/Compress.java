@@ -390,7 +390,8 @@ public final class Compress {
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
         var d = new Distiller(teacher.requireWeights(), student.config().hidden(), vocab,
                 new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
-        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfterForTests);
+        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"),
+                stopDistillAfterForTests);
     }
 
     private boolean evaluate() throws Exception {

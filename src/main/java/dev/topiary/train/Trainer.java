@@ -65,8 +65,8 @@ public final class Trainer {
     }
 
     /** @param spikeFactor a loss above this times the running mean skips the step (0: off; see the class comment) */
-    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile, Objective objective,
-                   double spikeFactor) {
+    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile,
+                   Objective objective, double spikeFactor) {
         if (!(spikeFactor >= 0)) throw new IllegalArgumentException("--spike-factor must be >= 0, got " + spikeFactor);
         if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
         requireMemory(weights.config, o);

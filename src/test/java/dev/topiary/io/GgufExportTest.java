@@ -193,7 +193,8 @@ class GgufExportTest {
 
     // ---- configurations stories260K does not cover ----
 
-    private static LlamaConfig tiny(String type, int headDim, boolean tied, boolean bias, Rope.Scaling scaling, double theta) {
+    private static LlamaConfig tiny(String type, int headDim, boolean tied, boolean bias, Rope.Scaling scaling,
+            double theta) {
         return new LlamaConfig(type, 24, 40, 2, 4, 2, headDim, 512, 1e-5f, theta, scaling, tied,
                 bias || type.equals("qwen2"), bias && !type.equals("qwen2"), 4096, 1, List.of(2), "float32").validate("test");
     }
