@@ -2,8 +2,8 @@ package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.ModelFormatException;
-import dev.topiary.io.TextFiles;
+import dev.topiary.format.ModelFormatException;
+import dev.topiary.format.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;

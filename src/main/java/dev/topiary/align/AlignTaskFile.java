@@ -1,8 +1,8 @@
 package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.io.ModelFormatException;
-import dev.topiary.io.TextFiles;
+import dev.topiary.format.ModelFormatException;
+import dev.topiary.format.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

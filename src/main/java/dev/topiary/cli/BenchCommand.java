@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         if (parts.contains("model")) out.set("model", model());
         if (parts.contains("train")) out.set("train", train());
         if (json != null)
-            dev.topiary.io.AtomicFiles.writeBytes(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
+            dev.topiary.format.AtomicFiles.writeBytes(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
         return 0;
     }
 

@@ -10,6 +10,7 @@ import dev.topiary.chat.Message;
 import dev.topiary.chat.ParsedReply;
 import dev.topiary.chat.ToolCall;
 import dev.topiary.generate.Sampler;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
 import dev.topiary.model.Weights;

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -23,6 +24,9 @@ import picocli.CommandLine.Parameters;
                 "layers, targetParams, candidates, correctTokens, distillTokens, calibSamples, seqLen, batch, lr, evalItems,",
                 "seed, searchRetrainTokens).", ""})
 final class CompressCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "MODEL", description = "The teacher (or give it in --plan).")
     String model;
 

@@ -17,6 +17,9 @@ import picocli.CommandLine.Parameters;
                 "topiary importance and as the --teacher of topiary distill. This is next-token training of TEACHER,",
                 "with every option of topiary train (defaults: lr 5e-4, --tokens or --steps)."})
 final class CorrectCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "TEACHER", description = "The model to correct.")
     Path teacher;
 

@@ -2,7 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.AtomicFiles;
+import dev.topiary.format.AtomicFiles;
 import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.Init;
@@ -21,20 +21,26 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, header = "Compress a model 2x end to end, with nothing downloaded.",
-        description = {"The whole recipe on a small model, in a few minutes on 2 cores:",
-                "  with ../shared present: the trained stories260K and its TinyStories text;",
-                "  without it: Topiary writes a story corpus and a byte-level tokenizer, and first trains a small",
-                "  teacher from scratch on it.",
-                "Then topiary compress halves the teacher (teacher correction, importance, search under half the",
-                "parameters, distillation, evaluation, export, report) and prints before and after. --quick uses",
-                "tiny budgets (a smoke test for CI). Run it again to resume; the run folder is --out, by default one",
-                "per kind of run (runs/demo, runs/demo-quick, runs/demo-self-made, runs/demo-self-made-quick), and a",
-                "folder made by another kind is refused, so that a quick teacher is never reused by a full demo.", ""})
+        description = {"The whole recipe on a small model, in a few minutes on 2 cores. With ../shared present it "
+                + "takes the trained stories260K and its TinyStories text; without it, Topiary writes a story corpus "
+                + "and a byte-level tokenizer, and first trains a small teacher from scratch on it.",
+                "Then topiary compress halves the teacher (teacher correction, importance, search under half the "
+                + "parameters, distillation, evaluation, export, report) and prints before and after.",
+                "--quick is a smoke test (what CI runs): every stage runs, on budgets so tiny that its numbers mean "
+                + "nothing.",
+                "Run it again to resume. The run folder is --out, by default one per kind of run (runs/demo, "
+                + "runs/demo-quick, runs/demo-self-made, runs/demo-self-made-quick); a folder made by another kind is "
+                + "refused, so that a quick teacher is never reused by a full demo.", ""})
 final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--quick", description = "Tiny budgets: finishes in well under a minute.")
+    @Mixin
+    EngineOptions engine;
+
+    @Option(names = "--quick", description = "A smoke test: every stage on tiny budgets, in well under a minute. "
+            + "Its numbers mean nothing.")
     boolean quick;
 
     @Option(names = "--out", description = "Run folder (default: runs/demo, with -self-made and -quick as chosen).")
@@ -53,6 +59,8 @@ final class DemoCommand implements Callable<Integer> {
         if (out == null) out = defaultOut(quick, selfMade);
         String kind = (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher");
         claimRunFolder(out, kind);
+        if (quick) System.out.println("demo --quick: a smoke test of every stage on tiny budgets; its numbers mean "
+                + "nothing");
         String teacher;
         List<String> data;
         if (useShared) {
@@ -81,6 +89,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         System.out.println("\nstudent sample: " + e.get("student").get("samples").get(0).asText().replace('\n', ' '));
         System.out.println("teacher sample: " + e.get("teacher").get("samples").get(0).asText().replace('\n', ' '));
+        if (quick) System.out.println("\n(--quick: a smoke test; the numbers above mean nothing)");
         return 0;
     }
 

@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
                 "Teacher and student must share a tokenizer (padded embedding rows are tolerated).",
                 "Validation reports the student's loss and its KL to the teacher. Everything else is as in train.", ""})
 final class DistillCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Option(names = "--teacher", required = true, paramLabel = "MODEL", description = "Teacher model.")
     Path teacherPath;
 
@@ -97,6 +100,7 @@ final class DistillCommand implements Callable<Integer> {
             var key = new TeacherCache.Key(TeacherCache.hash(t), ds.fingerprint(), topK, tau, o.seqLen());
             try (var bar = Progress.bar("teacher cache", ds.sequences())) {
                 cache = TeacherCache.openOrBuild(cachePath, key, t, ds, run.batch, bar::stepBy);
+                bar.done(); // also when the cache was there already
             }
         }
         var options = new Distiller.Options(tau, kind, topK, ceWeight, inter, pairs, o.seed());

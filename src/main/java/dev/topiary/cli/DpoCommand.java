@@ -24,6 +24,9 @@ import picocli.CommandLine.Parameters;
                 "--seq-len is per answer (prompt + answer); a pair takes two. A row whose chosen equals its rejected",
                 "answer is an error. Everything else is as in train.", ""})
 final class DpoCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "The policy to train.")
     Path model;
 

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "eval", mixinStandardHelpOptions = true, header = "Perplexity on a corpus, or multiple-choice accuracy.",
         description = {"Evaluate a model.",
@@ -36,8 +36,11 @@ import picocli.CommandLine.Parameters;
                 "  acc takes the highest summed log-likelihood, acc_norm the highest log-likelihood per character",
                 "  of the choice."})
 final class EvalCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    ModelArgument model;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     What what;
@@ -77,7 +80,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Models.Loaded m = Models.load(model);
+        Models.Loaded m = Models.load(model.path);
         Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int S = seqLen != null ? seqLen : Math.min(w.config().maxPositions(), 1024);
@@ -97,7 +100,7 @@ final class EvalCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             try (var bar = Progress.bar("perplexity", tokens)) {
                 Perplexity.Result r = Perplexity.evaluate(w, docs, S, R, bar::stepBy);
-                bar.close();
+                bar.done(); // the first token of a document (or window) counted but never scored
                 System.out.printf("documents %d, tokens %d, scored %d, seq-len %d, stride %d%n", docs.size(), tokens, r.tokens(), S, R);
                 System.out.printf("mean nll %.6f nats/token, perplexity %.6f  (%.1f s)%n", r.meanNll(), r.perplexity(),
                         (System.nanoTime() - t0) / 1e9);
@@ -139,7 +142,7 @@ final class EvalCommand implements Callable<Integer> {
     /** Alignment task files have a "type" field on their lines. */
     static boolean isAlignmentTask(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) return false; // the task reader says the file is missing
-        try (dev.topiary.io.TextFiles.LineReader r = dev.topiary.io.TextFiles.open(file)) {
+        try (dev.topiary.format.TextFiles.LineReader r = dev.topiary.format.TextFiles.open(file)) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.isBlank()) continue;
                 try {

@@ -1,12 +1,12 @@
 package dev.topiary.cli;
 
+import dev.topiary.eval.ReadBack;
 import dev.topiary.io.DType;
-import dev.topiary.io.GgmlType;
+import dev.topiary.format.GgmlType;
 import dev.topiary.io.GgufExport;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
-import dev.topiary.io.ReadBack;
 import dev.topiary.io.MappedModel;
 import dev.topiary.model.Weights;
 import dev.topiary.prune.StreamingSurgery;
@@ -15,8 +15,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "export", mixinStandardHelpOptions = true, header = "Write a model as GGUF (for llama.cpp) or as a Hugging Face folder.",
         description = {"Write MODEL as a GGUF file (--format gguf: F32, F16 or Q8_0; llama metadata with explicit key/value",
@@ -25,8 +25,11 @@ import picocli.CommandLine.Parameters;
                 "the tokenizer files). Then read back what was written and compare logits with MODEL on fixed prompts:",
                 "prints the largest difference and the top-1 agreement.", ""})
 final class ExportCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--format", defaultValue = "gguf", description = "gguf or hf (default ${DEFAULT-VALUE}).")
     String format;
@@ -45,7 +48,7 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Models.Loaded m = Models.load(model);
+        Models.Loaded m = Models.load(model.path);
         Weights w = m.inference(); // streamed tensor by tensor from the mapped source: any size
         java.util.function.Supplier<Weights> back;
         switch (format) {
@@ -57,8 +60,10 @@ final class ExportCommand implements Callable<Integer> {
                     case "Q8_0" -> GgmlType.Q8_0;
                     default -> throw new IllegalArgumentException("--dtype for gguf must be F32, F16, BF16 or Q8_0, got " + dtype);
                 };
-                GgufExport.write(out, w, m.requireTokenizer(), t, name != null ? name : model.getFileName().toString(),
-                        Files.isDirectory(model) ? dev.topiary.chat.ChatTemplates.jinjaSource(model).orElse(null) : null);
+                String template = Files.isDirectory(model.path)
+                        ? dev.topiary.chat.ChatTemplates.jinjaSource(model.path).orElse(null) : null;
+                String gname = name != null ? name : model.path.getFileName().toString();
+                GgufExport.write(out, w, m.requireTokenizer(), t, gname, template);
                 back = () -> MappedModel.openGguf(out);
             }
             case "hf" -> {
@@ -69,7 +74,7 @@ final class ExportCommand implements Callable<Integer> {
                     default -> throw new IllegalArgumentException("--dtype for hf must be F32, BF16 or F16, got " + dtype);
                 };
                 StreamingSurgery.write(w, Surgery.all(w.config(), java.util.stream.IntStream.range(0, w.config().layers()).toArray()),
-                        out, t, PruneCommand.parseBytes("5GB"), model);
+                        out, t, PruneCommand.parseBytes("5GB"), model.path);
                 back = () -> MappedModel.openHf(out);
             }
             default -> throw new IllegalArgumentException("--format must be gguf or hf, got '" + format + "'");

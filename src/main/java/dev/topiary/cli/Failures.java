@@ -2,7 +2,7 @@ package dev.topiary.cli;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -12,16 +12,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "generate", mixinStandardHelpOptions = true, header = "Continue a prompt, streaming tokens.",
-        description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go",
-                "to stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length.",
-                "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."})
+        description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go to "
+                + "stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length. "
+                + "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."})
 final class GenerateCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--prompt", defaultValue = "", description = "Text to continue (default: empty, i.e. start from BOS).")
     String prompt;
@@ -29,14 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Softmax temperature; 0 = greedy (default ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus sampling mass; 1 = off (default ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default ${DEFAULT-VALUE}).")
-    long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--no-bos", description = "Do not prepend BOS to the prompt.")
     boolean noBos;
@@ -47,8 +44,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (maxTokens < 0) throw new IllegalArgumentException("--max-tokens must be >= 0, got " + maxTokens);
-        Sampler sampler = new Sampler(temperature, topP, seed);
-        Models.Loaded m = Models.load(model);
+        Sampler sampler = sampling.sampler(0);
+        Models.Loaded m = Models.load(model.path);
         Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int[] promptIds = tok.encode(prompt, !noBos);

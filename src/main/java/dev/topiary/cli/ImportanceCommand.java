@@ -11,8 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "importance", mixinStandardHelpOptions = true, header = "Score heads, neurons, channels and layers on calibration data.", sortOptions = false,
         description = {"Score what a model can lose, in one forward pass over calibration data (Minitron, spec sections 3-4):",
@@ -27,8 +27,11 @@ import picocli.CommandLine.Parameters;
                 "6% (the held-out text that train, distill and search validate and rank on). The scores file (JSON, format topiary-importance/1)",
                 "serves any target shape: topiary prune and topiary search read it.", ""})
 final class ImportanceCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    EngineOptions engine;
+
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Calibration corpus (.txt or .jsonl).")
     Path data;
@@ -64,7 +67,7 @@ final class ImportanceCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Aggregation.Seq sa = Aggregation.seq(seqAgg);
         Aggregation.Batch ba = Aggregation.batch(batchAgg);
-        Models.Loaded m = Models.load(model);
+        Models.Loaded m = Models.load(model.path);
         Weights w = m.inference();
         List<int[]> cal = Calibration.samples(data, field, m.requireTokenizer(), samples, seqLen, seed);
         if (cal.size() < samples)
@@ -74,10 +77,12 @@ final class ImportanceCommand implements Callable<Integer> {
         Scores s;
         try (var bar = Progress.bar("importance (layers)", w.config().layers())) {
             s = Importance.score(w, cal, sa, ba, config, data.toString(), bar::stepBy);
+            bar.done();
         }
         if (layerLoss) {
             try (var bar = Progress.bar("layer loss", w.config().layers() - window + 1)) {
                 s = Importance.withLayerLoss(s, w, cal, window, bar::stepBy);
+                bar.done();
             }
         }
         s.write(out);

@@ -1,6 +1,6 @@
 package dev.topiary.cli;
 
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.Models;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;
@@ -13,20 +13,20 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true, header = "Describe a model: shape, parameters, dtypes, memory, tokenizer.",
         description = {"Describe a model without running it: architecture, parameter count, tensor dtypes,",
                 "file size, memory for fp32 weights and for the KV cache, and the tokenizer."})
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    ModelArgument model;
 
     @Override
     public Integer call() throws IOException {
-        Models.Format format = Models.detect(model);
-        Models.Loaded m = Models.load(model, false);
-        System.out.printf("model        %s (%s)%n", model, format);
+        Models.Format format = Models.detect(model.path);
+        Models.Loaded m = Models.load(model.path, false);
+        System.out.printf("model        %s (%s)%n", model.path, format);
         LlamaConfig c = m.config();
         if (c != null) {
             System.out.printf("architecture %s: hidden %d, ffn %d, layers %d, heads %d, kv heads %d, head dim %d, vocab %d%n",
@@ -56,7 +56,7 @@ final class InspectCommand implements Callable<Integer> {
         Map<String, long[]> out = new TreeMap<>();
         switch (format) {
             case HF -> {
-                try (Stream<Path> files = Files.list(model)) {
+                try (Stream<Path> files = Files.list(model.path)) {
                     for (Path f : files.filter(p -> p.toString().endsWith(".safetensors")).sorted().toList()) {
                         try (Safetensors st = Safetensors.open(f)) {
                             st.tensors().values().forEach(ti -> {
@@ -69,7 +69,7 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
             case GGUF -> {
-                try (GgufFile g = GgufFile.open(model)) {
+                try (GgufFile g = GgufFile.open(model.path)) {
                     g.tensors().forEach(ti -> {
                         long[] a = out.computeIfAbsent(ti.type().name(), k -> new long[2]);
                         a[0]++;
@@ -77,15 +77,15 @@ final class InspectCommand implements Callable<Integer> {
                     });
                 }
             }
-            case LLAMA2C -> out.put("F32", new long[] {-1, Files.size(model) - 28});
+            case LLAMA2C -> out.put("F32", new long[] {-1, Files.size(model.path) - 28});
         }
         out.values().removeIf(v -> v[0] == 0);
         return out;
     }
 
     private long diskSize() throws IOException {
-        if (!Files.isDirectory(model)) return Files.size(model);
-        try (Stream<Path> s = Files.list(model)) {
+        if (!Files.isDirectory(model.path)) return Files.size(model.path);
+        try (Stream<Path> s = Files.list(model.path)) {
             return s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
     }

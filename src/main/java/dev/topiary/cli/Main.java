@@ -8,21 +8,22 @@ import picocli.CommandLine.Command;
  * pass itself is {@link dev.topiary.model.Llama#forward}.
  */
 @Command(name = "topiary", mixinStandardHelpOptions = true, version = "topiary 0.1.0",
-        description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints",
-                "(Hugging Face folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
-        subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class, TokenizeCommand.class, TrainCommand.class,
-                ImportanceCommand.class, PruneCommand.class, SearchCommand.class, DistillCommand.class, CorrectCommand.class,
-                SynthCommand.class, CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class, ChatSetCommand.class, ChatCommand.class,
-                TemplateCommand.class,
-                PlotCommand.class, BenchCommand.class,
+        description = {"Prune and distill Llama-family language models on the JVM: read real checkpoints (Hugging Face "
+                + "folders, GGUF, llama2.c), run, evaluate and benchmark them.", ""},
+        subcommands = {InspectCommand.class, InitCommand.class, GenerateCommand.class, EvalCommand.class,
+                TokenizeCommand.class, TrainCommand.class, ImportanceCommand.class, PruneCommand.class,
+                SearchCommand.class, DistillCommand.class, CorrectCommand.class, SynthCommand.class,
+                CompressCommand.class, DemoCommand.class, ExportCommand.class, SftCommand.class, DpoCommand.class,
+                ChatSetCommand.class, ChatCommand.class, TemplateCommand.class, PlotCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class},
-        footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file,",
-                "or a llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",
-                "Engine options: -Dtopiary.threads=N (default: all cores), -Dtopiary.simd=false (scalar kernels),",
-                "passed through TOPIARY_JAVA_OPTS by the ./topiary launcher.",
-                "A model whose weights hold NaN or infinity is refused, naming the tensor; --allow-nonfinite",
-                "(any command) loads it anyway. Failures end in one line and exit 2 (1: a bug);",
-                "-Dtopiary.trace=true adds the trace."})
+        footer = {"", "MODEL is a Hugging Face folder (config.json + safetensors + tokenizer.json), a .gguf file, or a "
+                + "llama2.c .bin checkpoint (with tok512.bin or tokenizer.bin beside it).",
+                "Engine options: --threads N on the commands that compute (default: all cores; also "
+                + "-Dtopiary.threads=N), --verbose for the engine's log lines; -Dtopiary.simd=false (scalar kernels), "
+                + "passed through TOPIARY_JAVA_OPTS by the ./topiary launcher.",
+                "A model whose weights hold NaN or infinity is refused, naming the tensor; --allow-nonfinite (any "
+                + "command) loads it anyway. Failures end in one line and exit 2 (1: a bug); -Dtopiary.trace=true adds "
+                + "the trace."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -40,6 +41,7 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        EngineOptions.quietLogging(args); // before any class makes a logger
         System.exit(commandLine().execute(args));
     }
 
@@ -51,10 +53,12 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         dev.topiary.model.NonFinite.allow(false);
         CommandLine cl = new CommandLine(new Main());
+        cl.setUsageHelpAutoWidth(true); // help wraps to the terminal's width
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> report(e, cmd));
         CommandLine.IExecutionStrategy run = new CommandLine.RunLast();
         cl.setExecutionStrategy(parsed -> {
             try {
+                EngineOptions.announce(parsed.asCommandLineList().getLast());
                 return run.execute(parsed);
             } catch (CommandLine.ExecutionException e) {
                 throw e;

@@ -42,7 +42,7 @@ final class PlotCommand implements Callable<Integer> {
             List<double[]> pts = new ArrayList<>();
             double tokensPerStep = 0;
             int lineNo = 0;
-            for (String line : dev.topiary.io.TextFiles.read(file).lines().toList()) {
+            for (String line : dev.topiary.format.TextFiles.read(file).lines().toList()) {
                 lineNo++;
                 if (line.isBlank()) continue;
                 JsonNode n;
@@ -68,7 +68,7 @@ final class PlotCommand implements Callable<Integer> {
             }
             chart.add(label, x, y);
         }
-        dev.topiary.io.AtomicFiles.writeString(out, chart.render());
+        dev.topiary.format.AtomicFiles.writeString(out, chart.render());
         System.out.println("wrote " + out);
         return 0;
     }

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.io.DType;
 import dev.topiary.model.Weights;
 import dev.topiary.prune.StreamingSurgery;
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -37,6 +38,9 @@ import picocli.CommandLine.Parameters;
                 "--dry-run checks the targets and prints the resulting shape, parameters and memory; it needs neither",
                 "weights nor scores: a folder holding only config.json is enough.", ""})
 final class PruneCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
     Path model;
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -33,6 +34,9 @@ import picocli.CommandLine.Parameters;
                 "which. Resumable: each candidate's result is a file in DIR/candidates; run the same command again",
                 "after a stop (Ctrl-C, SIGTERM) to continue. --dry-run enumerates and counts from config.json alone.", ""})
 final class SearchCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL",
             description = "HF folder (only config.json for --dry-run), .gguf or .bin")
     Path model;

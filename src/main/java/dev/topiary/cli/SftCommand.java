@@ -24,6 +24,9 @@ import picocli.CommandLine.Parameters;
                 "Everything else is as in train: validation, progress, metrics.jsonl, checkpoints, exact --resume,",
                 "an HF folder with the tokenizer files.", ""})
 final class SftCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "The model to fine-tune.")
     Path model;
 

@@ -7,8 +7,8 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 @Command(name = "tokenize", mixinStandardHelpOptions = true, header = "Text to token ids, or ids to text.",
         description = {"Print the token ids of a text, space-separated on one line, or with --decode",
@@ -18,8 +18,8 @@ import picocli.CommandLine.Parameters;
                 "--special, as in llama.cpp; Hugging Face tokenizers parse them by default.",
                 "MODEL may be any model, or a vocabulary-only GGUF."})
 final class TokenizeCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder, .gguf or llama2.c .bin")
-    Path model;
+    @Mixin
+    ModelArgument model;
 
     @Option(names = "--text", required = true, description = "The text to encode, or with --decode the ids (\"1 403 407\").")
     String text;
@@ -41,7 +41,7 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Tokenizer t = Models.tokenizer(model);
+        Tokenizer t = Models.tokenizer(model.path);
         if (decode) {
             String[] parts = text.trim().isEmpty() ? new String[0] : text.trim().split("[\\s,]+");
             int[] ids = new int[parts.length];

@@ -32,6 +32,9 @@ import dev.topiary.train.Objective;
                 "(a Hugging Face folder with the tokenizer files). --resume continues from checkpoint/ and ends",
                 "bit-identical to a run that was never interrupted (same thread count).", ""})
 final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     Start start;
 

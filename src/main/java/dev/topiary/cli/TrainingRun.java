@@ -130,8 +130,7 @@ final class TrainingRun {
         Files.createDirectories(out);
         Path metrics = out.resolve("metrics.jsonl");
         if (!resume) Files.deleteIfExists(metrics);
-        Trainer trainer = new Trainer(w, ds, o, checkpointDir(), metrics, objective);
-        trainer.spikeFactor = spikeFactor;
+        Trainer trainer = new Trainer(w, ds, o, checkpointDir(), metrics, objective, spikeFactor);
         if (resume) trainer.resume();
         System.out.printf("%s, %,d parameters; data %,d tokens: %d train / %d validation sequences of %d%n", what,
                 w.config.parameterCount(), ds.tokens.length, ds.trainSequences, ds.valSequences, o.seqLen());
@@ -142,7 +141,7 @@ final class TrainingRun {
         boolean done = StopHook.around(trainer::requestStop, () -> {
             try (var bar = Progress.bar("train", o.steps())) {
                 bar.stepTo(trainer.step());
-                return trainer.run(new Trainer.Listener() {
+                boolean finished = trainer.run(new Trainer.Listener() {
                     double val = Double.NaN;
 
                     @Override
@@ -157,6 +156,8 @@ final class TrainingRun {
                         val = loss;
                     }
                 });
+                if (finished) bar.done();
+                return finished;
             }
         });
         if (!done) {

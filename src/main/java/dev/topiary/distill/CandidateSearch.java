@@ -87,10 +87,10 @@ public final class CandidateSearch {
     private final String key;
     private final AtomicBoolean stop = new AtomicBoolean();
     private volatile Trainer current;
-    /** For tests: stop (as a signal would) after this many candidates were evaluated in this call. */
-    public int stopAfter = -1;
-    /** For tests: stop the retraining of a candidate after this many steps. */
-    public long stopAfterSteps = -1;
+    /** Tests only: stop (as a signal would) after this many candidates were evaluated in this call (-1: never). */
+    int stopAfterCandidatesForTests = -1;
+    /** Tests only: stop the retraining of a candidate after this many steps (-1: never). */
+    long stopAfterStepsForTests = -1;
 
     public CandidateSearch(LlamaWeights teacher, Scores scores, TokenDataset data, Settings settings, Path dir,
                            Consumer<String> log) {
@@ -142,7 +142,8 @@ public final class CandidateSearch {
                                 earlier.retrained())));
                 continue;
             }
-            if (stop.get() || stopAfter >= 0 && evaluated >= stopAfter) return null;
+            boolean testStop = stopAfterCandidatesForTests >= 0 && evaluated >= stopAfterCandidatesForTests;
+            if (stop.get() || testStop) return null;
             Result r = evaluate(c, folder);
             if (r == null) return null;
             ObjectNode n = JSON.createObjectNode().put("key", key).put("hidden", c.hidden()).put("ffn",
@@ -200,7 +201,7 @@ public final class CandidateSearch {
         boolean done = t.run(new Trainer.Listener() {
             @Override
             public void step(long step, double loss, float lr, double gradNorm, double tps) {
-                if (step == stopAfterSteps) t.requestStop();
+                if (step == stopAfterStepsForTests) t.requestStop();
             }
         });
         current = null;

@@ -6,6 +6,7 @@ import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.Weights;
 import dev.topiary.nn.CrossEntropy;
 import dev.topiary.nn.KdLoss;
+import dev.topiary.train.AdamW;
 import dev.topiary.train.Objective;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -21,8 +22,9 @@ import java.util.SplittableRandom;
  * the tau^2 convention ({@link KdLoss}). Intermediate states are the residual stream after a
  * student layer and after its mapped teacher layer; D is cosine distance (1 - cos) or mean squared
  * error; P is a learned affine map x W^T + b from the student's width to the teacher's (identity
- * when the widths are equal; b starts at zero), trained with Adam beside the student. Layer 0 is
- * the embedding output, layer l the residual stream after layer l; {@link LayerMap} gives the
+ * when the widths are equal; b starts at zero), trained beside the student with the trainer's AdamW
+ * (its betas and eps, no weight decay). Layer 0 is the embedding output, layer l the residual stream
+ * after layer l; {@link LayerMap} gives the
  * default pairs (for a depth-pruned student, each layer maps to the teacher layer it came from).
  * lambda is set each micro-batch to (KD / intermediate loss), both detached, so both terms have the
  * same magnitude (P1, ModelOpt), but at most KD / ({@link #INTER_FLOOR} per token): pairs that
@@ -62,8 +64,8 @@ public final class Distiller implements Objective {
     private boolean[] mask;
     private int[] ids;
     private float[] logp;
-    /** For gradient checks: a fixed intermediate-loss weight instead of the detached KD / intermediate ratio. */
-    Double fixedLambda;
+    /** Tests only (gradient checks): a fixed intermediate-loss weight instead of the detached KD / inter ratio. */
+    Double fixedLambdaForTests;
     /** Per-token intermediate loss below which the balancing weight stops growing. */
     public static final double INTER_FLOOR = 0.01;
     /** Sums of the last micro-batch, for logging. */
@@ -214,7 +216,8 @@ public final class Distiller implements Objective {
         double inter = interSum / pairs;                          // summed over tokens, mean over pairs
         // detached: lambda * inter == kd, except that pairs already matching (below the cut of a depth-pruned
         // student they start identical) are not blown up: lambda <= kd / (INTER_FLOOR per token)
-        double lambda = fixedLambda != null ? fixedLambda : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
+        double lambda = fixedLambdaForTests != null ? fixedLambdaForTests
+                : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
         lastInter = lambda * inter;
         if (!grad) return null;
         float g = (float) (lambda * scale / pairs);
@@ -261,23 +264,13 @@ public final class Distiller implements Objective {
         return s / n;
     }
 
+    /** Updates the projection and its bias with the trainer's AdamW settings (no weight decay). */
     @Override
-    public void afterStep(float lr, long step) {
+    public void afterStep(AdamW optimizer, float lr) {
         if (proj == null) return;
         projSteps++;
-        double b1 = 0.9, b2 = 0.95, bc1 = 1 - Math.pow(b1, projSteps), bc2 = 1 - Math.pow(b2, projSteps);
-        for (int i = 0; i < proj.length; i++) {
-            float gi = projGrad[i];
-            projM[i] = (float) (b1 * projM[i] + (1 - b1) * gi);
-            projV[i] = (float) (b2 * projV[i] + (1 - b2) * gi * gi);
-            proj[i] -= (float) (lr / bc1 * projM[i] / (Math.sqrt(projV[i] / bc2) + 1e-8));
-        }
-        for (int i = 0; i < bias.length; i++) {
-            float gi = biasGrad[i];
-            biasM[i] = (float) (b1 * biasM[i] + (1 - b1) * gi);
-            biasV[i] = (float) (b2 * biasV[i] + (1 - b2) * gi * gi);
-            bias[i] -= (float) (lr / bc1 * biasM[i] / (Math.sqrt(biasV[i] / bc2) + 1e-8));
-        }
+        optimizer.update(proj, projGrad, projM, projV, projSteps, lr);
+        optimizer.update(bias, biasGrad, biasM, biasV, projSteps, lr);
         java.util.Arrays.fill(projGrad, 0f);
         java.util.Arrays.fill(biasGrad, 0f);
     }

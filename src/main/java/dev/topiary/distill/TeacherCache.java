@@ -3,7 +3,7 @@ package dev.topiary.distill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.TensorKind;
@@ -132,7 +132,7 @@ public final class TeacherCache implements AutoCloseable {
                 .put("k", k).put("tau", key.tau()).put("seq_len", T).put("sequences", n).put("vocab", V);
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         long start = align8(MAGIC.length + 4L + header.length), recordBytes = 8L * k + 4;
-        dev.topiary.io.AtomicFiles.write(file, tmp -> {
+        dev.topiary.format.AtomicFiles.write(file, tmp -> {
             try {
                 try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
                         StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {

@@ -2,8 +2,8 @@ package dev.topiary.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.ModelFormatException;
-import dev.topiary.io.TextFiles;
+import dev.topiary.format.ModelFormatException;
+import dev.topiary.format.TextFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,6 +1,8 @@
 // GgufExport: a Llama/Qwen2 model and its tokenizer as a GGUF file that llama.cpp loads.
 package dev.topiary.io;
 
+import dev.topiary.format.GgmlType;
+import dev.topiary.format.GgufWriter;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.Weights;
@@ -89,7 +91,7 @@ public final class GgufExport {
         g.putF32(arch + ".attention.layer_norm_rms_epsilon", c.rmsEps());
         g.putF32(arch + ".rope.freq_base", (float) c.ropeTheta());
         g.putU32(arch + ".rope.dimension_count", c.headDim());
-        LlamaConfig.RopeScaling s = c.ropeScaling();
+        Rope.Scaling s = c.ropeScaling();
         if (s != null && s.type().equals("linear")) {
             g.putString(arch + ".rope.scaling.type", "linear");
             g.putF32(arch + ".rope.scaling.factor", (float) s.factor());
@@ -208,14 +210,14 @@ public final class GgufExport {
      * divided by the scaled one (1 where scaling leaves it alone), as float.
      */
     static float[] ropeFreqDivisors(LlamaConfig c) {
-        double[] scaled = Rope.inverseFrequencies(c);
-        double[] plain = Rope.inverseFrequencies(withRopeScaling(c, null));
+        double[] scaled = c.ropeInverseFrequencies();
+        double[] plain = withRopeScaling(c, null).ropeInverseFrequencies();
         float[] out = new float[scaled.length];
         for (int i = 0; i < out.length; i++) out[i] = (float) (plain[i] / scaled[i]);
         return out;
     }
 
-    static LlamaConfig withRopeScaling(LlamaConfig c, LlamaConfig.RopeScaling s) {
+    static LlamaConfig withRopeScaling(LlamaConfig c, Rope.Scaling s) {
         return new LlamaConfig(c.modelType(), c.hidden(), c.intermediate(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
                 c.vocab(), c.rmsEps(), c.ropeTheta(), s, c.tieEmbeddings(), c.qkvBias(), c.oBias(), c.maxPositions(),
                 c.bosId(), c.eosIds(), c.torchDtype());

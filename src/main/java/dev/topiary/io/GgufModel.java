@@ -1,5 +1,7 @@
 package dev.topiary.io;
 
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.TensorKind;
@@ -32,9 +34,10 @@ public final class GgufModel {
         int L = (int) required(g, arch + ".block_count");
         int KV = (int) g.getLong(arch + ".attention.head_count_kv", H);
         int D = (int) g.getLong(arch + ".attention.key_length", H > 0 ? C / H : 0);
-        LlamaConfig.RopeScaling scaling = null;
+        Rope.Scaling scaling = null;
         String st = g.optionalString(arch + ".rope.scaling.type").orElse("none");
-        if (st.equals("linear")) scaling = new LlamaConfig.RopeScaling("linear", g.getDouble(arch + ".rope.scaling.factor", 1), 0, 0, 0);
+        if (st.equals("linear"))
+            scaling = new Rope.Scaling("linear", g.getDouble(arch + ".rope.scaling.factor", 1), 0, 0, 0);
         else if (!st.equals("none"))
             throw new ModelFormatException(f, arch + ".rope.scaling.type = '" + st + "' is not supported (none, linear)");
         GgufFile.TensorInfo emb = g.tensor("token_embd.weight")
@@ -82,10 +85,11 @@ public final class GgufModel {
         boolean allOne = true;
         for (float d : divisors) allOne &= d == 1f;
         if (allOne) return c;
-        LlamaConfig.RopeScaling s;
+        Rope.Scaling s;
         if (g.has(GgufExport.LLAMA3_FACTOR)) {
-            s = new LlamaConfig.RopeScaling("llama3", g.getDouble(GgufExport.LLAMA3_FACTOR, 8), g.getDouble(GgufExport.LLAMA3_LOW, 1),
-                    g.getDouble(GgufExport.LLAMA3_HIGH, 4), (int) g.getLong(GgufExport.LLAMA3_ORIGINAL, 8192));
+            s = new Rope.Scaling("llama3", g.getDouble(GgufExport.LLAMA3_FACTOR, 8),
+                    g.getDouble(GgufExport.LLAMA3_LOW, 1), g.getDouble(GgufExport.LLAMA3_HIGH, 4),
+                    (int) g.getLong(GgufExport.LLAMA3_ORIGINAL, 8192));
             if (!reproduces(c, s, divisors))
                 throw new ModelFormatException(f, "tensor " + GgufExport.ROPE_FREQS + " does not match the llama3 RoPE scaling "
                         + "of the topiary.rope.scaling.* keys " + s);
@@ -98,7 +102,7 @@ public final class GgufModel {
         return GgufExport.withRopeScaling(c, s);
     }
 
-    private static boolean reproduces(LlamaConfig c, LlamaConfig.RopeScaling s, float[] divisors) {
+    private static boolean reproduces(LlamaConfig c, Rope.Scaling s, float[] divisors) {
         if (s.factor() <= 0 || s.highFreqFactor() <= s.lowFreqFactor() || s.originalMaxPositions() <= 0) return false;
         float[] d = GgufExport.ropeFreqDivisors(GgufExport.withRopeScaling(c, s));
         for (int i = 0; i < d.length; i++)
@@ -112,10 +116,10 @@ public final class GgufModel {
      * frequencies, its zero and one give the wavelengths O/low and O/high; O is taken as the (rounded) first,
      * and the factors are snapped to multiples of 1/1024 when that still reproduces the divisors.
      */
-    private static LlamaConfig.RopeScaling fitLlama3(LlamaConfig c, float[] divisors) {
+    private static Rope.Scaling fitLlama3(LlamaConfig c, float[] divisors) {
         double factor = 0;
         for (float d : divisors) factor = Math.max(factor, d);
-        double[] inv = Rope.inverseFrequencies(GgufExport.withRopeScaling(c, null));
+        double[] inv = GgufExport.withRopeScaling(c, null).ropeInverseFrequencies();
         double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
         for (int i = 0; i < divisors.length; i++) {
             double d = divisors[i];
@@ -133,9 +137,9 @@ public final class GgufModel {
         if (!(alpha > 0 && beta < 0 && lowWavelength > highWavelength) || lowWavelength > Integer.MAX_VALUE) return null;
         int original = (int) Math.round(lowWavelength);
         double low = original / lowWavelength, high = original / highWavelength;
-        var snapped = new LlamaConfig.RopeScaling("llama3", snap(factor), snap(low), snap(high), original);
+        var snapped = new Rope.Scaling("llama3", snap(factor), snap(low), snap(high), original);
         if (reproduces(c, snapped, divisors)) return snapped;
-        var exact = new LlamaConfig.RopeScaling("llama3", factor, low, high, original);
+        var exact = new Rope.Scaling("llama3", factor, low, high, original);
         return reproduces(c, exact, divisors) ? exact : null;
     }
 

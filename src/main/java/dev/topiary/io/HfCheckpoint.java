@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.format.AtomicFiles;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.LlamaWeights.View;
@@ -33,10 +35,6 @@ public final class HfCheckpoint {
     public static final String INDEX = "model.safetensors.index.json";
 
     private HfCheckpoint() {}
-
-    public static boolean isHfFolder(Path p) {
-        return Files.isDirectory(p) && Files.isRegularFile(p.resolve("config.json"));
-    }
 
     public static LlamaConfig readConfig(Path dir) {
         Path cfg = dir.resolve("config.json");

@@ -1,5 +1,6 @@
 package dev.topiary.io;
 
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.TensorKind;

@@ -1,5 +1,7 @@
 package dev.topiary.io;
 
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.TensorKind;
 import dev.topiary.model.Weights;

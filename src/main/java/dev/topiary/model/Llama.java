@@ -45,7 +45,7 @@ public final class Llama {
             int kv = capacity * config.kvDim();
             keys = new float[config.layers()][kv];
             values = new float[config.layers()][kv];
-            float[][] tables = Rope.tables(config, capacity);
+            float[][] tables = config.ropeTables(capacity);
             cos = tables[0];
             sin = tables[1];
         }

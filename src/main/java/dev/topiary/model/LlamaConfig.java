@@ -3,7 +3,8 @@ package dev.topiary.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
+import dev.topiary.nn.Rope;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,18 +27,25 @@ import java.util.List;
 public record LlamaConfig(
         String modelType,
         int hidden, int intermediate, int layers, int heads, int kvHeads, int headDim, int vocab,
-        float rmsEps, double ropeTheta, RopeScaling ropeScaling,
+        float rmsEps, double ropeTheta, Rope.Scaling ropeScaling,
         boolean tieEmbeddings, boolean qkvBias, boolean oBias,
         int maxPositions, int bosId, List<Integer> eosIds, String torchDtype) {
-
-    /** RoPE frequency scaling: "llama3" (Llama 3.1 wavelength-dependent) or "linear" (position interpolation). */
-    public record RopeScaling(String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {}
 
     public LlamaConfig {
         eosIds = List.copyOf(eosIds);
     }
 
     public int qDim() { return heads * headDim; }
+
+    /** RoPE inverse frequencies: {@link Rope#inverseFrequencies} of head_dim, rope_theta and rope_scaling. */
+    public double[] ropeInverseFrequencies() {
+        return Rope.inverseFrequencies(headDim, ropeTheta, ropeScaling);
+    }
+
+    /** RoPE cos and sin tables for positions [0, n): {@link Rope#tables}. */
+    public float[][] ropeTables(int n) {
+        return Rope.tables(headDim, ropeTheta, ropeScaling, n);
+    }
     public int kvDim() { return kvHeads * headDim; }
     /** Query heads per key/value head (GQA group size). */
     public int groupSize() { return heads / kvHeads; }
@@ -101,7 +109,8 @@ public record LlamaConfig(
      * Qwen2.5-0.5B, Llama-3.2-1B, Llama-3.2-3B and Llama-3.1-8B (bf16).
      */
     public static LlamaConfig preset(String name) {
-        RopeScaling llama3x32 = new RopeScaling("llama3", 32, 1, 4, 8192), llama3x8 = new RopeScaling("llama3", 8, 1, 4, 8192);
+        Rope.Scaling llama3x32 = new Rope.Scaling("llama3", 32, 1, 4, 8192);
+        Rope.Scaling llama3x8 = new Rope.Scaling("llama3", 8, 1, 4, 8192);
         List<Integer> llama3Eos = List.of(128001, 128008, 128009);
         return switch (name) {
             case "SmolLM2-360M" -> new LlamaConfig("llama", 960, 2560, 32, 15, 5, 64, 49152, 1e-5f, 100000, null, true, false, false,
@@ -155,15 +164,15 @@ public record LlamaConfig(
         boolean oBias = type.equals("llama") && attentionBias;
         if (n.path("mlp_bias").asBoolean(false))
             throw new IllegalArgumentException("config.json: mlp_bias = true is not supported");
-        RopeScaling scaling = null;
+        Rope.Scaling scaling = null;
         JsonNode rs = n.get("rope_scaling");
         if (rs != null && !rs.isNull()) {
             String rt = rs.hasNonNull("rope_type") ? rs.get("rope_type").asText() : rs.path("type").asText("");
             switch (rt) {
-                case "llama3" -> scaling = new RopeScaling("llama3", rs.path("factor").asDouble(8),
+                case "llama3" -> scaling = new Rope.Scaling("llama3", rs.path("factor").asDouble(8),
                         rs.path("low_freq_factor").asDouble(1), rs.path("high_freq_factor").asDouble(4),
                         rs.path("original_max_position_embeddings").asInt(8192));
-                case "linear" -> scaling = new RopeScaling("linear", rs.path("factor").asDouble(1), 0, 0, 0);
+                case "linear" -> scaling = new Rope.Scaling("linear", rs.path("factor").asDouble(1), 0, 0, 0);
                 case "default", "" -> scaling = null;
                 default -> throw new IllegalArgumentException("config.json: rope_scaling.rope_type '" + rt
                         + "' is not supported (llama3, linear)");

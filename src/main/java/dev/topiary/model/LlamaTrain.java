@@ -57,7 +57,7 @@ public final class LlamaTrain {
             this.T = T;
             this.R = Math.multiplyExact(B, T);
             int L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim();
-            float[][] tables = Rope.tables(c, T);
+            float[][] tables = c.ropeTables(T);
             cos = tables[0];
             sin = tables[1];
             x = new float[L + 1][R * C];

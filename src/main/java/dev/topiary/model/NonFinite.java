@@ -3,7 +3,7 @@ package dev.topiary.model;
 /**
  * Finds NaN and infinite weights. A model holding one computes NaN logits everywhere it reaches:
  * generation prints {@code <unk>}, perplexity is NaN and training skips every step, all without a
- * word. Loading refuses such a model ({@link dev.topiary.io.Models#load}) unless
+ * word. Loading refuses such a model (the model readers call {@link #find}) unless
  * {@code --allow-nonfinite} was given, which sets {@link #allow(boolean)} for the process.
  */
 public final class NonFinite {

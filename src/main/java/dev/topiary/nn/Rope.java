@@ -1,7 +1,5 @@
 package dev.topiary.nn;
 
-import dev.topiary.model.LlamaConfig;
-
 /**
  * Rotary position embedding in the Hugging Face rotate-half layout: within each head, dimension
  * i (i < D/2) rotates with dimension i + D/2 by angle {@code position * invFreq[i]}.
@@ -10,15 +8,22 @@ public final class Rope {
     private Rope() {}
 
     /**
-     * {@code invFreq[i] = theta^(-2i/D)}, then the configured scaling: "linear" divides every
-     * frequency by the factor; "llama3" (Llama 3.1) leaves high frequencies alone, divides low ones
-     * by the factor and interpolates smoothly in between, as transformers' _compute_llama3_parameters.
+     * RoPE frequency scaling (config.json's rope_scaling): "llama3" (Llama 3.1, wavelength-dependent;
+     * all five numbers) or "linear" (position interpolation; only the factor).
      */
-    public static double[] inverseFrequencies(LlamaConfig c) {
-        int D = c.headDim();
+    public record Scaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
+            int originalMaxPositions) {}
+
+    /**
+     * {@code invFreq[i] = theta^(-2i/D)} for D = {@code headDim}, then the scaling (none when null):
+     * "linear" divides every frequency by the factor; "llama3" (Llama 3.1) leaves high frequencies
+     * alone, divides low ones by the factor and interpolates smoothly in between, as transformers'
+     * _compute_llama3_parameters.
+     */
+    public static double[] inverseFrequencies(int headDim, double theta, Scaling s) {
+        int D = headDim;
         double[] inv = new double[D / 2];
-        for (int i = 0; i < D / 2; i++) inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / D);
-        LlamaConfig.RopeScaling s = c.ropeScaling();
+        for (int i = 0; i < D / 2; i++) inv[i] = 1.0 / Math.pow(theta, (2.0 * i) / D);
         if (s == null) return inv;
         if (s.type().equals("linear")) {
             for (int i = 0; i < inv.length; i++) inv[i] /= s.factor();
@@ -40,11 +45,11 @@ public final class Rope {
         return inv;
     }
 
-    /** cos and sin tables (positions, D/2) for positions [0, n). */
-    public static float[][] tables(LlamaConfig c, int n) {
-        int half = c.headDim() / 2;
+    /** cos and sin tables (positions, D/2) for positions [0, n), from {@link #inverseFrequencies}. */
+    public static float[][] tables(int headDim, double theta, Scaling scaling, int n) {
+        int half = headDim / 2;
         float[] cos = new float[n * half], sin = new float[n * half];
-        double[] invFreq = inverseFrequencies(c);
+        double[] invFreq = inverseFrequencies(headDim, theta, scaling);
         for (int p = 0; p < n; p++) {
             for (int i = 0; i < half; i++) {
                 double angle = p * invFreq[i];

@@ -101,9 +101,9 @@ public final class ChatSet {
                 }
             }
         }
-        dev.topiary.io.AtomicFiles.writeString(dir.resolve("sft.jsonl"), sft.toString());
-        dev.topiary.io.AtomicFiles.writeString(dir.resolve("prefs.jsonl"), prefs.toString());
-        dev.topiary.io.AtomicFiles.writeString(dir.resolve("eval.jsonl"), ev.toString());
+        dev.topiary.format.AtomicFiles.writeString(dir.resolve("sft.jsonl"), sft.toString());
+        dev.topiary.format.AtomicFiles.writeString(dir.resolve("prefs.jsonl"), prefs.toString());
+        dev.topiary.format.AtomicFiles.writeString(dir.resolve("eval.jsonl"), ev.toString());
     }
 
     private static void line(Writer w, ObjectNode n) throws IOException {

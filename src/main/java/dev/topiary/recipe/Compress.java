@@ -15,6 +15,7 @@ import dev.topiary.distill.Vocabularies;
 import dev.topiary.eval.Corpus;
 import dev.topiary.eval.MultipleChoice;
 import dev.topiary.eval.Perplexity;
+import dev.topiary.eval.ReadBack;
 import dev.topiary.eval.TaskFile;
 import dev.topiary.generate.Sampler;
 import dev.topiary.io.DType;
@@ -99,7 +100,7 @@ public final class Compress {
         public static Plan read(Path file) throws IOException {
             JsonNode n;
             try {
-                n = JSON.readTree(dev.topiary.io.TextFiles.read(file));
+                n = JSON.readTree(dev.topiary.format.TextFiles.read(file));
             } catch (JsonProcessingException e) {
                 throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
                         + e.getOriginalMessage() + ")");
@@ -139,8 +140,8 @@ public final class Compress {
     private final AtomicBoolean stop = new AtomicBoolean();
     private volatile Trainer current;
     private volatile CandidateSearch currentSearch;
-    /** For tests: stop the distill stage after this many steps (as a signal would). */
-    public long stopDistillAfter = -1;
+    /** Tests only: stop the distill stage after this many steps, as a signal would (-1: never). */
+    long stopDistillAfterForTests = -1;
 
     public Compress(Plan plan, Path run, Consumer<String> log) {
         this.plan = plan;
@@ -387,7 +388,8 @@ public final class Compress {
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
         var d = new Distiller(teacher.inference(), student.config().hidden(), vocab,
                 new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
-        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"), stopDistillAfter);
+        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"),
+                stopDistillAfterForTests);
     }
 
     private boolean evaluate() throws Exception {
@@ -477,13 +479,14 @@ public final class Compress {
                 String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
                 eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
                 eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
-        dev.topiary.io.AtomicFiles.writeString(out.resolve("README.md"), card);
+        dev.topiary.format.AtomicFiles.writeString(out.resolve("README.md"), card);
         // read back what was written (HF and GGUF) and compare logits with the distilled model
-        dev.topiary.io.ReadBack hf = dev.topiary.io.ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
+        ReadBack hf = ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
         log.accept("  wrote " + out + "; read back: " + hf);
         Path gguf = out.resolve("model.gguf");
-        dev.topiary.io.GgufExport.write(gguf, m.requireWeights(), m.requireTokenizer(), dev.topiary.io.GgmlType.F32, run.getFileName().toString());
-        dev.topiary.io.ReadBack gg = dev.topiary.io.ReadBack.compare(m.requireWeights(), dev.topiary.io.GgufModel.load(gguf), m.requireTokenizer());
+        dev.topiary.io.GgufExport.write(gguf, m.requireWeights(), m.requireTokenizer(), dev.topiary.format.GgmlType.F32,
+                run.getFileName().toString());
+        ReadBack gg = ReadBack.compare(m.requireWeights(), dev.topiary.io.GgufModel.load(gguf), m.requireTokenizer());
         log.accept("  wrote " + gguf + "; read back: " + gg);
         ObjectNode rb = JSON.createObjectNode();
         rb.putObject("hf").put("max_abs_diff", hf.maxAbsDiff()).put("top1_agree", hf.agree()).put("positions", hf.positions());

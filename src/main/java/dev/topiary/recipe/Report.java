@@ -91,7 +91,7 @@ public final class Report {
             for (JsonNode s : eval.get(who).get("samples")) h.append("<pre>").append(esc(s.asText())).append("</pre>\n");
         }
         h.append("<p><small>Written by topiary compress. Numbers also in metrics.json.</small></p></body></html>\n");
-        dev.topiary.io.AtomicFiles.writeString(run.resolve("report.html"), h.toString());
+        dev.topiary.format.AtomicFiles.writeString(run.resolve("report.html"), h.toString());
 
         ObjectNode m = JSON.createObjectNode();
         m.set("plan", JSON.valueToTree(plan));

@@ -1,8 +1,8 @@
 // GgufTokenizerReader: builds a Tokenizer from the tokenizer.ggml.* metadata of a GGUF file.
 package dev.topiary.tokenizer;
 
-import dev.topiary.io.GgufFile;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

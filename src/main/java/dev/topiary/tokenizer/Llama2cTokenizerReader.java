@@ -1,7 +1,7 @@
 // Llama2cTokenizerReader: reads llama2.c's tokenizer.bin (e.g. tok512.bin) into a SentencePiece tokenizer.
 package dev.topiary.tokenizer;
 
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

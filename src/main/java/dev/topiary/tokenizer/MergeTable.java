@@ -1,7 +1,7 @@
 // MergeTable: BPE merge ranks by pair of token ids, for rank-driven BPE (tokenizer.json, GGUF gpt2).
 package dev.topiary.tokenizer;
 
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -128,6 +128,6 @@ public final class TokenizerJsonWriter {
     }
 
     private static void write(Path file, ObjectNode n) throws IOException {
-        dev.topiary.io.AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(n));
+        dev.topiary.format.AtomicFiles.writeBytes(file, JSON.writeValueAsBytes(n));
     }
 }

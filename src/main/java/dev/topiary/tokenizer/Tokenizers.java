@@ -1,8 +1,8 @@
 // Tokenizers: finds and loads the tokenizer of a model: HF folder, GGUF file, or llama2.c checkpoint.
 package dev.topiary.tokenizer;
 
-import dev.topiary.io.GgufFile;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;

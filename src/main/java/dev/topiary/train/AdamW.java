@@ -47,17 +47,31 @@ public final class AdamW {
         step++;
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         float stepSize = (float) (lr / bc1), sqrtBc2 = (float) Math.sqrt(bc2);
-        float[] p = w.data;
         var views = w.views();
         for (int t = 0; t < views.size(); t++) {
             LlamaWeights.View view = views.get(t);
             float shrink = decay[t] ? 1f - lr * weightDecay : 1f;
-            for (int i = view.offset(), end = view.offset() + view.size(); i < end; i++) {
-                float gi = g[i];
-                float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
-                float vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-                p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
-            }
+            update(w.data, g, m, v, view.offset(), view.offset() + view.size(), shrink, stepSize, sqrtBc2);
+        }
+    }
+
+    /**
+     * One update, with these betas and eps and without weight decay, of parameters outside the model
+     * that an objective trains beside it (the distillation projection): p, its gradients g and its own
+     * moments m and v have the same length; {@code t} counts the updates of p, this one included.
+     */
+    public void update(float[] p, float[] g, float[] m, float[] v, long t, float lr) {
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        update(p, g, m, v, 0, p.length, 1f, (float) (lr / bc1), (float) Math.sqrt(bc2));
+    }
+
+    private void update(float[] p, float[] g, float[] m, float[] v, int from, int to, float shrink, float stepSize,
+            float sqrtBc2) {
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
+            float vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+            p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
         }
     }
 

@@ -2,7 +2,7 @@ package dev.topiary.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.io.DType;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;

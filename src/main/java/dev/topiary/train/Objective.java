@@ -19,8 +19,12 @@ public interface Objective {
      */
     double microStep(LlamaWeights w, float[] grads, LlamaTrain.Activations a, int[] inputs, int[] targets, int[] sequences, float scale);
 
-    /** After each optimizer step (objectives with parameters of their own update them here). */
-    default void afterStep(float lr, long step) {}
+    /**
+     * After each optimizer step: an objective with parameters of its own updates them here, with the
+     * trainer's optimizer ({@link AdamW#update(float[], float[], float[], float[], long, float)}: the same
+     * betas and eps) and learning rate.
+     */
+    default void afterStep(AdamW optimizer, float lr) {}
 
     /** Extra validation metrics on a batch (summed over its targets), e.g. "val_kl". */
     default Map<String, Double> validation(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {

@@ -1,7 +1,7 @@
 package dev.topiary.train;
 
 import dev.topiary.eval.Corpus;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.nn.CrossEntropy;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.IOException;

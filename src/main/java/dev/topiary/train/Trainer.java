@@ -51,7 +51,9 @@ public final class Trainer {
     private double lastValLoss = Double.NaN;
     private double lossEma = Double.NaN;
     private int skippedInARow;
-    public double spikeFactor = 3.0;
+    private final double spikeFactor;
+    /** The spike factor of {@code --spike-factor}'s default. */
+    public static final double DEFAULT_SPIKE_FACTOR = 3.0;
     public static final int MAX_SKIPS = 3;
 
     public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile) {
@@ -59,6 +61,13 @@ public final class Trainer {
     }
 
     public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile, Objective objective) {
+        this(weights, data, o, checkpointDir, metricsFile, objective, DEFAULT_SPIKE_FACTOR);
+    }
+
+    /** @param spikeFactor a loss above this times the running mean skips the step (0: off; see the class comment) */
+    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile,
+                   Objective objective, double spikeFactor) {
+        if (!(spikeFactor >= 0)) throw new IllegalArgumentException("--spike-factor must be >= 0, got " + spikeFactor);
         if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
         requireMemory(weights.config, o);
         this.weights = weights;
@@ -75,6 +84,7 @@ public final class Trainer {
         this.segStarts = data.packedDocuments() ? new int[o.batch() * o.seqLen()] : null;
         activations.segStart = segStarts;
         this.objective = objective;
+        this.spikeFactor = spikeFactor;
     }
 
     /**
@@ -150,7 +160,7 @@ public final class Trainer {
             } else {
                 skippedInARow = 0;
                 optimizer.update(grads, lr);
-                objective.afterStep(lr, optimizer.step);
+                objective.afterStep(optimizer, lr);
                 lossEma = Double.isNaN(lossEma) ? loss : 0.9 * lossEma + 0.1 * loss;
             }
             tokensSince += o.tokensPerStep();
@@ -287,7 +297,7 @@ public final class Trainer {
                     // a torn last line from a crash: drop it
                 }
             }
-            dev.topiary.io.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
+            dev.topiary.format.AtomicFiles.write(metricsFile, tmp -> Files.write(tmp, keep));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

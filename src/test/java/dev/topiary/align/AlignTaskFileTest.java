@@ -7,7 +7,7 @@ import dev.topiary.align.AlignTaskFile.FunctionCallItem;
 import dev.topiary.align.AlignTaskFile.InstructionItem;
 import dev.topiary.align.AlignTaskFile.Item;
 import dev.topiary.align.AlignTaskFile.QaItem;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -94,15 +94,20 @@ class CommandsTest {
 
     @Test
     void multipleChoiceAccuracy() throws Exception {
+        // stories260K's log-likelihoods of the choices (sum over tokens): girl -0.45, refrigerator -13.5;
+        // park -0.47, quantum -45.5; mom -0.09, spoon -9.9; time -0.001, table -19.1. The model gets the first
+        // three right wherever the gold answer stands; the fourth item's gold is wrong on purpose. acc and acc_norm
+        // are 3 of 4; a scorer that always took the gold, the first or the last choice would get 4, 2 or 2.
         Path task = tmp.resolve("task.jsonl");
         Files.writeString(task, """
-                {"context": "Once upon a time, there was a little", "choices": ["girl", "refrigerator"], "gold": 0}
+                {"context": "Once upon a time, there was a little", "choices": ["refrigerator", "girl"], "gold": 1}
                 {"context": "Lily and Ben went to the", "choices": ["park", "quantum"], "gold": 0}
-                {"context": "The cat said", "choices": ["meow", "banana"], "gold": 1}
+                {"context": "One day, Tom went to the park with his", "choices": ["spoon", "mom"], "gold": 1}
+                {"context": "Once upon a", "choices": ["table", "time"], "gold": 0}
                 """);
         Run r = run("eval", model("hf"), "--task", task.toString());
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).containsPattern("items 3, acc [01]\\.\\d{4}, acc_norm [01]\\.\\d{4}");
+        assertThat(r.out()).contains("items 4, acc 0.7500, acc_norm 0.7500");
     }
 
     @Test

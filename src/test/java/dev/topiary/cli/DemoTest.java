@@ -37,7 +37,10 @@ class DemoTest {
     static void renders(Path html) throws Exception {
         Path chromium = List.of(Path.of("/usr/bin/chromium"), Path.of("/usr/bin/chromium-browser")).stream().filter(Files::isExecutable)
                 .findFirst().orElse(null);
-        assumeTrue(chromium != null, "SKIPPED: report rendering needs Debian's chromium (apt-get install chromium); .ci/run installs it");
+        String why = "SKIPPED: report rendering needs Debian's chromium (apt-get install chromium);"
+                + " .ci/run installs it";
+        if (chromium == null) System.err.println(why); // on the build's console, not only in the report files
+        assumeTrue(chromium != null, why);
         Path dir = html.getParent(), png = dir.resolve("report.png");
         Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + dir.resolve("chrome"),

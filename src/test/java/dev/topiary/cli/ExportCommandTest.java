@@ -62,7 +62,7 @@ class ExportCommandTest {
         json.writeValue(dir.resolve("tokenizer_config.json").toFile(), cfg);
         Path gguf = tmp.resolve("t.gguf");
         assertThat(CommandsTest.run("export", dir.toString(), "--out", gguf.toString()).code()).isZero();
-        try (var g = dev.topiary.io.GgufFile.open(gguf)) {
+        try (var g = dev.topiary.format.GgufFile.open(gguf)) {
             assertThat(g.string("tokenizer.chat_template")).startsWith("{% for m in messages %}");
         }
     }

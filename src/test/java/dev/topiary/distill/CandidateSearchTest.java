@@ -69,12 +69,12 @@ class CandidateSearchTest {
 
         Path dir = tmp.resolve("b");
         var first = new CandidateSearch(w, s, ds, settings, dir, l -> {});
-        first.stopAfter = 1;                                   // killed after the first candidate
+        first.stopAfterCandidatesForTests = 1;                 // killed after the first candidate
         assertThat(first.run(shapes)).isNull();
         assertThat(dir.resolve("candidates/" + CandidateSearch.name(shapes.get(0)) + ".json")).exists();
         assertThat(dir.resolve("candidates/" + CandidateSearch.name(shapes.get(1)) + ".json")).doesNotExist();
         var second = new CandidateSearch(w, s, ds, settings, dir, l -> {});
-        second.stopAfterSteps = 2;                             // and again in the middle of the second one's retraining
+        second.stopAfterStepsForTests = 2;                     // and again in the middle of the second one's retraining
         assertThat(second.run(shapes)).isNull();
         assertThat(dir.resolve("candidates/" + CandidateSearch.name(shapes.get(1)) + ".checkpoint")).isDirectory();
         List<String> log = new java.util.ArrayList<>();

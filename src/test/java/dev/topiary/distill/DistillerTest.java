@@ -1,6 +1,7 @@
 package dev.topiary.distill;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.topiary.GradCheck;
 import dev.topiary.model.Init;
@@ -8,6 +9,7 @@ import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.nn.CrossEntropy;
+import dev.topiary.train.AdamW;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
@@ -40,7 +42,7 @@ class DistillerTest {
                 var o = new Distiller.Options(kind == Distiller.Kind.REVERSE ? 2f : 1f, kind, 6, kind == Distiller.Kind.FORWARD ? 0.3f : 0f,
                         inter, pairs, 5);
                 Distiller d = new Distiller(teacher, 12, 31, o, null);
-                d.fixedLambda = 0.7;
+                d.fixedLambdaForTests = 0.7;
                 var a = new LlamaTrain.Activations(student.config, B, T);
                 float[] g = new float[student.data.length];
                 loss(d, g, a);
@@ -59,6 +61,45 @@ class DistillerTest {
                     GradCheck.check(kind + "/" + inter + " projection bias", b, 0, bg, 0, b.length, 16, 1e-2, () -> loss(d, null, a));
                 }
             }
+    }
+
+    /** The projection is updated by the trainer's AdamW: its betas and eps, checked against the formula by hand. */
+    @Test
+    void theProjectionIsUpdatedWithTheGivenBetas() {
+        Distiller d = new Distiller(teacher, 12, 31, new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0,
+                Distiller.Intermediate.COSINE, new int[][] {{1, 1}}, 1), null);
+        float b1 = 0.5f, b2 = 0.7f, eps = 1e-3f, lr = 0.01f;
+        AdamW optimizer = new AdamW(student, b1, b2, eps, 0.1f, false); // weight decay does not reach the projection
+        float[] p = d.projection();
+        // by hand with the given betas, and with the ones Distiller once hard-coded (0.9, 0.95, eps 1e-8)
+        double[] expected = new double[p.length], m = new double[p.length], v = new double[p.length];
+        double[] other = new double[p.length], mo = new double[p.length], vo = new double[p.length];
+        for (int i = 0; i < p.length; i++) expected[i] = other[i] = p[i];
+        for (int t = 1; t <= 3; t++) {
+            float[] g = d.projectionGrad();
+            for (int i = 0; i < g.length; i++) g[i] = (float) Math.sin(i + 3 * t); // a different gradient each step
+            for (int i = 0; i < p.length; i++) {
+                expected[i] -= adamStep(m, v, i, g[i], b1, b2, eps, lr, t);
+                other[i] -= adamStep(mo, vo, i, g[i], 0.9, 0.95, 1e-8, lr, t);
+            }
+            d.afterStep(optimizer, lr);
+            assertThat(d.projectionGrad()).containsOnly(0f);                // cleared for the next step
+        }
+        double apart = 0;
+        for (int i = 0; i < p.length; i++) {
+            assertThat((double) p[i]).as("p[%d]", i).isCloseTo(expected[i], within(1e-6));
+            apart = Math.max(apart, Math.abs(expected[i] - other[i]));
+        }
+        assertThat(apart).isGreaterThan(1e-3); // the tolerance tells the betas apart
+    }
+
+    /** The AdamW step of element i at step t (from 1), as torch.optim.AdamW computes it; updates m and v. */
+    private static double adamStep(double[] m, double[] v, int i, double g, double b1, double b2, double eps, double lr,
+            int t) {
+        m[i] = b1 * m[i] + (1 - b1) * g;
+        v[i] = b2 * v[i] + (1 - b2) * g * g;
+        double mHat = m[i] / (1 - Math.pow(b1, t)), vHat = v[i] / (1 - Math.pow(b2, t));
+        return lr * mHat / (Math.sqrt(vHat) + eps);
     }
 
     @Test

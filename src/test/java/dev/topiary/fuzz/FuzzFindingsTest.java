@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Llama2c;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.Safetensors;
 import dev.topiary.tokenizer.Tokenizers;
 import java.nio.ByteBuffer;
@@ -142,11 +142,11 @@ class FuzzFindingsTest {
 
     @Test
     void ggufEmbeddingWithOneDimensionIsRefused() throws Exception {
-        dev.topiary.io.GgufWriter g = new dev.topiary.io.GgufWriter();
+        dev.topiary.format.GgufWriter g = new dev.topiary.format.GgufWriter();
         g.putString("general.architecture", "llama");
         for (String k : new String[] {"embedding_length", "attention.head_count", "feed_forward_length", "block_count"})
             g.putU32("llama." + k, 2);
-        g.addTensor("token_embd.weight", new long[] {8}, dev.topiary.io.GgmlType.F32, new float[8]);
+        g.addTensor("token_embd.weight", new long[] {8}, dev.topiary.format.GgmlType.F32, new float[8]);
         Path f = tmp.resolve("one.gguf");
         g.write(f);
         try (GgufFile file = GgufFile.open(f)) {
@@ -158,7 +158,7 @@ class FuzzFindingsTest {
 
     @Test
     void ggufByteTokenNotSpelledAsAByteIsRefused() throws Exception {
-        dev.topiary.io.GgufWriter g = new dev.topiary.io.GgufWriter();
+        dev.topiary.format.GgufWriter g = new dev.topiary.format.GgufWriter();
         g.putString("general.architecture", "llama");
         g.putString("tokenizer.ggml.model", "llama");
         g.putStrings("tokenizer.ggml.tokens", java.util.List.of("<unk>", "<s>", "</s>", "?!"));

@@ -1,7 +1,7 @@
 // Fuzzer: a seeded mutation fuzzer for the file parsers, run as plain JUnit tests.
 package dev.topiary.fuzz;
 
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

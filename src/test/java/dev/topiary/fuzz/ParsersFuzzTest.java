@@ -9,7 +9,7 @@ import dev.topiary.align.ChatExamples;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.eval.Corpus;
 import dev.topiary.eval.TaskFile;
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Llama2c;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Seeded mutation fuzzing of the file readers ({@link Fuzzer}): safetensors, GGUF (header, vocabulary,
  * weights), llama2.c checkpoints and tokenizers, config.json with its weights, tokenizer.json, and
- * the JSONL readers. A reader may accept an input or throw {@link dev.topiary.io.ModelFormatException};
+ * the JSONL readers. A reader may accept an input or throw {@link dev.topiary.format.ModelFormatException};
  * any other exception, an Error, or an allocation out of proportion to the input fails the test.
  * {@code scripts/fuzz.sh} runs each target for 10^6 inputs.
  */
@@ -152,13 +152,13 @@ class ParsersFuzzTest {
      * When every reader rejects the input, the last rejection is rethrown (the input counts as rejected).
      */
     static void tryEach(Read... readers) throws Exception {
-        dev.topiary.io.ModelFormatException last = null;
+        dev.topiary.format.ModelFormatException last = null;
         int accepted = 0;
         for (Read r : readers) {
             try {
                 r.read();
                 accepted++;
-            } catch (dev.topiary.io.ModelFormatException e) {
+            } catch (dev.topiary.format.ModelFormatException e) {
                 last = e;
             }
         }

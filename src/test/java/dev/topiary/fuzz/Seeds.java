@@ -2,9 +2,9 @@
 package dev.topiary.fuzz;
 
 import dev.topiary.io.DType;
-import dev.topiary.io.GgmlType;
+import dev.topiary.format.GgmlType;
 import dev.topiary.io.GgufExport;
-import dev.topiary.io.GgufWriter;
+import dev.topiary.format.GgufWriter;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.Init;

@@ -8,11 +8,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Close;
 import dev.topiary.SharedFiles;
+import dev.topiary.format.GgmlType;
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.GgufWriter;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.Init;
 import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.TensorKind;
+import dev.topiary.nn.Rope;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -188,7 +193,8 @@ class GgufExportTest {
 
     // ---- configurations stories260K does not cover ----
 
-    private static LlamaConfig tiny(String type, int headDim, boolean tied, boolean bias, LlamaConfig.RopeScaling scaling, double theta) {
+    private static LlamaConfig tiny(String type, int headDim, boolean tied, boolean bias, Rope.Scaling scaling,
+            double theta) {
         return new LlamaConfig(type, 24, 40, 2, 4, 2, headDim, 512, 1e-5f, theta, scaling, tied,
                 bias || type.equals("qwen2"), bias && !type.equals("qwen2"), 4096, 1, List.of(2), "float32").validate("test");
     }
@@ -241,7 +247,7 @@ class GgufExportTest {
 
     @Test
     void linearRopeScalingRoundTrips() throws IOException {
-        var linear = new LlamaConfig.RopeScaling("linear", 4, 0, 0, 0);
+        var linear = new Rope.Scaling("linear", 4, 0, 0, 0);
         LlamaWeights back = roundTrip(init(tiny("llama", 8, true, false, linear, 10000)), true);
         assertThat(back.config.ropeScaling()).isEqualTo(linear);
     }
@@ -249,7 +255,7 @@ class GgufExportTest {
     /** Llama 3.1's scaling with head_dim 128 (several frequencies in the blend): rope_freqs.weight plus Topiary's keys. */
     @Test
     void llama3RopeScalingRoundTripsExactly() throws IOException {
-        var llama3 = new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 8192);
+        var llama3 = new Rope.Scaling("llama3", 8, 1, 4, 8192);
         LlamaWeights w = init(tiny("llama", 128, true, false, llama3, 500000));
         Path file = dir.resolve("l3.gguf");
         GgufExport.write(file, w, load(BIN).tokenizer(), GgmlType.F32, "l3");
@@ -267,7 +273,7 @@ class GgufExportTest {
     /** A file as llama.cpp's converter writes it (rope_freqs.weight only): the scaling is fitted back to the same numbers. */
     @Test
     void llama3RopeScalingIsRebuiltFromTheDivisorsAlone() throws IOException {
-        var llama3 = new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 8192);
+        var llama3 = new Rope.Scaling("llama3", 8, 1, 4, 8192);
         LlamaWeights back = roundTrip(init(tiny("llama", 128, true, false, llama3, 500000)), false);
         assertThat(back.config.ropeScaling()).isEqualTo(llama3);
         // Divisors as convert_hf_to_gguf.py computes them for Llama 3.1 (float32 base frequencies, float32 result).
@@ -284,7 +290,7 @@ class GgufExportTest {
         g.write(converted);
         assertThat(GgufModel.load(converted).config.ropeScaling()).isEqualTo(llama3);
         // With head_dim 8 no frequency lies in the blend region: not rebuildable without the keys.
-        var few = new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 64);
+        var few = new Rope.Scaling("llama3", 8, 1, 4, 64);
         assertThatThrownBy(() -> roundTrip(init(tiny("llama", 8, true, false, few, 10000)), false))
                 .isInstanceOf(ModelFormatException.class).hasMessageContaining("rope_freqs.weight");
         assertThat(roundTrip(init(tiny("llama", 8, true, false, few, 10000)), true).config.ropeScaling()).isEqualTo(few);

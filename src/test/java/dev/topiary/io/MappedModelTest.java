@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.Close;
 import dev.topiary.SharedFiles;
+import dev.topiary.format.GgmlType;
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.Weights;

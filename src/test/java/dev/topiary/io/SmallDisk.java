@@ -19,6 +19,8 @@ public final class SmallDisk implements AutoCloseable {
         this.dir = dir;
     }
 
+    private static final java.util.concurrent.atomic.AtomicBoolean REPORTED = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** Mounts a tmpfs of {@code kib} KiB on a new folder under parent; skips the test when not permitted. */
     public static SmallDisk mount(Path parent, int kib) throws IOException, InterruptedException {
         Path dir = Files.createDirectories(parent.resolve("small-disk"));
@@ -32,6 +34,7 @@ public final class SmallDisk implements AutoCloseable {
         } catch (IOException e) {
             ok = false;
         }
+        if (!ok && REPORTED.compareAndSet(false, true)) System.err.println(why); // once, on the build's console
         assumeTrue(ok, why);
         return new SmallDisk(dir);
     }

@@ -3,7 +3,7 @@ package dev.topiary.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.nn.Rope;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +49,7 @@ public class LlamaConfigTest {
         // Llama 3.1: the 64 inverse frequencies of head_dim 128; values checked against
         // transformers' _compute_llama3_parameters: index 0 unchanged, 63 divided by 8, 32 blended.
         LlamaConfig c = LlamaConfig.fromHfJson(readTree(LLAMA_31_8B));
-        double[] inv = Rope.inverseFrequencies(c);
+        double[] inv = c.ropeInverseFrequencies();
         double base63 = 1 / Math.pow(500000, 126.0 / 128);
         assertThat(inv[0]).isEqualTo(1.0);
         assertThat(inv[63]).isCloseTo(base63 / 8, org.assertj.core.data.Offset.offset(1e-18));

@@ -2,6 +2,7 @@ package dev.topiary.model;
 
 import dev.topiary.GradCheck;
 import dev.topiary.nn.CrossEntropy;
+import dev.topiary.nn.Rope;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,7 +13,7 @@ class ModelGradientTest {
         return switch (variant) {
             // GQA, head_dim 6 != 16/4, untied head, q/k/v/o biases, llama3 RoPE
             case "untied-bias" -> new LlamaConfig("llama", 16, 20, 2, 4, 2, 6, 23, 1e-5f, 500000,
-                    new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 8), false, true, true, 64, 1, List.of(2), "float32");
+                    new Rope.Scaling("llama3", 8, 1, 4, 8), false, true, true, 64, 1, List.of(2), "float32");
             // tied embeddings, multi-query (1 kv head), Qwen2-style q/k/v bias only
             case "tied-mqa" -> new LlamaConfig("qwen2", 12, 18, 2, 3, 1, 4, 19, 1e-6f, 10000, null, true, true, false,
                     64, 1, List.of(2), "float32");

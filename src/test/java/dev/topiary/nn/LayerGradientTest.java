@@ -45,9 +45,9 @@ class LayerGradientTest {
     @Test
     void ropeWithLlama3Scaling() {
         LlamaConfig cfg = new LlamaConfig("llama", 24, 8, 1, 2, 1, 12, 10, 1e-5f, 500000,
-                new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 16), false, false, false, 64, 1, List.of(2), "float32");
+                new Rope.Scaling("llama3", 8, 1, 4, 16), false, false, false, 64, 1, List.of(2), "float32");
         int T = 5, H = 2, D = 12, n = T * H * D, pos0 = 3;
-        float[][] tab = Rope.tables(cfg, pos0 + T);
+        float[][] tab = cfg.ropeTables(pos0 + T);
         float[] x = random(n, 7, 1), y = new float[n], c = projection(n, 8), d = c.clone();
         Rope.backward(d, 0, T, H, D, pos0, tab[0], tab[1]);
         check("rope", x, 0, d, 0, n, 200, 1e-2, () -> {

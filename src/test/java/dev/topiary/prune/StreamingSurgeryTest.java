@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Close;
 import dev.topiary.SharedFiles;
 import dev.topiary.io.DType;
-import dev.topiary.io.GgmlType;
+import dev.topiary.format.GgmlType;
 import dev.topiary.io.GgufExport;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.MappedModel;

@@ -9,6 +9,7 @@ import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.LlamaConfigTest;
+import dev.topiary.nn.Rope;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class SurgeryTest {
     static LlamaConfig config(boolean tied) {
         // GQA 6 heads in 2 groups, head_dim 5 != 16/6, biases on q/k/v/o, llama3 RoPE
-        return new LlamaConfig("llama", 16, 22, 3, 6, 2, 5, 29, 1e-5f, 500000, new LlamaConfig.RopeScaling("llama3", 8, 1, 4, 8),
+        return new LlamaConfig("llama", 16, 22, 3, 6, 2, 5, 29, 1e-5f, 500000, new Rope.Scaling("llama3", 8, 1, 4, 8),
                 tied, true, true, 64, 1, List.of(2), "float32");
     }
 

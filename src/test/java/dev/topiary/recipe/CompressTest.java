@@ -45,7 +45,7 @@ class CompressTest {
 
         Path resumed = tmp.resolve("resumed");
         Compress first = new Compress(plan(corpus, null), resumed, log::add);
-        first.stopDistillAfter = 5;
+        first.stopDistillAfterForTests = 5;
         assertThat(first.run()).isFalse();
         assertThat(resumed.resolve("distill/checkpoint/checkpoint.safetensors")).exists();
         assertThat(resumed.resolve("eval.json")).doesNotExist();

@@ -4,9 +4,9 @@ package dev.topiary.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.topiary.io.GgufFile;
-import dev.topiary.io.GgufFileTest;
-import dev.topiary.io.ModelFormatException;
+import dev.topiary.format.GgufFile;
+import dev.topiary.format.GgufFileTest;
+import dev.topiary.format.ModelFormatException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ package dev.topiary.tokenizer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.SharedFiles;
-import dev.topiary.io.GgufFile;
+import dev.topiary.format.GgufFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,11 @@
-package dev.topiary.io;
+package dev.topiary.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.topiary.io.DType;
+import dev.topiary.io.HfCheckpoint;
+import dev.topiary.io.SmallDisk;
 import dev.topiary.model.LlamaWeights;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;

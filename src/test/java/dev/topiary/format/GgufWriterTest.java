@@ -1,5 +1,5 @@
 // GgufWriterTest: GgufWriter's files read back by GgufFile (metadata of every type, F32/F16/Q8_0 tensors), and Q8_0 itself.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

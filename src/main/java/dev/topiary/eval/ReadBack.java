@@ -1,4 +1,4 @@
-package dev.topiary.io;
+package dev.topiary.eval;
 
 import dev.topiary.generate.Sampler;
 import dev.topiary.model.Llama;

@@ -1,5 +1,5 @@
 // TextFiles: opens the UTF-8 text files users hand in (JSON, JSONL), skipping a byte order mark.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedInputStream;

@@ -1,6 +1,7 @@
 // GgufWriter: writes a GGUF v3 file (metadata, tensor infos, aligned tensor data in F32, F16 or Q8_0), atomically.
-package dev.topiary.io;
+package dev.topiary.format;
 
+import dev.topiary.tensor.WeightType;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -279,7 +280,7 @@ public final class GgufWriter {
                 switch (type) {
                     case F32 -> chunk.putFloat(v);
                     case F16 -> chunk.putShort(Float.floatToFloat16(v));
-                    case BF16 -> chunk.putShort(DType.floatToBf16(v));
+                    case BF16 -> chunk.putShort(WeightType.floatToBf16(v));
                     case Q8_0 -> {
                         block[pending++] = v;
                         if (pending == 32) {

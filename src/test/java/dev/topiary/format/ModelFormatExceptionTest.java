@@ -1,4 +1,4 @@
-package dev.topiary.io;
+package dev.topiary.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

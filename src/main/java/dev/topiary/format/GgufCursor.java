@@ -1,5 +1,5 @@
 // GgufCursor: bounds-checked little-endian reads over a mapped GGUF file, for the header parser.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -115,10 +115,6 @@ final class GgufCursor {
         } catch (CharacterCodingException e) {
             throw error(what + ": string at offset " + start + " is not valid UTF-8");
         }
-    }
-
-    void skipTo(long offset) {
-        pos = offset;
     }
 
     ModelFormatException error(String message) {

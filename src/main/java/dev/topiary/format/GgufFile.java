@@ -1,5 +1,5 @@
 // GgufFile: reads a GGUF model file (v2/v3): metadata, tensor infos, and the tensor data mapped in place.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

@@ -1,5 +1,5 @@
 // GgmlType: the tensor element types a GGUF file can declare, with their ggml ids and block layout.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.topiary.io;
+package dev.topiary.format;
 
 import java.nio.file.Path;
 

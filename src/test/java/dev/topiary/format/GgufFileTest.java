@@ -1,5 +1,5 @@
 // GgufFileTest: GgufFile on the real stories260K.gguf, on small files written here, and on broken ones.
-package dev.topiary.io;
+package dev.topiary.format;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
