@@ -43,7 +43,7 @@ final class DistillCommand implements Callable<Integer> {
     Path studentPath;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Option(names = "--tau", defaultValue = "1.0", description = "Temperature (default ${DEFAULT-VALUE}).")
     float tau;

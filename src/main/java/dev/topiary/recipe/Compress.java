@@ -31,11 +31,11 @@ import dev.topiary.prune.Scores;
 import dev.topiary.prune.Search;
 import dev.topiary.prune.Surgery;
 import dev.topiary.tokenizer.Tokenizer;
-import dev.topiary.train.Checkpoint;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
+import dev.topiary.train.TrainingRun;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
@@ -138,7 +138,7 @@ public final class Compress {
     private final Path run;
     private final Consumer<String> log;
     private final AtomicBoolean stop = new AtomicBoolean();
-    private volatile Trainer current;
+    private volatile TrainingRun current;
     private volatile CandidateSearch currentSearch;
     /** Tests only: stop the distill stage after this many steps, as a signal would (-1: never). */
     long stopDistillAfterForTests = -1;
@@ -152,7 +152,7 @@ public final class Compress {
     /** Asks the running stage to stop at its next checkpoint (signal handlers, --max-time). */
     public void requestStop() {
         stop.set(true);
-        Trainer t = current;
+        TrainingRun t = current;
         if (t != null) t.requestStop();
         CandidateSearch cs = currentSearch;
         if (cs != null) cs.requestStop();
@@ -268,28 +268,26 @@ public final class Compress {
     }
 
     private TrainOptions trainOptions(long tokens, float lr) {
-        long perStep = (long) plan.seqLen() * plan.batch();
-        int steps = (int) Math.max(1, (tokens + perStep - 1) / perStep);
-        return new TrainOptions(plan.seqLen(), plan.batch(), 1, steps, lr, lr / 10, Math.max(1, steps / 20), 0.1f, 0.9f, 0.95f, 1e-8f, 1f,
-                plan.seed(), Math.max(1, steps / 10), 10, Math.max(10, steps / 5), false);
+        TrainOptions o = TrainOptions.defaults().withSeqLen(plan.seqLen()).withBatch(plan.batch())
+                .withSeed(plan.seed());
+        int steps = o.stepsFor(tokens);
+        return o.withSchedule(steps, lr).withEvalEvery(Math.max(1, steps / 10)).withValBatches(10)
+                .withCheckpointEvery(Math.max(10, steps / 5));
     }
 
     /** Runs (or resumes) a training run in dir; writes dir/model when complete. */
-    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource, long stopAfter)
-            throws Exception {
-        Path ckpt = dir.resolve("checkpoint");
-        Trainer t = new Trainer(w, ds, o, ckpt, dir.resolve("metrics.jsonl"), objective);
-        Files.createDirectories(dir);
-        if (Checkpoint.exists(ckpt)) {
-            t.resume();
-            log.accept("  resuming at step " + t.step() + " of " + o.steps());
-        } else {
-            Files.deleteIfExists(dir.resolve("metrics.jsonl"));
-        }
+    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective,
+                          Path tokenizerSource, long stopAfter) throws Exception {
+        TrainingRun t = TrainingRun.continuing(dir);
         current = t;
         if (stop.get()) t.requestStop();
-        boolean done = t.run(new Trainer.Listener() {
+        TrainingRun.Result r = t.run(w, ds, o, objective, tokenizerSource, new TrainingRun.Listener() {
             long last = System.nanoTime();
+
+            @Override
+            public void started(Trainer trainer, boolean resumed) {
+                if (resumed) log.accept("  resuming at step " + trainer.step() + " of " + o.steps());
+            }
 
             @Override
             public void step(long step, double loss, float lr, double gradNorm, double tps) {
@@ -306,10 +304,7 @@ public final class Compress {
             }
         });
         current = null;
-        if (!done) return false;
-        Path model = dir.resolve("model");
-        HfCheckpoint.save(model, w, DType.F32, 0, tokenizerSource);
-        return true;
+        return r.finished();
     }
 
     private boolean correct() throws Exception {
