@@ -110,7 +110,7 @@ final class EvalCommand implements Callable<Integer> {
             List<String> responses = new ArrayList<>();
             try (var bar = Progress.bar("answers", items.size())) {
                 for (var it : items) {
-                    responses.add(dev.topiary.recipe.Compress.greedyAnswer(w, tok, promptText(it), maxNewTokens));
+                    responses.add(dev.topiary.generate.Greedy.answer(w, tok, promptText(it), maxNewTokens));
                     bar.step();
                 }
             }
