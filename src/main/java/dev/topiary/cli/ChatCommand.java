@@ -1,9 +1,9 @@
 package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.align.FunctionCall;
-import dev.topiary.align.ToolSchema;
-import dev.topiary.align.ToolsFile;
+import dev.topiary.verify.FunctionCall;
+import dev.topiary.verify.ToolSchema;
+import dev.topiary.verify.ToolsFile;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.chat.Message;

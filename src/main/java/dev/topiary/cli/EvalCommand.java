@@ -106,7 +106,7 @@ final class EvalCommand implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9);
             }
         } else if (isAlignmentTask(what.task)) {
-            var items = dev.topiary.align.AlignTaskFile.read(what.task);
+            var items = dev.topiary.verify.AlignTaskFile.read(what.task);
             List<String> responses = new ArrayList<>();
             try (var bar = Progress.bar("answers", items.size())) {
                 for (var it : items) {
@@ -114,7 +114,7 @@ final class EvalCommand implements Callable<Integer> {
                     bar.step();
                 }
             }
-            System.out.print(dev.topiary.align.AlignmentEval.score(items, responses).table());
+            System.out.print(dev.topiary.verify.AlignmentEval.score(items, responses).table());
         } else {
             List<TaskFile.Item> items = TaskFile.read(what.task);
             Llama.State state = new Llama.State(w.config(), S);
@@ -157,12 +157,12 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** The prompt as plain text (tools and passages spelled out before it). */
-    static String promptText(dev.topiary.align.AlignTaskFile.Item it) {
+    static String promptText(dev.topiary.verify.AlignTaskFile.Item it) {
         return switch (it) {
-            case dev.topiary.align.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
+            case dev.topiary.verify.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
                     .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + ")")
                     .collect(java.util.stream.Collectors.joining(", ")) + ". " + f.prompt();
-            case dev.topiary.align.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
+            case dev.topiary.verify.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
             default -> it.prompt();
         };
     }

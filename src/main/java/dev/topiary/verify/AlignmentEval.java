@@ -1,9 +1,9 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
-import dev.topiary.align.AlignTaskFile.FunctionCallItem;
-import dev.topiary.align.AlignTaskFile.InstructionItem;
-import dev.topiary.align.AlignTaskFile.Item;
-import dev.topiary.align.AlignTaskFile.QaItem;
+import dev.topiary.verify.AlignTaskFile.FunctionCallItem;
+import dev.topiary.verify.AlignTaskFile.InstructionItem;
+import dev.topiary.verify.AlignTaskFile.Item;
+import dev.topiary.verify.AlignTaskFile.QaItem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
