@@ -33,7 +33,7 @@ public enum ToolCallFormat {
                 if (at >= t.length()) break;
                 if (t.charAt(at) != '{') return plain(text);
                 try (JsonParser p = MAPPER.getFactory().createParser(t.substring(at))) {
-                    ToolCall c = call(MAPPER.readTree(p), "parameters");
+                    ToolCall c = ToolCall.fromJson(MAPPER.readTree(p), "parameters");
                     if (c == null) return plain(text);
                     calls.add(c);
                     at += (int) p.currentLocation().getCharOffset();
@@ -61,7 +61,7 @@ public enum ToolCallFormat {
             while (m.find()) {
                 ToolCall c = null;
                 try {
-                    c = call(MAPPER.readTree(PyJson.strip(m.group(1))), "arguments");
+                    c = ToolCall.fromJson(MAPPER.readTree(PyJson.strip(m.group(1))), "arguments");
                 } catch (JsonProcessingException e) {
                     // not JSON: the block stays in the content
                 }
@@ -89,7 +89,7 @@ public enum ToolCallFormat {
                 if (array == null || !array.isArray() || array.isEmpty()) return plain(text);
                 List<ToolCall> calls = new ArrayList<>();
                 for (JsonNode v : array) {
-                    ToolCall c = call(v, "arguments");
+                    ToolCall c = ToolCall.fromJson(v, "arguments");
                     if (c == null) return plain(text);
                     calls.add(c);
                 }
@@ -138,21 +138,5 @@ public enum ToolCallFormat {
 
     private static ParsedReply plain(String text) {
         return new ParsedReply(text, List.of());
-    }
-
-    /** {"name": "...", key: {...}} (the other of parameters/arguments is accepted too; a JSON string argument is parsed). */
-    private static ToolCall call(JsonNode v, String key) {
-        if (v == null || !v.isObject() || !v.path("name").isTextual() || v.path("name").textValue().isEmpty()) return null;
-        JsonNode args = v.has(key) ? v.get(key) : v.get(key.equals("arguments") ? "parameters" : "arguments");
-        if (args == null || args.isNull()) args = MAPPER.createObjectNode();
-        if (args.isTextual()) {
-            try {
-                args = MAPPER.readTree(args.textValue());
-            } catch (JsonProcessingException e) {
-                return null;
-            }
-        }
-        if (!args.isObject()) return null;
-        return new ToolCall(v.get("name").textValue(), args);
     }
 }

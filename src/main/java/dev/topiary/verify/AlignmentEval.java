@@ -1,5 +1,6 @@
 package dev.topiary.verify;
 
+import dev.topiary.chat.ToolCall;
 import dev.topiary.verify.AlignTaskFile.FunctionCallItem;
 import dev.topiary.verify.AlignTaskFile.InstructionItem;
 import dev.topiary.verify.AlignTaskFile.Item;
@@ -87,7 +88,7 @@ public final class AlignmentEval {
                 }
                 case FunctionCallItem it -> {
                     calls++;
-                    Optional<FunctionCall> call = FunctionCall.parse(response);
+                    Optional<ToolCall> call = ToolCalls.parse(response);
                     if (call.isEmpty()) {
                         unparseable++;
                         verdicts.add(new Verdict(i, it.type(), 0, "not parseable as a call"));
