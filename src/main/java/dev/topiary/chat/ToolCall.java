@@ -1,11 +1,9 @@
 // ToolCall: a call an assistant turn makes to a named tool, with JSON arguments.
 package dev.topiary.chat;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.topiary.format.Json;
 
 /**
  * A tool call: the tool's name and its arguments, a JSON object (null becomes {@code {}}). Equality
@@ -19,8 +17,6 @@ public record ToolCall(String name, JsonNode arguments) {
         if (arguments == null) arguments = JsonNodeFactory.instance.objectNode();
     }
 
-    private static final ObjectMapper STRICT = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-
     /**
      * The call of a JSON object {@code {"name": ..., key: {...}}}, or null when it does not have that shape: the
      * name a non-blank string (stripped), the arguments under {@code key} or the other of "arguments" and
@@ -33,13 +29,7 @@ public record ToolCall(String name, JsonNode arguments) {
         if (name == null || !name.isTextual() || name.textValue().isBlank()) return null;
         JsonNode args = v.has(key) ? v.get(key) : v.get(key.equals("arguments") ? "parameters" : "arguments");
         if (args == null || args.isNull()) args = JsonNodeFactory.instance.objectNode();
-        if (args.isTextual()) {
-            try {
-                args = STRICT.readTree(args.textValue());
-            } catch (JsonProcessingException e) {
-                return null;
-            }
-        }
+        if (args.isTextual()) args = Json.parseOrNull(args.textValue());
         if (args == null || !args.isObject()) return null;
         return new ToolCall(name.textValue().strip(), args);
     }

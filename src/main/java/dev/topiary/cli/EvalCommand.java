@@ -142,18 +142,16 @@ final class EvalCommand implements Callable<Integer> {
     /** Alignment task files have a "type" field on their lines. */
     static boolean isAlignmentTask(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) return false; // the task reader says the file is missing
-        try (dev.topiary.format.TextFiles.LineReader r = dev.topiary.format.TextFiles.open(file)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.isBlank()) continue;
-                try {
-                    var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
-                    return n != null && n.has("type") && !n.has("choices");
-                } catch (IOException e) {
-                    return false;
-                }
-            }
+        boolean[] alignment = {false};
+        try {
+            dev.topiary.format.Json.forEachLine(file, "task file", (n, lineNo) -> {
+                alignment[0] = n.has("type") && !n.has("choices");
+                return false;                                           // the first line decides
+            });
+        } catch (dev.topiary.format.ModelFormatException notJson) {
+            return false;
         }
-        return false;
+        return alignment[0];
     }
 
     /** The prompt as plain text (tools and passages spelled out before it). */

@@ -3,6 +3,7 @@ package dev.topiary.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.format.Json;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.prune.Scores;
 import java.io.IOException;
@@ -137,7 +138,7 @@ public final class Report {
     static List<JsonNode> metrics(Path file) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         if (!Files.exists(file)) return out;
-        for (String line : Files.readAllLines(file)) if (!line.isBlank()) out.add(JSON.readTree(line));
+        Json.forEachLine(file, "metrics file", (n, lineNo) -> out.add(n));
         return out;
     }
 }
