@@ -27,6 +27,7 @@ import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Search;
 import dev.topiary.prune.Surgery;
+import dev.topiary.report.ModelCard;
 import dev.topiary.report.Report;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.train.Objective;
@@ -402,24 +403,7 @@ public final class Compress {
         Models.Loaded m = Models.load(run.resolve("distill/model"));
         HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0, run.resolve("distill/model"));
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
-        LlamaConfig c = m.config();
-        String card = """
-                # %s, compressed by Topiary
-
-                * **Source model:** `%s`%s
-                * **Recipe:** Minitron: activation-based importance (%d calibration sequences of %d tokens), structured pruning, \
-                then logit distillation (forward KL, temperature 1) for %,d tokens.
-                * **Shape:** hidden %d, ffn %d, layers %d, heads %d (kv %d, head_dim %d), vocab %d: %,d parameters (teacher %,d).
-                * **Data:** %s
-                * **Held-out loss:** %.4f (teacher %.4f); perplexity %.3f (teacher %.3f); cloze accuracy %.3f (teacher %.3f).
-
-                Written by `topiary compress`; the run folder holds the scores, the pruning record, the metrics and report.html.
-                """.formatted(run.getFileName(), plan.model(), plan.correctTokens() > 0 ? " (corrected on the data for " + plan.correctTokens()
-                        + " tokens first)" : "", plan.calibSamples(), plan.seqLen(), plan.distillTokens(), c.hidden(), c.intermediate(),
-                c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocab(), c.parameterCount(), eval.get("teacher").get("params").asLong(),
-                String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
-                eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
-                eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
+        String card = ModelCard.text(run.getFileName().toString(), recipe(), m.config(), eval);
         dev.topiary.format.AtomicFiles.writeString(out.resolve("README.md"), card);
         // read back what was written (HF and GGUF) and compare logits with the distilled model
         ReadBack hf = ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
@@ -436,9 +420,14 @@ public final class Compress {
         return true;
     }
 
+    /** What the report and the model card say of the plan. */
+    private Report.Recipe recipe() {
+        return new Report.Recipe(plan.model(), plan.data(), plan.calibSamples(), plan.seqLen(), plan.correctTokens(),
+                plan.distillTokens());
+    }
+
     private boolean report() throws Exception {
-        Report.write(run, new Report.Recipe(plan.model(), plan.data(), plan.calibSamples(), plan.seqLen(),
-                plan.correctTokens(), plan.distillTokens()));
+        Report.write(run, recipe());
         log.accept("  wrote " + run.resolve("report.html") + " and " + run.resolve("metrics.json"));
         return true;
     }
