@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code tokenizer}, {@code io}: vocabularies and text to ids; model checkpoints on disk (Hugging Face,
  *       GGUF, llama2.c) with their tokenizers.</li>
  *   <li>{@code eval}, {@code generate}, {@code prune}, {@code train}, {@code distill}, {@code chat},
- *       {@code align}: what is done with a model.</li>
+ *       {@code align}, {@code verify}: what is done with a model.</li>
  *   <li>{@code recipe}, {@code report}: the whole compression recipe and its HTML report.</li>
  *   <li>{@code cli}: the {@code topiary} commands, on top of everything.</li>
  * </ol>
@@ -42,7 +42,7 @@ class LayeringTest {
             List.of("nn"),
             List.of("model"),
             List.of("tokenizer", "io"),
-            List.of("eval", "generate", "prune", "train", "distill", "chat", "align"),
+            List.of("eval", "generate", "prune", "train", "distill", "chat", "align", "verify"),
             List.of("recipe", "report"),
             List.of("cli"));
 

@@ -1,7 +1,7 @@
 package dev.topiary.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.format.Json;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
@@ -20,7 +20,6 @@ import java.util.List;
 public final class AlignData {
     private AlignData() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Renders one {"messages": [...]} conversation to tokens with an assistant mask, or fails with a message. */
     public interface Conversations {
@@ -107,23 +106,12 @@ public final class AlignData {
     }
 
     private static void forEachLine(Path file, LineHandler h) throws IOException {
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such data file");
-        try (TextFiles.LineReader r = TextFiles.open(file)) {
-            int no = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                no++;
-                if (line.isBlank()) continue;
-                JsonNode n;
-                try {
-                    n = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new ModelFormatException(file, "line " + no + ": not valid JSON");
-                }
-                if (n == null || !n.isObject()) throw new ModelFormatException(file, "line " + no + ": not a JSON object");
-                h.handle(n, "line " + no + ": ");
-            }
-            if (no == 0) throw new ModelFormatException(file, "holds no examples");
-        }
+        int lines = Json.forEachLine(file, "data file", (n, no) -> {
+            if (!n.isObject()) throw new ModelFormatException(file, "line " + no + ": not a JSON object");
+            h.handle(n, "line " + no + ": ");
+            return true;
+        });
+        if (lines == 0) throw new ModelFormatException(file, "holds no examples");
     }
 
     private static String text(Path file, String where, JsonNode n, String field) {

@@ -1,10 +1,7 @@
 /**
- * Aligning a student into an assistant. Training: supervised fine-tuning with a loss only on
- * assistant tokens and packed conversations that do not attend to each other ({@link SftPacker}),
- * and Direct Preference Optimization ({@link Dpo}). Evaluation, with programmatic verifiers:
- * instruction following in the manner of IFEval ({@link Instruction}, {@link IfEval}), function
- * calls matched like the Berkeley Function-Calling Leaderboard's AST check ({@link FunctionCall}),
- * and retrieval-grounded answers by SQuAD exact match and token F1 ({@link SquadMetrics}); task
- * files and the scorer are {@link AlignTaskFile} and {@link AlignmentEval}.
+ * Aligning a student into an assistant: supervised fine-tuning with a loss only on assistant tokens and packed
+ * conversations that do not attend to each other ({@link SftPacker}), and Direct Preference Optimization
+ * ({@link Dpo}), both {@link dev.topiary.train.Objective}s of a {@link dev.topiary.train.TrainingRun}. The
+ * verifiers that score an aligned model are in {@link dev.topiary.verify}.
  */
 package dev.topiary.align;

@@ -1,6 +1,7 @@
 // ChatMLTemplate: ChatML (<|im_start|>role ... <|im_end|>) with Qwen2.5's tool style, written out by hand.
 package dev.topiary.chat;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
@@ -47,7 +48,7 @@ final class ChatMLTemplate extends BuiltInTemplate {
             if (system != null) out.append(system).append("\n\n");
             out.append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
                     + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
-            for (JsonNode t : tools) out.append("\n").append(PyJson.dumps(t));
+            for (JsonNode t : tools) out.append("\n").append(Json.dumps(t));
             out.append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
                     + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
                     + "</tool_call><|im_end|>\n");
@@ -72,7 +73,7 @@ final class ChatMLTemplate extends BuiltInTemplate {
                 if (hasText) body.append(m.content());
                 for (ToolCall c : m.toolCalls()) {
                     body.append("\n<tool_call>\n{\"name\": \"").append(c.name()).append("\", \"arguments\": ")
-                            .append(PyJson.dumps(c.arguments())).append("}\n</tool_call>");
+                            .append(Json.dumps(c.arguments())).append("}\n</tool_call>");
                 }
                 out.append(hasText ? body.toString() : body.substring(1)).append("<|im_end|>");
                 out.endAssistant();

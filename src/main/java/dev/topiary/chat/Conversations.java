@@ -94,7 +94,7 @@ final class Conversations {
             String upTo = template.render(messages.subList(0, i + 1), tools, false);
             if (!upTo.startsWith(prompt))
                 throw new IllegalArgumentException(where + "rendering the conversation up to it does not extend the prompt before it");
-            int end = PyJson.rstrip(upTo).length();
+            int end = PyStr.rstrip(upTo).length();
             if (end < prompt.length() || !full.startsWith(upTo.substring(0, end)))
                 throw new IllegalArgumentException(where + "the full conversation renders differently up to it");
             if (!spans.isEmpty() && prompt.length() < spans.getLast().end())

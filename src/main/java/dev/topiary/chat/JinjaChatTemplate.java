@@ -1,6 +1,7 @@
 // JinjaChatTemplate: a model's own Jinja2 chat_template, rendered with jinjava set up like Hugging Face's environment.
 package dev.topiary.chat;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
@@ -121,7 +122,7 @@ final class JinjaChatTemplate implements ChatTemplate {
             throw error("no 'default' template among " + templates.keySet() + (tools.isEmpty() ? "" : " and no 'tool_use'"));
         Map<String, Object> context = new LinkedHashMap<>(variables);
         context.put("messages", toJinja(messages));
-        context.put("tools", tools.isEmpty() ? null : tools.stream().map(PyJson::toJava).toList());
+        context.put("tools", tools.isEmpty() ? null : tools.stream().map(Json::toJava).toList());
         context.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result;
         try {
@@ -163,7 +164,7 @@ final class JinjaChatTemplate implements ChatTemplate {
                 for (ToolCall c : m.toolCalls()) {
                     Map<String, Object> function = new LinkedHashMap<>();
                     function.put("name", c.name());
-                    function.put("arguments", PyJson.toJava(c.arguments()));
+                    function.put("arguments", Json.toJava(c.arguments()));
                     Map<String, Object> call = new LinkedHashMap<>();
                     call.put("type", "function");
                     call.put("function", function);
@@ -277,7 +278,7 @@ final class JinjaChatTemplate implements ChatTemplate {
             Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
             Object sort = kwargs.getOrDefault("sort_keys", null);
             int n = indent == null ? -1 : indent instanceof Number num ? num.intValue() : Integer.parseInt(indent.toString().trim());
-            return PyJson.dumps(var, n, sort != null && Boolean.parseBoolean(sort.toString()));
+            return Json.dumps(var, n, sort != null && Boolean.parseBoolean(sort.toString()));
         }
     }
 
@@ -290,7 +291,7 @@ final class JinjaChatTemplate implements ChatTemplate {
 
         @Override
         public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
-            return var == null ? "None" : PyJson.strip(var.toString());
+            return var == null ? "None" : PyStr.strip(var.toString());
         }
     }
 

@@ -46,7 +46,7 @@ final class JinjaPython extends ELResolver {
             }
             case "strip", "lstrip", "rstrip" -> {
                 if (p.length == 0 || p[0] == null) {
-                    return method.equals("strip") ? PyJson.strip(s) : method.equals("lstrip") ? PyJson.lstrip(s) : PyJson.rstrip(s);
+                    return method.equals("strip") ? PyStr.strip(s) : method.equals("lstrip") ? PyStr.lstrip(s) : PyStr.rstrip(s);
                 }
                 String chars = String.valueOf(p[0]);
                 int a = 0, b = s.length();
@@ -76,7 +76,7 @@ final class JinjaPython extends ELResolver {
                 int max = p.length > 1 && p[1] instanceof Number n ? n.intValue() : -1;
                 if (p.length == 0 || p[0] == null) {
                     List<String> out = new ArrayList<>();
-                    for (String w : PyJson.strip(s).split("[\\s\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u001c-\\u001f]+", max < 0 ? 0 : max + 1))
+                    for (String w : PyStr.strip(s).split("[\\s\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u001c-\\u001f]+", max < 0 ? 0 : max + 1))
                         if (!w.isEmpty()) out.add(w);
                     return out;
                 }

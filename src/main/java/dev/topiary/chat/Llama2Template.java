@@ -47,10 +47,10 @@ final class Llama2Template extends BuiltInTemplate {
             if (m.role().equals("system")) throw error("a system message may only come first (message " + index + ")");
             String content = i == 0 && system != null ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + m.content() : m.content();
             if (m.role().equals("user")) {
-                out.append(BOS).append("[INST] ").append(PyJson.strip(content)).append(" [/INST]");
+                out.append(BOS).append("[INST] ").append(PyStr.strip(content)).append(" [/INST]");
             } else {
                 out.beginAssistant();
-                out.append(" ").append(PyJson.strip(content)).append(" ").append(EOS);
+                out.append(" ").append(PyStr.strip(content)).append(" ").append(EOS);
                 out.endAssistant();
             }
         }

@@ -1,6 +1,7 @@
 // Llama3Template: the Llama 3 and Llama 3.1 Instruct chat formats, written out by hand.
 package dev.topiary.chat;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
@@ -68,7 +69,7 @@ final class Llama3Template extends BuiltInTemplate {
         header(out, m.role());
         boolean assistant = m.role().equals("assistant");
         if (assistant) out.beginAssistant();
-        out.append(PyJson.strip(m.content())).append(EOT);
+        out.append(PyStr.strip(m.content())).append(EOT);
         if (assistant) out.endAssistant();
     }
 
@@ -77,7 +78,7 @@ final class Llama3Template extends BuiltInTemplate {
         List<Message> rest = messages;
         String system = "";
         if (messages.getFirst().role().equals("system")) {
-            system = PyJson.strip(messages.getFirst().content());
+            system = PyStr.strip(messages.getFirst().content());
             rest = messages.subList(1, messages.size());
         }
         header(out, "system");
@@ -86,7 +87,7 @@ final class Llama3Template extends BuiltInTemplate {
         if (!tools.isEmpty() && !toolsInUserMessage) {
             out.append("You have access to the following functions. To call a function, please respond with JSON for a function call.")
                     .append(RESPOND_FORMAT).append("Do not use variables.\n\n");
-            for (JsonNode t : tools) out.append(PyJson.dumps(t, 4, false)).append("\n\n");
+            for (JsonNode t : tools) out.append(Json.dumps(t, 4, false)).append("\n\n");
         }
         out.append(system).append(EOT);
         if (!tools.isEmpty() && toolsInUserMessage) {
@@ -98,20 +99,20 @@ final class Llama3Template extends BuiltInTemplate {
             out.append("Given the following functions, please respond with a JSON for a function call ")
                     .append("with its proper arguments that best answers the given prompt.\n\n")
                     .append(RESPOND_FORMAT).append("Do not use variables.\n\n");
-            for (JsonNode t : tools) out.append(PyJson.dumps(t, 4, false)).append("\n\n");
-            out.append(PyJson.strip(first.content())).append(EOT);
+            for (JsonNode t : tools) out.append(Json.dumps(t, 4, false)).append("\n\n");
+            out.append(PyStr.strip(first.content())).append(EOT);
         }
         for (Message m : rest) {
             if (m.role().equals("tool")) {
                 header(out, "ipython");
-                out.append(PyJson.dumps(m.content())).append(EOT);
+                out.append(Json.dumps(m.content())).append(EOT);
             } else if (!m.toolCalls().isEmpty()) {
                 if (m.toolCalls().size() != 1) throw error("This model only supports single tool-calls at once!");
                 ToolCall call = m.toolCalls().getFirst();
                 header(out, "assistant");
                 out.beginAssistant();
                 out.append("{\"name\": \"").append(call.name()).append("\", ").append("\"parameters\": ")
-                        .append(PyJson.dumps(call.arguments())).append("}").append(EOT);
+                        .append(Json.dumps(call.arguments())).append("}").append(EOT);
                 out.endAssistant();
             } else {
                 turn(out, m);

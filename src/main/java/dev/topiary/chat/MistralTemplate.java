@@ -1,6 +1,7 @@
 // MistralTemplate: the Mistral Instruct v0.3 format ([INST] ... [/INST], [AVAILABLE_TOOLS], [TOOL_CALLS]), written out by hand.
 package dev.topiary.chat;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -73,7 +74,7 @@ final class MistralTemplate extends BuiltInTemplate {
                 out.append("[TOOL_CALLS] [");
                 for (int c = 0; c < m.toolCalls().size(); c++) {
                     ToolCall call = m.toolCalls().get(c);
-                    String function = PyJson.dumps(orderedFunction(call));
+                    String function = Json.dumps(orderedFunction(call));
                     out.append(function.substring(0, function.length() - 1))
                             .append(", \"id\": \"").append(Conversations.toolCallId(calls++)).append("\"}");
                     out.append(c < m.toolCalls().size() - 1 ? ", " : "]" + EOS);
@@ -81,7 +82,7 @@ final class MistralTemplate extends BuiltInTemplate {
                 out.endAssistant();
             } else if (m.role().equals("assistant")) {
                 out.beginAssistant();
-                out.append(" ").append(PyJson.strip(m.content())).append(EOS);
+                out.append(" ").append(PyStr.strip(m.content())).append(EOS);
                 out.endAssistant();
             } else if (m.role().equals("tool")) {
                 out.append("[TOOL_RESULTS] {\"content\": ").append(m.content()).append(", ")
@@ -111,7 +112,7 @@ final class MistralTemplate extends BuiltInTemplate {
                 first = false;
                 JsonNode v = e.getValue();
                 if (v.isTextual()) out.append("\"").append(e.getKey()).append("\": \"").append(v.textValue()).append("\"");
-                else out.append("\"").append(e.getKey()).append("\": ").append(PyJson.dumps(v));
+                else out.append("\"").append(e.getKey()).append("\": ").append(Json.dumps(v));
             }
             out.append("}}");
             out.append(t < tools.size() - 1 ? ", " : "]");

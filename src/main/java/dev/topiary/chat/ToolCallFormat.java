@@ -24,16 +24,16 @@ public enum ToolCallFormat {
     LLAMA3_JSON("<|eot_id|>", "<|eom_id|>", "<|end_of_text|>") {
         @Override
         ParsedReply parseBody(String text) {
-            String t = PyJson.strip(text);
-            if (t.startsWith(PYTHON_TAG)) t = PyJson.strip(t.substring(PYTHON_TAG.length()));
+            String t = PyStr.strip(text);
+            if (t.startsWith(PYTHON_TAG)) t = PyStr.strip(t.substring(PYTHON_TAG.length()));
             List<ToolCall> calls = new ArrayList<>();
             int at = 0;
             while (true) {
-                while (at < t.length() && (PyJson.isPySpace(t.charAt(at)) || t.charAt(at) == ';')) at++;
+                while (at < t.length() && (PyStr.isPySpace(t.charAt(at)) || t.charAt(at) == ';')) at++;
                 if (at >= t.length()) break;
                 if (t.charAt(at) != '{') return plain(text);
                 try (JsonParser p = MAPPER.getFactory().createParser(t.substring(at))) {
-                    ToolCall c = call(MAPPER.readTree(p), "parameters");
+                    ToolCall c = ToolCall.fromJson(MAPPER.readTree(p), "parameters");
                     if (c == null) return plain(text);
                     calls.add(c);
                     at += (int) p.currentLocation().getCharOffset();
@@ -61,7 +61,7 @@ public enum ToolCallFormat {
             while (m.find()) {
                 ToolCall c = null;
                 try {
-                    c = call(MAPPER.readTree(PyJson.strip(m.group(1))), "arguments");
+                    c = ToolCall.fromJson(MAPPER.readTree(PyStr.strip(m.group(1))), "arguments");
                 } catch (JsonProcessingException e) {
                     // not JSON: the block stays in the content
                 }
@@ -71,7 +71,7 @@ public enum ToolCallFormat {
                 last = m.end();
             }
             content.append(text, last, text.length());
-            return new ParsedReply(calls.isEmpty() ? text : PyJson.strip(content.toString()), calls);
+            return new ParsedReply(calls.isEmpty() ? text : PyStr.strip(content.toString()), calls);
         }
     },
 
@@ -85,15 +85,15 @@ public enum ToolCallFormat {
             int at = text.indexOf("[TOOL_CALLS]");
             if (at < 0) return plain(text);
             try {
-                JsonNode array = MAPPER.readTree(PyJson.strip(text.substring(at + "[TOOL_CALLS]".length())));
+                JsonNode array = MAPPER.readTree(PyStr.strip(text.substring(at + "[TOOL_CALLS]".length())));
                 if (array == null || !array.isArray() || array.isEmpty()) return plain(text);
                 List<ToolCall> calls = new ArrayList<>();
                 for (JsonNode v : array) {
-                    ToolCall c = call(v, "arguments");
+                    ToolCall c = ToolCall.fromJson(v, "arguments");
                     if (c == null) return plain(text);
                     calls.add(c);
                 }
-                return new ParsedReply(PyJson.strip(text.substring(0, at)), calls);
+                return new ParsedReply(PyStr.strip(text.substring(0, at)), calls);
             } catch (JsonProcessingException e) {
                 return plain(text);
             }
@@ -123,7 +123,7 @@ public enum ToolCallFormat {
         String text = output;
         for (boolean again = true; again; ) {
             again = false;
-            String r = PyJson.rstrip(text);
+            String r = PyStr.rstrip(text);
             for (String e : endMarkers) {
                 if (r.endsWith(e)) {
                     text = r.substring(0, r.length() - e.length());
@@ -138,21 +138,5 @@ public enum ToolCallFormat {
 
     private static ParsedReply plain(String text) {
         return new ParsedReply(text, List.of());
-    }
-
-    /** {"name": "...", key: {...}} (the other of parameters/arguments is accepted too; a JSON string argument is parsed). */
-    private static ToolCall call(JsonNode v, String key) {
-        if (v == null || !v.isObject() || !v.path("name").isTextual() || v.path("name").textValue().isEmpty()) return null;
-        JsonNode args = v.has(key) ? v.get(key) : v.get(key.equals("arguments") ? "parameters" : "arguments");
-        if (args == null || args.isNull()) args = MAPPER.createObjectNode();
-        if (args.isTextual()) {
-            try {
-                args = MAPPER.readTree(args.textValue());
-            } catch (JsonProcessingException e) {
-                return null;
-            }
-        }
-        if (!args.isObject()) return null;
-        return new ToolCall(v.get("name").textValue(), args);
     }
 }

@@ -1,9 +1,8 @@
 package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.align.FunctionCall;
-import dev.topiary.align.ToolSchema;
-import dev.topiary.align.ToolsFile;
+import dev.topiary.verify.ToolSchema;
+import dev.topiary.verify.ToolsFile;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.chat.Message;
@@ -22,7 +21,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -139,9 +137,7 @@ final class ChatCommand implements Callable<Integer> {
             out.println("[tool call " + c.name() + c.arguments() + ": no such tool" + (schemas.isEmpty() ? "" : "; tools: " + schemas.keySet()) + "]");
             return;
         }
-        Map<String, JsonNode> args = new LinkedHashMap<>();
-        if (c.arguments() != null) c.arguments().fields().forEachRemaining(e -> args.put(e.getKey(), e.getValue()));
-        List<String> problems = s.check(new FunctionCall(c.name(), args));
+        List<String> problems = s.check(c);
         out.println("[tool call " + c.name() + c.arguments() + (problems.isEmpty() ? ": valid" : ": invalid: " + String.join("; ", problems)) + "]");
     }
 }

@@ -24,7 +24,7 @@ final class CorrectCommand implements Callable<Integer> {
     Path teacher;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Override
     public Integer call() throws Exception {

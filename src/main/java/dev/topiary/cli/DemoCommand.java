@@ -3,7 +3,6 @@ package dev.topiary.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.format.AtomicFiles;
-import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.Init;
 import dev.topiary.model.LlamaConfig;
@@ -15,7 +14,7 @@ import dev.topiary.tokenizer.Tokenizers;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
-import dev.topiary.train.Trainer;
+import dev.topiary.train.TrainingRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,7 +70,10 @@ final class DemoCommand implements Callable<Integer> {
             System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model) + ": writing a corpus and training a teacher");
             Path corpus = out.resolve("corpus.txt"), tdir = out.resolve("teacher");
             if (!Files.exists(corpus)) AtomicFiles.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
-            if (!Files.isRegularFile(tdir.resolve("model/model.safetensors"))) trainTeacher(corpus, tdir);
+            if (!Files.isRegularFile(tdir.resolve("model/model.safetensors")) && !trainTeacher(corpus, tdir)) {
+                System.out.println("stopped while training the teacher; run the demo again to continue");
+                return 130;
+            }
             teacher = tdir.resolve("model").toString();
             data = List.of(corpus.toString());
         }
@@ -121,8 +123,11 @@ final class DemoCommand implements Callable<Integer> {
         HfCheckpoint.writeJson(stamp, json.createObjectNode().put("mode", mode));
     }
 
-    /** A small Llama on the byte-level tokenizer, trained from scratch on the generated stories. */
-    private void trainTeacher(Path corpus, Path dir) throws Exception {
+    /**
+     * A small Llama on the byte-level tokenizer, trained from scratch on the generated stories; false when stopped by
+     * a signal (at a checkpoint: the next demo continues it).
+     */
+    private boolean trainTeacher(Path corpus, Path dir) throws Exception {
         Path tokDir = dir.resolve("tokenizer");
         Files.createDirectories(tokDir);
         ByteTokenizerFiles.write(tokDir);
@@ -131,23 +136,23 @@ final class DemoCommand implements Callable<Integer> {
                 512, ByteTokenizerFiles.BOS, List.of(ByteTokenizerFiles.EOS), "float32");
         LlamaWeights w = Init.normal(c, 1, 0.02);
         int steps = quick ? 30 : 1500;
-        TrainOptions o = new TrainOptions(128, 8, 1, steps, 2e-3f, 2e-4f, Math.max(1, steps / 20), 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 1,
-                Math.max(1, steps / 10), 10, Math.max(10, steps / 5), false);
+        TrainOptions o = TrainOptions.defaults().withSeqLen(128).withSchedule(steps, 2e-3f).withMinLr(2e-4f)
+                .withEvalEvery(Math.max(1, steps / 10)).withValBatches(10).withCheckpointEvery(Math.max(10, steps / 5));
         TokenDataset ds = TokenDataset.load(corpus, "text", tok, 128, 0.05, 1);
         System.out.printf("training the teacher: %,d parameters, %d steps of %,d tokens%n", c.parameterCount(), steps, o.tokensPerStep());
-        Trainer t = new Trainer(w, ds, o, dir.resolve("checkpoint"), dir.resolve("metrics.jsonl"), Objective.CROSS_ENTROPY);
-        if (dev.topiary.train.Checkpoint.exists(dir.resolve("checkpoint"))) t.resume();
-        t.run(new Trainer.Listener() {
-            long last = System.nanoTime();
+        TrainingRun run = TrainingRun.continuing(dir);
+        TrainingRun.Result r = StopHook.around(run::requestStop, () -> run.run(w, ds, o, Objective.CROSS_ENTROPY,
+                tokDir, new TrainingRun.Listener() {
+                    long last = System.nanoTime();
 
-            @Override
-            public void step(long step, double loss, float lr, double gn, double tps) {
-                if (System.nanoTime() - last > 10e9 || step == steps) {
-                    last = System.nanoTime();
-                    System.out.printf("  step %d/%d loss %.4f %.0f tok/s%n", step, steps, loss, tps);
-                }
-            }
-        });
-        HfCheckpoint.save(dir.resolve("model"), w, DType.F32, 0, tokDir);
+                    @Override
+                    public void step(long step, double loss, float lr, double gn, double tps) {
+                        if (System.nanoTime() - last > 10e9 || step == steps) {
+                            last = System.nanoTime();
+                            System.out.printf("  step %d/%d loss %.4f %.0f tok/s%n", step, steps, loss, tps);
+                        }
+                    }
+                }));
+        return r.finished();
     }
 }

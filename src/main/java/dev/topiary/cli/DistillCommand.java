@@ -43,7 +43,7 @@ final class DistillCommand implements Callable<Integer> {
     Path studentPath;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Option(names = "--tau", defaultValue = "1.0", description = "Temperature (default ${DEFAULT-VALUE}).")
     float tau;
@@ -97,6 +97,8 @@ final class DistillCommand implements Callable<Integer> {
         TokenDataset ds = TokenDataset.load(run.data, run.field, student.requireTokenizer(), o.seqLen(), run.valFraction, o.seed());
         TeacherCache cache = null;
         if (cachePath != null) {
+            // the run checks its memory plan again; this refuses a run that cannot fit before the cache is written
+            dev.topiary.train.MemoryPlan.of(s.config, o.batch(), o.seqLen(), o.recompute(), t).check();
             var key = new TeacherCache.Key(TeacherCache.hash(t), ds.fingerprint(), topK, tau, o.seqLen());
             try (var bar = Progress.bar("teacher cache", ds.sequences())) {
                 cache = TeacherCache.openOrBuild(cachePath, key, t, ds, run.batch, bar::stepBy);

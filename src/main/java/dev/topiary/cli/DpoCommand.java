@@ -31,7 +31,7 @@ final class DpoCommand implements Callable<Integer> {
     Path model;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Option(names = "--ref", paramLabel = "MODEL", description = "Reference model (default: MODEL).")
     Path ref;

@@ -106,15 +106,15 @@ final class EvalCommand implements Callable<Integer> {
                         (System.nanoTime() - t0) / 1e9);
             }
         } else if (isAlignmentTask(what.task)) {
-            var items = dev.topiary.align.AlignTaskFile.read(what.task);
+            var items = dev.topiary.verify.AlignTaskFile.read(what.task);
             List<String> responses = new ArrayList<>();
             try (var bar = Progress.bar("answers", items.size())) {
                 for (var it : items) {
-                    responses.add(dev.topiary.recipe.Compress.greedyAnswer(w, tok, promptText(it), maxNewTokens));
+                    responses.add(dev.topiary.generate.Greedy.answer(w, tok, promptText(it), maxNewTokens));
                     bar.step();
                 }
             }
-            System.out.print(dev.topiary.align.AlignmentEval.score(items, responses).table());
+            System.out.print(dev.topiary.verify.AlignmentEval.score(items, responses).table());
         } else {
             List<TaskFile.Item> items = TaskFile.read(what.task);
             Llama.State state = new Llama.State(w.config(), S);
@@ -142,27 +142,25 @@ final class EvalCommand implements Callable<Integer> {
     /** Alignment task files have a "type" field on their lines. */
     static boolean isAlignmentTask(Path file) throws IOException {
         if (!java.nio.file.Files.isRegularFile(file)) return false; // the task reader says the file is missing
-        try (dev.topiary.format.TextFiles.LineReader r = dev.topiary.format.TextFiles.open(file)) {
-            for (String line; (line = r.readLine()) != null; ) {
-                if (line.isBlank()) continue;
-                try {
-                    var n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
-                    return n != null && n.has("type") && !n.has("choices");
-                } catch (IOException e) {
-                    return false;
-                }
-            }
+        boolean[] alignment = {false};
+        try {
+            dev.topiary.format.Json.forEachLine(file, "task file", (n, lineNo) -> {
+                alignment[0] = n.has("type") && !n.has("choices");
+                return false;                                           // the first line decides
+            });
+        } catch (dev.topiary.format.ModelFormatException notJson) {
+            return false;
         }
-        return false;
+        return alignment[0];
     }
 
     /** The prompt as plain text (tools and passages spelled out before it). */
-    static String promptText(dev.topiary.align.AlignTaskFile.Item it) {
+    static String promptText(dev.topiary.verify.AlignTaskFile.Item it) {
         return switch (it) {
-            case dev.topiary.align.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
+            case dev.topiary.verify.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
                     .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + ")")
                     .collect(java.util.stream.Collectors.joining(", ")) + ". " + f.prompt();
-            case dev.topiary.align.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
+            case dev.topiary.verify.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
             default -> it.prompt();
         };
     }

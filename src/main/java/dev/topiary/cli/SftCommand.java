@@ -31,7 +31,7 @@ final class SftCommand implements Callable<Integer> {
     Path model;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Option(names = "--no-packing", description = "One example per sequence.")
     boolean noPacking;

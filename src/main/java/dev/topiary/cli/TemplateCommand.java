@@ -1,7 +1,7 @@
 package dev.topiary.cli;
 
 import dev.topiary.align.ChatExamples;
-import dev.topiary.align.ToolsFile;
+import dev.topiary.verify.ToolsFile;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.chat.Message;

@@ -50,7 +50,7 @@ final class TrainCommand implements Callable<Integer> {
     Path tokenizer;
 
     @Mixin
-    TrainingRun run;
+    TrainFlags run;
 
     @Option(names = "--init-std", defaultValue = "0.02", description = "Std of the normal initialisation from scratch (default ${DEFAULT-VALUE}).")
     double initStd;

@@ -3,6 +3,7 @@ package dev.topiary.distill;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaTrain;
@@ -11,10 +12,10 @@ import dev.topiary.nn.CrossEntropy;
 import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Surgery;
-import dev.topiary.train.Checkpoint;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
+import dev.topiary.train.TrainingRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,9 +70,8 @@ public final class CandidateSearch {
 
         TrainOptions trainOptions() {
             int n = steps();
-            return new TrainOptions(seqLen, batch, 1, n, lr, lr / 10, Math.max(1, n / 20), 0.1f, 0.9f, 0.95f, 1e-8f,
-                    1f, seed, 0, 0,
-                    Math.max(1, n / 4), false);
+            return TrainOptions.defaults().withSeqLen(seqLen).withBatch(batch).withSeed(seed).withSchedule(n, lr)
+                    .withEvalEvery(0).withValBatches(0).withCheckpointEvery(Math.max(1, n / 4));
         }
     }
 
@@ -86,7 +86,7 @@ public final class CandidateSearch {
     private final Consumer<String> log;
     private final String key;
     private final AtomicBoolean stop = new AtomicBoolean();
-    private volatile Trainer current;
+    private volatile TrainingRun current;
     /** Tests only: stop (as a signal would) after this many candidates were evaluated in this call (-1: never). */
     int stopAfterCandidatesForTests = -1;
     /** Tests only: stop the retraining of a candidate after this many steps (-1: never). */
@@ -112,7 +112,7 @@ public final class CandidateSearch {
     /** Stops after the current step (the candidate's checkpoint is written); run again to continue. */
     public void requestStop() {
         stop.set(true);
-        Trainer t = current;
+        TrainingRun t = current;
         if (t != null) t.requestStop();
     }
 
@@ -189,24 +189,24 @@ public final class CandidateSearch {
         var kd = new Distiller(teacher, c.hidden(), Math.min(c.vocab(), teacher.config.vocab()),
                 new Distiller.Options(1f,
                 Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], settings.seed()), null);
-        Trainer t = new Trainer(student, data, o, ckpt, metrics, kd);
-        if (Checkpoint.exists(ckpt)) {
-            t.resume();
-            log.accept("  resuming " + name(c) + " at step " + t.step() + " of " + o.steps());
-        } else {
-            Files.deleteIfExists(metrics);
-        }
+        TrainingRun t = new TrainingRun(new TrainingRun.Folder(folder, ckpt, metrics, null), TrainingRun.Start.CONTINUE,
+                Trainer.DEFAULT_SPIKE_FACTOR, DType.F32);
         current = t;
         if (stop.get()) t.requestStop();
-        boolean done = t.run(new Trainer.Listener() {
+        TrainingRun.Result r = t.run(student, data, o, kd, null, new TrainingRun.Listener() {
+            @Override
+            public void started(Trainer trainer, boolean resumed) {
+                if (resumed) log.accept("  resuming " + name(c) + " at step " + trainer.step() + " of " + o.steps());
+            }
+
             @Override
             public void step(long step, double loss, float lr, double gradNorm, double tps) {
                 if (step == stopAfterStepsForTests) t.requestStop();
             }
         });
         current = null;
-        if (!done) return null;
-        double retrained = t.lastValidationLoss();
+        if (!r.finished()) return null;
+        double retrained = r.validationLoss();
         try (var files = Files.list(ckpt)) {
             for (Path p : files.toList()) Files.delete(p);
         }

@@ -77,6 +77,7 @@ public final class Distiller implements Objective {
     private long stepTokens;
 
     /** The teacher run on each batch, or null when logits come from a cache. */
+    @Override
     public Weights teacher() {
         return teacher;
     }

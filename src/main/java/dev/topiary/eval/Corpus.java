@@ -1,7 +1,7 @@
 package dev.topiary.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.format.Json;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
 import java.io.IOException;
@@ -17,36 +17,25 @@ import java.util.List;
 public final class Corpus {
     private Corpus() {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     public static List<String> read(Path file, String field, long maxChars) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such data file");
         List<String> docs = new ArrayList<>();
-        long chars = 0;
         if (file.getFileName().toString().endsWith(".jsonl")) {
-            try (TextFiles.LineReader r = TextFiles.open(file)) {
-                int lineNo = 0;
-                for (String line; (line = r.readLine()) != null && chars < maxChars; ) {
-                    lineNo++;
-                    if (line.isBlank()) continue;
-                    JsonNode n;
-                    try {
-                        n = JSON.readTree(line);
-                    } catch (IOException e) {
-                        throw new ModelFormatException(file, "line " + lineNo + ": not valid JSON");
-                    }
-                    JsonNode t = n == null ? null : n.get(field);
-                    if (t == null || !t.isTextual())
-                        throw new ModelFormatException(file, "line " + lineNo + (t == null
-                                ? ": missing text field '" + field + "'"
-                                : ": field '" + field + "' has the wrong type (expected a string, got "
-                                        + TextFiles.jsonType(t) + ")"));
-                    String s = t.asText();
-                    if (chars + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars));
-                    docs.add(s);
-                    chars += s.length();
-                }
-            }
+            long[] chars = {0};
+            if (maxChars <= 0) return docs;
+            Json.forEachLine(file, "data file", (n, lineNo) -> {
+                JsonNode t = n.get(field);
+                if (t == null || !t.isTextual())
+                    throw new ModelFormatException(file, "line " + lineNo + (t == null
+                            ? ": missing text field '" + field + "'"
+                            : ": field '" + field + "' has the wrong type (expected a string, got "
+                                    + TextFiles.jsonType(t) + ")"));
+                String s = t.asText();
+                if (chars[0] + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars[0]));
+                docs.add(s);
+                chars[0] += s.length();
+                return chars[0] < maxChars;
+            });
         } else {
             String s = TextFiles.read(file);
             if (s.length() > maxChars) s = s.substring(0, (int) maxChars);

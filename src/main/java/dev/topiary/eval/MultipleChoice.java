@@ -2,6 +2,8 @@ package dev.topiary.eval;
 
 import dev.topiary.model.Llama;
 import dev.topiary.model.Weights;
+import dev.topiary.tokenizer.Tokenizer;
+import java.util.List;
 
 /**
  * Multiple-choice scoring with lm-eval-harness's definitions. For each choice, the
@@ -31,6 +33,24 @@ public final class MultipleChoice {
         double ll = 0;
         for (int t = Math.max(context.length, from + 1); t < n; t++) ll += Perplexity.logProb(logits, (t - from - 1) * V, V, all[t]);
         return ll;
+    }
+
+    /**
+     * Plain accuracy ({@code acc}) over items whose choices follow the context after a space: the context is
+     * encoded with BOS, each choice as " " + choice without; the model sees at most capacity tokens.
+     */
+    public static double accuracy(Weights w, Tokenizer tok, List<TaskFile.Item> items, int capacity) {
+        if (items.isEmpty()) return 0;
+        Llama.State state = new Llama.State(w.config(), capacity);
+        int right = 0;
+        for (TaskFile.Item it : items) {
+            int[] ctx = tok.encode(it.context(), true);
+            double[] ll = new double[it.choices().size()];
+            for (int c = 0; c < ll.length; c++)
+                ll[c] = logLikelihood(w, state, ctx, tok.encode(" " + it.choices().get(c), false));
+            if (argmax(ll, null) == it.gold()) right++;
+        }
+        return right / (double) items.size();
     }
 
     /** Index of the best choice by {@code scores[i] / divisor[i]} (divisor null: plain argmax). */

@@ -2,6 +2,7 @@ package dev.topiary.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.format.Json;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
 import java.io.IOException;
@@ -21,38 +22,26 @@ public final class TaskFile {
     public record Item(String context, List<String> choices, int gold) {}
 
     public static List<Item> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
-        ObjectMapper json = new ObjectMapper();
         List<Item> items = new ArrayList<>();
-        try (TextFiles.LineReader r = TextFiles.open(file)) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                JsonNode n;
-                try {
-                    n = json.readTree(line);
-                } catch (IOException e) {
-                    throw new ModelFormatException(file, "line " + lineNo + ": not valid JSON");
-                }
-                String where = "line " + lineNo + ": ";
-                JsonNode ctx = first(n, "context", "query", "ctx");
-                JsonNode ch = n.get("choices");
-                JsonNode gold = first(n, "gold", "label", "answer");
-                if (ctx == null) throw new ModelFormatException(file, where + "missing text field 'context'");
-                if (!ctx.isTextual())
-                    throw new ModelFormatException(file, where + "field 'context' has the wrong type"
-                            + " (expected a string, got " + TextFiles.jsonType(ctx) + ")");
-                if (ch == null || !ch.isArray() || ch.size() < 2)
-                    throw new ModelFormatException(file, where + "field 'choices' must be an array of at least 2 strings");
-                List<String> choices = new ArrayList<>();
-                ch.forEach(c -> choices.add(c.asText()));
-                if (gold == null || !gold.canConvertToInt() || gold.asInt() < 0 || gold.asInt() >= choices.size())
-                    throw new ModelFormatException(file, where + "field 'gold' must be an index into choices (0.." + (choices.size() - 1)
-                            + "), got " + gold);
-                items.add(new Item(ctx.asText(), choices, gold.asInt()));
-            }
-        }
+        Json.forEachLine(file, "task file", (n, lineNo) -> {
+            String where = "line " + lineNo + ": ";
+            JsonNode ctx = first(n, "context", "query", "ctx");
+            JsonNode ch = n.get("choices");
+            JsonNode gold = first(n, "gold", "label", "answer");
+            if (ctx == null) throw new ModelFormatException(file, where + "missing text field 'context'");
+            if (!ctx.isTextual())
+                throw new ModelFormatException(file, where + "field 'context' has the wrong type"
+                        + " (expected a string, got " + TextFiles.jsonType(ctx) + ")");
+            if (ch == null || !ch.isArray() || ch.size() < 2)
+                throw new ModelFormatException(file, where + "field 'choices' must be an array of at least 2 strings");
+            List<String> choices = new ArrayList<>();
+            ch.forEach(c -> choices.add(c.asText()));
+            if (gold == null || !gold.canConvertToInt() || gold.asInt() < 0 || gold.asInt() >= choices.size())
+                throw new ModelFormatException(file, where + "field 'gold' must be an index into choices (0.." + (choices.size() - 1)
+                        + "), got " + gold);
+            items.add(new Item(ctx.asText(), choices, gold.asInt()));
+            return true;
+        });
         if (items.isEmpty()) throw new ModelFormatException(file, "holds no items");
         return items;
     }

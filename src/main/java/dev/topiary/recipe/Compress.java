@@ -13,15 +13,12 @@ import dev.topiary.distill.CandidateSearch;
 import dev.topiary.distill.Distiller;
 import dev.topiary.distill.Vocabularies;
 import dev.topiary.eval.Corpus;
-import dev.topiary.eval.MultipleChoice;
-import dev.topiary.eval.Perplexity;
+import dev.topiary.eval.HeldOut;
 import dev.topiary.eval.ReadBack;
-import dev.topiary.eval.TaskFile;
-import dev.topiary.generate.Sampler;
+import dev.topiary.generate.Greedy;
 import dev.topiary.io.DType;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Models;
-import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.prune.Calibration;
@@ -30,12 +27,14 @@ import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Search;
 import dev.topiary.prune.Surgery;
+import dev.topiary.report.ModelCard;
+import dev.topiary.report.Report;
 import dev.topiary.tokenizer.Tokenizer;
-import dev.topiary.train.Checkpoint;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
+import dev.topiary.train.TrainingRun;
 import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
@@ -58,13 +57,14 @@ import java.util.function.Consumer;
  *   export     the student as a Hugging Face folder with a model card   export/
  *   report     one self-contained HTML page and metrics.json           report.html, metrics.json
  * </pre>
- * Each stage writes its artifact atomically and is recorded in state.json when done; running the
- * same plan again skips finished stages and resumes an interrupted training stage from its
- * checkpoint. A different plan over the same folder is refused.
+ * The stages ({@link #stages()}) run by a {@link StageRunner}: each writes its artifact atomically and is
+ * recorded in state.json with its fingerprint when done; running the same plan again skips finished stages and
+ * resumes an interrupted training stage ({@link TrainingRun}) from its checkpoint. A different plan, or edited
+ * data, over the same folder is refused. Evaluation is {@link HeldOut}, the samples {@link Greedy}, the report
+ * {@link Report}.
  */
 public final class Compress {
     private static final ObjectMapper JSON = new ObjectMapper();
-    public static final List<String> STAGES = List.of("correct", "importance", "prune", "distill", "evaluate", "export", "report");
 
     /** Everything that defines a run; serialised into state.json. */
     public record Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
@@ -138,7 +138,7 @@ public final class Compress {
     private final Path run;
     private final Consumer<String> log;
     private final AtomicBoolean stop = new AtomicBoolean();
-    private volatile Trainer current;
+    private volatile TrainingRun current;
     private volatile CandidateSearch currentSearch;
     /** Tests only: stop the distill stage after this many steps, as a signal would (-1: never). */
     long stopDistillAfterForTests = -1;
@@ -152,49 +152,31 @@ public final class Compress {
     /** Asks the running stage to stop at its next checkpoint (signal handlers, --max-time). */
     public void requestStop() {
         stop.set(true);
-        Trainer t = current;
+        TrainingRun t = current;
         if (t != null) t.requestStop();
         CandidateSearch cs = currentSearch;
         if (cs != null) cs.requestStop();
+    }
+
+    /** The recipe's stages, each with the stages it reads and the artifact it writes. */
+    List<Stage> stages() {
+        return List.of(
+                new Stage("correct", List.of(), plan.correctTokens() > 0 ? "correct/model" : null, this::correct),
+                new Stage("importance", List.of("correct"), "scores.json", this::importance),
+                new Stage("prune", List.of("correct", "importance"), "pruned", this::prune),
+                new Stage("distill", List.of("correct", "prune"), "distill/model", this::distill),
+                new Stage("evaluate", List.of("correct", "distill"), "eval.json", this::evaluate),
+                new Stage("export", List.of("distill", "evaluate"), "export", this::export),
+                new Stage("report", List.of("correct", "importance", "prune", "distill", "evaluate"), "report.html",
+                        this::report));
     }
 
     /** Runs the remaining stages; returns false if stopped before the end. */
     public boolean run() throws Exception {
         Files.createDirectories(run);
         ObjectNode state = readState();
-        ArrayNode done = (ArrayNode) state.withArray("done");
-        for (String stage : STAGES) {
-            if (contains(done, stage)) {
-                log.accept("[" + stage + "] done earlier, skipped");
-                continue;
-            }
-            if (stop.get()) return false;
-            long t0 = System.nanoTime();
-            log.accept("[" + stage + "] ...");
-            boolean finished = switch (stage) {
-                case "correct" -> correct();
-                case "importance" -> importance();
-                case "prune" -> prune();
-                case "distill" -> distill();
-                case "evaluate" -> evaluate();
-                case "export" -> export();
-                default -> report();
-            };
-            if (!finished) {
-                log.accept("[" + stage + "] stopped at a checkpoint; run the same command again to continue");
-                return false;
-            }
-            done.add(stage);
-            state.with("seconds").put(stage, (System.nanoTime() - t0) / 1e9);
-            HfCheckpoint.writeJson(run.resolve("state.json"), state);
-            log.accept(String.format("[%s] done in %.1f s", stage, (System.nanoTime() - t0) / 1e9));
-        }
-        return true;
-    }
-
-    private static boolean contains(ArrayNode a, String s) {
-        for (JsonNode n : a) if (n.asText().equals(s)) return true;
-        return false;
+        String fingerprint = StageRunner.sha256(state.get("plan") + " " + state.get("data_sha256"));
+        return new StageRunner(run, state, log, stop::get).run(stages(), fingerprint);
     }
 
     /**
@@ -268,28 +250,26 @@ public final class Compress {
     }
 
     private TrainOptions trainOptions(long tokens, float lr) {
-        long perStep = (long) plan.seqLen() * plan.batch();
-        int steps = (int) Math.max(1, (tokens + perStep - 1) / perStep);
-        return new TrainOptions(plan.seqLen(), plan.batch(), 1, steps, lr, lr / 10, Math.max(1, steps / 20), 0.1f, 0.9f, 0.95f, 1e-8f, 1f,
-                plan.seed(), Math.max(1, steps / 10), 10, Math.max(10, steps / 5), false);
+        TrainOptions o = TrainOptions.defaults().withSeqLen(plan.seqLen()).withBatch(plan.batch())
+                .withSeed(plan.seed());
+        int steps = o.stepsFor(tokens);
+        return o.withSchedule(steps, lr).withEvalEvery(Math.max(1, steps / 10)).withValBatches(10)
+                .withCheckpointEvery(Math.max(10, steps / 5));
     }
 
     /** Runs (or resumes) a training run in dir; writes dir/model when complete. */
-    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource, long stopAfter)
-            throws Exception {
-        Path ckpt = dir.resolve("checkpoint");
-        Trainer t = new Trainer(w, ds, o, ckpt, dir.resolve("metrics.jsonl"), objective);
-        Files.createDirectories(dir);
-        if (Checkpoint.exists(ckpt)) {
-            t.resume();
-            log.accept("  resuming at step " + t.step() + " of " + o.steps());
-        } else {
-            Files.deleteIfExists(dir.resolve("metrics.jsonl"));
-        }
+    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective,
+                          Path tokenizerSource, long stopAfter) throws Exception {
+        TrainingRun t = TrainingRun.continuing(dir);
         current = t;
         if (stop.get()) t.requestStop();
-        boolean done = t.run(new Trainer.Listener() {
+        TrainingRun.Result r = t.run(w, ds, o, objective, tokenizerSource, new TrainingRun.Listener() {
             long last = System.nanoTime();
+
+            @Override
+            public void started(Trainer trainer, boolean resumed) {
+                if (resumed) log.accept("  resuming at step " + trainer.step() + " of " + o.steps());
+            }
 
             @Override
             public void step(long step, double loss, float lr, double gradNorm, double tps) {
@@ -306,10 +286,7 @@ public final class Compress {
             }
         });
         current = null;
-        if (!done) return false;
-        Path model = dir.resolve("model");
-        HfCheckpoint.save(model, w, DType.F32, 0, tokenizerSource);
-        return true;
+        return r.finished();
     }
 
     private boolean correct() throws Exception {
@@ -411,49 +388,14 @@ public final class Compress {
     private ObjectNode evaluate(Models.Loaded m, String heldOut) {
         dev.topiary.model.Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
-        int S = Math.min(plan.seqLen(), w.config().maxPositions());
-        Perplexity.Result r = Perplexity.evaluate(w, List.of(tok.encode(heldOut, true)), S, Math.max(1, S / 2), null);
-        List<TaskFile.Item> items = ClozeTask.from(heldOut, plan.evalItems(), plan.seed());
-        Llama.State state = new Llama.State(w.config(), S);
-        int acc = 0;
-        for (TaskFile.Item it : items) {
-            int[] ctx = tok.encode(it.context(), true);
-            double[] ll = new double[it.choices().size()];
-            for (int c = 0; c < ll.length; c++) ll[c] = MultipleChoice.logLikelihood(w, state, ctx, tok.encode(" " + it.choices().get(c), false));
-            if (MultipleChoice.argmax(ll, null) == it.gold()) acc++;
-        }
-        int[] ids = tok.encode(heldOut.substring(0, Math.min(heldOut.length(), 4000)), true);
-        int T = Math.min(S, ids.length);
-        Llama.State s2 = new Llama.State(w.config(), T);
-        long t0 = System.nanoTime();
-        int reps = 0;
-        while (reps < 3 || System.nanoTime() - t0 < 3e8) {
-            s2.reset();
-            Llama.forward(w, s2, ids, 0, T, Llama.Logits.LAST);
-            reps++;
-        }
-        double tps = (double) T * reps / ((System.nanoTime() - t0) / 1e9);
-        ObjectNode n = JSON.createObjectNode().put("params", w.config().parameterCount()).put("val_loss", r.meanNll())
-                .put("perplexity", r.perplexity()).put("cloze_items", items.size())
-                .put("cloze_acc", items.isEmpty() ? 0 : acc / (double) items.size()).put("prefill_tokens_per_s", tps);
+        HeldOut.Result r = HeldOut.evaluate(w, tok, heldOut, plan.seqLen(), plan.evalItems(), plan.seed());
+        ObjectNode n = JSON.createObjectNode().put("params", r.params()).put("val_loss", r.valLoss())
+                .put("perplexity", r.perplexity()).put("cloze_items", r.clozeItems())
+                .put("cloze_acc", r.clozeAccuracy()).put("prefill_tokens_per_s", r.prefillTokensPerSecond());
         ArrayNode samples = n.putArray("samples");
-        for (String prompt : List.of("Once upon a time", "One day,", "The little")) samples.add(greedy(w, tok, prompt, 48));
+        for (String prompt : List.of("Once upon a time", "One day,", "The little"))
+            samples.add(Greedy.continuation(w, tok, prompt, 48));
         return n;
-    }
-
-    /** The greedy continuation of a prompt, without the prompt (stops at EOS). */
-    public static String greedyAnswer(dev.topiary.model.Weights w, Tokenizer tok, String prompt, int n) {
-        int[] p = tok.encode(prompt, true);
-        String all = greedy(w, tok, prompt, n);
-        String promptText = tok.decode(p);
-        return all.startsWith(promptText) ? all.substring(promptText.length()) : all;
-    }
-
-    static String greedy(dev.topiary.model.Weights w, Tokenizer tok, String prompt, int n) {
-        int[] p = tok.encode(prompt, true);
-        var r = dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config(), p.length + n), p, n, new Sampler(0, 1, 0),
-                tok.eosId(), null, tok.vocabSize());
-        return tok.decode(r.ids());
     }
 
     private boolean export() throws Exception {
@@ -461,24 +403,7 @@ public final class Compress {
         Models.Loaded m = Models.load(run.resolve("distill/model"));
         HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0, run.resolve("distill/model"));
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
-        LlamaConfig c = m.config();
-        String card = """
-                # %s, compressed by Topiary
-
-                * **Source model:** `%s`%s
-                * **Recipe:** Minitron: activation-based importance (%d calibration sequences of %d tokens), structured pruning, \
-                then logit distillation (forward KL, temperature 1) for %,d tokens.
-                * **Shape:** hidden %d, ffn %d, layers %d, heads %d (kv %d, head_dim %d), vocab %d: %,d parameters (teacher %,d).
-                * **Data:** %s
-                * **Held-out loss:** %.4f (teacher %.4f); perplexity %.3f (teacher %.3f); cloze accuracy %.3f (teacher %.3f).
-
-                Written by `topiary compress`; the run folder holds the scores, the pruning record, the metrics and report.html.
-                """.formatted(run.getFileName(), plan.model(), plan.correctTokens() > 0 ? " (corrected on the data for " + plan.correctTokens()
-                        + " tokens first)" : "", plan.calibSamples(), plan.seqLen(), plan.distillTokens(), c.hidden(), c.intermediate(),
-                c.layers(), c.heads(), c.kvHeads(), c.headDim(), c.vocab(), c.parameterCount(), eval.get("teacher").get("params").asLong(),
-                String.join(", ", plan.data()), eval.get("student").get("val_loss").asDouble(), eval.get("teacher").get("val_loss").asDouble(),
-                eval.get("student").get("perplexity").asDouble(), eval.get("teacher").get("perplexity").asDouble(),
-                eval.get("student").get("cloze_acc").asDouble(), eval.get("teacher").get("cloze_acc").asDouble());
+        String card = ModelCard.text(run.getFileName().toString(), recipe(), m.config(), eval);
         dev.topiary.format.AtomicFiles.writeString(out.resolve("README.md"), card);
         // read back what was written (HF and GGUF) and compare logits with the distilled model
         ReadBack hf = ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
@@ -495,16 +420,15 @@ public final class Compress {
         return true;
     }
 
-    private boolean report() throws Exception {
-        Report.write(run, plan);
-        log.accept("  wrote " + run.resolve("report.html") + " and " + run.resolve("metrics.json"));
-        return true;
+    /** What the report and the model card say of the plan. */
+    private Report.Recipe recipe() {
+        return new Report.Recipe(plan.model(), plan.data(), plan.calibSamples(), plan.seqLen(), plan.correctTokens(),
+                plan.distillTokens());
     }
 
-    static List<JsonNode> metrics(Path file) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        if (!Files.exists(file)) return out;
-        for (String line : Files.readAllLines(file)) if (!line.isBlank()) out.add(JSON.readTree(line));
-        return out;
+    private boolean report() throws Exception {
+        Report.write(run, recipe());
+        log.accept("  wrote " + run.resolve("report.html") + " and " + run.resolve("metrics.json"));
+        return true;
     }
 }

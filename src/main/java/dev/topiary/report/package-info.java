@@ -1,2 +1,5 @@
-/** Reports: self-contained SVG charts (no chart library), used by {@code topiary plot} and run reports. */
+/**
+ * Reports: self-contained SVG charts (no chart library), used by {@code topiary plot}, and the HTML report of a
+ * compression run ({@link Report}).
+ */
 package dev.topiary.report;

@@ -2,6 +2,7 @@ package dev.topiary.train;
 
 import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import java.util.Map;
 
 /**
@@ -42,6 +43,14 @@ public interface Objective {
     }
 
     default void restore(Map<String, float[]> state) {}
+
+    /**
+     * A frozen model run on every batch next to the trained one (distillation's teacher), for the
+     * {@link MemoryPlan}; null when there is none.
+     */
+    default Weights teacher() {
+        return null;
+    }
 
     /** Plain causal-LM training. */
     Objective CROSS_ENTROPY = (w, grads, a, inputs, targets, sequences, scale) -> LlamaTrain.step(w, grads, a, inputs, targets, scale);

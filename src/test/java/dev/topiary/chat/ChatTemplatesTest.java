@@ -1,6 +1,7 @@
 // ChatTemplatesTest: choosing a template for a model folder, built-in names, conversation errors, Python-compatible JSON.
 package dev.topiary.chat;
 
+import dev.topiary.format.Json;
 import static dev.topiary.chat.ChatFixtures.MULTI_TURN;
 import static dev.topiary.chat.ChatFixtures.json;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -129,15 +130,15 @@ class ChatTemplatesTest {
 
     @Test
     void pythonJson() {
-        assertThat(PyJson.dumps(json("{\"a\": [1, -2, 3.0, 0.5, 1e-5, 1e16, 123456789.125, 1e300, true, null], \"b\": {}, \"c\": [], \"é\": \"\\u0001\\n\\\"\\\\ ✓\"}")))
+        assertThat(Json.dumps(json("{\"a\": [1, -2, 3.0, 0.5, 1e-5, 1e16, 123456789.125, 1e300, true, null], \"b\": {}, \"c\": [], \"é\": \"\\u0001\\n\\\"\\\\ ✓\"}")))
                 .isEqualTo("{\"a\": [1, -2, 3.0, 0.5, 1e-05, 1e+16, 123456789.125, 1e+300, true, null], \"b\": {}, \"c\": [], \"é\": \"\\u0001\\n\\\"\\\\ ✓\"}");
-        assertThat(PyJson.dumps(json("{\"a\": [1, {\"b\": []}], \"c\": {}}"), 2, false))
+        assertThat(Json.dumps(json("{\"a\": [1, {\"b\": []}], \"c\": {}}"), 2, false))
                 .isEqualTo("{\n  \"a\": [\n    1,\n    {\n      \"b\": []\n    }\n  ],\n  \"c\": {}\n}");
-        assertThat(PyJson.dumps(Map.of("k", 1), -1, true)).isEqualTo("{\"k\": 1}");
-        assertThat(PyJson.floatRepr(0.0001)).isEqualTo("0.0001");
-        assertThat(PyJson.floatRepr(-0.0)).isEqualTo("-0.0");
-        assertThat(PyJson.floatRepr(1234567890123456.0)).isEqualTo("1234567890123456.0");
-        assertThat(PyJson.floatRepr(0.1 + 0.2)).isEqualTo("0.30000000000000004");
-        assertThat(PyJson.strip("\u00a0\u2003 x \u3000\n")).isEqualTo("x");
+        assertThat(Json.dumps(Map.of("k", 1), -1, true)).isEqualTo("{\"k\": 1}");
+        assertThat(Json.floatRepr(0.0001)).isEqualTo("0.0001");
+        assertThat(Json.floatRepr(-0.0)).isEqualTo("-0.0");
+        assertThat(Json.floatRepr(1234567890123456.0)).isEqualTo("1234567890123456.0");
+        assertThat(Json.floatRepr(0.1 + 0.2)).isEqualTo("0.30000000000000004");
+        assertThat(PyStr.strip("\u00a0\u2003 x \u3000\n")).isEqualTo("x");
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.SharedFiles;
-import dev.topiary.align.ToolSchema;
+import dev.topiary.verify.ToolSchema;
 import dev.topiary.chat.ToolCall;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -135,7 +135,7 @@ class FailureMessagesTest {
         Path align = tmp.resolve("align.jsonl");
         Files.writeString(align,
                 "\uFEFF{\"type\": \"qa\", \"prompt\": \"Who?\", \"passages\": [\"Lily.\"], \"answers\": [\"Lily\"]}\n");
-        assertThat(dev.topiary.align.AlignTaskFile.read(align)).hasSize(1);
+        assertThat(dev.topiary.verify.AlignTaskFile.read(align)).hasSize(1);
         assertThat(EvalCommand.isAlignmentTask(align)).isTrue();
     }
 

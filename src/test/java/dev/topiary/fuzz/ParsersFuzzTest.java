@@ -4,7 +4,7 @@ package dev.topiary.fuzz;
 import static dev.topiary.fuzz.Seeds.utf8;
 
 import dev.topiary.align.AlignData;
-import dev.topiary.align.AlignTaskFile;
+import dev.topiary.verify.AlignTaskFile;
 import dev.topiary.align.ChatExamples;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.eval.Corpus;

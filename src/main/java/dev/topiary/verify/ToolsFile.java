@@ -1,5 +1,5 @@
 // ToolsFile: a JSON file of tool definitions (--tools), read and checked once for every command that takes one.
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;

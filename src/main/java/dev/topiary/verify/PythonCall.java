@@ -1,13 +1,12 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.chat.ToolCall;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,12 +33,12 @@ final class PythonCall {
         }
     }
 
-    static Optional<FunctionCall> parse(String text) {
+    static Optional<ToolCall> parse(String text) {
         PythonCall p = new PythonCall(text);
         try {
             p.ws();
             boolean bracket = p.eat('[');
-            FunctionCall c = p.call();
+            ToolCall c = p.call();
             p.ws();
             if (bracket) {
                 p.eat(',');
@@ -54,7 +53,7 @@ final class PythonCall {
         }
     }
 
-    private FunctionCall call() {
+    private ToolCall call() {
         ws();
         StringBuilder name = new StringBuilder(identifier());
         while (peek() == '.') {
@@ -63,20 +62,20 @@ final class PythonCall {
         }
         ws();
         expect('(');
-        Map<String, JsonNode> args = new LinkedHashMap<>();
+        ObjectNode args = F.objectNode();
         ws();
         while (peek() != ')') {
             String key = identifier();
             ws();
             expect('=');
-            if (args.put(key, value()) != null) throw new Fail(); // repeated keyword: a SyntaxError in Python
+            if (args.replace(key, value()) != null) throw new Fail(); // repeated keyword: a SyntaxError in Python
             ws();
             if (!eat(',')) break;
             ws();
         }
         ws();
         expect(')');
-        return new FunctionCall(name.toString(), args);
+        return new ToolCall(name.toString(), args);
     }
 
     private JsonNode value() {

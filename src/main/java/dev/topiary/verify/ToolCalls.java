@@ -1,13 +1,12 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.topiary.chat.ToolCall;
 import java.util.Optional;
 
 /**
- * A function call as a model wrote it: a name and named arguments (JSON values).
+ * Reads a function call as a model wrote it, in any of the usual forms, into a {@link ToolCall}.
  *
  * <p>{@link #parse} accepts, after stripping surrounding white space:
  * <ul>
@@ -25,13 +24,11 @@ import java.util.Optional;
  * after Llama 3's {@code <|python_tag|>} and before a closing {@code <|eom_id|>} or
  * {@code <|eot_id|>}. Several calls in one output are not a call (parallel calls are out of scope).
  */
-public record FunctionCall(String name, Map<String, JsonNode> arguments) {
-    public FunctionCall {
-        arguments = Collections.unmodifiableMap(new LinkedHashMap<>(arguments));
-    }
+public final class ToolCalls {
+    private ToolCalls() {}
 
     /** The call in the output, or empty when the output is not parseable as one call. */
-    public static Optional<FunctionCall> parse(String output) {
+    public static Optional<ToolCall> parse(String output) {
         if (output == null) return Optional.empty();
         String s = output.strip();
         if (s.startsWith("<|python_tag|>")) s = s.substring("<|python_tag|>".length()).strip();
@@ -50,16 +47,7 @@ public record FunctionCall(String name, Map<String, JsonNode> arguments) {
     }
 
     /** A call from a parsed JSON object, or empty when it does not have the shape of one. */
-    static Optional<FunctionCall> fromJsonObject(JsonNode n) {
-        if (n == null || !n.isObject()) return Optional.empty();
-        JsonNode name = n.get("name");
-        if (name == null || !name.isTextual() || name.asText().isBlank()) return Optional.empty();
-        JsonNode args = n.has("arguments") ? n.get("arguments") : n.get("parameters");
-        if (args == null || args.isNull()) args = Json.MAPPER.createObjectNode();
-        if (args.isTextual()) args = Json.parseOrNull(args.asText());
-        if (args == null || !args.isObject()) return Optional.empty();
-        Map<String, JsonNode> map = new LinkedHashMap<>();
-        args.properties().forEach(e -> map.put(e.getKey(), e.getValue()));
-        return Optional.of(new FunctionCall(name.asText().strip(), map));
+    static Optional<ToolCall> fromJsonObject(JsonNode n) {
+        return Optional.ofNullable(ToolCall.fromJson(n, "arguments"));
     }
 }

@@ -1,9 +1,10 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.topiary.chat.ToolCall;
 import org.junit.jupiter.api.Test;
 
 class ToolSchemaTest {
@@ -20,8 +21,8 @@ class ToolSchemaTest {
         return ToolSchema.fromJson(new ObjectMapper().readTree(s), "tools[0]");
     }
 
-    static FunctionCall call(String s) {
-        return FunctionCall.parse(s).orElseThrow();
+    static ToolCall call(String s) {
+        return ToolCalls.parse(s).orElseThrow();
     }
 
     @Test

@@ -1,6 +1,8 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.chat.ToolCall;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -74,11 +76,11 @@ public record ToolSchema(String name, String description, Map<String, JsonNode> 
      * {@code integer} accepts a number with no fractional part ({@code 2.0}), {@code number} any
      * number, and a string holding a number is still a string.
      */
-    public List<String> check(FunctionCall call) {
+    public List<String> check(ToolCall call) {
         List<String> problems = new ArrayList<>();
         if (!call.name().equals(name)) problems.add("function '" + call.name() + "' is not '" + name + "'");
-        for (String r : required) if (!call.arguments().containsKey(r)) problems.add("missing required argument '" + r + "'");
-        for (Map.Entry<String, JsonNode> e : call.arguments().entrySet()) {
+        for (String r : required) if (!call.arguments().has(r)) problems.add("missing required argument '" + r + "'");
+        for (Map.Entry<String, JsonNode> e : call.arguments().properties()) {
             JsonNode p = properties.get(e.getKey());
             if (p == null) problems.add("unknown argument '" + e.getKey() + "'");
             else checkValue(e.getValue(), p, e.getKey(), problems);

@@ -1,4 +1,4 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import java.util.ArrayList;
 import java.util.Arrays;

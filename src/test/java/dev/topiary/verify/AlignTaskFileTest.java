@@ -1,12 +1,12 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.topiary.align.AlignTaskFile.FunctionCallItem;
-import dev.topiary.align.AlignTaskFile.InstructionItem;
-import dev.topiary.align.AlignTaskFile.Item;
-import dev.topiary.align.AlignTaskFile.QaItem;
+import dev.topiary.verify.AlignTaskFile.FunctionCallItem;
+import dev.topiary.verify.AlignTaskFile.InstructionItem;
+import dev.topiary.verify.AlignTaskFile.Item;
+import dev.topiary.verify.AlignTaskFile.QaItem;
 import dev.topiary.format.ModelFormatException;
 import java.nio.file.Files;
 import java.nio.file.Path;

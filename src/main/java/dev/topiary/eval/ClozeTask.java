@@ -1,6 +1,5 @@
-package dev.topiary.recipe;
+package dev.topiary.eval;
 
-import dev.topiary.eval.TaskFile;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,10 +1,10 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.align.Instruction.*;
+import dev.topiary.verify.Instruction.*;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

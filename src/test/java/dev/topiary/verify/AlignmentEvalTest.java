@@ -1,10 +1,10 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.topiary.align.AlignTaskFile.Item;
+import dev.topiary.verify.AlignTaskFile.Item;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

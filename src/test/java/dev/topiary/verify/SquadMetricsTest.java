@@ -1,4 +1,4 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

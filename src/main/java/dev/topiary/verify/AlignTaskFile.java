@@ -1,5 +1,6 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
@@ -78,22 +79,15 @@ public final class AlignTaskFile {
     }
 
     public static List<Item> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) throw new ModelFormatException(file, "no such task file");
         List<Item> items = new ArrayList<>();
-        try (TextFiles.LineReader r = TextFiles.open(file)) {
-            int lineNo = 0;
-            for (String line; (line = r.readLine()) != null; ) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                JsonNode n = Json.parseOrNull(line);
-                if (n == null) throw new ModelFormatException(file, "line " + lineNo + ": not valid JSON");
-                try {
-                    items.add(parse(n));
-                } catch (IllegalArgumentException e) {
-                    throw new ModelFormatException(file, "line " + lineNo + ": " + e.getMessage());
-                }
+        Json.forEachLine(file, "task file", (n, lineNo) -> {
+            try {
+                items.add(parse(n));
+            } catch (IllegalArgumentException e) {
+                throw new ModelFormatException(file, "line " + lineNo + ": " + e.getMessage());
             }
-        }
+            return true;
+        });
         if (items.isEmpty()) throw new ModelFormatException(file, "holds no items");
         return items;
     }

@@ -1,12 +1,11 @@
-package dev.topiary.recipe;
+package dev.topiary.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.topiary.format.Json;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.prune.Scores;
-import dev.topiary.report.SvgChart;
-import dev.topiary.report.SvgPlots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,12 +24,21 @@ public final class Report {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    public static void write(Path run, Compress.Plan plan) throws IOException {
+    /**
+     * What the report says of the recipe that made the run: the teacher, the data, and the budgets of calibration,
+     * teacher correction (0: none) and distillation.
+     */
+    public record Recipe(String model, List<String> data, int calibSamples, int seqLen, long correctTokens,
+                         long distillTokens) {}
+
+    /** Writes run/report.html and run/metrics.json from the artifacts of the run's stages. */
+    public static void write(Path run, Recipe plan) throws IOException {
         JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
         Scores scores = Scores.read(run.resolve("scores.json"));
         JsonNode pruning = JSON.readTree(run.resolve("pruned/pruning.json").toFile());
         JsonNode search = Files.exists(run.resolve("search.json")) ? JSON.readTree(run.resolve("search.json").toFile()) : null;
-        List<JsonNode> distill = Compress.metrics(run.resolve("distill/metrics.jsonl")), correct = Compress.metrics(run.resolve("correct/metrics.jsonl"));
+        List<JsonNode> distill = metrics(run.resolve("distill/metrics.jsonl"));
+        List<JsonNode> correct = metrics(run.resolve("correct/metrics.jsonl"));
 
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Topiary report</title><style>")
@@ -124,5 +132,13 @@ public final class Report {
 
     private static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** The lines of a metrics.jsonl (none when the file is missing). */
+    static List<JsonNode> metrics(Path file) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.exists(file)) return out;
+        Json.forEachLine(file, "metrics file", (n, lineNo) -> out.add(n));
+        return out;
     }
 }

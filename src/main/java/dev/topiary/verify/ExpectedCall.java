@@ -1,6 +1,8 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.chat.ToolCall;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -45,11 +47,11 @@ public record ExpectedCall(String name, Map<String, List<JsonNode>> arguments) {
     }
 
     /** Matches a parsed call against this expectation. */
-    public Match match(FunctionCall call) {
+    public Match match(ToolCall call) {
         if (!call.name().equals(name)) return new Match(false, "function '" + call.name() + "', expected '" + name + "'");
         for (String arg : arguments.keySet())
-            if (!call.arguments().containsKey(arg) && !optional(arg)) return new Match(false, "missing argument '" + arg + "'");
-        for (Map.Entry<String, JsonNode> e : call.arguments().entrySet()) {
+            if (!call.arguments().has(arg) && !optional(arg)) return new Match(false, "missing argument '" + arg + "'");
+        for (Map.Entry<String, JsonNode> e : call.arguments().properties()) {
             List<JsonNode> ok = arguments.get(e.getKey());
             if (ok == null) return new Match(false, "unexpected argument '" + e.getKey() + "'");
             boolean any = false;

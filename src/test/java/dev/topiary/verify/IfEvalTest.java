@@ -1,9 +1,9 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.topiary.align.Instruction.*;
+import dev.topiary.verify.Instruction.*;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,23 +1,22 @@
 package dev.topiary.cli;
 
 import dev.topiary.io.DType;
-import dev.topiary.io.HfCheckpoint;
 import dev.topiary.model.LlamaWeights;
-import dev.topiary.train.Checkpoint;
+import dev.topiary.train.MemoryPlan;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenDataset;
 import dev.topiary.train.TrainOptions;
 import dev.topiary.train.Trainer;
-import java.nio.file.Files;
+import dev.topiary.train.TrainingRun;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The options and the run folder shared by {@code train}, {@code distill} and {@code correct}
- * (a picocli mixin), and the loop around a {@link Trainer}: refusing to overwrite a run, resume,
- * the stop hook for Ctrl-C and SIGTERM, progress, and the final Hugging Face folder.
+ * The options shared by {@code train}, {@code distill}, {@code correct}, {@code sft} and {@code dpo} (a picocli
+ * mixin), and the printing around their {@link TrainingRun}: the memory plan, progress, the stop hook for Ctrl-C
+ * and SIGTERM, and the summary.
  */
-final class TrainingRun {
+final class TrainFlags {
     @Option(names = "--data", required = true, arity = "1..*", paramLabel = "FILE",
             description = "Training corpus (.txt or .jsonl); several files are read in order, so the validation split comes from the last.")
     java.util.List<Path> data;
@@ -95,82 +94,100 @@ final class TrainingRun {
     @Option(names = "--save-dtype", defaultValue = "F32", description = "Weights dtype of the output model: F32, BF16, F16 (default ${DEFAULT-VALUE}).")
     DType saveDtype;
 
-    Path checkpointDir() {
-        return out.resolve("checkpoint");
+    /** The driver of this run: a fresh run in --out, or its continuation with --resume. */
+    TrainingRun driver() {
+        return new TrainingRun(TrainingRun.Folder.of(out), resume ? TrainingRun.Start.RESUME : TrainingRun.Start.FRESH,
+                spikeFactor, saveDtype);
     }
 
     /** Refuses to start over an existing run, or to resume a missing one. */
     void checkRunFolder() {
-        if (resume && !Checkpoint.exists(checkpointDir()))
-            throw new IllegalArgumentException("--resume: no checkpoint in " + checkpointDir());
-        if (!resume && Checkpoint.exists(checkpointDir()))
-            throw new IllegalArgumentException(out + " already holds a run (" + checkpointDir().resolve(Checkpoint.FILE)
-                    + "); pass --resume to continue it, or choose another --out");
+        driver().checkFolder();
     }
 
     TrainOptions options(float defaultLr) {
         if (steps != null && tokens != null) throw new IllegalArgumentException("give --steps or --tokens, not both");
         TokenDataset.checkValFraction(valFraction);
-        long perStep = (long) seqLen * batch * accum;
-        int n = steps != null ? steps : tokens != null ? (int) Math.max(1, (tokens + perStep - 1) / perStep) : 1000;
+        TrainOptions o = TrainOptions.defaults().withSeqLen(seqLen).withBatch(batch).withAccum(accum);
+        int n = steps != null ? steps : tokens != null ? o.stepsFor(tokens) : 1000;
         float peak = lr != null ? lr : defaultLr;
-        return new TrainOptions(seqLen, batch, accum, n, peak, minLr != null ? minLr : peak / 10, warmup != null ? warmup : n / 20,
-                weightDecay, beta1, beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return o.withSteps(n).withLr(peak).withMinLr(minLr != null ? minLr : peak / 10)
+                .withWarmup(warmup != null ? warmup : n / 20).withWeightDecay(weightDecay).withBeta1(beta1)
+                .withBeta2(beta2).withEps(eps).withClip(clip).withSeed(seed).withEvalEvery(evalEvery)
+                .withValBatches(valBatches).withCheckpointEvery(checkpointEvery).withRecompute(recompute);
     }
 
     /**
-     * Runs (or resumes) training and writes the model folder; returns the exit code (130 when
+     * Runs (or resumes) training and writes the model folder, printing progress; returns the exit code (130 when
      * stopped by a signal, with the checkpoint written).
      */
-    int run(String what, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource) throws Exception {
-        var plan = dev.topiary.train.MemoryPlan.of(w.config, o.batch(), o.seqLen(), o.recompute(),
-                objective instanceof dev.topiary.distill.Distiller d ? d.teacher() : null);
-        plan.check(); // before anything is allocated or written
-        System.out.println("memory plan: " + plan);
-        Files.createDirectories(out);
-        Path metrics = out.resolve("metrics.jsonl");
-        if (!resume) Files.deleteIfExists(metrics);
-        Trainer trainer = new Trainer(w, ds, o, checkpointDir(), metrics, objective, spikeFactor);
-        if (resume) trainer.resume();
-        System.out.printf("%s, %,d parameters; data %,d tokens: %d train / %d validation sequences of %d%n", what,
-                w.config.parameterCount(), ds.tokens.length, ds.trainSequences, ds.valSequences, o.seqLen());
-        System.out.printf("%d steps of %,d tokens%s; activations %s, weights+grads+AdamW %s (16 bytes/parameter)%n", o.steps(),
-                o.tokensPerStep(), resume ? ", resuming at step " + trainer.step() : "", InspectCommand.bytes(trainer.activationBytes()),
-                InspectCommand.bytes(16 * (long) w.data.length));
-        long t0 = System.nanoTime(), startStep = trainer.step();
-        boolean done = StopHook.around(trainer::requestStop, () -> {
-            try (var bar = Progress.bar("train", o.steps())) {
-                bar.stepTo(trainer.step());
-                boolean finished = trainer.run(new Trainer.Listener() {
-                    double val = Double.NaN;
-
-                    @Override
-                    public void step(long step, double loss, float lrNow, double gradNorm, double tps) {
-                        bar.stepTo(step);
-                        bar.setExtraMessage(String.format(" loss %.4f%s lr %.2e %.0f tok/s", loss,
-                                Double.isNaN(val) ? "" : String.format(" val %.4f", val), lrNow, tps));
-                    }
-
-                    @Override
-                    public void validation(long step, double loss) {
-                        val = loss;
-                    }
-                });
-                if (finished) bar.done();
-                return finished;
-            }
-        });
-        if (!done) {
-            System.out.printf("stopped at step %d; checkpoint in %s (continue with --resume)%n", trainer.step(), checkpointDir());
+    int run(String what, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource)
+            throws Exception {
+        TrainingRun driver = driver();
+        TrainingRun.Folder folder = driver.folder();
+        TrainingRun.Result r;
+        try (var printer = new Printer(what, w, ds, o)) {
+            r = StopHook.around(driver::requestStop, () -> driver.run(w, ds, o, objective, tokenizerSource, printer));
+            if (r.finished()) printer.bar.done();
+        }
+        if (!r.finished()) {
+            System.out.printf("stopped at step %d; checkpoint in %s (continue with --resume)%n", r.step(),
+                    folder.checkpoint());
             return 130;
         }
-        Path modelDir = out.resolve("model");
-        HfCheckpoint.save(modelDir, w, saveDtype, 0, tokenizerSource);
-        double secs = (System.nanoTime() - t0) / 1e9;
-        double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
-        System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", val, secs,
-                (o.steps() - startStep) * (double) o.tokensPerStep() / secs, InspectCommand.bytes(trainer.peakHeapBytes()));
-        System.out.printf("model written to %s; metrics in %s%n", modelDir, metrics);
+        System.out.printf("done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n", r.validationLoss(),
+                r.seconds(), r.tokensPerSecond(), InspectCommand.bytes(r.peakHeapBytes()));
+        System.out.printf("model written to %s; metrics in %s%n", folder.model(), folder.metrics());
         return 0;
+    }
+
+    /** The command's view of a run: the memory plan and the data, then a progress bar (created once they are out). */
+    private static final class Printer implements TrainingRun.Listener, AutoCloseable {
+        private final String what;
+        private final LlamaWeights w;
+        private final TokenDataset ds;
+        private final TrainOptions o;
+        private Progress bar;
+        private double val = Double.NaN;
+
+        Printer(String what, LlamaWeights w, TokenDataset ds, TrainOptions o) {
+            this.what = what;
+            this.w = w;
+            this.ds = ds;
+            this.o = o;
+        }
+
+        @Override
+        public void planned(MemoryPlan plan) {
+            System.out.println("memory plan: " + plan);
+        }
+
+        @Override
+        public void started(Trainer trainer, boolean resumed) {
+            System.out.printf("%s, %,d parameters; data %,d tokens: %d train / %d validation sequences of %d%n", what,
+                    w.config.parameterCount(), ds.tokens.length, ds.trainSequences, ds.valSequences, o.seqLen());
+            System.out.printf("%d steps of %,d tokens%s; activations %s, weights+grads+AdamW %s (16 bytes/parameter)%n",
+                    o.steps(), o.tokensPerStep(), resumed ? ", resuming at step " + trainer.step() : "",
+                    InspectCommand.bytes(trainer.activationBytes()), InspectCommand.bytes(16 * (long) w.data.length));
+            bar = Progress.bar("train", o.steps());
+            bar.stepTo(trainer.step());
+        }
+
+        @Override
+        public void step(long step, double loss, float lrNow, double gradNorm, double tps) {
+            bar.stepTo(step);
+            bar.setExtraMessage(String.format(" loss %.4f%s lr %.2e %.0f tok/s", loss,
+                    Double.isNaN(val) ? "" : String.format(" val %.4f", val), lrNow, tps));
+        }
+
+        @Override
+        public void validation(long step, double loss) {
+            val = loss;
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) bar.close();
+        }
     }
 }

@@ -1,9 +1,10 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
-import dev.topiary.align.AlignTaskFile.FunctionCallItem;
-import dev.topiary.align.AlignTaskFile.InstructionItem;
-import dev.topiary.align.AlignTaskFile.Item;
-import dev.topiary.align.AlignTaskFile.QaItem;
+import dev.topiary.chat.ToolCall;
+import dev.topiary.verify.AlignTaskFile.FunctionCallItem;
+import dev.topiary.verify.AlignTaskFile.InstructionItem;
+import dev.topiary.verify.AlignTaskFile.Item;
+import dev.topiary.verify.AlignTaskFile.QaItem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -87,7 +88,7 @@ public final class AlignmentEval {
                 }
                 case FunctionCallItem it -> {
                     calls++;
-                    Optional<FunctionCall> call = FunctionCall.parse(response);
+                    Optional<ToolCall> call = ToolCalls.parse(response);
                     if (call.isEmpty()) {
                         unparseable++;
                         verdicts.add(new Verdict(i, it.type(), 0, "not parseable as a call"));

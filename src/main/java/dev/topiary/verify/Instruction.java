@@ -1,5 +1,6 @@
-package dev.topiary.align;
+package dev.topiary.verify;
 
+import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Locale;
