@@ -127,7 +127,7 @@ class MappedModelTest {
         LlamaWeights widened = HfCheckpoint.load(out);
         var tok = Models.tokenizer(src);
         java.util.List<int[]> cal = dev.topiary.prune.Calibration.samples(
-                SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), "text", tok, 4, 64);
+                SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), "text", tok, 4, 64, 1);
         var seq = dev.topiary.prune.Aggregation.Seq.MEAN_ABS;
         var batch = dev.topiary.prune.Aggregation.Batch.L2;
         try (MappedModel m = MappedModel.openHf(out)) {
