@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
                 "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present);",
                 "  train:  training tokens/s (forward + backward + AdamW, batch 8 x 256 tokens) for the same shapes",
                 "          vs the same model in PyTorch (scripts/reference/bench_train.py), and memory in use.",
+                "  --model MODEL: prefill and decode tokens/s of one model (HF folder, GGUF, llama2.c) on its",
+                "          weights in their stored type, as llama-bench measures them (ppP, tgN; median of R runs),",
+                "          with peak RSS, the copy bandwidth and the share of it that decoding draws.",
                 "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
@@ -50,10 +53,39 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "Benchmark this model instead (HF folder, .gguf or llama2.c .bin).")
+    Path model;
+
+    @Option(names = {"--prompt-tokens", "-p"},
+            defaultValue = "256",
+            description = "With --model: prompt tokens of the prefill test (default ${DEFAULT-VALUE}; 0: none).")
+    int promptTokens;
+
+    @Option(names = {"--gen-tokens", "-n"},
+            defaultValue = "64",
+            description = "With --model: tokens of the decode test (default ${DEFAULT-VALUE}; 0 skips it).")
+    int genTokens;
+
+    @Option(names = {"--repeat", "-r"},
+            defaultValue = "5",
+            description = "With --model: measured runs of each test (default ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--warmup",
+            defaultValue = "2",
+            description = "With --model: unmeasured runs of each test first (default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--no-bandwidth",
+            description = "With --model: skip the memory bandwidth measurement.")
+    boolean noBandwidth;
+
     private final ObjectMapper mapper = new ObjectMapper();
 
     @Override
     public Integer call() throws Exception {
+        if (model != null) return modelBench();
         ObjectNode out = mapper.createObjectNode();
         out.put("threads", Parallel.threads());
         out.put("kernels", Kernels.get().name());
@@ -66,6 +98,37 @@ final class BenchCommand implements Callable<Integer> {
         if (parts.contains("model")) out.set("model", model());
         if (parts.contains("train")) out.set("train", train());
         if (json != null) mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        return 0;
+    }
+
+    private int modelBench() throws Exception {
+        if (only != null) throw new IllegalArgumentException("--model and --only do not go together");
+        System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
+        ModelBench.Result r = ModelBench.run(model, promptTokens, genTokens, repeat, warmup, !noBandwidth);
+        System.out.print(ModelBench.format(r));
+        if (json != null) {
+            ObjectNode out = mapper.createObjectNode();
+            out.put("model", r.model().toString()).put("format", r.format()).put("dtype", r.dtype())
+                    .put("params", r.params()).put("stored_bytes", r.storedBytes()).put("threads", r.threads())
+                    .put("kernels", Kernels.get().name()).put("cpu", cpuName());
+            for (ModelBench.Rates x : new ModelBench.Rates[] {r.prefill(), r.decode()}) {
+                if (x == null) continue;
+                ObjectNode t = out.putObject(x.test().startsWith("pp") ? "prefill" : "decode");
+                t.put("test", x.test()).put("tokens", x.tokens()).put("tokens_per_s_median", x.median())
+                        .put("tokens_per_s_sd", x.stdev()).put("tokens_per_s_min", x.min())
+                        .put("tokens_per_s_max", x.max());
+                ArrayNode runs = t.putArray("runs");
+                for (double v : x.perSecond()) runs.add(v);
+            }
+            out.put("peak_rss_bytes", r.peakRssBytes()).put("bytes_per_token", r.bytesPerToken());
+            if (!Double.isNaN(r.copyBytesPerSecond())) out.put("copy_bandwidth_bytes_per_s", r.copyBytesPerSecond());
+            if (r.decode() != null) {
+                out.put("decode_bytes_per_s", r.decodeBytesPerSecond());
+                if (!Double.isNaN(r.copyBytesPerSecond()))
+                    out.put("decode_bandwidth_fraction", r.decodeBytesPerSecond() / r.copyBytesPerSecond());
+            }
+            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        }
         return 0;
     }
 
