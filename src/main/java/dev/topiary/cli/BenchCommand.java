@@ -223,11 +223,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < shapes.size(); i++) {
             ObjectNode row = (ObjectNode) rows.get(i);
-            Double torch = pytorchPrefill(shapes.get(i));
+            var node = pytorch("bench_forward.py", shapes.get(i), "--tokens", String.valueOf(tokens));
+            Double torch = node == null ? null : node.path("prefill_tokens_per_s").asDouble();
             double prefill = row.get("prefill_tokens_per_s").asDouble();
-            if (torch != null) row.put("pytorch_prefill_tokens_per_s", torch).put("ratio", prefill / torch);
+            if (torch != null) {
+                row.put("pytorch_prefill_tokens_per_s", torch).put("pytorch_blas", node.path("blas").asText());
+                if (fairBlas(node)) row.put("ratio", prefill / torch);
+            }
             System.out.printf("%-12s | %12.0f %12.0f | %14s | %s%n", shapes.get(i), prefill, row.get("decode_tokens_per_s").asDouble(),
-                    torch == null ? "-" : String.format("%.0f", torch), torch == null ? "-" : String.format("%.2fx", prefill / torch));
+                    torch == null ? "-" : String.format("%.0f", torch), ratio(node, prefill, torch));
         }
         return rows;
     }
@@ -265,21 +269,32 @@ final class BenchCommand implements Callable<Integer> {
             var torch = pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
             double ours = row.get("train_tokens_per_s").asDouble();
             Double theirs = torch == null ? null : torch.path("train_tokens_per_s").asDouble();
-            if (torch != null) row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
-                    .put("ratio", ours / theirs);
+            if (torch != null) {
+                row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
+                        .put("pytorch_blas", torch.path("blas").asText());
+                if (fairBlas(torch)) row.put("ratio", ours / theirs);
+            }
             System.out.printf("%-12s | %10.0f %14s | %10s %14s | %s%n", shapes.get(i), ours,
                     InspectCommand.bytes(row.get("memory_bytes").asLong()), theirs == null ? "-" : String.format("%.0f", theirs),
                     torch == null ? "-" : String.format("%.0f MiB", torch.path("peak_rss_mb").asDouble()),
-                    theirs == null ? "-" : String.format("%.2fx", ours / theirs));
+                    ratio(torch, ours, theirs));
         }
         System.out.println("memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
         return rows;
     }
 
-    /** Runs the PyTorch reference benchmark if python3 with torch and the script are present. */
-    private Double pytorchPrefill(String shape) {
-        var n = pytorch("bench_forward.py", shape, "--tokens", String.valueOf(tokens));
-        return n == null ? null : n.path("prefill_tokens_per_s").asDouble();
+    /**
+     * Whether PyTorch ran on an optimised BLAS (the scripts say so in "optimised_blas"): against the
+     * unoptimised reference BLAS a ratio means nothing, and none is reported.
+     */
+    static boolean fairBlas(com.fasterxml.jackson.databind.JsonNode torch) {
+        return torch != null && torch.path("optimised_blas").asBoolean(false);
+    }
+
+    private static String ratio(com.fasterxml.jackson.databind.JsonNode torch, double ours, Double theirs) {
+        if (theirs == null) return "-";
+        if (!fairBlas(torch)) return "none: PyTorch on " + torch.path("blas").asText("an unknown BLAS");
+        return String.format("%.2fx", ours / theirs);
     }
 
     /** The last JSON line printed by a scripts/reference benchmark, or null when it cannot run here. */
