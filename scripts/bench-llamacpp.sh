@@ -4,7 +4,8 @@
 #   scripts/bench-llamacpp.sh LLAMACPP_SRC_DIR [MODEL] [options]
 #
 #   LLAMACPP_SRC_DIR  a llama.cpp source tree you provide (nothing is downloaded); llama-bench is built
-#                     there once, CPU only, into LLAMACPP_SRC_DIR/build-topiary (cmake, -DGGML_NATIVE=ON)
+#                     there once, CPU only, into LLAMACPP_SRC_DIR/build-topiary (cmake, -DGGML_NATIVE=ON),
+#                     unless LLAMACPP_SRC_DIR/build/bin/llama-bench exists already
 #   MODEL             an HF folder, a .gguf or a llama2.c .bin (default: a random stories15M-shaped model
 #                     made with `topiary init`); anything but a .gguf is exported with `topiary export`
 #   --dtype D         GGUF type of the export: F32, F16, BF16, Q8_0 (default F32; ignored for a .gguf)
@@ -14,11 +15,12 @@
 #
 # Prints llama-bench's table, topiary bench --model's, and the ratios topiary / llama.cpp for prefill
 # (ppP) and decode (tgN). llama-bench reports the mean of its runs, topiary the median; both are
-# printed with their spread. Keep the machine otherwise idle while it runs.
+# printed with their spread; each run also appends one JSON line to DIR/summary.jsonl. Keep the
+# machine otherwise idle while it runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 SRC=$1; shift
 MODEL=""; DTYPE=F32; P=256; N=64; R=5; T=$(nproc); OUT=runs/bench-llamacpp
@@ -42,6 +44,8 @@ mkdir -p "$OUT"
 # --- llama-bench, built once ---------------------------------------------------------------------
 BUILD="$SRC/build-topiary"
 BENCH="$BUILD/bin/llama-bench"
+# a llama-bench the user built there already (cmake -B build) is used as it is
+[ -x "$BENCH" ] || [ ! -x "$SRC/build/bin/llama-bench" ] || BENCH="$SRC/build/bin/llama-bench"
 if [ ! -x "$BENCH" ]; then
   echo "== building llama-bench in $BUILD (CPU only; several minutes on 2 cores)"
   cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
@@ -78,15 +82,25 @@ echo "== topiary: ./topiary bench --model $GGUF -p $P -n $N -r $R (-Dtopiary.thr
 TOPIARY_JAVA_OPTS="${TOPIARY_JAVA_OPTS:-} -Dtopiary.threads=$T" \
   ./topiary bench --model "$GGUF" -p "$P" -n "$N" -r "$R" --json "$OUT/topiary.json"
 
-python3 - "$OUT/llamacpp.json" "$OUT/topiary.json" <<'EOF'
-import json, sys
-lc = {}
+python3 - "$OUT/llamacpp.json" "$OUT/topiary.json" "$OUT/summary.jsonl" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
+import json, sys, time
+lc, lc_sd = {}, {}
 for r in json.load(open(sys.argv[1])):
-    lc['decode' if r['n_prompt'] == 0 else 'prefill'] = r['avg_ts']
+    k = 'decode' if r['n_prompt'] == 0 else 'prefill'
+    lc[k], lc_sd[k] = r['avg_ts'], r['stddev_ts']
 tp = json.load(open(sys.argv[2]))
+row = {"date": time.strftime("%Y-%m-%d %H:%M"), "model": tp["model"], "dtype": tp["dtype"], "threads": tp["threads"],
+       "cpu": tp["cpu"], "load_before": sys.argv[4], "topiary_peak_rss_bytes": tp["peak_rss_bytes"]}
 print("== topiary / llama.cpp")
 for k in ('prefill', 'decode'):
     if k in lc and k in tp:
         ours = tp[k]['tokens_per_s_median']
         print(f"{tp[k]['test']:8s} topiary {ours:10.1f}  llama.cpp {lc[k]:10.1f}  ratio {ours / lc[k]:.2f}x")
+        row[k] = {"test": tp[k]['test'], "topiary": ours, "topiary_sd": tp[k]['tokens_per_s_sd'], "llamacpp": lc[k],
+                  "llamacpp_sd": lc_sd[k], "ratio": ours / lc[k]}
+for key in ("copy_bandwidth_bytes_per_s", "decode_bytes_per_s", "decode_bandwidth_fraction"):
+    if key in tp:
+        row[key] = tp[key]
+with open(sys.argv[3], "a") as f:
+    f.write(json.dumps(row) + "\n")
 EOF
