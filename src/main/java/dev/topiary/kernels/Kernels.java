@@ -72,6 +72,19 @@ public interface Kernels {
     /** {@code y[yOff + i] += alpha * x[xOff + i]} over n elements. */
     void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n);
 
+    /** The largest of {@code x[off .. off + n)} (-infinity when n is 0). */
+    float max(float[] x, int off, int n);
+
+    /**
+     * {@code sum_i exp(x[off + i] - shift)} over n elements, summed in double across lanes; when
+     * {@code out} is set, also writes each term to {@code out[outOff + i]} (which may be x itself).
+     * The softmax and cross-entropy's inner loop.
+     */
+    double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff);
+
+    /** {@code x[off + i] *= s} over n elements. */
+    void scale(float[] x, int off, int n, float s);
+
     String name();
 
     /** Checks that a weight tensor is the (N, K) matrix a matmul expects. */

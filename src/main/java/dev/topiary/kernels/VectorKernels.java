@@ -395,6 +395,50 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public float max(float[] x, int off, int n) {
+        int i = 0;
+        float m = Float.NEGATIVE_INFINITY;
+        if (n >= L) {
+            FloatVector v = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int upper = n - L; i <= upper; i += L) v = v.max(FloatVector.fromArray(S, x, off + i));
+            m = v.reduceLanes(VectorOperators.MAX);
+        }
+        for (; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    /** Vector EXP (the JDK's vector math library where it has one), lane sums folded into double per 64 vectors. */
+    @Override
+    public double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff) {
+        int i = 0;
+        double sum = 0;
+        FloatVector sh = FloatVector.broadcast(S, shift);
+        while (i <= n - L) {
+            FloatVector acc = FloatVector.zero(S);
+            for (int upper = Math.min(n - L, i + 63 * L); i <= upper; i += L) {
+                FloatVector e = FloatVector.fromArray(S, x, off + i).sub(sh).lanewise(VectorOperators.EXP);
+                if (out != null) e.intoArray(out, outOff + i);
+                acc = acc.add(e);
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            if (out != null) out[outOff + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        int i = 0;
+        FloatVector v = FloatVector.broadcast(S, s);
+        for (int upper = n - L; i <= upper; i += L) FloatVector.fromArray(S, x, off + i).mul(v).intoArray(x, off + i);
+        for (; i < n; i++) x[off + i] *= s;
+    }
+
+    @Override
     public void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n) {
         int i = 0;
         FloatVector va = FloatVector.broadcast(S, alpha);
