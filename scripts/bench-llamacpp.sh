@@ -5,12 +5,15 @@
 #
 #   LLAMACPP_SRC_DIR  a llama.cpp source tree you provide (nothing is downloaded); llama-bench is built
 #                     there once, CPU only, into LLAMACPP_SRC_DIR/build-topiary (cmake, -DGGML_NATIVE=ON),
-#                     unless LLAMACPP_SRC_DIR/build/bin/llama-bench exists already
+#                     unless LLAMACPP_SRC_DIR/build/bin/llama-bench exists already. With --no-amx it is
+#                     built without AMX (for sandboxes whose CPU lists AMX but does not let programs use it:
+#                     there llama.cpp dies of SIGILL on Q8_0 models), into build-topiary-noamx
 #   MODEL             an HF folder, a .gguf or a llama2.c .bin (default: a random stories15M-shaped model
 #                     made with `topiary init`); anything but a .gguf is exported with `topiary export`
 #   --dtype D         GGUF type of the export: F32, F16, BF16, Q8_0 (default F32; ignored for a .gguf)
 #   -p P -n N -r R    prompt tokens, generated tokens, repetitions (default 256, 64, 5)
 #   -t T              threads for both (default: all cores)
+#   --no-amx          see above
 #   --out DIR         where the exported model and the JSON results go (default runs/bench-llamacpp)
 #
 # Prints llama-bench's table, topiary bench --model's, and the ratios topiary / llama.cpp for prefill
@@ -20,10 +23,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 [ $# -ge 1 ] || usage
 SRC=$1; shift
-MODEL=""; DTYPE=F32; P=256; N=64; R=5; T=$(nproc); OUT=runs/bench-llamacpp
+MODEL=""; NOAMX=""; DTYPE=F32; P=256; N=64; R=5; T=$(nproc); OUT=runs/bench-llamacpp
 while [ $# -gt 0 ]; do
   case "$1" in
     --dtype) DTYPE=$2; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
     -r) R=$2; shift 2 ;;
     -t) T=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --no-amx) NOAMX=1; shift ;;
     -h|--help) usage ;;
     -*) echo "unknown option $1" >&2; usage ;;
     *) MODEL=$1; shift ;;
@@ -42,15 +46,18 @@ done
 mkdir -p "$OUT"
 
 # --- llama-bench, built once ---------------------------------------------------------------------
-BUILD="$SRC/build-topiary"
+BUILD="$SRC/build-topiary${NOAMX:+-noamx}"
 BENCH="$BUILD/bin/llama-bench"
+EXTRA=()
+[ -z "$NOAMX" ] || EXTRA=("-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+                          "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
 # a llama-bench the user built there already (cmake -B build) is used as it is
-[ -x "$BENCH" ] || [ ! -x "$SRC/build/bin/llama-bench" ] || BENCH="$SRC/build/bin/llama-bench"
+[ -x "$BENCH" ] || [ -n "$NOAMX" ] || [ ! -x "$SRC/build/bin/llama-bench" ] || BENCH="$SRC/build/bin/llama-bench"
 if [ ! -x "$BENCH" ]; then
   echo "== building llama-bench in $BUILD (CPU only; several minutes on 2 cores)"
   cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
     -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_CUDA=OFF -DGGML_VULKAN=OFF \
-    -DGGML_METAL=OFF >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
+    -DGGML_METAL=OFF "${EXTRA[@]}" >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
   cmake --build "$BUILD" --target llama-bench -j "$(nproc)" >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
 fi
 
