@@ -21,7 +21,8 @@ import java.util.Locale;
  *   <li>decode ({@code tgN}): N tokens one at a time from an empty cache, logits of each;</li>
  * </ul>
  *
- * each warmed up, then repeated R times (median, standard deviation, min and max reported). It adds
+ * each warmed up (at least --warmup runs and, when that is not 0, two seconds, so that the JIT has
+ * compiled the kernels), then repeated R times (median, standard deviation, min and max reported). It adds
  * the peak resident memory of the process (VmHWM), the machine's memory bandwidth (a parallel copy
  * loop) and the bandwidth decoding draws: the weight bytes one token reads times tokens/s.
  */
@@ -92,8 +93,12 @@ final class ModelBench {
                 Parallel.threads(), prefill, decode, rss, copy);
     }
 
+    /** Unmeasured runs go on for at least this long (C2 compiles the kernels meanwhile), besides the --warmup count. */
+    static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("topiary.benchWarmupSeconds", "2"));
+
     private static Rates measure(String test, int tokens, int repeat, int warmup, Runnable body) {
-        for (int i = 0; i < warmup; i++) body.run();
+        long start = System.nanoTime();
+        for (int i = 0; i < warmup || (warmup > 0 && System.nanoTime() - start < WARMUP_SECONDS * 1e9); i++) body.run();
         double[] rates = new double[repeat];
         for (int i = 0; i < repeat; i++) {
             long t0 = System.nanoTime();

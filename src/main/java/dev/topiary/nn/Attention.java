@@ -61,7 +61,8 @@ public final class Attention {
         for (int j0 = 0; j0 < len; j0 += KEY_BLOCK) {
             int kb = Math.min(KEY_BLOCK, len - j0);
             // S = Q_h K_h[j0 : j0 + kb]^T                     (rows, kb)
-            k.gemmSerial(buf, sOff, kb, q, t0 * QD + h * D, QD, false, kc, j0 * KVD + kvh * D, KVD, true, rows, D, kb, false);
+            k.gemmSerial(buf, sOff, kb, q, t0 * QD + h * D, QD, false, kc, j0 * KVD + kvh * D, KVD, true, rows, D, kb,
+                    false);
             for (int t = 0; t < rows; t++) {
                 int p = sOff + t * kb, valid = Math.min(kb, first + t + 1 - j0); // causal: keys <= own position
                 if (valid <= 0) {
