@@ -60,3 +60,21 @@ def blas_info():
         if os.path.exists(lib):
             info += " -> " + os.path.realpath(lib)
     return info
+
+
+def optimised_blas(info=None):
+    """True when torch's BLAS is an optimised one (OpenBLAS, MKL, BLIS, ...); False for the reference
+    BLAS, against which a speed ratio says nothing: callers report no ratio then."""
+    info = (info or blas_info()).lower()
+    return any(name in info for name in ("openblas", "mkl", "blis", "atlas", "accelerate"))
+
+
+def warn_if_reference_blas():
+    """Prints, on stderr, which BLAS torch calls and whether a ratio against it is fair."""
+    import sys
+    info = blas_info()
+    if optimised_blas(info):
+        print(f"pytorch BLAS: {info}", file=sys.stderr)
+    else:
+        print(f"pytorch BLAS: {info}: not an optimised BLAS; no speed ratio should be reported against it "
+              "(install libopenblas0: apt-get install libopenblas0)", file=sys.stderr)

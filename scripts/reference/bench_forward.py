@@ -18,7 +18,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llama_ref  # noqa: E402
-from bench_common import SHAPES, blas_info, make_config, random_weights  # noqa: E402
+from bench_common import SHAPES, blas_info, optimised_blas, warn_if_reference_blas, make_config, random_weights  # noqa: E402
 
 
 def main():
@@ -30,6 +30,7 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    warn_if_reference_blas()
     cfg = make_config(args.shape)
     w = random_weights(cfg)
     ids = torch.randint(0, cfg["vocab_size"], (args.tokens,), generator=torch.Generator().manual_seed(1))
@@ -45,7 +46,7 @@ def main():
     median = times[len(times) // 2]  # the median repetition: robust on a shared machine
     assert logits.shape == (args.tokens, cfg["vocab_size"]) and torch.isfinite(logits).all()
     print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "shape": args.shape,
-                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "reps": args.reps,
+                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "optimised_blas": optimised_blas(), "reps": args.reps,
                       "prefill_tokens_per_s": round(args.tokens / median, 1),
                       "prefill_tokens_per_s_best": round(args.tokens / times[0], 1)}))
 

@@ -22,7 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llama_ref  # noqa: E402
-from bench_common import SHAPES, blas_info, make_config, random_weights  # noqa: E402
+from bench_common import SHAPES, blas_info, optimised_blas, warn_if_reference_blas, make_config, random_weights  # noqa: E402
 
 
 def main():
@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--steps", type=int, default=3)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    warn_if_reference_blas()
     cfg = make_config(args.shape)
     params = {k: v.requires_grad_(True) for k, v in random_weights(cfg).items()}
     decay = [p for k, p in params.items() if p.dim() == 2 and k != "model.embed_tokens.weight"]
@@ -64,7 +65,7 @@ def main():
     median = times[len(times) // 2]  # the median step: robust on a shared machine
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # ru_maxrss is KiB on Linux
     print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "shape": args.shape,
-                      "batch": args.batch, "seq": args.seq, "threads": torch.get_num_threads(), "blas": blas_info(),
+                      "batch": args.batch, "seq": args.seq, "threads": torch.get_num_threads(), "blas": blas_info(), "optimised_blas": optimised_blas(),
                       "steps": args.steps, "last_loss": round(loss, 4),
                       "train_tokens_per_s": round(args.batch * args.seq / median, 1),
                       "train_tokens_per_s_best": round(args.batch * args.seq / times[0], 1),

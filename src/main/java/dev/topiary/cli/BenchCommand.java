@@ -33,6 +33,9 @@ import picocli.CommandLine.Option;
                 "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present);",
                 "  train:  training tokens/s (forward + backward + AdamW, batch 8 x 256 tokens) for the same shapes",
                 "          vs the same model in PyTorch (scripts/reference/bench_train.py), and memory in use.",
+                "  --model MODEL: prefill and decode tokens/s of one model (HF folder, GGUF, llama2.c) on its",
+                "          weights in their stored type, as llama-bench measures them (ppP, tgN; median of R runs),",
+                "          with peak RSS, the copy bandwidth and the share of it that decoding draws.",
                 "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
@@ -50,10 +53,40 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
+    @Option(names = "--model", paramLabel = "MODEL",
+            description = "Benchmark this model instead (HF folder, .gguf or llama2.c .bin).")
+    Path model;
+
+    @Option(names = {"--prompt-tokens", "-p"},
+            defaultValue = "256",
+            description = "With --model: prompt tokens of the prefill test (default ${DEFAULT-VALUE}; 0: none).")
+    int promptTokens;
+
+    @Option(names = {"--gen-tokens", "-n"},
+            defaultValue = "64",
+            description = "With --model: tokens of the decode test (default ${DEFAULT-VALUE}; 0 skips it).")
+    int genTokens;
+
+    @Option(names = {"--repeat", "-r"},
+            defaultValue = "5",
+            description = "With --model: measured runs of each test (default ${DEFAULT-VALUE}).")
+    int repeat;
+
+    @Option(names = "--warmup",
+            defaultValue = "2",
+            description = "With --model: unmeasured runs of each test first, and at least 2 s of them unless 0 "
+                    + "(default ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--no-bandwidth",
+            description = "With --model: skip the memory bandwidth measurement.")
+    boolean noBandwidth;
+
     private final ObjectMapper mapper = new ObjectMapper();
 
     @Override
     public Integer call() throws Exception {
+        if (model != null) return modelBench();
         ObjectNode out = mapper.createObjectNode();
         out.put("threads", Parallel.threads());
         out.put("kernels", Kernels.get().name());
@@ -67,6 +100,37 @@ final class BenchCommand implements Callable<Integer> {
         if (parts.contains("train")) out.set("train", train());
         if (json != null)
             dev.topiary.format.AtomicFiles.writeBytes(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
+        return 0;
+    }
+
+    private int modelBench() throws Exception {
+        if (only != null) throw new IllegalArgumentException("--model and --only do not go together");
+        System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
+        ModelBench.Result r = ModelBench.run(model, promptTokens, genTokens, repeat, warmup, !noBandwidth);
+        System.out.print(ModelBench.format(r));
+        if (json != null) {
+            ObjectNode out = mapper.createObjectNode();
+            out.put("model", r.model().toString()).put("format", r.format()).put("dtype", r.dtype())
+                    .put("params", r.params()).put("stored_bytes", r.storedBytes()).put("threads", r.threads())
+                    .put("kernels", Kernels.get().name()).put("cpu", cpuName());
+            for (ModelBench.Rates x : new ModelBench.Rates[] {r.prefill(), r.decode()}) {
+                if (x == null) continue;
+                ObjectNode t = out.putObject(x.test().startsWith("pp") ? "prefill" : "decode");
+                t.put("test", x.test()).put("tokens", x.tokens()).put("tokens_per_s_median", x.median())
+                        .put("tokens_per_s_sd", x.stdev()).put("tokens_per_s_min", x.min())
+                        .put("tokens_per_s_max", x.max());
+                ArrayNode runs = t.putArray("runs");
+                for (double v : x.perSecond()) runs.add(v);
+            }
+            out.put("peak_rss_bytes", r.peakRssBytes()).put("bytes_per_token", r.bytesPerToken());
+            if (!Double.isNaN(r.copyBytesPerSecond())) out.put("copy_bandwidth_bytes_per_s", r.copyBytesPerSecond());
+            if (r.decode() != null) {
+                out.put("decode_bytes_per_s", r.decodeBytesPerSecond());
+                if (!Double.isNaN(r.copyBytesPerSecond()))
+                    out.put("decode_bandwidth_fraction", r.decodeBytesPerSecond() / r.copyBytesPerSecond());
+            }
+            mapper.writerWithDefaultPrettyPrinter().writeValue(json.toFile(), out);
+        }
         return 0;
     }
 
@@ -161,11 +225,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < shapes.size(); i++) {
             ObjectNode row = (ObjectNode) rows.get(i);
-            Double torch = pytorchPrefill(shapes.get(i));
+            var node = pytorch("bench_forward.py", shapes.get(i), "--tokens", String.valueOf(tokens));
+            Double torch = node == null ? null : node.path("prefill_tokens_per_s").asDouble();
             double prefill = row.get("prefill_tokens_per_s").asDouble();
-            if (torch != null) row.put("pytorch_prefill_tokens_per_s", torch).put("ratio", prefill / torch);
+            if (torch != null) {
+                row.put("pytorch_prefill_tokens_per_s", torch).put("pytorch_blas", node.path("blas").asText());
+                if (fairBlas(node)) row.put("ratio", prefill / torch);
+            }
             System.out.printf("%-12s | %12.0f %12.0f | %14s | %s%n", shapes.get(i), prefill, row.get("decode_tokens_per_s").asDouble(),
-                    torch == null ? "-" : String.format("%.0f", torch), torch == null ? "-" : String.format("%.2fx", prefill / torch));
+                    torch == null ? "-" : String.format("%.0f", torch), ratio(node, prefill, torch));
         }
         return rows;
     }
@@ -203,21 +271,32 @@ final class BenchCommand implements Callable<Integer> {
             var torch = pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
             double ours = row.get("train_tokens_per_s").asDouble();
             Double theirs = torch == null ? null : torch.path("train_tokens_per_s").asDouble();
-            if (torch != null) row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
-                    .put("ratio", ours / theirs);
+            if (torch != null) {
+                row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
+                        .put("pytorch_blas", torch.path("blas").asText());
+                if (fairBlas(torch)) row.put("ratio", ours / theirs);
+            }
             System.out.printf("%-12s | %10.0f %14s | %10s %14s | %s%n", shapes.get(i), ours,
                     InspectCommand.bytes(row.get("memory_bytes").asLong()), theirs == null ? "-" : String.format("%.0f", theirs),
                     torch == null ? "-" : String.format("%.0f MiB", torch.path("peak_rss_mb").asDouble()),
-                    theirs == null ? "-" : String.format("%.2fx", ours / theirs));
+                    ratio(torch, ours, theirs));
         }
         System.out.println("memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
         return rows;
     }
 
-    /** Runs the PyTorch reference benchmark if python3 with torch and the script are present. */
-    private Double pytorchPrefill(String shape) {
-        var n = pytorch("bench_forward.py", shape, "--tokens", String.valueOf(tokens));
-        return n == null ? null : n.path("prefill_tokens_per_s").asDouble();
+    /**
+     * Whether PyTorch ran on an optimised BLAS (the scripts say so in "optimised_blas"): against the
+     * unoptimised reference BLAS a ratio means nothing, and none is reported.
+     */
+    static boolean fairBlas(com.fasterxml.jackson.databind.JsonNode torch) {
+        return torch != null && torch.path("optimised_blas").asBoolean(false);
+    }
+
+    private static String ratio(com.fasterxml.jackson.databind.JsonNode torch, double ours, Double theirs) {
+        if (theirs == null) return "-";
+        if (!fairBlas(torch)) return "none: PyTorch on " + torch.path("blas").asText("an unknown BLAS");
+        return String.format("%.2fx", ours / theirs);
     }
 
     /** The last JSON line printed by a scripts/reference benchmark, or null when it cannot run here. */

@@ -34,6 +34,18 @@ public interface Kernels {
     void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N);
 
     /**
+     * Several linear layers of one input: {@code out[i] = x w[i]^T (+ bias[i])} for each i, each as
+     * {@link #matmul(float[], int, float[], int, Tensor, float[], int, int, int, int)} with N the rows
+     * of {@code w[i]}. Decoding's q/k/v and gate/up projections go through here, so that a kernel can
+     * run them as one parallel loop instead of one per matrix. Null biases are allowed.
+     */
+    default void matmulMany(float[] x, int xOff, int B, int K, Tensor[] w, float[][] bias, int[] biasOff,
+                            float[][] out, int[] outOff) {
+        for (int i = 0; i < w.length; i++)
+            matmul(out[i], outOff[i], x, xOff, w[i], bias[i], biasOff[i], B, K, Math.toIntExact(w[i].rows()));
+    }
+
+    /**
      * {@code out[m, n] (+)= sum_k a[m, k] * b[k, n]}: a (M, K), b (K, N), out (M, N), row-major.
      * The input gradient of a linear layer: dx (B, in) += dy (B, out) * W (out, in).
      */
@@ -59,6 +71,19 @@ public interface Kernels {
 
     /** {@code y[yOff + i] += alpha * x[xOff + i]} over n elements. */
     void axpy(float[] y, int yOff, float alpha, float[] x, int xOff, int n);
+
+    /** The largest of {@code x[off .. off + n)} (-infinity when n is 0). */
+    float max(float[] x, int off, int n);
+
+    /**
+     * {@code sum_i exp(x[off + i] - shift)} over n elements, summed in double across lanes; when
+     * {@code out} is set, also writes each term to {@code out[outOff + i]} (which may be x itself).
+     * The softmax and cross-entropy's inner loop.
+     */
+    double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff);
+
+    /** {@code x[off + i] *= s} over n elements. */
+    void scale(float[] x, int off, int n, float s);
 
     String name();
 

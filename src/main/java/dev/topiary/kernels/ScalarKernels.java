@@ -95,6 +95,29 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public float max(float[] x, int off, int n) {
+        float m = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) m = Math.max(m, x[off + i]);
+        return m;
+    }
+
+    @Override
+    public double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff) {
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            float e = (float) Math.exp(x[off + i] - shift);
+            if (out != null) out[outOff + i] = e;
+            sum += e;
+        }
+        return sum;
+    }
+
+    @Override
+    public void scale(float[] x, int off, int n, float s) {
+        for (int i = 0; i < n; i++) x[off + i] *= s;
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

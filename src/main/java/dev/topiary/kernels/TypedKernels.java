@@ -105,25 +105,143 @@ final class TypedKernels {
 
     /** out[b, n] = x[b, :] . w[n, :] (+ bias[n]) for few rows b: each weight row is streamed once. */
     static void gemv(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) ->
+                gemvRows(out, outOff, x, xOff, w, bias, biasOff, B, K, N, from, to));
+    }
+
+    /**
+     * Output columns [from, to) of the GEMV. F32, BF16 and Q8_0 go four weight rows at a time (each
+     * vector of x loaded once for four rows; four streams in flight); F16 widens each row into a buffer.
+     */
+    static void gemvRows(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff,
+                         int B, int K, int N, int from, int to) {
         MemorySegment seg = w.segment();
         WeightType type = w.type();
-        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
-            float[] row = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null) ? rowBuffer(K) : null;
-            for (int n = from; n < to; n++) {
-                float bv = bias == null ? 0f : bias[biasOff + n];
-                if (row != null) w.readRow(n, 0, K, row, 0);
+        boolean buffered = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null);
+        int n = from;
+        if (!buffered) {
+            for (; n + 4 <= to; n += 4)
                 for (int b = 0; b < B; b++) {
-                    int xo = xOff + b * K;
-                    float s = switch (type) {
-                        case BF16 -> dotBf16(seg, (long) n * K * 2, x, xo, K);
-                        case Q8_0 -> row != null ? dot(row, x, xo, K) : dotQ8(seg, (long) n * (K / 32) * 34, x, xo, K);
-                        case F32 -> dotF32(seg, (long) n * K * 4, x, xo, K);
-                        case F16 -> dot(row, x, xo, K);
-                    };
-                    out[outOff + b * N + n] = s + bv;
+                    int o = outOff + b * N + n, xo = xOff + b * K;
+                    switch (type) {
+                        case F32 -> dot4F32(out, o, x, xo, seg, 4L * n * K, K);
+                        case BF16 -> dot4Bf16(out, o, x, xo, seg, 2L * n * K, K);
+                        default -> dot4Q8(out, o, x, xo, seg, 34L * n * (K / 32), K);
+                    }
+                    if (bias != null) for (int r = 0; r < 4; r++) out[o + r] += bias[biasOff + n + r];
                 }
+        }
+        float[] row = buffered ? rowBuffer(K) : null;
+        for (; n < to; n++) {
+            float bv = bias == null ? 0f : bias[biasOff + n];
+            if (row != null) w.readRow(n, 0, K, row, 0);
+            for (int b = 0; b < B; b++) {
+                int xo = xOff + b * K;
+                float s = switch (type) {
+                    case BF16 -> dotBf16(seg, (long) n * K * 2, x, xo, K);
+                    case Q8_0 -> row != null ? dot(row, x, xo, K) : dotQ8(seg, (long) n * (K / 32) * 34, x, xo, K);
+                    case F32 -> dotF32(seg, (long) n * K * 4, x, xo, K);
+                    case F16 -> dot(row, x, xo, K);
+                };
+                out[outOff + b * N + n] = s + bv;
             }
-        });
+        }
+    }
+
+    /** out[o + r] = row r . x for four F32 rows starting at byte base (row stride 4K bytes). */
+    private static void dot4F32(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
+        long stride = 4L * K, b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (int upper = K - L; i <= upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            long off = 4L * i;
+            s0 = f32(seg, b0 + off).fma(xv, s0);
+            s1 = f32(seg, b1 + off).fma(xv, s1);
+            s2 = f32(seg, b2 + off).fma(xv, s2);
+            s3 = f32(seg, b3 + off).fma(xv, s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD),
+                r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; i < K; i++) {
+            float xi = x[xo + i];
+            long off = 4L * i;
+            r0 += seg.get(FLOAT, b0 + off) * xi;
+            r1 += seg.get(FLOAT, b1 + off) * xi;
+            r2 += seg.get(FLOAT, b2 + off) * xi;
+            r3 += seg.get(FLOAT, b3 + off) * xi;
+        }
+        out[o] = r0;
+        out[o + 1] = r1;
+        out[o + 2] = r2;
+        out[o + 3] = r3;
+    }
+
+    /** As {@link #dot4F32} for BF16 rows (row stride 2K bytes). */
+    private static void dot4Bf16(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
+        long stride = 2L * K, b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        int i = 0;
+        for (int upper = K - L; i <= upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            long off = 2L * i;
+            s0 = bf16(seg, b0 + off).fma(xv, s0);
+            s1 = bf16(seg, b1 + off).fma(xv, s1);
+            s2 = bf16(seg, b2 + off).fma(xv, s2);
+            s3 = bf16(seg, b3 + off).fma(xv, s3);
+        }
+        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD),
+                r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        for (; i < K; i++) {
+            float xi = x[xo + i];
+            long off = 2L * i;
+            r0 += bf16At(seg, b0 + off) * xi;
+            r1 += bf16At(seg, b1 + off) * xi;
+            r2 += bf16At(seg, b2 + off) * xi;
+            r3 += bf16At(seg, b3 + off) * xi;
+        }
+        out[o] = r0;
+        out[o + 1] = r1;
+        out[o + 2] = r2;
+        out[o + 3] = r3;
+    }
+
+    private static float bf16At(MemorySegment seg, long off) {
+        return Float.intBitsToFloat((seg.get(SHORT, off) & 0xffff) << 16);
+    }
+
+    /**
+     * As {@link #dot4F32} for Q8_0 rows (K / 32 blocks of 34 bytes each): per block, x's 32 values
+     * are loaded once, each row's int8 block is dotted with them and scaled by the row's block scale.
+     */
+    private static void dot4Q8(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
+        long stride = 34L * (K / 32), b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < K; i += 32) {
+            long off = 34L * (i / 32);
+            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
+            FloatVector p0 = q8(seg, b0 + off + 2).mul(xv), p1 = q8(seg, b1 + off + 2).mul(xv),
+                    p2 = q8(seg, b2 + off + 2).mul(xv), p3 = q8(seg, b3 + off + 2).mul(xv);
+            for (int j = L; j < 32; j += L) {
+                xv = FloatVector.fromArray(S, x, xo + i + j);
+                p0 = q8(seg, b0 + off + 2 + j).fma(xv, p0);
+                p1 = q8(seg, b1 + off + 2 + j).fma(xv, p1);
+                p2 = q8(seg, b2 + off + 2 + j).fma(xv, p2);
+                p3 = q8(seg, b3 + off + 2 + j).fma(xv, p3);
+            }
+            a0 = p0.fma(scale(seg, b0 + off), a0);
+            a1 = p1.fma(scale(seg, b1 + off), a1);
+            a2 = p2.fma(scale(seg, b2 + off), a2);
+            a3 = p3.fma(scale(seg, b3 + off), a3);
+        }
+        out[o] = a0.reduceLanes(VectorOperators.ADD);
+        out[o + 1] = a1.reduceLanes(VectorOperators.ADD);
+        out[o + 2] = a2.reduceLanes(VectorOperators.ADD);
+        out[o + 3] = a3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private static FloatVector scale(MemorySegment seg, long off) {
+        return FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
     }
 
     private static float dot(float[] row, float[] x, int xo, int K) {

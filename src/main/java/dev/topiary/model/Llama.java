@@ -153,10 +153,10 @@ public final class Llama {
         // --- attention block ---
         norm(s.xb, s.x, 0, w.tensor(TensorKind.ATTN_NORM, l), T, C, c.rmsEps());
         if (probe != null) probe.normOut(l, 0, s.xb, T, C);
-        linear(k, s.q, 0, s.xb, w, l, TensorKind.WQ, TensorKind.BQ, T, C, Q);
-        // k and v go straight into the cache at rows [pos0, pos0 + T)
-        linear(k, s.keys[l], pos0 * KVD, s.xb, w, l, TensorKind.WK, TensorKind.BK, T, C, KVD);
-        linear(k, s.values[l], pos0 * KVD, s.xb, w, l, TensorKind.WV, TensorKind.BV, T, C, KVD);
+        // q, and k and v straight into the cache at rows [pos0, pos0 + T)
+        linears(k, s.xb, w, l, T, C, new TensorKind[] {TensorKind.WQ, TensorKind.WK, TensorKind.WV},
+                new TensorKind[] {TensorKind.BQ, TensorKind.BK, TensorKind.BV},
+                new float[][] {s.q, s.keys[l], s.values[l]}, new int[] {0, pos0 * KVD, pos0 * KVD});
         if (w.interleavedRope()) {
             Rope.forwardInterleaved(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
             Rope.forwardInterleaved(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
@@ -172,8 +172,8 @@ public final class Llama {
         // --- MLP block ---
         norm(s.xb, s.x, 0, w.tensor(TensorKind.FFN_NORM, l), T, C, c.rmsEps());
         if (probe != null) probe.normOut(l, 1, s.xb, T, C);
-        linear(k, s.hb, 0, s.xb, w, l, TensorKind.W_GATE, null, T, C, F);
-        linear(k, s.hb2, 0, s.xb, w, l, TensorKind.W_UP, null, T, C, F);
+        linears(k, s.xb, w, l, T, C, new TensorKind[] {TensorKind.W_GATE, TensorKind.W_UP}, new TensorKind[2],
+                new float[][] {s.hb, s.hb2}, new int[] {0, 0});
         SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
         if (probe != null) probe.mlpHidden(l, s.hb, T, F);
         linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
@@ -215,6 +215,24 @@ public final class Llama {
                                TensorKind weight, TensorKind bias, int T, int K, int N) {
         Tensor b = bias == null ? null : w.tensor(bias, l);
         k.matmul(out, outOff, in, 0, w.tensor(weight, l), b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), T, K, N);
+    }
+
+    /** Several projections of the same input (one parallel loop when decoding); a null bias kind means none. */
+    private static void linears(Kernels k, float[] in, Weights w, int l, int T, int K, TensorKind[] weights,
+                                TensorKind[] biases, float[][] out, int[] outOff) {
+        int n = weights.length;
+        Tensor[] ws = new Tensor[n];
+        float[][] b = new float[n][];
+        int[] bOff = new int[n];
+        for (int i = 0; i < n; i++) {
+            ws[i] = w.tensor(weights[i], l);
+            Tensor bt = biases[i] == null ? null : w.tensor(biases[i], l);
+            if (bt != null) {
+                b[i] = bt.array();
+                bOff[i] = bt.arrayOffset();
+            }
+        }
+        k.matmulMany(in, 0, T, K, ws, b, bOff, out, outOff);
     }
 
     static void add(float[] x, float[] y, int n) {

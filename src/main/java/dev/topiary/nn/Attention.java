@@ -6,13 +6,14 @@ import dev.topiary.kernels.Parallel;
 /**
  * Causal multi-head attention with grouped key/value heads (GQA: query head h reads kv head
  * h / (H/KV)), scaled by 1/sqrt(D). Per head the scores and the weighted sum are two matrix
- * products through {@link Kernels#gemmSerial}; heads run in parallel. Decoding (a few new
- * tokens) takes a dot-product path instead.
+ * products through {@link Kernels#gemmSerial}; heads (and, for prompts, blocks of queries) run in
+ * parallel. Decoding (a few new tokens) takes a dot-product path instead.
  */
 public final class Attention {
     private Attention() {}
 
-    private static final int QUERY_BLOCK = 128;
+    /** Inference prompts: queries and keys per block of {@link #flashBlock} (scores: 64 x 256 floats, in L2). */
+    static final int QUERY_BLOCK = 64, KEY_BLOCK = 256;
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     static float[] scratch(int n) {
@@ -23,6 +24,9 @@ public final class Attention {
 
     /**
      * Inference: T new queries of one sequence over a KV cache holding pos0 + T positions.
+     * Prompts go through {@link #flashBlock} (blocks of queries against blocks of keys with a running
+     * softmax: no (T, T) score matrix, each block's scores stay in cache); a few new tokens take the
+     * dot-product path.
      *
      * @param out (T, H*D), q (T, H*D), kc and vc (pos0+T, KV*D)
      */
@@ -32,13 +36,65 @@ public final class Attention {
             Parallel.forEach(T * H, work, th -> decodeRow(k, out, q, kc, vc, th / H, th % H, pos0, H, KV, D));
             return;
         }
-        Parallel.forEach(H, work, h -> {
-            for (int t0 = 0; t0 < T; t0 += QUERY_BLOCK) {
-                int rows = Math.min(QUERY_BLOCK, T - t0), len = pos0 + t0 + rows;
-                float[] s = scratch(rows * len);
-                head(k, out, t0 * H * D, s, 0, q, t0 * H * D, kc, 0, vc, 0, rows, pos0 + t0, len, h, H, KV, D);
-            }
+        int blocks = (T + QUERY_BLOCK - 1) / QUERY_BLOCK;
+        Parallel.forEach(H * blocks, work, i -> {
+            int h = i / blocks, t0 = (i % blocks) * QUERY_BLOCK;
+            flashBlock(k, out, q, kc, vc, t0, Math.min(QUERY_BLOCK, T - t0), pos0, h, H, KV, D);
         });
+    }
+
+    /**
+     * Head h, query rows [t0, t0 + rows) (positions pos0 + t0 ...), over the keys they see, KEY_BLOCK
+     * keys at a time. Per row it keeps the running maximum m and sum l of exp(score - m), and the
+     * output accumulated with the same weights; a new block with a higher maximum rescales both
+     * by exp(m_old - m_new). The result is divided by l at the end.
+     */
+    static void flashBlock(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int t0, int rows, int pos0, int h,
+                           int H, int KV, int D) {
+        int kvh = h / (H / KV), QD = H * D, KVD = KV * D, first = pos0 + t0, len = first + rows;
+        float scale = (float) (1.0 / Math.sqrt(D));
+        int sOff = 0, accOff = rows * KEY_BLOCK, mOff = accOff + rows * D, lOff = mOff + rows;
+        float[] buf = scratch(lOff + rows);
+        java.util.Arrays.fill(buf, accOff, mOff, 0f);
+        java.util.Arrays.fill(buf, mOff, lOff, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(buf, lOff, lOff + rows, 0f);
+        for (int j0 = 0; j0 < len; j0 += KEY_BLOCK) {
+            int kb = Math.min(KEY_BLOCK, len - j0);
+            // S = Q_h K_h[j0 : j0 + kb]^T                     (rows, kb)
+            k.gemmSerial(buf, sOff, kb, q, t0 * QD + h * D, QD, false, kc, j0 * KVD + kvh * D, KVD, true, rows, D, kb,
+                    false);
+            for (int t = 0; t < rows; t++) {
+                int p = sOff + t * kb, valid = Math.min(kb, first + t + 1 - j0); // causal: keys <= own position
+                if (valid <= 0) {
+                    java.util.Arrays.fill(buf, p, p + kb, 0f);
+                    continue;
+                }
+                float max = buf[mOff + t];
+                for (int j = 0; j < valid; j++) max = Math.max(max, buf[p + j] * scale);
+                float sum = 0f;
+                for (int j = 0; j < valid; j++) {
+                    float e = (float) Math.exp(buf[p + j] * scale - max);
+                    buf[p + j] = e;
+                    sum += e;
+                }
+                java.util.Arrays.fill(buf, p + valid, p + kb, 0f);
+                float old = buf[mOff + t];
+                if (old != max && old != Float.NEGATIVE_INFINITY) {
+                    float alpha = (float) Math.exp(old - max);
+                    buf[lOff + t] *= alpha;
+                    for (int d = 0; d < D; d++) buf[accOff + t * D + d] *= alpha;
+                }
+                buf[mOff + t] = max;
+                buf[lOff + t] += sum;
+            }
+            // acc += P V_h[j0 : j0 + kb]                      (rows, D)
+            k.gemmSerial(buf, accOff, D, buf, sOff, kb, false, vc, j0 * KVD + kvh * D, KVD, false, rows, kb, D, true);
+        }
+        for (int t = 0; t < rows; t++) {
+            float inv = 1f / buf[lOff + t];
+            int o = (t0 + t) * QD + h * D, a = accOff + t * D;
+            for (int d = 0; d < D; d++) out[o + d] = buf[a + d] * inv;
+        }
     }
 
     /**

@@ -1,7 +1,10 @@
 package dev.topiary.nn;
 
+import dev.topiary.kernels.Kernels;
+
 /**
- * Cross-entropy of logits against target ids, with an ignore index; log-sum-exp in double.
+ * Cross-entropy of logits against target ids, with an ignore index; exponentials in fp32 (vector
+ * EXP), their sum and the log-sum-exp in double.
  * Forward and backward in one pass, since the softmax serves both.
  */
 public final class CrossEntropy {
@@ -16,6 +19,7 @@ public final class CrossEntropy {
      * (0 for ignored rows) into it, which may be the logits array itself.
      */
     public static double forwardBackward(float[] dlogits, float[] logits, int[] targets, int t0, int rows, int V, float scale) {
+        Kernels k = Kernels.get();
         double loss = 0;
         for (int r = 0; r < rows; r++) {
             int o = r * V, target = targets[t0 + r];
@@ -24,15 +28,13 @@ public final class CrossEntropy {
                 continue;
             }
             if (target < 0 || target >= V) throw new IllegalArgumentException("target id " + target + " outside [0, " + V + ")");
-            float max = Float.NEGATIVE_INFINITY;
-            for (int i = 0; i < V; i++) max = Math.max(max, logits[o + i]);
-            double sum = 0;
-            for (int i = 0; i < V; i++) sum += Math.exp(logits[o + i] - max);
+            // One exp per logit: the terms exp(l - max) go into dlogits, then are scaled by 1/sum.
+            float max = k.max(logits, o, V), targetLogit = logits[o + target];
+            double sum = k.expShiftSum(logits, o, V, max, dlogits, o);
             double lse = max + Math.log(sum);
-            loss += lse - logits[o + target];
+            loss += lse - targetLogit;
             if (dlogits != null) {
-                float targetLogit = logits[o + target];
-                for (int i = 0; i < V; i++) dlogits[o + i] = (float) (Math.exp(logits[o + i] - lse) * scale);
+                k.scale(dlogits, o, V, (float) (scale / sum));
                 dlogits[o + target] = (float) ((Math.exp(targetLogit - lse) - 1) * scale);
             }
         }

@@ -36,6 +36,29 @@ class KernelsTest {
         Close.assertClose("axpy", y1, y2, 1e-6, 1e-6);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 7, 8, 13, 33, 257, 1030, 4099, 32000})
+    void maxExpSumAndScaleEqualScalar(int n) {
+        float[] x = random(n + 3, 7);
+        for (int i = 0; i < x.length; i++) x[i] *= 4f;
+        float m1 = vec.max(x, 3, n), m2 = ref.max(x, 3, n);
+        assertThat(m1).isEqualTo(m2);
+        float shift = n == 0 ? 0f : m1;
+        float[] o1 = new float[n + 2], o2 = new float[n + 2];
+        double s1 = vec.expShiftSum(x, 3, n, shift, o1, 2), s2 = ref.expShiftSum(x, 3, n, shift, o2, 2);
+        assertThat(s1).isCloseTo(s2, org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, s2)));
+        Close.assertClose("exp terms", o1, o2, 1e-7, 2e-6);
+        assertThat(vec.expShiftSum(x, 3, n, shift, null, 0)).isEqualTo(s1);
+        float[] alias = x.clone();                                       // out may be the input itself
+        assertThat(vec.expShiftSum(alias, 3, n, shift, alias, 3)).isEqualTo(s1);
+        Close.assertClose("exp terms in place", java.util.Arrays.copyOfRange(alias, 3, n + 3),
+                java.util.Arrays.copyOfRange(o1, 2, n + 2), 0, 0);
+        float[] y1 = x.clone(), y2 = x.clone();
+        vec.scale(y1, 3, n, 0.3f);
+        ref.scale(y2, 3, n, 0.3f);
+        assertThat(y1).containsExactly(y2);
+    }
+
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> s = Stream.builder();
         for (int b : new int[] {1, 3, 4, 7, 13, 33}) for (int k : SIZES) for (int n : new int[] {1, 7, 8, 13, 33, 257}) {

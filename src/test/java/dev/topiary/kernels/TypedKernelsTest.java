@@ -71,6 +71,42 @@ class TypedKernelsTest {
         }
     }
 
+    /** The fused GEMV of several matrices (decoding's q/k/v, gate/up) against one scalar matmul each. */
+    @ParameterizedTest(name = "B={0} K={1}")
+    @MethodSource("manyShapes")
+    void matmulManyEqualsScalarPerMatrix(int B, int K) {
+        float[] x = KernelsTest.random(B * K + 3, 30);
+        int[] rows = {13, 33, 4, 70, 1};
+        WeightType[] types = {WeightType.F32, WeightType.BF16, WeightType.F16, WeightType.Q8_0, WeightType.F32};
+        int n = rows.length;
+        Tensor[] w = new Tensor[n];
+        float[][] bias = new float[n][], out1 = new float[n][], out2 = new float[n][];
+        int[] biasOff = new int[n], outOff = new int[n];
+        for (int i = 0; i < n; i++) {
+            float[] v = KernelsTest.random(rows[i] * K, 31 + i);
+            WeightType t = types[i] == WeightType.Q8_0 && K % 32 != 0 ? WeightType.BF16 : types[i];
+            w[i] = i == 0 ? Tensor.of(v, 0, rows[i], K) : Tensor.encode(t, v, rows[i], K); // 0: a heap fp32 matrix
+            if (i % 2 == 1) {
+                bias[i] = KernelsTest.random(rows[i] + 2, 40 + i);
+                biasOff[i] = 2;
+            }
+            outOff[i] = i;
+            out1[i] = new float[B * rows[i] + i];
+            out2[i] = new float[B * rows[i] + i];
+        }
+        vec.matmulMany(x, 3, B, K, w, bias, biasOff, out1, outOff);
+        for (int i = 0; i < n; i++) {
+            ref.matmul(out2[i], outOff[i], x, 3, w[i], bias[i], biasOff[i], B, K, rows[i]);
+            Close.assertClose("matmulMany " + i + " B=" + B + " K=" + K, out1[i], out2[i], 2e-5 * Math.sqrt(K), 1e-5);
+        }
+    }
+
+    static Stream<Arguments> manyShapes() {
+        Stream.Builder<Arguments> s = Stream.builder();
+        for (int b : new int[] {1, 2, 3, 4, 9}) for (int k : new int[] {1, 7, 32, 33, 96, 352, 1000}) s.add(Arguments.of(b, k));
+        return s.build();
+    }
+
     static Stream<WeightType> types() {
         return Stream.of(WeightType.values());
     }

@@ -105,4 +105,26 @@ class LayerGradientTest {
         }
         dev.topiary.Close.assertClose("attention decode", c, b, 1e-6, 1e-5);
     }
+
+    /** Prompts over several query and key blocks (the running softmax), from an empty and a filled cache. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "T={0} pos0={1}")
+    @org.junit.jupiter.params.provider.CsvSource({"4,0", "5,3", "70,0", "300,0", "300,37", "65,300", "600,1"})
+    void blockedPromptAttentionEqualsTrainingAndDecodeAttention(int T, int pos0) {
+        int H = 4, KV = 2, D = 12, len = pos0 + T;
+        float[] q = random(T * H * D, 30, 2), kx = random(len * KV * D, 31, 2), vx = random(len * KV * D, 32, 2);
+        float[] prompt = new float[T * H * D];
+        Attention.forward(Kernels.get(), prompt, q, kx, vx, T, pos0, H, KV, D);
+        if (pos0 == 0) {
+            float[] a = new float[T * H * D];
+            Attention.forwardTrain(Kernels.scalar(), a, new float[H * T * T], q, kx, vx, 1, T, H, KV, D);
+            dev.topiary.Close.assertClose("prompt vs training attention", prompt, a, 1e-5, 1e-4);
+        }
+        float[] c = new float[T * H * D], one = new float[H * D];
+        for (int t = 0; t < T; t++) {
+            Attention.forward(Kernels.scalar(), one, java.util.Arrays.copyOfRange(q, t * H * D, (t + 1) * H * D), kx, vx, 1,
+                    pos0 + t, H, KV, D);
+            System.arraycopy(one, 0, c, t * H * D, H * D);
+        }
+        dev.topiary.Close.assertClose("prompt vs decode attention", prompt, c, 1e-5, 1e-4);
+    }
 }
