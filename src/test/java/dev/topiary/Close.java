@@ -17,8 +17,7 @@ public final class Close {
     }
 
     public static void assertClose(String name, float[] actual, float[] expected, double atol, double rtol) {
-        if (actual.length != expected.length)
-            fail("%s: length %d, expected %d", name, actual.length, expected.length);
+        if (actual.length != expected.length) fail("%s: length %d, expected %d", name, actual.length, expected.length);
         StringBuilder firsts = new StringBuilder();
         int faults = 0, worst = -1;
         double maxDiff = 0;
@@ -30,16 +29,20 @@ public final class Close {
                 worst = i;
             }
             if (!(d <= atol + rtol * Math.abs(expected[i]))) {
-                if (faults++ < 5) firsts.append(String.format("%n  [%d] actual %.7g expected %.7g", i, actual[i], expected[i]));
+                if (faults++ < 5)
+                    firsts.append(String.format("%n  [%d] actual %.7g expected %.7g", i, actual[i], expected[i]));
             }
         }
         if (faults > 0)
-            fail("%s: %d of %d values differ (atol %.1g, rtol %.1g); max |diff| %.3g at [%d]%s", name, faults, actual.length,
-                    atol, rtol, maxDiff, worst, firsts);
+            fail(
+                    "%s: %d of %d values differ (atol %.1g, rtol %.1g); max |diff| %.3g at [%d]%s",
+                    name, faults, actual.length, atol, rtol, maxDiff, worst, firsts);
     }
 
     public static float[] readF32(java.nio.file.Path file) throws java.io.IOException {
-        var buf = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file)).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        var buf = java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(file))
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
         float[] out = new float[buf.remaining()];
         buf.get(out);
         return out;

@@ -32,8 +32,16 @@ public final class GradCheck {
      * Checks {@code analytic[aOff + i]} against the finite difference of {@code loss} in
      * {@code x[xOff + i]}, for {@code samples} coordinates i of n (all when n <= samples).
      */
-    public static void check(String name, float[] x, int xOff, float[] analytic, int aOff, int n, int samples, double h,
-                             DoubleSupplier loss) {
+    public static void check(
+            String name,
+            float[] x,
+            int xOff,
+            float[] analytic,
+            int aOff,
+            int n,
+            int samples,
+            double h,
+            DoubleSupplier loss) {
         SplittableRandom r = new SplittableRandom(n * 31L + name.hashCode());
         int bad = 0;
         StringBuilder msg = new StringBuilder();
@@ -52,6 +60,9 @@ public final class GradCheck {
                 if (bad++ < 5) msg.append(String.format("%n  [%d] analytic %.6g, finite difference %.6g", i, an, fd));
             }
         }
-        if (bad > 0) fail("%s: %d of %d sampled gradient entries disagree (max |grad| %.3g)%s", name, bad, Math.min(n, samples), scale, msg);
+        if (bad > 0)
+            fail(
+                    "%s: %d of %d sampled gradient entries disagree (max |grad| %.3g)%s",
+                    name, bad, Math.min(n, samples), scale, msg);
     }
 }

@@ -47,7 +47,8 @@ class LayeringTest {
             List.of("cli"));
 
     private static final JavaClasses MAIN = new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages(ROOT);
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages(ROOT);
 
     @Test
     void packagesAreFreeOfCycles() {
@@ -59,8 +60,12 @@ class LayeringTest {
         for (int i = 0; i < LAYERS.size() - 1; i++) {
             List<String> above = new ArrayList<>();
             for (List<String> layer : LAYERS.subList(i + 1, LAYERS.size())) above.addAll(layer);
-            noClasses().that().resideInAnyPackage(packages(LAYERS.get(i)))
-                    .should().dependOnClassesThat().resideInAnyPackage(packages(above))
+            noClasses()
+                    .that()
+                    .resideInAnyPackage(packages(LAYERS.get(i)))
+                    .should()
+                    .dependOnClassesThat()
+                    .resideInAnyPackage(packages(above))
                     .because(LAYERS.get(i) + " sit below " + above + " (see LayeringTest's javadoc)")
                     .check(MAIN);
         }
@@ -70,8 +75,11 @@ class LayeringTest {
     void everyPackageHasALayer() {
         List<String> all = new ArrayList<>();
         for (List<String> layer : LAYERS) all.addAll(layer);
-        classes().should().resideInAnyPackage(packages(all))
-                .because("each package of " + ROOT + " is given a layer in LayeringTest").check(MAIN);
+        classes()
+                .should()
+                .resideInAnyPackage(packages(all))
+                .because("each package of " + ROOT + " is given a layer in LayeringTest")
+                .check(MAIN);
     }
 
     private static String[] packages(List<String> names) {

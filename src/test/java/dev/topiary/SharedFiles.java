@@ -18,7 +18,9 @@ public final class SharedFiles {
 
     public static Path root() {
         String override = System.getProperty("topiary.shared");
-        return override != null ? Path.of(override) : Path.of("..", "shared").toAbsolutePath().normalize();
+        return override != null
+                ? Path.of(override)
+                : Path.of("..", "shared").toAbsolutePath().normalize();
     }
 
     /** The shared file or folder at {@code relative}; skips the calling test when it is absent. */

@@ -6,7 +6,6 @@ import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +19,6 @@ import java.util.List;
 public final class AlignData {
     private AlignData() {}
 
-
     /** Renders one {"messages": [...]} conversation to tokens with an assistant mask, or fails with a message. */
     public interface Conversations {
         SftPacker.Example render(JsonNode messages);
@@ -30,7 +28,9 @@ public final class AlignData {
         List<SftPacker.Example> out = new ArrayList<>();
         forEachLine(file, (n, where) -> {
             if (n.has("messages")) {
-                if (chats == null) throw new ModelFormatException(file, where + "field 'messages': this model has no chat template; use prompt/completion");
+                if (chats == null)
+                    throw new ModelFormatException(
+                            file, where + "field 'messages': this model has no chat template; use prompt/completion");
                 try {
                     out.add(chats.render(n.get("messages")));
                 } catch (IllegalArgumentException e) {
@@ -62,24 +62,34 @@ public final class AlignData {
      * "rejected"} where the conversation is rendered with the chat template and each answer becomes
      * the assistant's next turn (its end-of-turn marker included). Chosen equal to rejected is an error.
      */
-    public static List<Dpo.Pair> preferences(Path file, Tokenizer tok, dev.topiary.chat.ChatTemplate template) throws IOException {
+    public static List<Dpo.Pair> preferences(Path file, Tokenizer tok, dev.topiary.chat.ChatTemplate template)
+            throws IOException {
         List<Dpo.Pair> out = new ArrayList<>();
         forEachLine(file, (n, where) -> {
             String chosen = text(file, where, n, "chosen"), rejected = text(file, where, n, "rejected");
-            if (chosen.equals(rejected)) throw new ModelFormatException(file, where + "fields 'chosen' and 'rejected' are the same text");
+            if (chosen.equals(rejected))
+                throw new ModelFormatException(file, where + "fields 'chosen' and 'rejected' are the same text");
             if (n.has("messages")) {
-                if (template == null) throw new ModelFormatException(file, where + "field 'messages': this model has no chat template; use prompt");
+                if (template == null)
+                    throw new ModelFormatException(
+                            file, where + "field 'messages': this model has no chat template; use prompt");
                 try {
                     var msgs = ChatExamples.parse(n.get("messages"));
                     String prompt = template.render(msgs, List.of(), true);
                     int[] p = tok.encode(prompt, false, true);
-                    out.add(new Dpo.Pair(p, answer(tok, template, msgs, chosen, p.length), answer(tok, template, msgs, rejected, p.length)));
+                    out.add(new Dpo.Pair(
+                            p,
+                            answer(tok, template, msgs, chosen, p.length),
+                            answer(tok, template, msgs, rejected, p.length)));
                 } catch (IllegalArgumentException e) {
                     throw new ModelFormatException(file, where + "field 'messages': " + e.getMessage());
                 }
             } else {
                 int[] p = tok.encode(text(file, where, n, "prompt"), tok.addBosByDefault());
-                out.add(new Dpo.Pair(p, withEos(tok.encode(chosen, false), tok.eosId()), withEos(tok.encode(rejected, false), tok.eosId())));
+                out.add(new Dpo.Pair(
+                        p,
+                        withEos(tok.encode(chosen, false), tok.eosId()),
+                        withEos(tok.encode(rejected, false), tok.eosId())));
             }
             return null;
         });
@@ -87,8 +97,12 @@ public final class AlignData {
     }
 
     /** The tokens of the conversation with the answer as the next assistant turn, after the prompt's. */
-    private static int[] answer(Tokenizer tok, dev.topiary.chat.ChatTemplate template, List<dev.topiary.chat.Message> msgs, String answer,
-                                int promptTokens) {
+    private static int[] answer(
+            Tokenizer tok,
+            dev.topiary.chat.ChatTemplate template,
+            List<dev.topiary.chat.Message> msgs,
+            String answer,
+            int promptTokens) {
         List<dev.topiary.chat.Message> all = new ArrayList<>(msgs);
         all.add(dev.topiary.chat.Message.assistant(answer));
         int[] full = tok.encode(template.render(all, List.of(), false), false, true);
@@ -118,8 +132,10 @@ public final class AlignData {
         JsonNode v = n.get(field);
         if (v == null) throw new ModelFormatException(file, where + "missing text field '" + field + "'");
         if (!v.isTextual())
-            throw new ModelFormatException(file, where + "field '" + field
-                    + "' has the wrong type (expected a string, got " + TextFiles.jsonType(v) + ")");
+            throw new ModelFormatException(
+                    file,
+                    where + "field '" + field + "' has the wrong type (expected a string, got " + TextFiles.jsonType(v)
+                            + ")");
         return v.asText();
     }
 }

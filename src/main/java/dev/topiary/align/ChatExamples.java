@@ -37,7 +37,8 @@ public final class ChatExamples implements AlignData.Conversations {
     @Override
     public SftPacker.Example render(JsonNode messages) {
         RenderedChat r = template.renderWithSpans(parse(messages), List.of());
-        if (r.assistantSpans().isEmpty()) throw new IllegalArgumentException("the conversation has no assistant turn to learn from");
+        if (r.assistantSpans().isEmpty())
+            throw new IllegalArgumentException("the conversation has no assistant turn to learn from");
         String text = r.text();
         int[] tokens = tok.encode(text, false, true);
         boolean[] mask = new boolean[tokens.length];

@@ -22,19 +22,23 @@ import java.util.Map;
  * (and kept in checkpoints). Reward margin = beta h; preference accuracy = share of pairs with h > 0.
  */
 public final class Dpo implements Objective {
-    public enum Variant { SIGMOID, IPO }
+    public enum Variant {
+        SIGMOID,
+        IPO
+    }
 
     private final float beta, eps;
     private final Variant variant;
-    private final int half;              // T of each half: chosen in [0, half), rejected in [half, 2 half)
-    private final float[] refLogp;       // [2 * pairs]: reference log-probabilities of chosen, rejected
+    private final int half; // T of each half: chosen in [0, half), rejected in [half, 2 half)
+    private final float[] refLogp; // [2 * pairs]: reference log-probabilities of chosen, rejected
     /** Reward margins and accuracy of the last micro-batch. */
     public double lastMargin, lastAccuracy;
 
     public Dpo(float beta, Variant variant, float eps, LlamaWeights reference, TokenDataset pairs, int pairsPerStep) {
         this.pairsPerStep = pairsPerStep;
         if (!(beta > 0)) throw new IllegalArgumentException("--beta must be > 0, got " + beta);
-        if (eps < 0 || eps >= 0.5f) throw new IllegalArgumentException("--label-smoothing must be in [0, 0.5), got " + eps);
+        if (eps < 0 || eps >= 0.5f)
+            throw new IllegalArgumentException("--label-smoothing must be in [0, 0.5), got " + eps);
         this.beta = beta;
         this.variant = variant;
         this.eps = eps;
@@ -83,10 +87,10 @@ public final class Dpo implements Objective {
             return new double[] {d * d, 2 * d};
         }
         double z = beta * h;
-        double lossPos = softplus(-z), lossNeg = softplus(z);       // -log sigmoid(z), -log sigmoid(-z)
+        double lossPos = softplus(-z), lossNeg = softplus(z); // -log sigmoid(z), -log sigmoid(-z)
         double sig = 1 / (1 + Math.exp(-z));
         double l = (1 - eps) * lossPos + eps * lossNeg;
-        double dz = (1 - eps) * (sig - 1) + eps * sig;                // d/dz
+        double dz = (1 - eps) * (sig - 1) + eps * sig; // d/dz
         return new double[] {l, beta * dz};
     }
 
@@ -95,12 +99,18 @@ public final class Dpo implements Objective {
     }
 
     @Override
-    public double microStep(LlamaWeights w, float[] grads, LlamaTrain.Activations a, int[] inputs, int[] targets, int[] sequences,
-                            float scale) {
+    public double microStep(
+            LlamaWeights w,
+            float[] grads,
+            LlamaTrain.Activations a,
+            int[] inputs,
+            int[] targets,
+            int[] sequences,
+            float scale) {
         int B = sequences.length;
-        double[] lp = logps(w, a, inputs, targets);               // also leaves the forward activations in a
+        double[] lp = logps(w, a, inputs, targets); // also leaves the forward activations in a
         double total = 0, margin = 0, acc = 0;
-        float[] coef = new float[2 * B];                           // dL/dlogp of each half, per pair of the step
+        float[] coef = new float[2 * B]; // dL/dlogp of each half, per pair of the step
         for (int b = 0; b < B; b++) {
             int s = sequences[b];
             double h = (lp[2 * b] - refLogp[2 * s]) - (lp[2 * b + 1] - refLogp[2 * s + 1]);
@@ -150,7 +160,8 @@ public final class Dpo implements Objective {
      * to T; targets only on the answers; the halves do not attend to each other. A half longer than T
      * keeps its first T tokens (counted in the second element of the result).
      */
-    public static Map.Entry<TokenDataset, Integer> pairs(java.util.List<Pair> pairs, int T, int padId, double valFraction, long seed) {
+    public static Map.Entry<TokenDataset, Integer> pairs(
+            java.util.List<Pair> pairs, int T, int padId, double valFraction, long seed) {
         int n = pairs.size(), truncated = 0;
         int[] in = new int[n * 2 * T], tg = new int[n * 2 * T], seg = new int[n * 2 * T];
         java.util.Arrays.fill(in, padId);
@@ -163,7 +174,8 @@ public final class Dpo implements Objective {
                 if (len > T) truncated++;
                 for (int t = 0; t < Math.min(T, len); t++) {
                     in[base + t] = t < p.prompt().length ? p.prompt()[t] : answer[t - p.prompt().length];
-                    if (t + 1 < Math.min(T, len) && t + 1 >= p.prompt().length) tg[base + t] = answer[t + 1 - p.prompt().length];
+                    if (t + 1 < Math.min(T, len) && t + 1 >= p.prompt().length)
+                        tg[base + t] = answer[t + 1 - p.prompt().length];
                 }
                 for (int t = 0; t < T; t++) seg[base + t] = h * T + (t < len ? 0 : Math.min(T, len));
             }

@@ -65,6 +65,11 @@ public final class SftPacker {
             System.arraycopy(tg.get(s), 0, targets, s * T, T);
             System.arraycopy(sg.get(s), 0, seg, s * T, T);
         }
-        return new Result(TokenDataset.packed(inputs, targets, seg, T, valFraction, seed), examples.size(), truncated, N, trained);
+        return new Result(
+                TokenDataset.packed(inputs, targets, seg, T, valFraction, seed),
+                examples.size(),
+                truncated,
+                N,
+                trained);
     }
 }

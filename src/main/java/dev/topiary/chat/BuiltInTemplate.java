@@ -13,7 +13,8 @@ abstract class BuiltInTemplate implements ChatTemplate {
     }
 
     /** Writes the conversation (already checked; tools wrapped, empty when none). */
-    abstract void write(List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt, Conversations.Out out);
+    abstract void write(
+            List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt, Conversations.Out out);
 
     @Override
     public final String render(List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt) {

@@ -1,8 +1,8 @@
 // ChatMLTemplate: ChatML (<|im_start|>role ... <|im_end|>) with Qwen2.5's tool style, written out by hand.
 package dev.topiary.chat;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.format.Json;
 import java.util.List;
 
 /**
@@ -49,16 +49,19 @@ final class ChatMLTemplate extends BuiltInTemplate {
             out.append("# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
                     + "You are provided with function signatures within <tools></tools> XML tags:\n<tools>");
             for (JsonNode t : tools) out.append("\n").append(Json.dumps(t));
-            out.append("\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
-                    + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
-                    + "</tool_call><|im_end|>\n");
+            out.append(
+                    "\n</tools>\n\nFor each function call, return a json object with function name and arguments within "
+                            + "<tool_call></tool_call> XML tags:\n<tool_call>\n{\"name\": <function-name>, \"arguments\": <args-json-object>}\n"
+                            + "</tool_call><|im_end|>\n");
         } else if (system != null) {
             out.append("<|im_start|>system\n").append(system).append("<|im_end|>\n");
         }
         for (int i = 0; i < messages.size(); i++) {
             Message m = messages.get(i);
             String role = m.role();
-            if (role.equals("user") || (role.equals("system") && i > 0) || (role.equals("assistant") && m.toolCalls().isEmpty())) {
+            if (role.equals("user")
+                    || (role.equals("system") && i > 0)
+                    || (role.equals("assistant") && m.toolCalls().isEmpty())) {
                 out.append("<|im_start|>").append(role).append("\n");
                 boolean assistant = role.equals("assistant");
                 if (assistant) out.beginAssistant();
@@ -72,8 +75,11 @@ final class ChatMLTemplate extends BuiltInTemplate {
                 boolean hasText = m.content() != null && !m.content().isEmpty();
                 if (hasText) body.append(m.content());
                 for (ToolCall c : m.toolCalls()) {
-                    body.append("\n<tool_call>\n{\"name\": \"").append(c.name()).append("\", \"arguments\": ")
-                            .append(Json.dumps(c.arguments())).append("}\n</tool_call>");
+                    body.append("\n<tool_call>\n{\"name\": \"")
+                            .append(c.name())
+                            .append("\", \"arguments\": ")
+                            .append(Json.dumps(c.arguments()))
+                            .append("}\n</tool_call>");
                 }
                 out.append(hasText ? body.toString() : body.substring(1)).append("<|im_end|>");
                 out.endAssistant();

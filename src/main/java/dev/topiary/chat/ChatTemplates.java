@@ -18,10 +18,12 @@ import java.util.Map;
  */
 public final class ChatTemplates {
     /** Built-in names, in the order {@link #builtIn} lists them. */
-    public static final List<String> BUILT_IN = List.of("llama3", "llama3.1", "llama2", "chatml", "qwen2", "qwen2.5", "mistral");
+    public static final List<String> BUILT_IN =
+            List.of("llama3", "llama3.1", "llama2", "chatml", "qwen2", "qwen2.5", "mistral");
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token");
+    private static final List<String> SPECIAL_TOKENS =
+            List.of("bos_token", "eos_token", "unk_token", "pad_token", "sep_token", "cls_token", "mask_token");
 
     private ChatTemplates() {}
 
@@ -32,7 +34,8 @@ public final class ChatTemplates {
      * system turn and Qwen2.5's tool style), {@code mistral} (Mistral Instruct v0.3). Case-insensitive.
      */
     public static ChatTemplate builtIn(String name) {
-        if (name == null) throw new IllegalArgumentException("no chat template name given; built-in: " + String.join(", ", BUILT_IN));
+        if (name == null)
+            throw new IllegalArgumentException("no chat template name given; built-in: " + String.join(", ", BUILT_IN));
         return switch (name.trim().toLowerCase(Locale.ROOT)) {
             case "llama3", "llama-3" -> new Llama3Template("llama3", false, Llama3Template.DEFAULT_DATE, true);
             case "llama3.1", "llama-3.1" -> llama31(Llama3Template.DEFAULT_DATE, true);
@@ -41,7 +44,9 @@ public final class ChatTemplates {
             case "qwen2" -> new ChatMLTemplate("qwen2", ChatMLTemplate.QWEN2_SYSTEM);
             case "qwen2.5" -> new ChatMLTemplate("qwen2.5", ChatMLTemplate.QWEN25_SYSTEM);
             case "mistral" -> new MistralTemplate();
-            default -> throw new IllegalArgumentException("unknown chat template '" + name + "'; built-in: " + String.join(", ", BUILT_IN));
+            default ->
+                throw new IllegalArgumentException(
+                        "unknown chat template '" + name + "'; built-in: " + String.join(", ", BUILT_IN));
         };
     }
 
@@ -72,7 +77,8 @@ public final class ChatTemplates {
         Path jinjaFile = modelDir.resolve("chat_template.jinja");
         if (Files.isRegularFile(jinjaFile)) {
             try {
-                return new JinjaChatTemplate(jinjaFile.toString(), Map.of("default", Files.readString(jinjaFile)), specialTokens(config));
+                return new JinjaChatTemplate(
+                        jinjaFile.toString(), Map.of("default", Files.readString(jinjaFile)), specialTokens(config));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -100,8 +106,8 @@ public final class ChatTemplates {
      *     them (the prompt is the same without them), or writes tool calls in a syntax not known here
      */
     public static String toolsPrompt(ChatTemplate template, String system, List<JsonNode> tools) {
-        List<Message> opening = system == null ? List.of(Message.user(""))
-                : List.of(Message.system(system), Message.user(""));
+        List<Message> opening =
+                system == null ? List.of(Message.user("")) : List.of(Message.system(system), Message.user(""));
         String what = "chat template " + template.name() + " has no tool support";
         String with;
         try {
@@ -134,7 +140,9 @@ public final class ChatTemplates {
         if (!Files.isRegularFile(cfg)) return java.util.Optional.empty();
         JsonNode t = readJson(cfg).path("chat_template");
         if (t.isTextual()) return java.util.Optional.of(t.textValue());
-        for (JsonNode e : t) if ("default".equals(e.path("name").asText())) return java.util.Optional.of(e.path("template").asText());
+        for (JsonNode e : t)
+            if ("default".equals(e.path("name").asText()))
+                return java.util.Optional.of(e.path("template").asText());
         return java.util.Optional.empty();
     }
 
@@ -151,11 +159,13 @@ public final class ChatTemplates {
         } else if (t.isArray()) {
             for (JsonNode e : t) {
                 if (!e.path("name").isTextual() || !e.path("template").isTextual())
-                    throw new IllegalArgumentException(file + ": chat_template list entries need a name and a template");
+                    throw new IllegalArgumentException(
+                            file + ": chat_template list entries need a name and a template");
                 templates.put(e.get("name").textValue(), e.get("template").textValue());
             }
         } else {
-            throw new IllegalArgumentException(file + ": no chat_template (or not a string or a list of {name, template})");
+            throw new IllegalArgumentException(
+                    file + ": no chat_template (or not a string or a list of {name, template})");
         }
         if (templates.isEmpty()) throw new IllegalArgumentException(file + ": chat_template is an empty list");
         return new JinjaChatTemplate(file + " chat_template", templates, specialTokens(config));
@@ -188,11 +198,13 @@ public final class ChatTemplates {
 
     private static boolean hasEotId(Path modelDir, JsonNode tokenizerConfig) {
         String eot = "<|eot_id|>";
-        for (JsonNode t : tokenizerConfig.path("added_tokens_decoder")) if (eot.equals(t.path("content").asText())) return true;
+        for (JsonNode t : tokenizerConfig.path("added_tokens_decoder"))
+            if (eot.equals(t.path("content").asText())) return true;
         if (eot.equals(tokenText(tokenizerConfig.get("eos_token")))) return true;
         Path tokenizerJson = modelDir.resolve("tokenizer.json");
         if (Files.isRegularFile(tokenizerJson)) {
-            for (JsonNode t : readJson(tokenizerJson).path("added_tokens")) if (eot.equals(t.path("content").asText())) return true;
+            for (JsonNode t : readJson(tokenizerJson).path("added_tokens"))
+                if (eot.equals(t.path("content").asText())) return true;
         }
         return false;
     }
@@ -210,7 +222,8 @@ public final class ChatTemplates {
     private static String tokenText(JsonNode n) {
         if (n == null || n.isNull()) return null;
         if (n.isTextual()) return n.textValue();
-        if (n.isObject() && n.path("content").isTextual()) return n.get("content").textValue();
+        if (n.isObject() && n.path("content").isTextual())
+            return n.get("content").textValue();
         return null;
     }
 

@@ -19,16 +19,20 @@ final class Conversations {
      * role needs it, tool calls on a turn that is not the assistant's.
      */
     static void check(List<Message> messages) {
-        if (messages == null || messages.isEmpty()) throw new IllegalArgumentException("empty conversation: no messages to render");
+        if (messages == null || messages.isEmpty())
+            throw new IllegalArgumentException("empty conversation: no messages to render");
         for (int i = 0; i < messages.size(); i++) {
             Message m = messages.get(i);
             if (m == null) throw new IllegalArgumentException("message " + i + " is null");
             if (m.role() == null || m.role().isBlank())
-                throw new IllegalArgumentException("message " + i + " has no role (expected system, user, assistant or tool)");
+                throw new IllegalArgumentException(
+                        "message " + i + " has no role (expected system, user, assistant or tool)");
             if (!ROLES.contains(m.role()))
-                throw new IllegalArgumentException("message " + i + " has unknown role '" + m.role() + "' (expected system, user, assistant or tool)");
+                throw new IllegalArgumentException("message " + i + " has unknown role '" + m.role()
+                        + "' (expected system, user, assistant or tool)");
             if (!m.toolCalls().isEmpty() && !m.role().equals("assistant"))
-                throw new IllegalArgumentException("message " + i + " (" + m.role() + ") has tool calls; only assistant turns call tools");
+                throw new IllegalArgumentException(
+                        "message " + i + " (" + m.role() + ") has tool calls; only assistant turns call tools");
             if (m.content() == null && m.toolCalls().isEmpty())
                 throw new IllegalArgumentException("message " + i + " (" + m.role() + ") has no content");
         }
@@ -47,7 +51,9 @@ final class Conversations {
                 out.add(t);
             } else {
                 if (!t.path("name").isTextual())
-                    throw new IllegalArgumentException("tool " + i + " has no name (expected {\"name\", \"description\", \"parameters\"} or {\"type\": \"function\", \"function\": {...}})");
+                    throw new IllegalArgumentException(
+                            "tool " + i
+                                    + " has no name (expected {\"name\", \"description\", \"parameters\"} or {\"type\": \"function\", \"function\": {...}})");
                 ObjectNode w = JsonNodeFactory.instance.objectNode();
                 w.put("type", "function");
                 w.set("function", t);
@@ -93,7 +99,8 @@ final class Conversations {
             String prompt = template.render(messages.subList(0, i), tools, true);
             String upTo = template.render(messages.subList(0, i + 1), tools, false);
             if (!upTo.startsWith(prompt))
-                throw new IllegalArgumentException(where + "rendering the conversation up to it does not extend the prompt before it");
+                throw new IllegalArgumentException(
+                        where + "rendering the conversation up to it does not extend the prompt before it");
             int end = PyStr.rstrip(upTo).length();
             if (end < prompt.length() || !full.startsWith(upTo.substring(0, end)))
                 throw new IllegalArgumentException(where + "the full conversation renders differently up to it");

@@ -1,7 +1,6 @@
 // JinjaChatTemplate: a model's own Jinja2 chat_template, rendered with jinjava set up like Hugging Face's environment.
 package dev.topiary.chat;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
@@ -15,6 +14,7 @@ import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import dev.topiary.format.Json;
 import java.lang.reflect.Method;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -80,15 +80,20 @@ final class JinjaChatTemplate implements ChatTemplate {
         this.jinjava = newJinjava();
         for (String source : templates.values()) {
             for (String f : JinjaSource.filters(source))
-                if (jinjava.getGlobalContext().getFilter(f) == null) throw error("the template uses filter '" + f + "', which is not available");
+                if (jinjava.getGlobalContext().getFilter(f) == null)
+                    throw error("the template uses filter '" + f + "', which is not available");
             for (String t : JinjaSource.tests(source))
-                if (jinjava.getGlobalContext().getExpTest(t) == null) throw error("the template uses test '" + t + "', which is not available");
+                if (jinjava.getGlobalContext().getExpTest(t) == null)
+                    throw error("the template uses test '" + t + "', which is not available");
         }
         String all = String.join("\n", templates.values());
-        this.toolCallFormat = all.contains("<tool_call>") ? ToolCallFormat.QWEN_XML
-                : all.contains("[TOOL_CALLS]") ? ToolCallFormat.MISTRAL
-                : all.contains("<|python_tag|>") || all.contains("\"parameters\": ") ? ToolCallFormat.LLAMA3_JSON
-                : ToolCallFormat.NONE;
+        this.toolCallFormat = all.contains("<tool_call>")
+                ? ToolCallFormat.QWEN_XML
+                : all.contains("[TOOL_CALLS]")
+                        ? ToolCallFormat.MISTRAL
+                        : all.contains("<|python_tag|>") || all.contains("\"parameters\": ")
+                                ? ToolCallFormat.LLAMA3_JSON
+                                : ToolCallFormat.NONE;
     }
 
     @Override
@@ -117,12 +122,17 @@ final class JinjaChatTemplate implements ChatTemplate {
     }
 
     private String renderChecked(List<Message> messages, List<JsonNode> tools, boolean addGenerationPrompt) {
-        String source = !tools.isEmpty() && templates.containsKey("tool_use") ? templates.get("tool_use") : templates.get("default");
+        String source = !tools.isEmpty() && templates.containsKey("tool_use")
+                ? templates.get("tool_use")
+                : templates.get("default");
         if (source == null)
-            throw error("no 'default' template among " + templates.keySet() + (tools.isEmpty() ? "" : " and no 'tool_use'"));
+            throw error("no 'default' template among " + templates.keySet()
+                    + (tools.isEmpty() ? "" : " and no 'tool_use'"));
         Map<String, Object> context = new LinkedHashMap<>(variables);
         context.put("messages", toJinja(messages));
-        context.put("tools", tools.isEmpty() ? null : tools.stream().map(Json::toJava).toList());
+        context.put(
+                "tools",
+                tools.isEmpty() ? null : tools.stream().map(Json::toJava).toList());
         context.put("add_generation_prompt", addGenerationPrompt);
         RenderResult result;
         try {
@@ -148,7 +158,9 @@ final class JinjaChatTemplate implements ChatTemplate {
 
     private static String describe(Throwable e) {
         Raised r = raised(e);
-        return r != null ? "the template raised an exception: " + r.getMessage() : e.getMessage() == null ? e.toString() : e.getMessage();
+        return r != null
+                ? "the template raised an exception: " + r.getMessage()
+                : e.getMessage() == null ? e.toString() : e.getMessage();
     }
 
     /** The messages as Hugging Face hands them to a template (see the class comment). */
@@ -277,7 +289,11 @@ final class JinjaChatTemplate implements ChatTemplate {
         public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
             Object indent = kwargs.getOrDefault("indent", args.length > 0 ? args[0] : null);
             Object sort = kwargs.getOrDefault("sort_keys", null);
-            int n = indent == null ? -1 : indent instanceof Number num ? num.intValue() : Integer.parseInt(indent.toString().trim());
+            int n = indent == null
+                    ? -1
+                    : indent instanceof Number num
+                            ? num.intValue()
+                            : Integer.parseInt(indent.toString().trim());
             return Json.dumps(var, n, sort != null && Boolean.parseBoolean(sort.toString()));
         }
     }
@@ -330,7 +346,8 @@ final class JinjaChatTemplate implements ChatTemplate {
         @Override
         public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
             StringBuilder out = new StringBuilder();
-            for (Node child : tagNode.getChildren()) out.append(child.render(interpreter).getValue());
+            for (Node child : tagNode.getChildren())
+                out.append(child.render(interpreter).getValue());
             return out.toString();
         }
     }
@@ -344,8 +361,11 @@ final class JinjaChatTemplate implements ChatTemplate {
 
         @Override
         public boolean evaluate(Object var, JinjavaInterpreter interpreter, Object... args) {
-            return var instanceof CharSequence || var instanceof Collection<?> || var instanceof Map<?, ?>
-                    || (var != null && var.getClass().isArray()) || var instanceof java.lang.Iterable<?>;
+            return var instanceof CharSequence
+                    || var instanceof Collection<?>
+                    || var instanceof Map<?, ?>
+                    || (var != null && var.getClass().isArray())
+                    || var instanceof java.lang.Iterable<?>;
         }
     }
 }

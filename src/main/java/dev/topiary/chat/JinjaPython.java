@@ -40,13 +40,17 @@ final class JinjaPython extends ELResolver {
         switch (method) {
             case "startswith", "endswith" -> {
                 if (p.length != 1) return NOT_HANDLED;
-                List<String> options = p[0] instanceof Collection<?> c ? c.stream().map(String::valueOf).toList() : List.of(String.valueOf(p[0]));
+                List<String> options = p[0] instanceof Collection<?> c
+                        ? c.stream().map(String::valueOf).toList()
+                        : List.of(String.valueOf(p[0]));
                 for (String o : options) if (method.equals("startswith") ? s.startsWith(o) : s.endsWith(o)) return true;
                 return false;
             }
             case "strip", "lstrip", "rstrip" -> {
                 if (p.length == 0 || p[0] == null) {
-                    return method.equals("strip") ? PyStr.strip(s) : method.equals("lstrip") ? PyStr.lstrip(s) : PyStr.rstrip(s);
+                    return method.equals("strip")
+                            ? PyStr.strip(s)
+                            : method.equals("lstrip") ? PyStr.lstrip(s) : PyStr.rstrip(s);
                 }
                 String chars = String.valueOf(p[0]);
                 int a = 0, b = s.length();
@@ -61,7 +65,10 @@ final class JinjaPython extends ELResolver {
                 return s.toLowerCase(Locale.ROOT);
             }
             case "capitalize" -> {
-                return s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
+                return s.isEmpty()
+                        ? s
+                        : s.substring(0, 1).toUpperCase(Locale.ROOT)
+                                + s.substring(1).toLowerCase(Locale.ROOT);
             }
             case "title" -> {
                 StringBuilder out = new StringBuilder();
@@ -76,8 +83,10 @@ final class JinjaPython extends ELResolver {
                 int max = p.length > 1 && p[1] instanceof Number n ? n.intValue() : -1;
                 if (p.length == 0 || p[0] == null) {
                     List<String> out = new ArrayList<>();
-                    for (String w : PyStr.strip(s).split("[\\s\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u001c-\\u001f]+", max < 0 ? 0 : max + 1))
-                        if (!w.isEmpty()) out.add(w);
+                    for (String w : PyStr.strip(s)
+                            .split(
+                                    "[\\s\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\u001c-\\u001f]+",
+                                    max < 0 ? 0 : max + 1)) if (!w.isEmpty()) out.add(w);
                     return out;
                 }
                 String sep = String.valueOf(p[0]);
@@ -121,7 +130,8 @@ final class JinjaPython extends ELResolver {
             }
             case "join" -> {
                 if (p.length != 1) return NOT_HANDLED;
-                Iterable<?> items = p[0] instanceof Iterable<?> it ? it : p[0] instanceof Object[] a ? Arrays.asList(a) : null;
+                Iterable<?> items =
+                        p[0] instanceof Iterable<?> it ? it : p[0] instanceof Object[] a ? Arrays.asList(a) : null;
                 if (items == null) return NOT_HANDLED;
                 StringBuilder out = new StringBuilder();
                 boolean first = true;

@@ -89,7 +89,13 @@ final class JinjaSource {
         return Math.min(j + 1, s.length());
     }
 
-    enum Kind { NAME, STRING, NUMBER, SPACE, PUNCT }
+    enum Kind {
+        NAME,
+        STRING,
+        NUMBER,
+        SPACE,
+        PUNCT
+    }
 
     record Tok(Kind kind, String text) {}
 
@@ -140,7 +146,10 @@ final class JinjaSource {
         StringBuilder out = new StringBuilder();
         for (int i = from; i < to; i++) {
             Tok t = toks.get(i);
-            if (t.kind() == Kind.NAME && t.text().equals("not") && !isWord(prev(toks, from, i), "is") && !isWord(next(toks, i + 1, to), "in")) {
+            if (t.kind() == Kind.NAME
+                    && t.text().equals("not")
+                    && !isWord(prev(toks, from, i), "is")
+                    && !isWord(next(toks, i + 1, to), "in")) {
                 int operand = i + 1, end = operand, depth = 0;
                 for (; end < to; end++) {
                     Tok u = toks.get(end);
@@ -199,7 +208,9 @@ final class JinjaSource {
             List<Tok> toks = tokenize(source.substring(t.innerStart(), t.innerEnd()));
             for (int i = 0; i < toks.size(); i++) {
                 if (!toks.get(i).text().equals(marker)) continue;
-                if (marker.equals("|") && i + 1 < toks.size() && toks.get(i + 1).text().equals("|")) {
+                if (marker.equals("|")
+                        && i + 1 < toks.size()
+                        && toks.get(i + 1).text().equals("|")) {
                     i++; // the || operator
                     continue;
                 }
@@ -209,7 +220,8 @@ final class JinjaSource {
                     k++;
                     while (k < toks.size() && toks.get(k).kind() == Kind.SPACE) k++;
                 }
-                if (k < toks.size() && toks.get(k).kind() == Kind.NAME) out.add(toks.get(k).text());
+                if (k < toks.size() && toks.get(k).kind() == Kind.NAME)
+                    out.add(toks.get(k).text());
             }
         }
         return out;

@@ -43,9 +43,11 @@ final class Llama2Template extends BuiltInTemplate {
             Message m = rest.get(i);
             int index = system == null ? i : i + 1;
             if (m.role().equals("user") != (i % 2 == 0))
-                throw error("Conversation roles must alternate user/assistant/user/assistant/... (message " + index + " is " + m.role() + ")");
+                throw error("Conversation roles must alternate user/assistant/user/assistant/... (message " + index
+                        + " is " + m.role() + ")");
             if (m.role().equals("system")) throw error("a system message may only come first (message " + index + ")");
-            String content = i == 0 && system != null ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + m.content() : m.content();
+            String content =
+                    i == 0 && system != null ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + m.content() : m.content();
             if (m.role().equals("user")) {
                 out.append(BOS).append("[INST] ").append(PyStr.strip(content)).append(" [/INST]");
             } else {

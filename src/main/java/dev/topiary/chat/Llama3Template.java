@@ -1,8 +1,8 @@
 // Llama3Template: the Llama 3 and Llama 3.1 Instruct chat formats, written out by hand.
 package dev.topiary.chat;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.format.Json;
 import java.util.List;
 
 /**
@@ -83,22 +83,30 @@ final class Llama3Template extends BuiltInTemplate {
         }
         header(out, "system");
         if (!tools.isEmpty()) out.append("Environment: ipython\n");
-        out.append("Cutting Knowledge Date: December 2023\n").append("Today Date: ").append(dateString).append("\n\n");
+        out.append("Cutting Knowledge Date: December 2023\n")
+                .append("Today Date: ")
+                .append(dateString)
+                .append("\n\n");
         if (!tools.isEmpty() && !toolsInUserMessage) {
-            out.append("You have access to the following functions. To call a function, please respond with JSON for a function call.")
-                    .append(RESPOND_FORMAT).append("Do not use variables.\n\n");
+            out.append(
+                            "You have access to the following functions. To call a function, please respond with JSON for a function call.")
+                    .append(RESPOND_FORMAT)
+                    .append("Do not use variables.\n\n");
             for (JsonNode t : tools) out.append(Json.dumps(t, 4, false)).append("\n\n");
         }
         out.append(system).append(EOT);
         if (!tools.isEmpty() && toolsInUserMessage) {
-            if (rest.isEmpty()) throw error("Cannot put tools in the first user message when there's no first user message!");
+            if (rest.isEmpty())
+                throw error("Cannot put tools in the first user message when there's no first user message!");
             Message first = rest.getFirst();
-            if (first.content() == null) throw error("tools go into the first turn after the system message, but it has no text");
+            if (first.content() == null)
+                throw error("tools go into the first turn after the system message, but it has no text");
             rest = rest.subList(1, rest.size());
             header(out, "user");
             out.append("Given the following functions, please respond with a JSON for a function call ")
                     .append("with its proper arguments that best answers the given prompt.\n\n")
-                    .append(RESPOND_FORMAT).append("Do not use variables.\n\n");
+                    .append(RESPOND_FORMAT)
+                    .append("Do not use variables.\n\n");
             for (JsonNode t : tools) out.append(Json.dumps(t, 4, false)).append("\n\n");
             out.append(PyStr.strip(first.content())).append(EOT);
         }
@@ -111,8 +119,13 @@ final class Llama3Template extends BuiltInTemplate {
                 ToolCall call = m.toolCalls().getFirst();
                 header(out, "assistant");
                 out.beginAssistant();
-                out.append("{\"name\": \"").append(call.name()).append("\", ").append("\"parameters\": ")
-                        .append(Json.dumps(call.arguments())).append("}").append(EOT);
+                out.append("{\"name\": \"")
+                        .append(call.name())
+                        .append("\", ")
+                        .append("\"parameters\": ")
+                        .append(Json.dumps(call.arguments()))
+                        .append("}")
+                        .append(EOT);
                 out.endAssistant();
             } else {
                 turn(out, m);

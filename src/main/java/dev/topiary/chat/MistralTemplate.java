@@ -1,8 +1,9 @@
-// MistralTemplate: the Mistral Instruct v0.3 format ([INST] ... [/INST], [AVAILABLE_TOOLS], [TOOL_CALLS]), written out by hand.
+// MistralTemplate: the Mistral Instruct v0.3 format ([INST] ... [/INST], [AVAILABLE_TOOLS], [TOOL_CALLS]), written out
+// by hand.
 package dev.topiary.chat;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.format.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +58,9 @@ final class MistralTemplate extends BuiltInTemplate {
             if (m.role().equals("user")) lastUser = m;
             if (m.role().equals("tool") || !m.toolCalls().isEmpty()) continue;
             if (m.role().equals("user") != (index % 2 == 0))
-                throw error("After the optional system message, conversation roles must alternate user/assistant/user/assistant/... (message "
-                        + (i + offset) + " is " + m.role() + ")");
+                throw error(
+                        "After the optional system message, conversation roles must alternate user/assistant/user/assistant/... (message "
+                                + (i + offset) + " is " + m.role() + ")");
             index++;
         }
         out.append(BOS);
@@ -67,7 +69,12 @@ final class MistralTemplate extends BuiltInTemplate {
             Message m = rest.get(i);
             if (m.role().equals("user")) {
                 if (!tools.isEmpty() && m.equals(lastUser)) availableTools(out, tools);
-                if (i == rest.size() - 1 && system != null) out.append("[INST] ").append(system).append("\n\n").append(m.content()).append("[/INST]");
+                if (i == rest.size() - 1 && system != null)
+                    out.append("[INST] ")
+                            .append(system)
+                            .append("\n\n")
+                            .append(m.content())
+                            .append("[/INST]");
                 else out.append("[INST] ").append(m.content()).append("[/INST]");
             } else if (!m.toolCalls().isEmpty()) {
                 out.beginAssistant();
@@ -76,7 +83,9 @@ final class MistralTemplate extends BuiltInTemplate {
                     ToolCall call = m.toolCalls().get(c);
                     String function = Json.dumps(orderedFunction(call));
                     out.append(function.substring(0, function.length() - 1))
-                            .append(", \"id\": \"").append(Conversations.toolCallId(calls++)).append("\"}");
+                            .append(", \"id\": \"")
+                            .append(Conversations.toolCallId(calls++))
+                            .append("\"}");
                     out.append(c < m.toolCalls().size() - 1 ? ", " : "]" + EOS);
                 }
                 out.endAssistant();
@@ -85,11 +94,16 @@ final class MistralTemplate extends BuiltInTemplate {
                 out.append(" ").append(PyStr.strip(m.content())).append(EOS);
                 out.endAssistant();
             } else if (m.role().equals("tool")) {
-                out.append("[TOOL_RESULTS] {\"content\": ").append(m.content()).append(", ")
-                        .append("\"call_id\": \"").append(Conversations.toolCallId(results++)).append("\"}[/TOOL_RESULTS]");
+                out.append("[TOOL_RESULTS] {\"content\": ")
+                        .append(m.content())
+                        .append(", ")
+                        .append("\"call_id\": \"")
+                        .append(Conversations.toolCallId(results++))
+                        .append("\"}[/TOOL_RESULTS]");
             } else {
-                throw error("Only user and assistant roles are supported, with the exception of an initial optional system message! (message "
-                        + (i + offset) + " is " + m.role() + ")");
+                throw error(
+                        "Only user and assistant roles are supported, with the exception of an initial optional system message! (message "
+                                + (i + offset) + " is " + m.role() + ")");
             }
         }
     }
@@ -111,7 +125,12 @@ final class MistralTemplate extends BuiltInTemplate {
                 if (!first) out.append(", ");
                 first = false;
                 JsonNode v = e.getValue();
-                if (v.isTextual()) out.append("\"").append(e.getKey()).append("\": \"").append(v.textValue()).append("\"");
+                if (v.isTextual())
+                    out.append("\"")
+                            .append(e.getKey())
+                            .append("\": \"")
+                            .append(v.textValue())
+                            .append("\"");
                 else out.append("\"").append(e.getKey()).append("\": ").append(Json.dumps(v));
             }
             out.append("}}");

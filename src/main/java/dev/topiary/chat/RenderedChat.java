@@ -36,7 +36,9 @@ public record RenderedChat(String text, List<Span> assistantSpans) {
 
     /** The text of each assistant span, in order. */
     public List<String> assistantTexts() {
-        return assistantSpans.stream().map(s -> text.substring(s.start(), s.end())).toList();
+        return assistantSpans.stream()
+                .map(s -> text.substring(s.start(), s.end()))
+                .toList();
     }
 
     /** One flag per character of {@link #text()}: true inside an assistant span. */

@@ -3,7 +3,6 @@ package dev.topiary.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.io.HfCheckpoint;
 import dev.topiary.kernels.Kernels;
 import dev.topiary.kernels.Parallel;
 import dev.topiary.model.Init;
@@ -25,18 +24,23 @@ import picocli.CommandLine.Option;
  * {@code topiary bench}: matmul GFLOP/s on LLM shapes against OpenBLAS sgemm, and prefill/decode
  * tokens/s against the PyTorch reference forward, each pair measured in the same run.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true, header = "Benchmark against OpenBLAS and PyTorch, side by side.",
-        description = {"Measure the engine side by side with its comparisons, in one run:",
-                "  matmul: Topiary's Vector API GEMM (and its scalar twin on small shapes) vs OpenBLAS cblas_sgemm,",
-                "          256 tokens x K x N for K, N from 288 to 2048 and the 32000-wide output layer;",
-                "  model:  prefill and decode tokens/s for the stories260K and stories15M shapes vs the PyTorch",
-                "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present);",
-                "  train:  training tokens/s (forward + backward + AdamW, batch 8 x 256 tokens) for the same shapes",
-                "          vs the same model in PyTorch (scripts/reference/bench_train.py), and memory in use.",
-                "  --model MODEL: prefill and decode tokens/s of one model (HF folder, GGUF, llama2.c) on its",
-                "          weights in their stored type, as llama-bench measures them (ppP, tgN; median of R runs),",
-                "          with peak RSS, the copy bandwidth and the share of it that decoding draws.",
-                "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."})
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        header = "Benchmark against OpenBLAS and PyTorch, side by side.",
+        description = {
+            "Measure the engine side by side with its comparisons, in one run:",
+            "  matmul: Topiary's Vector API GEMM (and its scalar twin on small shapes) vs OpenBLAS cblas_sgemm,",
+            "          256 tokens x K x N for K, N from 288 to 2048 and the 32000-wide output layer;",
+            "  model:  prefill and decode tokens/s for the stories260K and stories15M shapes vs the PyTorch",
+            "          reference forward (scripts/reference/bench_forward.py, when python3 with torch is present);",
+            "  train:  training tokens/s (forward + backward + AdamW, batch 8 x 256 tokens) for the same shapes",
+            "          vs the same model in PyTorch (scripts/reference/bench_train.py), and memory in use.",
+            "  --model MODEL: prefill and decode tokens/s of one model (HF folder, GGUF, llama2.c) on its",
+            "          weights in their stored type, as llama-bench measures them (ppP, tgN; median of R runs),",
+            "          with peak RSS, the copy bandwidth and the share of it that decoding draws.",
+            "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."
+        })
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
     boolean quick;
@@ -44,42 +48,53 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", description = "Run only these parts, comma-separated: matmul, model, train.")
     String only;
 
-    @Option(names = "--tokens", defaultValue = "256", description = "Rows (tokens) of the matmul and prefill (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tokens",
+            defaultValue = "256",
+            description = "Rows (tokens) of the matmul and prefill (default ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the reference (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--python",
+            defaultValue = "/usr/bin/python3",
+            description = "Python with torch for the reference (default ${DEFAULT-VALUE}).")
     String python;
 
     @Option(names = "--json", description = "Also write the results as JSON to this file.")
     Path json;
 
-    @Option(names = "--model", paramLabel = "MODEL",
+    @Option(
+            names = "--model",
+            paramLabel = "MODEL",
             description = "Benchmark this model instead (HF folder, .gguf or llama2.c .bin).")
     Path model;
 
-    @Option(names = {"--prompt-tokens", "-p"},
+    @Option(
+            names = {"--prompt-tokens", "-p"},
             defaultValue = "256",
             description = "With --model: prompt tokens of the prefill test (default ${DEFAULT-VALUE}; 0: none).")
     int promptTokens;
 
-    @Option(names = {"--gen-tokens", "-n"},
+    @Option(
+            names = {"--gen-tokens", "-n"},
             defaultValue = "64",
             description = "With --model: tokens of the decode test (default ${DEFAULT-VALUE}; 0 skips it).")
     int genTokens;
 
-    @Option(names = {"--repeat", "-r"},
+    @Option(
+            names = {"--repeat", "-r"},
             defaultValue = "5",
             description = "With --model: measured runs of each test (default ${DEFAULT-VALUE}).")
     int repeat;
 
-    @Option(names = "--warmup",
+    @Option(
+            names = "--warmup",
             defaultValue = "2",
             description = "With --model: unmeasured runs of each test first, and at least 2 s of them unless 0 "
                     + "(default ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--no-bandwidth",
-            description = "With --model: skip the memory bandwidth measurement.")
+    @Option(names = "--no-bandwidth", description = "With --model: skip the memory bandwidth measurement.")
     boolean noBandwidth;
 
     private final ObjectMapper mapper = new ObjectMapper();
@@ -91,33 +106,48 @@ final class BenchCommand implements Callable<Integer> {
         out.put("threads", Parallel.threads());
         out.put("kernels", Kernels.get().name());
         out.put("cpu", cpuName());
-        System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
+        System.out.printf(
+                "threads %d, kernels %s, cpu %s%n",
+                Parallel.threads(), Kernels.get().name(), cpuName());
         List<String> parts = only == null ? List.of("matmul", "model", "train") : List.of(only.split(","));
-        for (String p : parts) if (!List.of("matmul", "model", "train").contains(p))
-            throw new IllegalArgumentException("--only takes matmul, model, train (comma-separated), got '" + p + "'");
+        for (String p : parts)
+            if (!List.of("matmul", "model", "train").contains(p))
+                throw new IllegalArgumentException(
+                        "--only takes matmul, model, train (comma-separated), got '" + p + "'");
         if (parts.contains("matmul")) out.set("matmul", matmul());
         if (parts.contains("model")) out.set("model", model());
         if (parts.contains("train")) out.set("train", train());
         if (json != null)
-            dev.topiary.format.AtomicFiles.writeBytes(json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
+            dev.topiary.format.AtomicFiles.writeBytes(
+                    json, mapper.writerWithDefaultPrettyPrinter().writeValueAsBytes(out));
         return 0;
     }
 
     private int modelBench() throws Exception {
         if (only != null) throw new IllegalArgumentException("--model and --only do not go together");
-        System.out.printf("threads %d, kernels %s, cpu %s%n", Parallel.threads(), Kernels.get().name(), cpuName());
+        System.out.printf(
+                "threads %d, kernels %s, cpu %s%n",
+                Parallel.threads(), Kernels.get().name(), cpuName());
         ModelBench.Result r = ModelBench.run(model, promptTokens, genTokens, repeat, warmup, !noBandwidth);
         System.out.print(ModelBench.format(r));
         if (json != null) {
             ObjectNode out = mapper.createObjectNode();
-            out.put("model", r.model().toString()).put("format", r.format()).put("dtype", r.dtype())
-                    .put("params", r.params()).put("stored_bytes", r.storedBytes()).put("threads", r.threads())
-                    .put("kernels", Kernels.get().name()).put("cpu", cpuName());
+            out.put("model", r.model().toString())
+                    .put("format", r.format())
+                    .put("dtype", r.dtype())
+                    .put("params", r.params())
+                    .put("stored_bytes", r.storedBytes())
+                    .put("threads", r.threads())
+                    .put("kernels", Kernels.get().name())
+                    .put("cpu", cpuName());
             for (ModelBench.Rates x : new ModelBench.Rates[] {r.prefill(), r.decode()}) {
                 if (x == null) continue;
                 ObjectNode t = out.putObject(x.test().startsWith("pp") ? "prefill" : "decode");
-                t.put("test", x.test()).put("tokens", x.tokens()).put("tokens_per_s_median", x.median())
-                        .put("tokens_per_s_sd", x.stdev()).put("tokens_per_s_min", x.min())
+                t.put("test", x.test())
+                        .put("tokens", x.tokens())
+                        .put("tokens_per_s_median", x.median())
+                        .put("tokens_per_s_sd", x.stdev())
+                        .put("tokens_per_s_min", x.min())
                         .put("tokens_per_s_max", x.max());
                 ArrayNode runs = t.putArray("runs");
                 for (double v : x.perSecond()) runs.add(v);
@@ -137,12 +167,25 @@ final class BenchCommand implements Callable<Integer> {
     // ---------------------------------------------------------------------------------------------
 
     private ArrayNode matmul() {
-        int[][] shapes = quick ? new int[][] {{288, 768}, {2048, 2048}, {288, 32000}}
-                : new int[][] {{288, 288}, {288, 768}, {768, 288}, {1024, 1024}, {2048, 2048}, {2048, 5632}, {5632, 2048},
-                        {288, 32000}, {2048, 32000}};
+        int[][] shapes = quick
+                ? new int[][] {{288, 768}, {2048, 2048}, {288, 32000}}
+                : new int[][] {
+                    {288, 288},
+                    {288, 768},
+                    {768, 288},
+                    {1024, 1024},
+                    {2048, 2048},
+                    {2048, 5632},
+                    {5632, 2048},
+                    {288, 32000},
+                    {2048, 32000}
+                };
         OpenBlas blas = OpenBlas.load(Parallel.threads());
-        System.out.printf("%nmatmul, %d rows (tokens), GFLOP/s; OpenBLAS %s%n", tokens, blas == null ? "not available" : blas.describe());
-        System.out.printf("%6s %6s | %10s %10s %10s | %s%n", "K", "N", "topiary", "scalar", "openblas", "topiary/openblas");
+        System.out.printf(
+                "%nmatmul, %d rows (tokens), GFLOP/s; OpenBLAS %s%n",
+                tokens, blas == null ? "not available" : blas.describe());
+        System.out.printf(
+                "%6s %6s | %10s %10s %10s | %s%n", "K", "N", "topiary", "scalar", "openblas", "topiary/openblas");
         ArrayNode rows = mapper.createArrayNode();
         Random r = new Random(1);
         for (int[] s : shapes) {
@@ -150,10 +193,13 @@ final class BenchCommand implements Callable<Integer> {
             float[] x = randomArray(r, B * K), w = randomArray(r, N * K), o = new float[B * N];
             double flops = 2.0 * B * K * N;
             double vec = gflops(flops, () -> Kernels.get().matmul(o, 0, x, 0, w, 0, null, 0, B, K, N));
-            double sc = flops <= 1e9 ? gflops(flops, () -> Kernels.scalar().matmul(o, 0, x, 0, w, 0, null, 0, B, K, N)) : Double.NaN;
+            double sc = flops <= 1e9
+                    ? gflops(flops, () -> Kernels.scalar().matmul(o, 0, x, 0, w, 0, null, 0, B, K, N))
+                    : Double.NaN;
             double ob = blas == null ? Double.NaN : blas.gflops(this, x, w, B, K, N);
-            System.out.printf("%6d %6d | %10.1f %10s %10s | %s%n", K, N, vec, fmt(sc), fmt(ob),
-                    Double.isNaN(ob) ? "-" : String.format("%.2fx", vec / ob));
+            System.out.printf(
+                    "%6d %6d | %10.1f %10s %10s | %s%n",
+                    K, N, vec, fmt(sc), fmt(ob), Double.isNaN(ob) ? "-" : String.format("%.2fx", vec / ob));
             ObjectNode row = rows.addObject();
             row.put("B", B).put("K", K).put("N", N).put("topiary_gflops", vec);
             if (!Double.isNaN(sc)) row.put("scalar_gflops", sc);
@@ -200,8 +246,11 @@ final class BenchCommand implements Callable<Integer> {
     // ---------------------------------------------------------------------------------------------
 
     private ArrayNode model() throws Exception {
-        System.out.printf("%nmodel forward, fp32, tokens/s (prefill: %d tokens in one batch; decode: one token at a time)%n", tokens);
-        System.out.printf("%-12s | %12s %12s | %14s | %s%n", "shape", "prefill", "decode", "pytorch prefill", "topiary/pytorch");
+        System.out.printf(
+                "%nmodel forward, fp32, tokens/s (prefill: %d tokens in one batch; decode: one token at a time)%n",
+                tokens);
+        System.out.printf(
+                "%-12s | %12s %12s | %14s | %s%n", "shape", "prefill", "decode", "pytorch prefill", "topiary/pytorch");
         ArrayNode rows = mapper.createArrayNode();
         List<String> shapes = List.of("stories260K", "stories15M");
         // All Java measurements first: a PyTorch run in between was seen to slow the next one down.
@@ -211,29 +260,41 @@ final class BenchCommand implements Callable<Integer> {
             int[] ids = new int[tokens];
             for (int i = 0; i < tokens; i++) ids[i] = (i * 37 + 11) % c.vocab();
             Llama.State s = new Llama.State(c, tokens);
-            double prefill = tokens / seconds(() -> {
-                s.reset();
-                Llama.forward(w, s, ids, 0, tokens, Llama.Logits.ALL);
-            });
+            double prefill = tokens
+                    / seconds(() -> {
+                        s.reset();
+                        Llama.forward(w, s, ids, 0, tokens, Llama.Logits.ALL);
+                    });
             int steps = Math.min(tokens, 64);
-            double decode = steps / seconds(() -> {
-                s.reset();
-                for (int t = 0; t < steps; t++) Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST);
-            });
-            rows.addObject().put("shape", name).put("params", c.parameterCount()).put("prefill_tokens_per_s", prefill)
+            double decode = steps
+                    / seconds(() -> {
+                        s.reset();
+                        for (int t = 0; t < steps; t++) Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST);
+                    });
+            rows.addObject()
+                    .put("shape", name)
+                    .put("params", c.parameterCount())
+                    .put("prefill_tokens_per_s", prefill)
                     .put("decode_tokens_per_s", decode);
         }
         for (int i = 0; i < shapes.size(); i++) {
             ObjectNode row = (ObjectNode) rows.get(i);
             var node = pytorch("bench_forward.py", shapes.get(i), "--tokens", String.valueOf(tokens));
-            Double torch = node == null ? null : node.path("prefill_tokens_per_s").asDouble();
+            Double torch =
+                    node == null ? null : node.path("prefill_tokens_per_s").asDouble();
             double prefill = row.get("prefill_tokens_per_s").asDouble();
             if (torch != null) {
-                row.put("pytorch_prefill_tokens_per_s", torch).put("pytorch_blas", node.path("blas").asText());
+                row.put("pytorch_prefill_tokens_per_s", torch)
+                        .put("pytorch_blas", node.path("blas").asText());
                 if (fairBlas(node)) row.put("ratio", prefill / torch);
             }
-            System.out.printf("%-12s | %12.0f %12.0f | %14s | %s%n", shapes.get(i), prefill, row.get("decode_tokens_per_s").asDouble(),
-                    torch == null ? "-" : String.format("%.0f", torch), ratio(node, prefill, torch));
+            System.out.printf(
+                    "%-12s | %12.0f %12.0f | %14s | %s%n",
+                    shapes.get(i),
+                    prefill,
+                    row.get("decode_tokens_per_s").asDouble(),
+                    torch == null ? "-" : String.format("%.0f", torch),
+                    ratio(node, prefill, torch));
         }
         return rows;
     }
@@ -241,7 +302,9 @@ final class BenchCommand implements Callable<Integer> {
     private ArrayNode train() throws Exception {
         int B = 8, T = tokens;
         System.out.printf("%ntraining, fp32, forward + backward + AdamW, batch %d x %d tokens, tokens/s%n", B, T);
-        System.out.printf("%-12s | %10s %14s | %10s %14s | %s%n", "shape", "topiary", "memory", "pytorch", "pytorch RSS", "topiary/pytorch");
+        System.out.printf(
+                "%-12s | %10s %14s | %10s %14s | %s%n",
+                "shape", "topiary", "memory", "pytorch", "pytorch RSS", "topiary/pytorch");
         ArrayNode rows = mapper.createArrayNode();
         List<String> shapes = List.of("stories260K", "stories15M");
         for (String name : shapes) {
@@ -263,25 +326,39 @@ final class BenchCommand implements Callable<Integer> {
                 adam.update(g, 1e-4f);
             });
             long memory = act.bytes() + 16L * w.data.length;
-            rows.addObject().put("shape", name).put("train_tokens_per_s", B * T / secs).put("memory_bytes", memory)
+            rows.addObject()
+                    .put("shape", name)
+                    .put("train_tokens_per_s", B * T / secs)
+                    .put("memory_bytes", memory)
                     .put("params", c.parameterCount());
         }
         for (int i = 0; i < shapes.size(); i++) {
             ObjectNode row = (ObjectNode) rows.get(i);
-            var torch = pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
+            var torch =
+                    pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
             double ours = row.get("train_tokens_per_s").asDouble();
-            Double theirs = torch == null ? null : torch.path("train_tokens_per_s").asDouble();
+            Double theirs =
+                    torch == null ? null : torch.path("train_tokens_per_s").asDouble();
             if (torch != null) {
-                row.put("pytorch_train_tokens_per_s", theirs).put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
+                row.put("pytorch_train_tokens_per_s", theirs)
+                        .put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
                         .put("pytorch_blas", torch.path("blas").asText());
                 if (fairBlas(torch)) row.put("ratio", ours / theirs);
             }
-            System.out.printf("%-12s | %10.0f %14s | %10s %14s | %s%n", shapes.get(i), ours,
-                    InspectCommand.bytes(row.get("memory_bytes").asLong()), theirs == null ? "-" : String.format("%.0f", theirs),
-                    torch == null ? "-" : String.format("%.0f MiB", torch.path("peak_rss_mb").asDouble()),
+            System.out.printf(
+                    "%-12s | %10.0f %14s | %10s %14s | %s%n",
+                    shapes.get(i),
+                    ours,
+                    InspectCommand.bytes(row.get("memory_bytes").asLong()),
+                    theirs == null ? "-" : String.format("%.0f", theirs),
+                    torch == null
+                            ? "-"
+                            : String.format(
+                                    "%.0f MiB", torch.path("peak_rss_mb").asDouble()),
                     ratio(torch, ours, theirs));
         }
-        System.out.println("memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
+        System.out.println(
+                "memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
         return rows;
     }
 
@@ -304,8 +381,8 @@ final class BenchCommand implements Callable<Integer> {
         Path script = Path.of("scripts/reference", scriptName);
         if (!Files.isRegularFile(script) || !Files.isExecutable(Path.of(python))) return null;
         try {
-            List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--shape", shape, "--threads",
-                    String.valueOf(Parallel.threads())));
+            List<String> cmd = new ArrayList<>(List.of(
+                    python, script.toString(), "--shape", shape, "--threads", String.valueOf(Parallel.threads())));
             cmd.addAll(List.of(args));
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             String last = null;
@@ -322,7 +399,8 @@ final class BenchCommand implements Callable<Integer> {
     private static String cpuName() {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/cpuinfo")))
-                if (l.startsWith("model name")) return l.substring(l.indexOf(':') + 1).trim();
+                if (l.startsWith("model name"))
+                    return l.substring(l.indexOf(':') + 1).trim();
         } catch (Exception ignored) {
             // not Linux
         }
@@ -344,18 +422,33 @@ final class BenchCommand implements Callable<Integer> {
 
         String describe() {
             String core = System.getenv("OPENBLAS_CORETYPE");
-            return "via org.bytedeco:openblas, " + org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads()
-                    + " threads" + (core != null ? ", OPENBLAS_CORETYPE=" + core : "");
+            return "via org.bytedeco:openblas, "
+                    + org.bytedeco.openblas.presets.openblas_nolapack.blas_get_num_threads() + " threads"
+                    + (core != null ? ", OPENBLAS_CORETYPE=" + core : "");
         }
 
         double gflops(BenchCommand b, float[] x, float[] w, int B, int K, int N) {
             var nl = org.bytedeco.openblas.global.openblas_nolapack.class;
-            try (var px = new org.bytedeco.javacpp.FloatPointer(x); var pw = new org.bytedeco.javacpp.FloatPointer(w);
-                 var po = new org.bytedeco.javacpp.FloatPointer((long) B * N)) {
-                return b.gflops(2.0 * B * K * N, () -> org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm(
-                        org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor,
-                        org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans,
-                        org.bytedeco.openblas.global.openblas_nolapack.CblasTrans, B, N, K, 1f, px, K, pw, K, 0f, po, N));
+            try (var px = new org.bytedeco.javacpp.FloatPointer(x);
+                    var pw = new org.bytedeco.javacpp.FloatPointer(w);
+                    var po = new org.bytedeco.javacpp.FloatPointer((long) B * N)) {
+                return b.gflops(
+                        2.0 * B * K * N,
+                        () -> org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm(
+                                org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor,
+                                org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans,
+                                org.bytedeco.openblas.global.openblas_nolapack.CblasTrans,
+                                B,
+                                N,
+                                K,
+                                1f,
+                                px,
+                                K,
+                                pw,
+                                K,
+                                0f,
+                                po,
+                                N));
             }
         }
     }

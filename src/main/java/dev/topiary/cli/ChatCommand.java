@@ -1,20 +1,19 @@
 package dev.topiary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.topiary.verify.ToolSchema;
-import dev.topiary.verify.ToolsFile;
 import dev.topiary.chat.ChatTemplate;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.chat.Message;
 import dev.topiary.chat.ParsedReply;
 import dev.topiary.chat.ToolCall;
 import dev.topiary.generate.Sampler;
-import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
 import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.StreamDecoder;
 import dev.topiary.tokenizer.Tokenizer;
+import dev.topiary.verify.ToolSchema;
+import dev.topiary.verify.ToolsFile;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -28,14 +27,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "chat", mixinStandardHelpOptions = true, header = "Chat with a model in the terminal, with tools.",
-        description = {"An interactive chat: each line you type is a user turn; the conversation is rendered with the model's",
-                "chat template (or --chat-template) and the answer streams as it is generated, until the end-of-turn",
-                "marker.",
-                "--system sets a system message; --tools FILE gives JSON schemas of tools ([{\"name\", \"description\",",
-                "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown.",
-                "A template without tool support, or tools that fill the model's context, are refused at start.",
-                "Empty line or end of input: quit.", ""})
+@Command(
+        name = "chat",
+        mixinStandardHelpOptions = true,
+        header = "Chat with a model in the terminal, with tools.",
+        description = {
+            "An interactive chat: each line you type is a user turn; the conversation is rendered with the model's",
+            "chat template (or --chat-template) and the answer streams as it is generated, until the end-of-turn",
+            "marker.",
+            "--system sets a system message; --tools FILE gives JSON schemas of tools ([{\"name\", \"description\",",
+            "\"parameters\"}]): a tool call in the answer is parsed, checked against its schema, and shown.",
+            "A template without tool support, or tools that fill the model's context, are refused at start.",
+            "Empty line or end of input: quit.",
+            ""
+        })
 final class ChatCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder (for its chat template), .gguf or .bin")
     Path model;
@@ -46,14 +51,22 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--tools", paramLabel = "FILE", description = "JSON array of tool schemas.")
     Path tools;
 
-    @Option(names = {"--chat-template", "--template"}, description = "A built-in template instead of the model's own"
-            + " (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
+    @Option(
+            names = {"--chat-template", "--template"},
+            description = "A built-in template instead of the model's own"
+                    + " (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral).")
     String templateName;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "Answer length at most (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "256",
+            description = "Answer length at most (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
-    @Option(names = "--temperature", defaultValue = "0.7", description = "Sampling temperature; 0 = greedy (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--temperature",
+            defaultValue = "0.7",
+            description = "Sampling temperature; 0 = greedy (default ${DEFAULT-VALUE}).")
     float temperature;
 
     @Option(names = "--top-p", defaultValue = "0.9", description = "Nucleus mass (default ${DEFAULT-VALUE}).")
@@ -83,8 +96,8 @@ final class ChatCommand implements Callable<Integer> {
                         + w.config().maxPositions() + "); give fewer or shorter tools");
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        out.println("chat with " + model + " (template " + template.name() + (schemas.isEmpty() ? "" : ", tools " + schemas.keySet())
-                + "); an empty line quits");
+        out.println("chat with " + model + " (template " + template.name()
+                + (schemas.isEmpty() ? "" : ", tools " + schemas.keySet()) + "); an empty line quits");
         List<Message> messages = new ArrayList<>();
         if (system != null) messages.add(Message.system(system));
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -107,24 +120,30 @@ final class ChatCommand implements Callable<Integer> {
     private String generate(Weights w, Tokenizer tok, String prompt, Sampler sampler, PrintStream out) {
         int[] p = tok.encode(prompt, false, true);
         int cap = Math.min(w.config().maxPositions(), p.length + maxTokens);
-        if (p.length >= cap) throw new IllegalStateException("the conversation (" + p.length + " tokens) fills the context; start again");
+        if (p.length >= cap)
+            throw new IllegalStateException(
+                    "the conversation (" + p.length + " tokens) fills the context; start again");
         StreamDecoder dec = tok.streamDecoder();
         StringBuilder text = new StringBuilder();
         int[] printed = {0};
-        dev.topiary.generate.Generator.continueFrom(w, new Llama.State(w.config(), cap), p, maxTokens, sampler, tok.eosId(), id -> {
-            text.append(dec.next(id));
-            String marker = END_MARKERS.stream().filter(mk -> text.indexOf(mk) >= 0).findFirst().orElse(null);
-            if (marker != null) {
-                text.setLength(text.indexOf(marker));
-                return false;
-            }
-            int safe = text.length() - 12; // hold back what could be the start of a marker
-            if (safe > printed[0]) {
-                out.print(text.substring(printed[0], safe));
-                printed[0] = safe;
-            }
-            return true;
-        });
+        dev.topiary.generate.Generator.continueFrom(
+                w, new Llama.State(w.config(), cap), p, maxTokens, sampler, tok.eosId(), id -> {
+                    text.append(dec.next(id));
+                    String marker = END_MARKERS.stream()
+                            .filter(mk -> text.indexOf(mk) >= 0)
+                            .findFirst()
+                            .orElse(null);
+                    if (marker != null) {
+                        text.setLength(text.indexOf(marker));
+                        return false;
+                    }
+                    int safe = text.length() - 12; // hold back what could be the start of a marker
+                    if (safe > printed[0]) {
+                        out.print(text.substring(printed[0], safe));
+                        printed[0] = safe;
+                    }
+                    return true;
+                });
         int done = printed[0];
         if (text.length() > done) out.print(text.substring(done));
         out.println();
@@ -134,10 +153,12 @@ final class ChatCommand implements Callable<Integer> {
     static void showCall(ToolCall c, Map<String, ToolSchema> schemas, PrintStream out) {
         ToolSchema s = schemas.get(c.name());
         if (s == null) {
-            out.println("[tool call " + c.name() + c.arguments() + ": no such tool" + (schemas.isEmpty() ? "" : "; tools: " + schemas.keySet()) + "]");
+            out.println("[tool call " + c.name() + c.arguments() + ": no such tool"
+                    + (schemas.isEmpty() ? "" : "; tools: " + schemas.keySet()) + "]");
             return;
         }
         List<String> problems = s.check(c);
-        out.println("[tool call " + c.name() + c.arguments() + (problems.isEmpty() ? ": valid" : ": invalid: " + String.join("; ", problems)) + "]");
+        out.println("[tool call " + c.name() + c.arguments()
+                + (problems.isEmpty() ? ": valid" : ": invalid: " + String.join("; ", problems)) + "]");
     }
 }

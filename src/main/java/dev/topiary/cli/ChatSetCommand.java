@@ -6,12 +6,18 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "chatset", mixinStandardHelpOptions = true, header = "Write a synthetic instruction set (SFT, preferences, held-out eval).",
-        description = {"Write a synthetic instruction set in the TinyStories world into --out: stories with checkable",
-                "instructions (a named character, a given word, a given last sentence, a word limit), tool calls",
-                "(get_weather(city), set_timer(minutes) as JSON) and questions about a short passage. sft.jsonl holds",
-                "prompt/completion pairs, prefs.jsonl chosen/rejected pairs whose rejected answer breaks the",
-                "instruction, eval.jsonl held-out prompts with their verifiers (for topiary eval --task).", ""})
+@Command(
+        name = "chatset",
+        mixinStandardHelpOptions = true,
+        header = "Write a synthetic instruction set (SFT, preferences, held-out eval).",
+        description = {
+            "Write a synthetic instruction set in the TinyStories world into --out: stories with checkable",
+            "instructions (a named character, a given word, a given last sentence, a word limit), tool calls",
+            "(get_weather(city), set_timer(minutes) as JSON) and questions about a short passage. sft.jsonl holds",
+            "prompt/completion pairs, prefs.jsonl chosen/rejected pairs whose rejected answer breaks the",
+            "instruction, eval.jsonl held-out prompts with their verifiers (for topiary eval --task).",
+            ""
+        })
 final class ChatSetCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Folder to write.")
     Path out;

@@ -23,29 +23,40 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true, header = "Compress a model 2x end to end, with nothing downloaded.",
-        description = {"The whole recipe on a small model, in a few minutes on 2 cores. With ../shared present it "
-                + "takes the trained stories260K and its TinyStories text; without it, Topiary writes a story corpus "
-                + "and a byte-level tokenizer, and first trains a small teacher from scratch on it.",
-                "Then topiary compress halves the teacher (teacher correction, importance, search under half the "
-                + "parameters, distillation, evaluation, export, report) and prints before and after.",
-                "--quick is a smoke test (what CI runs): every stage runs, on budgets so tiny that its numbers mean "
-                + "nothing.",
-                "Run it again to resume. The run folder is --out, by default one per kind of run (runs/demo, "
-                + "runs/demo-quick, runs/demo-self-made, runs/demo-self-made-quick); a folder made by another kind is "
-                + "refused, so that a quick teacher is never reused by a full demo.", ""})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        header = "Compress a model 2x end to end, with nothing downloaded.",
+        description = {
+            "The whole recipe on a small model, in a few minutes on 2 cores. With ../shared present it "
+                    + "takes the trained stories260K and its TinyStories text; without it, Topiary writes a story corpus "
+                    + "and a byte-level tokenizer, and first trains a small teacher from scratch on it.",
+            "Then topiary compress halves the teacher (teacher correction, importance, search under half the "
+                    + "parameters, distillation, evaluation, export, report) and prints before and after.",
+            "--quick is a smoke test (what CI runs): every stage runs, on budgets so tiny that its numbers mean "
+                    + "nothing.",
+            "Run it again to resume. The run folder is --out, by default one per kind of run (runs/demo, "
+                    + "runs/demo-quick, runs/demo-self-made, runs/demo-self-made-quick); a folder made by another kind is "
+                    + "refused, so that a quick teacher is never reused by a full demo.",
+            ""
+        })
 final class DemoCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Option(names = "--quick", description = "A smoke test: every stage on tiny budgets, in well under a minute. "
-            + "Its numbers mean nothing.")
+    @Option(
+            names = "--quick",
+            description =
+                    "A smoke test: every stage on tiny budgets, in well under a minute. " + "Its numbers mean nothing.")
     boolean quick;
 
     @Option(names = "--out", description = "Run folder (default: runs/demo, with -self-made and -quick as chosen).")
     Path out;
 
-    @Option(names = "--shared", defaultValue = "../shared", description = "Where the shared models are looked for (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--shared",
+            defaultValue = "../shared",
+            description = "Where the shared models are looked for (default ${DEFAULT-VALUE}).")
     Path shared;
 
     @Option(names = "--self-made", description = "Ignore ../shared: generate the corpus and train the teacher here.")
@@ -53,13 +64,15 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path model = shared.resolve("models/stories260K-hf"), text = shared.resolve("data/tinystories-valid-head/tinystories_valid_head.txt");
+        Path model = shared.resolve("models/stories260K-hf"),
+                text = shared.resolve("data/tinystories-valid-head/tinystories_valid_head.txt");
         boolean useShared = !selfMade && Files.isDirectory(model) && Files.isRegularFile(text);
         if (out == null) out = defaultOut(quick, selfMade);
         String kind = (quick ? "quick" : "full") + ", " + (useShared ? "shared stories260K" : "self-made teacher");
         claimRunFolder(out, kind);
-        if (quick) System.out.println("demo --quick: a smoke test of every stage on tiny budgets; its numbers mean "
-                + "nothing");
+        if (quick)
+            System.out.println(
+                    "demo --quick: a smoke test of every stage on tiny budgets; its numbers mean " + "nothing");
         String teacher;
         List<String> data;
         if (useShared) {
@@ -67,7 +80,8 @@ final class DemoCommand implements Callable<Integer> {
             teacher = model.toString();
             data = List.of(text.toString());
         } else {
-            System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model) + ": writing a corpus and training a teacher");
+            System.out.println("demo: no shared model" + (selfMade ? " (--self-made)" : " at " + model)
+                    + ": writing a corpus and training a teacher");
             Path corpus = out.resolve("corpus.txt"), tdir = out.resolve("teacher");
             if (!Files.exists(corpus)) AtomicFiles.writeString(corpus, StoryCorpus.generate(quick ? 400 : 6000, 7));
             if (!Files.isRegularFile(tdir.resolve("model/model.safetensors")) && !trainTeacher(corpus, tdir)) {
@@ -78,19 +92,45 @@ final class DemoCommand implements Callable<Integer> {
             data = List.of(corpus.toString());
         }
         long params = HfCheckpoint.readConfig(Path.of(teacher)).parameterCount();
-        Compress.Plan plan = new Compress.Plan(teacher, data, null, null, null, null, params / 2, quick ? 3 : 6,
-                quick ? 2048 : 100_000, quick ? 8192 : 1_500_000, quick ? 8 : 256, quick ? 64 : 128, 8, 2e-3f, quick ? 20 : 200, 1);
+        Compress.Plan plan = new Compress.Plan(
+                teacher,
+                data,
+                null,
+                null,
+                null,
+                null,
+                params / 2,
+                quick ? 3 : 6,
+                quick ? 2048 : 100_000,
+                quick ? 8192 : 1_500_000,
+                quick ? 8 : 256,
+                quick ? 64 : 128,
+                8,
+                2e-3f,
+                quick ? 20 : 200,
+                1);
         int code = CompressCommand.run(plan, out.resolve("compress"), null);
         if (code != 0) return code;
-        JsonNode e = new ObjectMapper().readTree(out.resolve("compress/eval.json").toFile());
+        JsonNode e =
+                new ObjectMapper().readTree(out.resolve("compress/eval.json").toFile());
         System.out.printf("%n%-28s %14s %14s%n", "", "teacher", "student");
-        for (String[] f : new String[][] {{"parameters", "params", "%,14.0f"}, {"held-out loss", "val_loss", "%14.4f"},
-                {"perplexity", "perplexity", "%14.3f"}, {"cloze accuracy (4 choices)", "cloze_acc", "%14.3f"},
-                {"prefill tokens/s", "prefill_tokens_per_s", "%,14.0f"}}) {
-            System.out.printf("%-28s " + f[2] + " " + f[2] + "%n", f[0], e.get("teacher").get(f[1]).asDouble(), e.get("student").get(f[1]).asDouble());
+        for (String[] f : new String[][] {
+            {"parameters", "params", "%,14.0f"},
+            {"held-out loss", "val_loss", "%14.4f"},
+            {"perplexity", "perplexity", "%14.3f"},
+            {"cloze accuracy (4 choices)", "cloze_acc", "%14.3f"},
+            {"prefill tokens/s", "prefill_tokens_per_s", "%,14.0f"}
+        }) {
+            System.out.printf(
+                    "%-28s " + f[2] + " " + f[2] + "%n",
+                    f[0],
+                    e.get("teacher").get(f[1]).asDouble(),
+                    e.get("student").get(f[1]).asDouble());
         }
-        System.out.println("\nstudent sample: " + e.get("student").get("samples").get(0).asText().replace('\n', ' '));
-        System.out.println("teacher sample: " + e.get("teacher").get("samples").get(0).asText().replace('\n', ' '));
+        System.out.println("\nstudent sample: "
+                + e.get("student").get("samples").get(0).asText().replace('\n', ' '));
+        System.out.println("teacher sample: "
+                + e.get("teacher").get("samples").get(0).asText().replace('\n', ' '));
         if (quick) System.out.println("\n(--quick: a smoke test; the numbers above mean nothing)");
         return 0;
     }
@@ -132,17 +172,42 @@ final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(tokDir);
         ByteTokenizerFiles.write(tokDir);
         var tok = Tokenizers.load(tokDir);
-        LlamaConfig c = new LlamaConfig("llama", 96, 256, 4, 4, 2, 24, ByteTokenizerFiles.VOCAB, 1e-5f, 10000, null, true, false, false,
-                512, ByteTokenizerFiles.BOS, List.of(ByteTokenizerFiles.EOS), "float32");
+        LlamaConfig c = new LlamaConfig(
+                "llama",
+                96,
+                256,
+                4,
+                4,
+                2,
+                24,
+                ByteTokenizerFiles.VOCAB,
+                1e-5f,
+                10000,
+                null,
+                true,
+                false,
+                false,
+                512,
+                ByteTokenizerFiles.BOS,
+                List.of(ByteTokenizerFiles.EOS),
+                "float32");
         LlamaWeights w = Init.normal(c, 1, 0.02);
         int steps = quick ? 30 : 1500;
-        TrainOptions o = TrainOptions.defaults().withSeqLen(128).withSchedule(steps, 2e-3f).withMinLr(2e-4f)
-                .withEvalEvery(Math.max(1, steps / 10)).withValBatches(10).withCheckpointEvery(Math.max(10, steps / 5));
+        TrainOptions o = TrainOptions.defaults()
+                .withSeqLen(128)
+                .withSchedule(steps, 2e-3f)
+                .withMinLr(2e-4f)
+                .withEvalEvery(Math.max(1, steps / 10))
+                .withValBatches(10)
+                .withCheckpointEvery(Math.max(10, steps / 5));
         TokenDataset ds = TokenDataset.load(corpus, "text", tok, 128, 0.05, 1);
-        System.out.printf("training the teacher: %,d parameters, %d steps of %,d tokens%n", c.parameterCount(), steps, o.tokensPerStep());
+        System.out.printf(
+                "training the teacher: %,d parameters, %d steps of %,d tokens%n",
+                c.parameterCount(), steps, o.tokensPerStep());
         TrainingRun run = TrainingRun.continuing(dir);
-        TrainingRun.Result r = StopHook.around(run::requestStop, () -> run.run(w, ds, o, Objective.CROSS_ENTROPY,
-                tokDir, new TrainingRun.Listener() {
+        TrainingRun.Result r = StopHook.around(
+                run::requestStop,
+                () -> run.run(w, ds, o, Objective.CROSS_ENTROPY, tokDir, new TrainingRun.Listener() {
                     long last = System.nanoTime();
 
                     @Override

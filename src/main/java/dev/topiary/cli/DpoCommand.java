@@ -13,16 +13,22 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "dpo", mixinStandardHelpOptions = true, header = "Direct Preference Optimization on chosen/rejected pairs.",
+@Command(
+        name = "dpo",
+        mixinStandardHelpOptions = true,
+        header = "Direct Preference Optimization on chosen/rejected pairs.",
         sortOptions = false,
-        description = {"Train MODEL to prefer the chosen answers of JSONL rows {\"prompt\", \"chosen\", \"rejected\"} over the",
-                "rejected ones (Rafailov et al. 2023). With summed answer log-probabilities of the policy and of the",
-                "reference (--ref, default MODEL itself, computed once and kept in checkpoints):",
-                "  h = (pi(chosen) - ref(chosen)) - (pi(rejected) - ref(rejected))",
-                "  sigmoid: -(1 - eps) log sigmoid(beta h) - eps log sigmoid(-beta h)   (eps = --label-smoothing)",
-                "  ipo:     (h - 1/(2 beta))^2",
-                "--seq-len is per answer (prompt + answer); a pair takes two. A row whose chosen equals its rejected",
-                "answer is an error. Everything else is as in train.", ""})
+        description = {
+            "Train MODEL to prefer the chosen answers of JSONL rows {\"prompt\", \"chosen\", \"rejected\"} over the",
+            "rejected ones (Rafailov et al. 2023). With summed answer log-probabilities of the policy and of the",
+            "reference (--ref, default MODEL itself, computed once and kept in checkpoints):",
+            "  h = (pi(chosen) - ref(chosen)) - (pi(rejected) - ref(rejected))",
+            "  sigmoid: -(1 - eps) log sigmoid(beta h) - eps log sigmoid(-beta h)   (eps = --label-smoothing)",
+            "  ipo:     (h - 1/(2 beta))^2",
+            "--seq-len is per answer (prompt + answer); a pair takes two. A row whose chosen equals its rejected",
+            "answer is an error. Everything else is as in train.",
+            ""
+        })
 final class DpoCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -42,7 +48,10 @@ final class DpoCommand implements Callable<Integer> {
     @Option(names = "--loss", defaultValue = "sigmoid", description = "sigmoid or ipo (default ${DEFAULT-VALUE}).")
     String loss;
 
-    @Option(names = "--label-smoothing", defaultValue = "0", description = "For --loss sigmoid (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--label-smoothing",
+            defaultValue = "0",
+            description = "For --loss sigmoid (default ${DEFAULT-VALUE}).")
     float labelSmoothing;
 
     @Override
@@ -61,10 +70,12 @@ final class DpoCommand implements Callable<Integer> {
         for (Path f : run.data) pairs.addAll(AlignData.preferences(f, m.requireTokenizer(), template));
         var packed = Dpo.pairs(pairs, half.seqLen(), m.requireTokenizer().eosId(), run.valFraction, half.seed());
         TrainOptions o = half.withSeqLen(2 * half.seqLen());
-        // the reference log-probabilities are all computed now, before training: the policy itself serves when there is no --ref
+        // the reference log-probabilities are all computed now, before training: the policy itself serves when there is
+        // no --ref
         LlamaWeights reference = ref == null ? w : Models.load(ref).requireWeights();
-        System.out.printf("%d preference pairs (%d answers truncated to %d tokens); reference log-probabilities from %s%n", pairs.size(),
-                packed.getValue(), half.seqLen(), ref == null ? model : ref);
+        System.out.printf(
+                "%d preference pairs (%d answers truncated to %d tokens); reference log-probabilities from %s%n",
+                pairs.size(), packed.getValue(), half.seqLen(), ref == null ? model : ref);
         Dpo dpo = new Dpo(beta, variant, labelSmoothing, reference, packed.getKey(), o.batch() * o.accum());
         return run.run("DPO of " + model, w, packed.getKey(), o, dpo, model);
     }

@@ -23,15 +23,17 @@ final class EngineOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--threads", paramLabel = "N",
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
             description = "Threads the engine computes with (default: all cores; the same as -Dtopiary.threads=N).")
     void threads(int n) {
         if (n < 1) throw new ParameterException(spec.commandLine(), "--threads must be >= 1, got " + n);
         System.setProperty(THREADS, Integer.toString(n));
         int running = Parallel.threads(); // starts the pool now, with n threads, unless it already runs
         if (running != n)
-            System.err.println("topiary: --threads " + n + " is ignored: the engine already runs with " + running
-                    + " threads");
+            System.err.println(
+                    "topiary: --threads " + n + " is ignored: the engine already runs with " + running + " threads");
     }
 
     private boolean verbose;

@@ -18,23 +18,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "eval", mixinStandardHelpOptions = true, header = "Perplexity on a corpus, or multiple-choice accuracy.",
-        description = {"Evaluate a model.",
-                "--data FILE: perplexity. A .jsonl file is one document per line (field 'text'), any other file",
-                "  is one document of plain text. Each document is tokenized with BOS (unless --no-bos) and cut",
-                "  into windows of --seq-len tokens every --stride tokens; each window scores only the tokens the",
-                "  previous one did not (the Hugging Face sliding-window method), so with stride < seq-len every",
-                "  token but the first gets at least seq-len - stride tokens of context. Prints the mean",
-                "  negative log-likelihood (nats/token) and perplexity = exp(mean).",
-                "--task FILE: alignment tasks (JSONL with \"type\": ifeval, function_call or qa): the model answers each",
-                "  prompt (greedy, up to --max-new-tokens) and programmatic verifiers score the answers: IFEval-style",
-                "  strict and loose accuracy per prompt and per instruction; function calls matched to the expected one",
-                "  (name, argument names and values) with the share of answers that are not a call at all; exact match",
-                "  and token F1 for passage-grounded answers. Or:",
-                "--task FILE: multiple-choice accuracy from JSONL {\"context\", \"choices\", \"gold\"}, scored as",
-                "  lm-eval-harness does: each choice is the continuation ' ' + choice (--delimiter) of the context;",
-                "  acc takes the highest summed log-likelihood, acc_norm the highest log-likelihood per character",
-                "  of the choice."})
+@Command(
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        header = "Perplexity on a corpus, or multiple-choice accuracy.",
+        description = {
+            "Evaluate a model.",
+            "--data FILE: perplexity. A .jsonl file is one document per line (field 'text'), any other file",
+            "  is one document of plain text. Each document is tokenized with BOS (unless --no-bos) and cut",
+            "  into windows of --seq-len tokens every --stride tokens; each window scores only the tokens the",
+            "  previous one did not (the Hugging Face sliding-window method), so with stride < seq-len every",
+            "  token but the first gets at least seq-len - stride tokens of context. Prints the mean",
+            "  negative log-likelihood (nats/token) and perplexity = exp(mean).",
+            "--task FILE: alignment tasks (JSONL with \"type\": ifeval, function_call or qa): the model answers each",
+            "  prompt (greedy, up to --max-new-tokens) and programmatic verifiers score the answers: IFEval-style",
+            "  strict and loose accuracy per prompt and per instruction; function calls matched to the expected one",
+            "  (name, argument names and values) with the share of answers that are not a call at all; exact match",
+            "  and token F1 for passage-grounded answers. Or:",
+            "--task FILE: multiple-choice accuracy from JSONL {\"context\", \"choices\", \"gold\"}, scored as",
+            "  lm-eval-harness does: each choice is the continuation ' ' + choice (--delimiter) of the context;",
+            "  acc takes the highest summed log-likelihood, acc_norm the highest log-likelihood per character",
+            "  of the choice."
+        })
 final class EvalCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -53,28 +58,43 @@ final class EvalCommand implements Callable<Integer> {
         Path task;
     }
 
-    @Option(names = "--seq-len", description = "Window length in tokens (default: the model's max positions, at most 1024).")
+    @Option(
+            names = "--seq-len",
+            description = "Window length in tokens (default: the model's max positions, at most 1024).")
     Integer seqLen;
 
     @Option(names = "--stride", description = "Window step in tokens (default: seq-len / 2).")
     Integer stride;
 
-    @Option(names = "--max-chars", defaultValue = "9223372036854775807", description = "Read at most this many characters of the corpus.")
+    @Option(
+            names = "--max-chars",
+            defaultValue = "9223372036854775807",
+            description = "Read at most this many characters of the corpus.")
     long maxChars;
 
-    @Option(names = "--field", defaultValue = "text", description = "JSONL field holding the text (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--field",
+            defaultValue = "text",
+            description = "JSONL field holding the text (default ${DEFAULT-VALUE}).")
     String field;
 
     @Option(names = "--no-bos", description = "Do not start documents (or contexts) with BOS.")
     boolean noBos;
 
-    @Option(names = "--delimiter", defaultValue = " ", description = "Text between context and choice (default: one space).")
+    @Option(
+            names = "--delimiter",
+            defaultValue = " ",
+            description = "Text between context and choice (default: one space).")
     String delimiter;
 
-    @Option(names = "--max-new-tokens", defaultValue = "128", description = "Answer length for alignment tasks (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-new-tokens",
+            defaultValue = "128",
+            description = "Answer length for alignment tasks (default ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--beyond-context",
+    @Option(
+            names = "--beyond-context",
             description = "Allow --seq-len beyond the model's max_position_embeddings (refused otherwise).")
     boolean beyondContext;
 
@@ -101,9 +121,12 @@ final class EvalCommand implements Callable<Integer> {
             try (var bar = Progress.bar("perplexity", tokens)) {
                 Perplexity.Result r = Perplexity.evaluate(w, docs, S, R, bar::stepBy);
                 bar.done(); // the first token of a document (or window) counted but never scored
-                System.out.printf("documents %d, tokens %d, scored %d, seq-len %d, stride %d%n", docs.size(), tokens, r.tokens(), S, R);
-                System.out.printf("mean nll %.6f nats/token, perplexity %.6f  (%.1f s)%n", r.meanNll(), r.perplexity(),
-                        (System.nanoTime() - t0) / 1e9);
+                System.out.printf(
+                        "documents %d, tokens %d, scored %d, seq-len %d, stride %d%n",
+                        docs.size(), tokens, r.tokens(), S, R);
+                System.out.printf(
+                        "mean nll %.6f nats/token, perplexity %.6f  (%.1f s)%n",
+                        r.meanNll(), r.perplexity(), (System.nanoTime() - t0) / 1e9);
             }
         } else if (isAlignmentTask(what.task)) {
             var items = dev.topiary.verify.AlignTaskFile.read(what.task);
@@ -114,7 +137,8 @@ final class EvalCommand implements Callable<Integer> {
                     bar.step();
                 }
             }
-            System.out.print(dev.topiary.verify.AlignmentEval.score(items, responses).table());
+            System.out.print(
+                    dev.topiary.verify.AlignmentEval.score(items, responses).table());
         } else {
             List<TaskFile.Item> items = TaskFile.read(what.task);
             Llama.State state = new Llama.State(w.config(), S);
@@ -125,7 +149,8 @@ final class EvalCommand implements Callable<Integer> {
                     double[] ll = new double[it.choices().size()], len = new double[ll.length];
                     for (int c = 0; c < ll.length; c++) {
                         String choice = it.choices().get(c);
-                        ll[c] = MultipleChoice.logLikelihood(w, state, ctx, continuation(tok, it.context(), delimiter + choice, ctx));
+                        ll[c] = MultipleChoice.logLikelihood(
+                                w, state, ctx, continuation(tok, it.context(), delimiter + choice, ctx));
                         len[c] = choice.length();
                     }
                     if (MultipleChoice.argmax(ll, null) == it.gold()) acc++;
@@ -133,8 +158,9 @@ final class EvalCommand implements Callable<Integer> {
                     bar.step();
                 }
             }
-            System.out.printf("items %d, acc %.4f, acc_norm %.4f%n", items.size(), acc / (double) items.size(),
-                    accNorm / (double) items.size());
+            System.out.printf(
+                    "items %d, acc %.4f, acc_norm %.4f%n",
+                    items.size(), acc / (double) items.size(), accNorm / (double) items.size());
         }
         return 0;
     }
@@ -146,7 +172,7 @@ final class EvalCommand implements Callable<Integer> {
         try {
             dev.topiary.format.Json.forEachLine(file, "task file", (n, lineNo) -> {
                 alignment[0] = n.has("type") && !n.has("choices");
-                return false;                                           // the first line decides
+                return false; // the first line decides
             });
         } catch (dev.topiary.format.ModelFormatException notJson) {
             return false;
@@ -157,10 +183,15 @@ final class EvalCommand implements Callable<Integer> {
     /** The prompt as plain text (tools and passages spelled out before it). */
     static String promptText(dev.topiary.verify.AlignTaskFile.Item it) {
         return switch (it) {
-            case dev.topiary.verify.AlignTaskFile.FunctionCallItem f -> "Tools: " + f.tools().stream()
-                    .map(t -> t.name() + "(" + String.join(", ", t.properties().keySet()) + ")")
-                    .collect(java.util.stream.Collectors.joining(", ")) + ". " + f.prompt();
-            case dev.topiary.verify.AlignTaskFile.QaItem q -> "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
+            case dev.topiary.verify.AlignTaskFile.FunctionCallItem f ->
+                "Tools: "
+                        + f.tools().stream()
+                                .map(t -> t.name() + "("
+                                        + String.join(", ", t.properties().keySet()) + ")")
+                                .collect(java.util.stream.Collectors.joining(", "))
+                        + ". " + f.prompt();
+            case dev.topiary.verify.AlignTaskFile.QaItem q ->
+                "Passages:\n" + String.join("\n", q.passages()) + "\nQuestion: " + q.prompt() + "\nAnswer:";
             default -> it.prompt();
         };
     }

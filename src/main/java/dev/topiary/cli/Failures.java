@@ -55,13 +55,14 @@ final class Failures {
             case ModelFormatException m -> m.getMessage();
             case IllegalArgumentException a -> a.getMessage();
             case IllegalStateException s -> s.getMessage();
-            case OutOfMemoryError o -> "out of memory (Java heap at most "
-                    + InspectCommand.bytes(Runtime.getRuntime().maxMemory())
-                    + "): lower --seq-len or --batch, or give the JVM more with TOPIARY_JAVA_OPTS=-Xmx...";
+            case OutOfMemoryError o ->
+                "out of memory (Java heap at most "
+                        + InspectCommand.bytes(Runtime.getRuntime().maxMemory())
+                        + "): lower --seq-len or --batch, or give the JVM more with TOPIARY_JAVA_OPTS=-Xmx...";
             case ReadOnlyFileSystemException r -> "the file system is read-only; choose another --out";
             case JsonProcessingException j -> json(j);
-            case CharacterCodingException c -> 
-                    "the input is not UTF-8 text (" + c + "); convert it, e.g. iconv -t UTF-8";
+            case CharacterCodingException c ->
+                "the input is not UTF-8 text (" + c + "); convert it, e.g. iconv -t UTF-8";
             case IOException io -> file(io);
             default -> null;
         };
@@ -71,21 +72,28 @@ final class Failures {
         if (!(e instanceof FileSystemException f)) return "I/O error: " + e.getMessage();
         String file = f.getFile(), reason = f.getReason();
         return switch (f) {
-            case NoSuchFileException n -> "no such file or folder: " + file
-                    + (f.getOtherFile() != null ? " (to " + f.getOtherFile() + ")" : "") + "; check the path";
-            case AccessDeniedException a -> file
-                    + ": permission denied; choose a place you may write to, or change its permissions";
-            case FileAlreadyExistsException x -> file + " already exists" + (reason != null ? " and " + reason
-                    : Files.isRegularFile(Path.of(file)) ? " as a file where a folder is needed" : "")
-                    + "; choose another path";
+            case NoSuchFileException n ->
+                "no such file or folder: " + file + (f.getOtherFile() != null ? " (to " + f.getOtherFile() + ")" : "")
+                        + "; check the path";
+            case AccessDeniedException a ->
+                file + ": permission denied; choose a place you may write to, or change its permissions";
+            case FileAlreadyExistsException x ->
+                file + " already exists"
+                        + (reason != null
+                                ? " and " + reason
+                                : Files.isRegularFile(Path.of(file)) ? " as a file where a folder is needed" : "")
+                        + "; choose another path";
             case NotDirectoryException d -> file + " is not a folder; a folder is needed there";
             case DirectoryNotEmptyException d -> file + " is a folder that is not empty; choose a new or empty folder";
-            default -> reason == null ? file + ": " + e.getMessage()
-                    : reason.contains("No space left on device") ? "no space left on device while writing " + file
-                            + "; free some space or choose another --out (nothing partial was kept)"
-                    : reason.contains("Read-only file system")
-                            ? file + ": the file system is read-only; choose another --out"
-                    : file + (reason.startsWith("is ") ? " " : ": ") + reason;
+            default ->
+                reason == null
+                        ? file + ": " + e.getMessage()
+                        : reason.contains("No space left on device")
+                                ? "no space left on device while writing " + file
+                                        + "; free some space or choose another --out (nothing partial was kept)"
+                                : reason.contains("Read-only file system")
+                                        ? file + ": the file system is read-only; choose another --out"
+                                        : file + (reason.startsWith("is ") ? " " : ": ") + reason;
         };
     }
 
@@ -93,7 +101,9 @@ final class Failures {
         JsonLocation loc = j.getLocation();
         String where = "";
         if (loc != null) {
-            Object src = loc.contentReference() == null ? null : loc.contentReference().getRawContent();
+            Object src = loc.contentReference() == null
+                    ? null
+                    : loc.contentReference().getRawContent();
             if (src instanceof File f) where = f + ": ";
             else if (src instanceof Path p) where = p + ": ";
             if (loc.getLineNr() > 0) where += "line " + loc.getLineNr() + ", column " + loc.getColumnNr() + ": ";

@@ -9,16 +9,20 @@ import dev.topiary.tokenizer.StreamDecoder;
 import dev.topiary.tokenizer.Tokenizer;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "generate", mixinStandardHelpOptions = true, header = "Continue a prompt, streaming tokens.",
-        description = {"Continue a prompt, streaming the text as it is produced; prefill and decode speeds go to "
-                + "stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length. "
-                + "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."})
+@Command(
+        name = "generate",
+        mixinStandardHelpOptions = true,
+        header = "Continue a prompt, streaming tokens.",
+        description = {
+            "Continue a prompt, streaming the text as it is produced; prefill and decode speeds go to "
+                    + "stderr. Stops at --max-tokens, at an end-of-sequence token, or at the context length. "
+                    + "Temperature 0 is greedy decoding (deterministic); otherwise sampling is seeded."
+        })
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -26,10 +30,16 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelArgument model;
 
-    @Option(names = "--prompt", defaultValue = "", description = "Text to continue (default: empty, i.e. start from BOS).")
+    @Option(
+            names = "--prompt",
+            defaultValue = "",
+            description = "Text to continue (default: empty, i.e. start from BOS).")
     String prompt;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "New tokens at most (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "256",
+            description = "New tokens at most (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Mixin
@@ -49,7 +59,8 @@ final class GenerateCommand implements Callable<Integer> {
         Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         int[] promptIds = tok.encode(prompt, !noBos);
-        if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt and --no-bos: nothing to condition on");
+        if (promptIds.length == 0)
+            throw new IllegalArgumentException("empty prompt and --no-bos: nothing to condition on");
         int ctx = context != null ? context : Math.min(w.config().maxPositions(), 4096);
         if (promptIds.length >= ctx)
             throw new IllegalArgumentException("prompt has " + promptIds.length + " tokens, the context holds " + ctx);
@@ -58,15 +69,24 @@ final class GenerateCommand implements Callable<Integer> {
         out.flush();
         StreamDecoder dec = tok.streamDecoder();
         for (int id : promptIds) dec.next(id); // prime the decoder with the prompt so that spacing after it is right
-        Generator.Result r = Generator.continueFrom(w, new Llama.State(w.config(), ctx), promptIds, maxTokens, sampler, tok.eosId(), id -> {
-            out.print(dec.next(id));
-            out.flush();
-            return true;
-        }, tok.vocabSize());
+        Generator.Result r = Generator.continueFrom(
+                w,
+                new Llama.State(w.config(), ctx),
+                promptIds,
+                maxTokens,
+                sampler,
+                tok.eosId(),
+                id -> {
+                    out.print(dec.next(id));
+                    out.flush();
+                    return true;
+                },
+                tok.vocabSize());
         out.print(dec.flush());
         out.println();
         double prefill = r.prefillNanos() / 1e9, decode = (r.totalNanos() - r.prefillNanos()) / 1e9;
-        System.err.printf("prompt %d tokens in %.3f s (%.1f tokens/s); generated %d tokens in %.3f s (%.1f tokens/s)%n",
+        System.err.printf(
+                "prompt %d tokens in %.3f s (%.1f tokens/s); generated %d tokens in %.3f s (%.1f tokens/s)%n",
                 promptIds.length, prefill, promptIds.length / prefill, r.generated(), decode, r.generated() / decode);
         return 0;
     }

@@ -55,8 +55,18 @@ final class ModelBench {
     }
 
     /** Everything one run measured. */
-    record Result(Path model, String format, String dtype, long params, long storedBytes, long bytesPerToken,
-                  int threads, Rates prefill, Rates decode, long peakRssBytes, double copyBytesPerSecond) {
+    record Result(
+            Path model,
+            String format,
+            String dtype,
+            long params,
+            long storedBytes,
+            long bytesPerToken,
+            int threads,
+            Rates prefill,
+            Rates decode,
+            long peakRssBytes,
+            double copyBytesPerSecond) {
         /** Bytes of weights decoding reads per second. */
         double decodeBytesPerSecond() {
             return decode == null ? Double.NaN : bytesPerToken * decode.median();
@@ -77,20 +87,32 @@ final class ModelBench {
         int[] ids = new int[capacity];
         for (int i = 0; i < capacity; i++) ids[i] = (int) ((i * 7919L + 11) % c.vocab());
 
-        Rates prefill = promptTokens == 0 ? null
+        Rates prefill = promptTokens == 0
+                ? null
                 : measure("pp" + promptTokens, promptTokens, repeat, warmup, () -> {
                     state.reset();
                     Llama.forward(w, state, ids, 0, promptTokens, Llama.Logits.LAST);
                 });
-        Rates decode = genTokens == 0 ? null
+        Rates decode = genTokens == 0
+                ? null
                 : measure("tg" + genTokens, genTokens, repeat, warmup, () -> {
                     state.reset();
                     for (int t = 0; t < genTokens; t++) Llama.forward(w, state, ids, t, 1, Llama.Logits.LAST);
                 });
         long rss = peakRss();
         double copy = measureBandwidth ? copyBandwidth() : Double.NaN;
-        return new Result(path, loaded.format().name(), dtype(w), c.parameterCount(), w.storedBytes(), bytesPerToken(w),
-                Parallel.threads(), prefill, decode, rss, copy);
+        return new Result(
+                path,
+                loaded.format().name(),
+                dtype(w),
+                c.parameterCount(),
+                w.storedBytes(),
+                bytesPerToken(w),
+                Parallel.threads(),
+                prefill,
+                decode,
+                rss,
+                copy);
     }
 
     /** Unmeasured runs go on for at least this long (C2 compiles the kernels meanwhile), besides the --warmup count. */
@@ -162,25 +184,55 @@ final class ModelBench {
     /** The human-readable report, in the layout of llama-bench's table. */
     static String format(Result r) {
         StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "model %s: %s, %s, %.1fM parameters, %s stored%n", r.model(), r.format(),
-                r.dtype(), r.params() / 1e6, InspectCommand.bytes(r.storedBytes())));
-        b.append(String.format(Locale.ROOT, "%-8s | %7s | %12s | %10s | %10s | %10s%n", "test", "threads", "tokens/s",
-                "+- sd", "min", "max"));
+        b.append(String.format(
+                Locale.ROOT,
+                "model %s: %s, %s, %.1fM parameters, %s stored%n",
+                r.model(),
+                r.format(),
+                r.dtype(),
+                r.params() / 1e6,
+                InspectCommand.bytes(r.storedBytes())));
+        b.append(String.format(
+                Locale.ROOT,
+                "%-8s | %7s | %12s | %10s | %10s | %10s%n",
+                "test",
+                "threads",
+                "tokens/s",
+                "+- sd",
+                "min",
+                "max"));
         for (Rates x : new Rates[] {r.prefill(), r.decode()}) {
             if (x == null) continue;
-            b.append(String.format(Locale.ROOT, "%-8s | %7d | %12.2f | %10.2f | %10.2f | %10.2f%n", x.test(),
-                    r.threads(), x.median(), x.stdev(), x.min(), x.max()));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "%-8s | %7d | %12.2f | %10.2f | %10.2f | %10.2f%n",
+                    x.test(),
+                    r.threads(),
+                    x.median(),
+                    x.stdev(),
+                    x.min(),
+                    x.max()));
         }
-        b.append(String.format(Locale.ROOT, "peak RSS (VmHWM): %s%n",
+        b.append(String.format(
+                Locale.ROOT,
+                "peak RSS (VmHWM): %s%n",
                 r.peakRssBytes() < 0 ? "-" : InspectCommand.bytes(r.peakRssBytes())));
         if (!Double.isNaN(r.copyBytesPerSecond()))
-            b.append(String.format(Locale.ROOT, "memory bandwidth (copy, %d threads): %.1f GB/s%n", r.threads(),
+            b.append(String.format(
+                    Locale.ROOT,
+                    "memory bandwidth (copy, %d threads): %.1f GB/s%n",
+                    r.threads(),
                     r.copyBytesPerSecond() / 1e9));
         if (r.decode() != null) {
-            b.append(String.format(Locale.ROOT, "decode reads %s of weights per token: %.1f GB/s", InspectCommand.bytes(
-                    r.bytesPerToken()), r.decodeBytesPerSecond() / 1e9));
+            b.append(String.format(
+                    Locale.ROOT,
+                    "decode reads %s of weights per token: %.1f GB/s",
+                    InspectCommand.bytes(r.bytesPerToken()),
+                    r.decodeBytesPerSecond() / 1e9));
             if (!Double.isNaN(r.copyBytesPerSecond()))
-                b.append(String.format(Locale.ROOT, " = %.0f%% of the copy bandwidth",
+                b.append(String.format(
+                        Locale.ROOT,
+                        " = %.0f%% of the copy bandwidth",
                         100 * r.decodeBytesPerSecond() / r.copyBytesPerSecond()));
             b.append(System.lineSeparator());
         }

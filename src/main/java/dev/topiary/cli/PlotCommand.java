@@ -13,10 +13,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "plot", mixinStandardHelpOptions = true, header = "Plot loss curves of runs as SVG.",
-        description = {"Plot loss curves from metrics.jsonl files (as `topiary train` writes) into one SVG:",
-                "validation loss (the 'val_loss' field) against tokens seen, one line per file.",
-                "Label a file with FILE=LABEL (default: its folder name)."})
+@Command(
+        name = "plot",
+        mixinStandardHelpOptions = true,
+        header = "Plot loss curves of runs as SVG.",
+        description = {
+            "Plot loss curves from metrics.jsonl files (as `topiary train` writes) into one SVG:",
+            "validation loss (the 'val_loss' field) against tokens seen, one line per file.",
+            "Label a file with FILE=LABEL (default: its folder name)."
+        })
 final class PlotCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "METRICS", description = "metrics.jsonl files, optionally FILE=LABEL.")
     List<String> files;
@@ -24,10 +29,16 @@ final class PlotCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "SVG file to write.")
     Path out;
 
-    @Option(names = "--title", defaultValue = "Validation loss", description = "Chart title (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--title",
+            defaultValue = "Validation loss",
+            description = "Chart title (default: ${DEFAULT-VALUE}).")
     String title;
 
-    @Option(names = "--field", defaultValue = "val_loss", description = "Metric to plot (default ${DEFAULT-VALUE}; also loss).")
+    @Option(
+            names = "--field",
+            defaultValue = "val_loss",
+            description = "Metric to plot (default ${DEFAULT-VALUE}; also loss).")
     String field;
 
     @Override
@@ -37,7 +48,8 @@ final class PlotCommand implements Callable<Integer> {
         for (String spec : files) {
             int eq = spec.indexOf('=');
             Path file = Path.of(eq < 0 ? spec : spec.substring(0, eq));
-            String label = eq < 0 ? String.valueOf(file.toAbsolutePath().getParent().getFileName()) : spec.substring(eq + 1);
+            String label =
+                    eq < 0 ? String.valueOf(file.toAbsolutePath().getParent().getFileName()) : spec.substring(eq + 1);
             if (!Files.isRegularFile(file)) throw new IllegalArgumentException("no such metrics file: " + file);
             List<double[]> pts = new ArrayList<>();
             double tokensPerStep = 0;
@@ -53,10 +65,14 @@ final class PlotCommand implements Callable<Integer> {
                             + " is not JSON; plot reads the metrics.jsonl that train, distill and compress write");
                 }
                 if (n == null || !n.isObject())
-                    throw new IllegalArgumentException(file + ": line " + lineNo
-                            + " is not a JSON object; not a metrics.jsonl file");
-                if (n.has("tokens") && n.path("step").asLong() > 0) tokensPerStep = n.get("tokens").asDouble() / n.get("step").asDouble();
-                if (n.has(field)) pts.add(new double[] {n.path("step").asDouble(), n.get(field).asDouble()});
+                    throw new IllegalArgumentException(
+                            file + ": line " + lineNo + " is not a JSON object; not a metrics.jsonl file");
+                if (n.has("tokens") && n.path("step").asLong() > 0)
+                    tokensPerStep = n.get("tokens").asDouble() / n.get("step").asDouble();
+                if (n.has(field))
+                    pts.add(new double[] {
+                        n.path("step").asDouble(), n.get(field).asDouble()
+                    });
             }
             if (pts.isEmpty())
                 throw new IllegalArgumentException(file + ": no '" + field

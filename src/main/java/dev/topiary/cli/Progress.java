@@ -17,7 +17,7 @@ final class Progress implements AutoCloseable {
 
     private final String task;
     private final long total;
-    private final ProgressBar bar;   // on a terminal, else null
+    private final ProgressBar bar; // on a terminal, else null
     private final PrintStream lines; // off a terminal, else null
     private final long start;
     private long current, lastLine;
@@ -35,10 +35,14 @@ final class Progress implements AutoCloseable {
     /** Progress of {@code task} towards {@code total} units. */
     static Progress bar(String task, long total) {
         if (System.console() == null) return lines(task, total, System.err);
-        ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
+        ProgressBar bar = new ProgressBarBuilder()
+                .setTaskName(task)
+                .setInitialMax(total)
                 .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                .setUpdateIntervalMillis(200).continuousUpdate().build();
+                .setUpdateIntervalMillis(200)
+                .continuousUpdate()
+                .build();
         return new Progress(task, total, bar, null);
     }
 
@@ -87,8 +91,9 @@ final class Progress implements AutoCloseable {
     private void printLine() {
         lastLine = System.nanoTime();
         long percent = total > 0 ? Math.min(100, 100 * current / total) : 100;
-        lines.printf("%s: %,d/%,d (%d%%), %d s%s%n", task, current, total, percent, (lastLine - start) / 1_000_000_000L,
-                extra);
+        lines.printf(
+                "%s: %,d/%,d (%d%%), %d s%s%n",
+                task, current, total, percent, (lastLine - start) / 1_000_000_000L, extra);
         lines.flush();
     }
 }

@@ -19,25 +19,33 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "search", mixinStandardHelpOptions = true, header = "Rank pruned shapes within a parameter budget.",
+@Command(
+        name = "search",
+        mixinStandardHelpOptions = true,
+        header = "Rank pruned shapes within a parameter budget.",
         sortOptions = false,
-        description = {"Search pruned shapes within a parameter budget (Minitron, spec section 6): enumerate layers,",
-                "heads, FFN and hidden sizes in steps, keep those at or under --target-params, take the --candidates largest,",
-                "prune each with the same scores, give each a short distillation from the teacher (--retrain-tokens of",
-                "logit KD, the same seed, schedule and data order for all), and rank them by loss on held-out text",
-                "(the last --val-fraction of --data: never trained on, and outside the range calibration draws from).",
-                "The paper found zero-shot rankings unreliable: width-pruned shapes lose more at first and win after a",
-                "short retraining. Both rankings are printed and written to DIR/search.json.",
-                "Search space (the reference implementation's defaults): hidden in steps of 256, FFN of 512, layers of",
-                "2, at most 40% of a width and 20% of the layers removed, heads kept when the model uses GQA. Models",
-                "with hidden < 1024 get proportional steps (a sixteenth of each width, one layer); the output says",
-                "which. Resumable: each candidate's result is a file in DIR/candidates; run the same command again",
-                "after a stop (Ctrl-C, SIGTERM) to continue. --dry-run enumerates and counts from config.json alone.", ""})
+        description = {
+            "Search pruned shapes within a parameter budget (Minitron, spec section 6): enumerate layers,",
+            "heads, FFN and hidden sizes in steps, keep those at or under --target-params, take the --candidates largest,",
+            "prune each with the same scores, give each a short distillation from the teacher (--retrain-tokens of",
+            "logit KD, the same seed, schedule and data order for all), and rank them by loss on held-out text",
+            "(the last --val-fraction of --data: never trained on, and outside the range calibration draws from).",
+            "The paper found zero-shot rankings unreliable: width-pruned shapes lose more at first and win after a",
+            "short retraining. Both rankings are printed and written to DIR/search.json.",
+            "Search space (the reference implementation's defaults): hidden in steps of 256, FFN of 512, layers of",
+            "2, at most 40% of a width and 20% of the layers removed, heads kept when the model uses GQA. Models",
+            "with hidden < 1024 get proportional steps (a sixteenth of each width, one layer); the output says",
+            "which. Resumable: each candidate's result is a file in DIR/candidates; run the same command again",
+            "after a stop (Ctrl-C, SIGTERM) to continue. --dry-run enumerates and counts from config.json alone.",
+            ""
+        })
 final class SearchCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Parameters(index = "0", paramLabel = "MODEL",
+    @Parameters(
+            index = "0",
+            paramLabel = "MODEL",
             description = "HF folder (only config.json for --dry-run), .gguf or .bin")
     Path model;
 
@@ -53,29 +61,39 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--field", defaultValue = "text", description = "JSONL text field (default ${DEFAULT-VALUE}).")
     String field;
 
-    @Option(names = "--retrain-tokens", defaultValue = "100000",
+    @Option(
+            names = "--retrain-tokens",
+            defaultValue = "100000",
             description = "Tokens of KD per candidate before ranking; 0 = zero-shot only (default ${DEFAULT-VALUE}).")
     long retrainTokens;
 
-    @Option(names = "--candidates", defaultValue = "10",
+    @Option(
+            names = "--candidates",
+            defaultValue = "10",
             description = "How many of the largest shapes to evaluate (default ${DEFAULT-VALUE}, as the reference).")
     int candidates;
 
     @Option(names = "--seq-len", defaultValue = "128", description = "Tokens per sequence (default ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--batch", defaultValue = "8",
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
             description = "Sequences per retraining step (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--lr", defaultValue = "1e-3",
+    @Option(
+            names = "--lr",
+            defaultValue = "1e-3",
             description = "Peak learning rate of the retraining (default ${DEFAULT-VALUE}).")
     float lr;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the data order (default ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--val-fraction", defaultValue = "0.05",
+    @Option(
+            names = "--val-fraction",
+            defaultValue = "0.05",
             description = "Held-out share of --data (default ${DEFAULT-VALUE}).")
     double valFraction;
 
@@ -94,7 +112,9 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--layer-step", description = "Layer count step (default 2, or 1 for small models).")
     Integer layerStep;
 
-    @Option(names = "--search-heads", negatable = true,
+    @Option(
+            names = "--search-heads",
+            negatable = true,
             description = "Also prune attention heads (default: only for models without GQA; the paper kept them).")
     Boolean searchHeads;
 
@@ -114,17 +134,20 @@ final class SearchCommand implements Callable<Integer> {
         LlamaConfig c = dryRun ? PruneCommand.readConfig(model) : null;
         Models.Loaded m = dryRun ? null : Models.load(model);
         if (m != null) c = m.config();
-        Search.Space space = Search.Space.defaults(c, (long) targetParams, maxWidth, maxDepth, hiddenStep, ffnStep,
-                layerStep,
-                searchHeads);
+        Search.Space space = Search.Space.defaults(
+                c, (long) targetParams, maxWidth, maxDepth, hiddenStep, ffnStep, layerStep, searchHeads);
         List<LlamaConfig> all = Search.candidates(c, space);
-        System.out.printf("source: hidden %d, ffn %d, layers %d, heads %d (kv %d): %,d parameters%n", c.hidden(),
-                c.intermediate(),
-                c.layers(), c.heads(), c.kvHeads(), c.parameterCount());
+        System.out.printf(
+                "source: hidden %d, ffn %d, layers %d, heads %d (kv %d): %,d parameters%n",
+                c.hidden(), c.intermediate(), c.layers(), c.heads(), c.kvHeads(), c.parameterCount());
         System.out.println(space.describe(c));
-        System.out.printf("%d candidate shapes fit %,d parameters%s%n", all.size(), (long) targetParams,
-                all.isEmpty() ? "" : "; the " + Math.min(candidates, all.size())
-                        + " largest would be evaluated (--candidates)");
+        System.out.printf(
+                "%d candidate shapes fit %,d parameters%s%n",
+                all.size(),
+                (long) targetParams,
+                all.isEmpty()
+                        ? ""
+                        : "; the " + Math.min(candidates, all.size()) + " largest would be evaluated (--candidates)");
         if (all.isEmpty())
             throw new IllegalArgumentException("no shape within the limits fits " + (long) targetParams
                     + " parameters; allow more pruning (--max-width-pruning, --max-depth-pruning) or smaller steps");
@@ -133,9 +156,15 @@ final class SearchCommand implements Callable<Integer> {
             System.out.printf("%5s %7s %7s %6s %5s %16s%n", "#", "hidden", "ffn", "layers", "heads", "parameters");
             for (int i = 0; i < all.size(); i++) {
                 LlamaConfig t = all.get(i);
-                System.out.printf("%5d %7d %7d %6d %5d %,16d%s%n", i + 1, t.hidden(), t.intermediate(), t.layers(),
+                System.out.printf(
+                        "%5d %7d %7d %6d %5d %,16d%s%n",
+                        i + 1,
+                        t.hidden(),
+                        t.intermediate(),
+                        t.layers(),
                         t.heads(),
-                        t.parameterCount(), i < picked.size() ? "  *" : "");
+                        t.parameterCount(),
+                        i < picked.size() ? "  *" : "");
             }
             System.out.printf("candidates: %d (* = evaluated)%n", all.size());
             return 0;
@@ -150,12 +179,15 @@ final class SearchCommand implements Callable<Integer> {
         Path dir = runFolder();
         Files.createDirectories(dir);
         var settings = new CandidateSearch.Settings(retrainTokens, seqLen, batch, lr, seed);
-        System.out.printf("ranking on %d held-out sequences of %d tokens; %s%n", ds.valSequences, seqLen,
+        System.out.printf(
+                "ranking on %d held-out sequences of %d tokens; %s%n",
+                ds.valSequences,
+                seqLen,
                 retrainTokens == 0
-                ? "zero-shot only (no retraining): the paper warns this ranks badly"
-                : String.format("each candidate first distilled for %,d tokens (%d steps)",
-                        settings.tokensPerCandidate(),
-                settings.steps()));
+                        ? "zero-shot only (no retraining): the paper warns this ranks badly"
+                        : String.format(
+                                "each candidate first distilled for %,d tokens (%d steps)",
+                                settings.tokensPerCandidate(), settings.steps()));
         CandidateSearch search = new CandidateSearch(w, s, ds, settings, dir, System.out::println);
         List<CandidateSearch.Result> results = StopHook.around(search::requestStop, () -> search.run(picked));
         if (results == null) {
@@ -164,17 +196,28 @@ final class SearchCommand implements Callable<Integer> {
             return 130;
         }
         double base = CandidateSearch.heldOutLoss(w, ds, batch);
-        ObjectNode header = new ObjectMapper().createObjectNode().put("model", model.toString())
-                .put("target_params", (long) targetParams).put("shapes_in_budget", all.size()).put("space",
-                        space.describe(c))
-                .put("source_params", c.parameterCount()).put("source_loss", base);
+        ObjectNode header = new ObjectMapper()
+                .createObjectNode()
+                .put("model", model.toString())
+                .put("target_params", (long) targetParams)
+                .put("shapes_in_budget", all.size())
+                .put("space", space.describe(c))
+                .put("source_params", c.parameterCount())
+                .put("source_loss", base);
         ObjectNode summary = search.summary(results, header);
         System.out.printf("source: held-out loss %.4f%n", base);
         System.out.print(CandidateSearch.table(results));
         var win = summary.get("winner");
-        System.out.printf("winner (%s): hidden %d, ffn %d, layers %d, heads %d%n", summary.get("ranking").asText(),
-                win.get("hidden").asInt(), win.get("ffn").asInt(), win.get("layers").asInt(), win.get("heads").asInt());
-        System.out.printf("%,d tokens of retraining in %.1f s%n", summary.get("tokens_total").asLong(),
+        System.out.printf(
+                "winner (%s): hidden %d, ffn %d, layers %d, heads %d%n",
+                summary.get("ranking").asText(),
+                win.get("hidden").asInt(),
+                win.get("ffn").asInt(),
+                win.get("layers").asInt(),
+                win.get("heads").asInt());
+        System.out.printf(
+                "%,d tokens of retraining in %.1f s%n",
+                summary.get("tokens_total").asLong(),
                 summary.get("seconds_total").asDouble());
         HfCheckpoint.writeJson(dir.resolve("search.json"), summary);
         System.out.println("wrote " + dir.resolve("search.json"));

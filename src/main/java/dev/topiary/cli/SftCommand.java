@@ -14,15 +14,21 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "sft", mixinStandardHelpOptions = true, header = "Supervised fine-tuning on conversations or prompt/completion pairs.",
+@Command(
+        name = "sft",
+        mixinStandardHelpOptions = true,
+        header = "Supervised fine-tuning on conversations or prompt/completion pairs.",
         sortOptions = false,
-        description = {"Fine-tune MODEL on JSONL examples: {\"prompt\": ..., \"completion\": ...} pairs (plain text: [BOS] prompt",
-                "completion EOS) or {\"messages\": [...]} conversations rendered with the model's chat template. The loss",
-                "falls only on what the model must produce (the completion and EOS; the assistant turns with their",
-                "end-of-turn marker). Examples are packed several to a --seq-len sequence without attending to each",
-                "other (--no-packing: one per sequence); longer ones keep their first --seq-len tokens, and are counted.",
-                "Everything else is as in train: validation, progress, metrics.jsonl, checkpoints, exact --resume,",
-                "an HF folder with the tokenizer files.", ""})
+        description = {
+            "Fine-tune MODEL on JSONL examples: {\"prompt\": ..., \"completion\": ...} pairs (plain text: [BOS] prompt",
+            "completion EOS) or {\"messages\": [...]} conversations rendered with the model's chat template. The loss",
+            "falls only on what the model must produce (the completion and EOS; the assistant turns with their",
+            "end-of-turn marker). Examples are packed several to a --seq-len sequence without attending to each",
+            "other (--no-packing: one per sequence); longer ones keep their first --seq-len tokens, and are counted.",
+            "Everything else is as in train: validation, progress, metrics.jsonl, checkpoints, exact --resume,",
+            "an HF folder with the tokenizer files.",
+            ""
+        })
 final class SftCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -36,7 +42,10 @@ final class SftCommand implements Callable<Integer> {
     @Option(names = "--no-packing", description = "One example per sequence.")
     boolean noPacking;
 
-    @Option(names = "--chat-template", description = "A built-in template (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral) instead of the model's own.")
+    @Option(
+            names = "--chat-template",
+            description =
+                    "A built-in template (llama3, llama3.1, llama2, chatml, qwen2, qwen2.5, mistral) instead of the model's own.")
     String chatTemplate;
 
     @Override
@@ -48,14 +57,24 @@ final class SftCommand implements Callable<Integer> {
         List<SftPacker.Example> examples = new java.util.ArrayList<>();
         AlignData.Conversations chats = null;
         if (java.nio.file.Files.isDirectory(model)) {
-            var template = chatTemplate != null ? dev.topiary.chat.ChatTemplates.builtIn(chatTemplate) : dev.topiary.chat.ChatTemplates.forModel(model);
+            var template = chatTemplate != null
+                    ? dev.topiary.chat.ChatTemplates.builtIn(chatTemplate)
+                    : dev.topiary.chat.ChatTemplates.forModel(model);
             chats = new dev.topiary.align.ChatExamples(template, m.requireTokenizer());
             System.out.println("chat template: " + template.name());
         }
         for (Path f : run.data) examples.addAll(AlignData.sft(f, m.requireTokenizer(), chats));
-        SftPacker.Result r = SftPacker.pack(examples, o.seqLen(), !noPacking, m.requireTokenizer().eosId(), run.valFraction, o.seed());
-        System.out.printf("%d examples -> %d sequences of %d tokens (%s); %d truncated to %d tokens; %,d trained tokens%n", r.examples(),
-                r.sequences(), o.seqLen(), noPacking ? "one per sequence" : "packed", r.truncated(), o.seqLen(), r.trainedTokens());
+        SftPacker.Result r = SftPacker.pack(
+                examples, o.seqLen(), !noPacking, m.requireTokenizer().eosId(), run.valFraction, o.seed());
+        System.out.printf(
+                "%d examples -> %d sequences of %d tokens (%s); %d truncated to %d tokens; %,d trained tokens%n",
+                r.examples(),
+                r.sequences(),
+                o.seqLen(),
+                noPacking ? "one per sequence" : "packed",
+                r.truncated(),
+                o.seqLen(),
+                r.trainedTokens());
         return run.run("supervised fine-tuning of " + model, w, r.data(), o, Objective.CROSS_ENTROPY, model);
     }
 }

@@ -13,14 +13,16 @@ final class StopHook {
 
     static <T> T around(Runnable requestStop, Callable<T> body) throws Exception {
         CountDownLatch finished = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            requestStop.run();
-            try {
-                finished.await(120, TimeUnit.SECONDS);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
-        }, "topiary-stop");
+        Thread hook = new Thread(
+                () -> {
+                    requestStop.run();
+                    try {
+                        finished.await(120, TimeUnit.SECONDS);
+                    } catch (InterruptedException ignored) {
+                        Thread.currentThread().interrupt();
+                    }
+                },
+                "topiary-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             return body.call();

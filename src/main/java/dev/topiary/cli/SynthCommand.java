@@ -15,12 +15,18 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "synth", mixinStandardHelpOptions = true, header = "Write a corpus sampled from a teacher.", sortOptions = false,
-        description = {"Write a corpus sampled from a teacher, for distilling without data of your own (or to add to "
-                + "it): --samples documents, each a continuation of --prompt (default: from BOS) of up to --max-tokens "
-                + "tokens, stopping early at EOS; sampled with --temperature and --top-p from --seed (sample i uses "
-                + "seed + i, so the file is reproducible). Output: JSONL, one {\"text\": ...} per line, written "
-                + "atomically."})
+@Command(
+        name = "synth",
+        mixinStandardHelpOptions = true,
+        header = "Write a corpus sampled from a teacher.",
+        sortOptions = false,
+        description = {
+            "Write a corpus sampled from a teacher, for distilling without data of your own (or to add to "
+                    + "it): --samples documents, each a continuation of --prompt (default: from BOS) of up to --max-tokens "
+                    + "tokens, stopping early at EOS; sampled with --temperature and --top-p from --seed (sample i uses "
+                    + "seed + i, so the file is reproducible). Output: JSONL, one {\"text\": ...} per line, written "
+                    + "atomically."
+        })
 final class SynthCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
@@ -34,7 +40,10 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "JSONL file to write.")
     Path out;
 
-    @Option(names = "--max-tokens", defaultValue = "256", description = "Tokens per document at most (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens",
+            defaultValue = "256",
+            description = "Tokens per document at most (default ${DEFAULT-VALUE}).")
     int maxTokens;
 
     @Option(names = "--prompt", defaultValue = "", description = "Text each document starts with (default: none).")
@@ -60,8 +69,8 @@ final class SynthCommand implements Callable<Integer> {
             try (BufferedWriter wr = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
                     var bar = Progress.bar("synth", samples)) {
                 for (int i = 0; i < samples; i++) {
-                    var r = dev.topiary.generate.Generator.continueFrom(w, state, promptIds, maxTokens,
-                            sampling.sampler(i), tok.eosId(), null);
+                    var r = dev.topiary.generate.Generator.continueFrom(
+                            w, state, promptIds, maxTokens, sampling.sampler(i), tok.eosId(), null);
                     tokens[0] += r.generated();
                     wr.write(json.writeValueAsString(json.createObjectNode().put("text", tok.decode(r.ids()))));
                     wr.write('\n');

@@ -2,7 +2,6 @@ package dev.topiary.cli;
 
 import dev.topiary.io.Models;
 import dev.topiary.tokenizer.Tokenizer;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -10,18 +9,26 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "tokenize", mixinStandardHelpOptions = true, header = "Text to token ids, or ids to text.",
-        description = {"Print the token ids of a text, space-separated on one line, or with --decode",
-                "turn space-separated ids back into text. BOS comes first unless --no-bos; EOS",
-                "last only if the vocabulary asks for it (add_eos_token) and not --no-eos.",
-                "Special-token strings in the text (<s>, <|eot_id|>) stay plain text unless",
-                "--special, as in llama.cpp; Hugging Face tokenizers parse them by default.",
-                "MODEL may be any model, or a vocabulary-only GGUF."})
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
+        header = "Text to token ids, or ids to text.",
+        description = {
+            "Print the token ids of a text, space-separated on one line, or with --decode",
+            "turn space-separated ids back into text. BOS comes first unless --no-bos; EOS",
+            "last only if the vocabulary asks for it (add_eos_token) and not --no-eos.",
+            "Special-token strings in the text (<s>, <|eot_id|>) stay plain text unless",
+            "--special, as in llama.cpp; Hugging Face tokenizers parse them by default.",
+            "MODEL may be any model, or a vocabulary-only GGUF."
+        })
 final class TokenizeCommand implements Callable<Integer> {
     @Mixin
     ModelArgument model;
 
-    @Option(names = "--text", required = true, description = "The text to encode, or with --decode the ids (\"1 403 407\").")
+    @Option(
+            names = "--text",
+            required = true,
+            description = "The text to encode, or with --decode the ids (\"1 403 407\").")
     String text;
 
     @Option(names = "--no-bos", description = "Do not prepend the BOS token.")
@@ -30,10 +37,14 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-eos", description = "Do not append EOS, even if the vocabulary adds it by default.")
     boolean noEos;
 
-    @Option(names = "--special", description = {"Turn special-token strings such as <s> into their ids.",
-            "Default: off, they are plain text (as in llama.cpp;",
-            "Hugging Face parses them by default).",
-            "Added tokens that are not special are recognised either way."})
+    @Option(
+            names = "--special",
+            description = {
+                "Turn special-token strings such as <s> into their ids.",
+                "Default: off, they are plain text (as in llama.cpp;",
+                "Hugging Face parses them by default).",
+                "Added tokens that are not special are recognised either way."
+            })
     boolean special;
 
     @Option(names = "--decode", description = "Decode ids to text instead.")
@@ -52,7 +63,8 @@ final class TokenizeCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("--decode expects integer ids, got '" + parts[i] + "'");
                 }
                 if (ids[i] < 0 || ids[i] >= t.vocabSize())
-                    throw new IllegalArgumentException("id " + ids[i] + " is outside the vocabulary [0, " + t.vocabSize() + ")");
+                    throw new IllegalArgumentException(
+                            "id " + ids[i] + " is outside the vocabulary [0, " + t.vocabSize() + ")");
             }
             System.out.println(t.decode(ids));
         } else {

@@ -53,8 +53,8 @@ public final class CandidateSearch {
      */
     public record Settings(long retrainTokens, int seqLen, int batch, float lr, long seed) {
         public Settings {
-            if (retrainTokens < 0) throw new IllegalArgumentException("--retrain-tokens must be >= 0, got "
-                    + retrainTokens);
+            if (retrainTokens < 0)
+                throw new IllegalArgumentException("--retrain-tokens must be >= 0, got " + retrainTokens);
             if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         }
 
@@ -70,8 +70,14 @@ public final class CandidateSearch {
 
         TrainOptions trainOptions() {
             int n = steps();
-            return TrainOptions.defaults().withSeqLen(seqLen).withBatch(batch).withSeed(seed).withSchedule(n, lr)
-                    .withEvalEvery(0).withValBatches(0).withCheckpointEvery(Math.max(1, n / 4));
+            return TrainOptions.defaults()
+                    .withSeqLen(seqLen)
+                    .withBatch(batch)
+                    .withSeed(seed)
+                    .withSchedule(n, lr)
+                    .withEvalEvery(0)
+                    .withValBatches(0)
+                    .withCheckpointEvery(Math.max(1, n / 4));
         }
     }
 
@@ -92,8 +98,8 @@ public final class CandidateSearch {
     /** Tests only: stop the retraining of a candidate after this many steps (-1: never). */
     long stopAfterStepsForTests = -1;
 
-    public CandidateSearch(LlamaWeights teacher, Scores scores, TokenDataset data, Settings settings, Path dir,
-                           Consumer<String> log) {
+    public CandidateSearch(
+            LlamaWeights teacher, Scores scores, TokenDataset data, Settings settings, Path dir, Consumer<String> log) {
         if (data.valSequences < 1) throw new IllegalArgumentException("the search needs held-out sequences to rank on");
         this.teacher = teacher;
         this.scores = scores;
@@ -136,28 +142,46 @@ public final class CandidateSearch {
             Result earlier = read(file);
             if (earlier != null) {
                 out.add(earlier);
-                log.accept(String.format("candidate %d/%d %s: done earlier, zero-shot %.4f%s", i + 1,
-                        candidates.size(), name(c),
-                        earlier.zeroShot(), Double.isNaN(earlier.retrained()) ? "" : String.format(", retrained %.4f",
-                                earlier.retrained())));
+                log.accept(String.format(
+                        "candidate %d/%d %s: done earlier, zero-shot %.4f%s",
+                        i + 1,
+                        candidates.size(),
+                        name(c),
+                        earlier.zeroShot(),
+                        Double.isNaN(earlier.retrained())
+                                ? ""
+                                : String.format(", retrained %.4f", earlier.retrained())));
                 continue;
             }
             boolean testStop = stopAfterCandidatesForTests >= 0 && evaluated >= stopAfterCandidatesForTests;
             if (stop.get() || testStop) return null;
             Result r = evaluate(c, folder);
             if (r == null) return null;
-            ObjectNode n = JSON.createObjectNode().put("key", key).put("hidden", c.hidden()).put("ffn",
-                    c.intermediate())
-                    .put("layers", c.layers()).put("heads", c.heads()).put("params", c.parameterCount())
-                    .put("zero_shot_loss", r.zeroShot()).put("tokens", r.tokens()).put("seconds", r.seconds());
+            ObjectNode n = JSON.createObjectNode()
+                    .put("key", key)
+                    .put("hidden", c.hidden())
+                    .put("ffn", c.intermediate())
+                    .put("layers", c.layers())
+                    .put("heads", c.heads())
+                    .put("params", c.parameterCount())
+                    .put("zero_shot_loss", r.zeroShot())
+                    .put("tokens", r.tokens())
+                    .put("seconds", r.seconds());
             if (!Double.isNaN(r.retrained())) n.put("retrained_loss", r.retrained());
             HfCheckpoint.writeJson(file, n);
             out.add(r);
             evaluated++;
-            log.accept(String.format("candidate %d/%d %s: %,d parameters, zero-shot %.4f%s (%.1f s)", i + 1,
+            log.accept(String.format(
+                    "candidate %d/%d %s: %,d parameters, zero-shot %.4f%s (%.1f s)",
+                    i + 1,
                     candidates.size(),
-                    name(c), c.parameterCount(), r.zeroShot(), Double.isNaN(r.retrained()) ? ""
-                            : String.format(", after %,d tokens of KD %.4f", r.tokens(), r.retrained()), r.seconds()));
+                    name(c),
+                    c.parameterCount(),
+                    r.zeroShot(),
+                    Double.isNaN(r.retrained())
+                            ? ""
+                            : String.format(", after %,d tokens of KD %.4f", r.tokens(), r.retrained()),
+                    r.seconds()));
         }
         return out;
     }
@@ -169,28 +193,40 @@ public final class CandidateSearch {
             throw new IllegalArgumentException(dir + " holds results of another search (" + file.getFileName()
                     + "):\n  there: "
                     + n.path("key").asText() + "\n  now:   " + key + "\nchoose another --out, or delete "
-                            + dir.resolve("candidates"));
-        LlamaConfig shape = teacher.config.withShape(n.get("hidden").asInt(), n.get("ffn").asInt(), n.get("layers")
-                .asInt(),
+                    + dir.resolve("candidates"));
+        LlamaConfig shape = teacher.config.withShape(
+                n.get("hidden").asInt(),
+                n.get("ffn").asInt(),
+                n.get("layers").asInt(),
                 n.get("heads").asInt());
-        return new Result(shape, n.get("zero_shot_loss").asDouble(), n.has("retrained_loss") ? n.get("retrained_loss")
-                .asDouble()
-                : Double.NaN, n.get("tokens").asLong(), n.get("seconds").asDouble());
+        return new Result(
+                shape,
+                n.get("zero_shot_loss").asDouble(),
+                n.has("retrained_loss") ? n.get("retrained_loss").asDouble() : Double.NaN,
+                n.get("tokens").asLong(),
+                n.get("seconds").asDouble());
     }
 
     private Result evaluate(LlamaConfig c, Path folder) throws Exception {
         long t0 = System.nanoTime();
         LlamaWeights student = prune(teacher, scores, c);
         double zeroShot = heldOutLoss(student, data, settings.batch());
-        if (settings.retrainTokens() == 0) return new Result(c, zeroShot, Double.NaN, 0,
-                (System.nanoTime() - t0) / 1e9);
+        if (settings.retrainTokens() == 0)
+            return new Result(c, zeroShot, Double.NaN, 0, (System.nanoTime() - t0) / 1e9);
         TrainOptions o = settings.trainOptions();
         Path ckpt = folder.resolve(name(c) + ".checkpoint"), metrics = folder.resolve(name(c) + ".metrics.jsonl");
-        var kd = new Distiller(teacher, c.hidden(), Math.min(c.vocab(), teacher.config.vocab()),
-                new Distiller.Options(1f,
-                Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], settings.seed()), null);
-        TrainingRun t = new TrainingRun(new TrainingRun.Folder(folder, ckpt, metrics, null), TrainingRun.Start.CONTINUE,
-                Trainer.DEFAULT_SPIKE_FACTOR, DType.F32);
+        var kd = new Distiller(
+                teacher,
+                c.hidden(),
+                Math.min(c.vocab(), teacher.config.vocab()),
+                new Distiller.Options(
+                        1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], settings.seed()),
+                null);
+        TrainingRun t = new TrainingRun(
+                new TrainingRun.Folder(folder, ckpt, metrics, null),
+                TrainingRun.Start.CONTINUE,
+                Trainer.DEFAULT_SPIKE_FACTOR,
+                DType.F32);
         current = t;
         if (stop.get()) t.requestStop();
         TrainingRun.Result r = t.run(student, data, o, kd, null, new TrainingRun.Listener() {
@@ -242,12 +278,16 @@ public final class CandidateSearch {
 
     /** Best first by zero-shot loss. */
     public static List<Result> byZeroShot(List<Result> results) {
-        return results.stream().sorted(Comparator.comparingDouble(Result::zeroShot)).toList();
+        return results.stream()
+                .sorted(Comparator.comparingDouble(Result::zeroShot))
+                .toList();
     }
 
     /** Best first by loss after retraining. */
     public static List<Result> byRetrained(List<Result> results) {
-        return results.stream().sorted(Comparator.comparingDouble(Result::retrained)).toList();
+        return results.stream()
+                .sorted(Comparator.comparingDouble(Result::retrained))
+                .toList();
     }
 
     /**
@@ -259,15 +299,23 @@ public final class CandidateSearch {
         boolean retrained = settings.retrainTokens() > 0;
         ObjectNode n = header.deepCopy();
         n.put("format", "topiary-search/1");
-        n.put("ranking", retrained ? "held-out loss after " + settings.tokensPerCandidate()
-                + " tokens of logit KD per candidate"
-                : "zero-shot held-out loss (no retraining)");
-        n.putObject("held_out").put("sequences", data.valSequences).put("tokens",
-                (long) data.valSequences * data.seqLen)
+        n.put(
+                "ranking",
+                retrained
+                        ? "held-out loss after " + settings.tokensPerCandidate() + " tokens of logit KD per candidate"
+                        : "zero-shot held-out loss (no retraining)");
+        n.putObject("held_out")
+                .put("sequences", data.valSequences)
+                .put("tokens", (long) data.valSequences * data.seqLen)
                 .put("what", "the last sequences of the data: not trained on, and outside the calibration range");
-        n.putObject("retrain").put("tokens_per_candidate", settings.tokensPerCandidate()).put("steps", settings.steps())
-                .put("seq_len", settings.seqLen()).put("batch", settings.batch()).put("lr", settings.lr())
-                .put("seed", settings.seed()).put("loss", "forward KL on logits, tau 1");
+        n.putObject("retrain")
+                .put("tokens_per_candidate", settings.tokensPerCandidate())
+                .put("steps", settings.steps())
+                .put("seq_len", settings.seqLen())
+                .put("batch", settings.batch())
+                .put("lr", settings.lr())
+                .put("seed", settings.seed())
+                .put("loss", "forward KL on logits, tau 1");
         List<Result> zero = byZeroShot(results), best = retrained ? byRetrained(results) : zero;
         rows(n.putArray("zero_shot"), zero, false);
         if (retrained) rows(n.putArray("retrained"), best, true);
@@ -281,14 +329,18 @@ public final class CandidateSearch {
     private static void rows(com.fasterxml.jackson.databind.node.ArrayNode a, List<Result> ranked, boolean retrained) {
         for (int r = 0; r < ranked.size(); r++) {
             Result x = ranked.get(r);
-            ObjectNode o = a.addObject().put("rank", r + 1).put("hidden", x.shape().hidden()).put("ffn", x.shape()
-                    .intermediate())
-                    .put("layers", x.shape().layers()).put("heads", x.shape().heads()).put("params", x.shape()
-                            .parameterCount())
+            ObjectNode o = a.addObject()
+                    .put("rank", r + 1)
+                    .put("hidden", x.shape().hidden())
+                    .put("ffn", x.shape().intermediate())
+                    .put("layers", x.shape().layers())
+                    .put("heads", x.shape().heads())
+                    .put("params", x.shape().parameterCount())
                     .put("zero_shot_loss", x.zeroShot());
             if (!Double.isNaN(x.retrained())) o.put("retrained_loss", x.retrained());
-            o.put("val_loss", retrained ? x.retrained() : x.zeroShot()).put("tokens", x.tokens()).put("seconds",
-                    x.seconds());
+            o.put("val_loss", retrained ? x.retrained() : x.zeroShot())
+                    .put("tokens", x.tokens())
+                    .put("seconds", x.seconds());
         }
     }
 
@@ -296,16 +348,29 @@ public final class CandidateSearch {
     public static String table(List<Result> results) {
         boolean retrained = results.stream().noneMatch(r -> Double.isNaN(r.retrained()));
         List<Result> zero = byZeroShot(results), best = retrained ? byRetrained(results) : zero;
-        StringBuilder b = new StringBuilder(String.format("%4s %7s %7s %6s %5s %14s %10s %5s%s%n", "rank", "hidden",
-                "ffn", "layers",
-                "heads", "parameters", "zero-shot", "(rank)", retrained ? String.format(" %10s %8s", "retrained",
-                        "seconds") : ""));
+        StringBuilder b = new StringBuilder(String.format(
+                "%4s %7s %7s %6s %5s %14s %10s %5s%s%n",
+                "rank",
+                "hidden",
+                "ffn",
+                "layers",
+                "heads",
+                "parameters",
+                "zero-shot",
+                "(rank)",
+                retrained ? String.format(" %10s %8s", "retrained", "seconds") : ""));
         for (int r = 0; r < best.size(); r++) {
             Result x = best.get(r);
-            b.append(String.format("%4d %7d %7d %6d %5d %,14d %10.4f %5s%s%n", r + 1, x.shape().hidden(), x.shape()
-                    .intermediate(),
-                    x.shape().layers(), x.shape().heads(), x.shape().parameterCount(), x.zeroShot(), "("
-                            + (zero.indexOf(x) + 1) + ")",
+            b.append(String.format(
+                    "%4d %7d %7d %6d %5d %,14d %10.4f %5s%s%n",
+                    r + 1,
+                    x.shape().hidden(),
+                    x.shape().intermediate(),
+                    x.shape().layers(),
+                    x.shape().heads(),
+                    x.shape().parameterCount(),
+                    x.zeroShot(),
+                    "(" + (zero.indexOf(x) + 1) + ")",
                     retrained ? String.format(" %10.4f %8.1f", x.retrained(), x.seconds()) : ""));
         }
         return b.toString();

@@ -37,14 +37,24 @@ import java.util.SplittableRandom;
  * Vocabularies may differ in padding rows: the KD compares the first {@code vocab} logits.
  */
 public final class Distiller implements Objective {
-    public enum Kind { FORWARD, REVERSE, TOPK }
+    public enum Kind {
+        FORWARD,
+        REVERSE,
+        TOPK
+    }
 
-    public enum Intermediate { NONE, COSINE, MSE }
+    public enum Intermediate {
+        NONE,
+        COSINE,
+        MSE
+    }
 
-    public record Options(float tau, Kind kind, int topK, float ceWeight, Intermediate intermediate, int[][] layerPairs, long seed) {
+    public record Options(
+            float tau, Kind kind, int topK, float ceWeight, Intermediate intermediate, int[][] layerPairs, long seed) {
         public Options {
             if (!(tau > 0)) throw new IllegalArgumentException("--tau must be > 0, got " + tau);
-            if (ceWeight < 0 || ceWeight > 1) throw new IllegalArgumentException("--ce-weight must be in [0, 1], got " + ceWeight);
+            if (ceWeight < 0 || ceWeight > 1)
+                throw new IllegalArgumentException("--ce-weight must be in [0, 1], got " + ceWeight);
             if (kind == Kind.TOPK && topK < 1) throw new IllegalArgumentException("--top-k must be >= 1, got " + topK);
         }
     }
@@ -52,11 +62,11 @@ public final class Distiller implements Objective {
     private final Weights teacher;
     private final Options o;
     private final TeacherCache cache;
-    private final int vocab;                    // logits compared (shared vocabulary)
+    private final int vocab; // logits compared (shared vocabulary)
     private LlamaTrain.Activations ta;
     private final int Hs, Ht;
-    private final float[] proj, projGrad, projM, projV;     // (Ht, Hs), null when Hs == Ht
-    private final float[] bias, biasGrad, biasM, biasV;     // (Ht), null when Hs == Ht
+    private final float[] proj, projGrad, projM, projV; // (Ht, Hs), null when Hs == Ht
+    private final float[] bias, biasGrad, biasM, biasV; // (Ht), null when Hs == Ht
     private long projSteps;
     // scratch
     private float[] tlogits, row;
@@ -87,10 +97,13 @@ public final class Distiller implements Objective {
         this.o = o;
         this.cache = cache;
         this.vocab = vocab;
-        if (cache != null && o.kind() != Kind.TOPK) throw new IllegalArgumentException("a teacher cache holds top-k log-probabilities: use --loss topk");
+        if (cache != null && o.kind() != Kind.TOPK)
+            throw new IllegalArgumentException("a teacher cache holds top-k log-probabilities: use --loss topk");
         if (cache != null && o.intermediate() != Intermediate.NONE)
-            throw new IllegalArgumentException("intermediate-state losses need the teacher's hidden states: they cannot come from a cache");
-        if (teacher == null && cache == null) throw new IllegalArgumentException("a teacher or a teacher cache is needed");
+            throw new IllegalArgumentException(
+                    "intermediate-state losses need the teacher's hidden states: they cannot come from a cache");
+        if (teacher == null && cache == null)
+            throw new IllegalArgumentException("a teacher or a teacher cache is needed");
         for (int[] p : o.layerPairs())
             if (p[0] < 0 || teacher != null && p[1] > teacher.config().layers() || p[1] < 0)
                 throw new IllegalArgumentException("layer pair " + p[0] + ":" + p[1] + " is out of range");
@@ -114,12 +127,19 @@ public final class Distiller implements Objective {
     }
 
     @Override
-    public double microStep(LlamaWeights w, float[] grads, LlamaTrain.Activations a, int[] inputs, int[] targets, int[] sequences,
-                            float scale) {
+    public double microStep(
+            LlamaWeights w,
+            float[] grads,
+            LlamaTrain.Activations a,
+            int[] inputs,
+            int[] targets,
+            int[] sequences,
+            float scale) {
         int V = w.config.vocab(), T = inputs.length / sequences.length;
         ensureScratch(V);
         if (cache == null) {
-            if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config(), sequences.length, T);
+            if (ta == null || ta.rows() != a.rows())
+                ta = new LlamaTrain.Activations(teacher.config(), sequences.length, T);
             LlamaTrain.forward(teacher, ta, inputs);
         }
         LlamaTrain.forward(w, a, inputs);
@@ -138,15 +158,58 @@ public final class Distiller implements Objective {
                 double kd;
                 if (cache != null) {
                     float tail = cache.read(sequences[gr / T], gr % T, ids, 0, logp, 0);
-                    kd = KdLoss.topK(grad ? logits : null, lo, row, 0, vocab, ids, 0, logp, 0, o.topK(), tail, o.tau(), kdScale, sa, mask);
+                    kd = KdLoss.topK(
+                            grad ? logits : null,
+                            lo,
+                            row,
+                            0,
+                            vocab,
+                            ids,
+                            0,
+                            logp,
+                            0,
+                            o.topK(),
+                            tail,
+                            o.tau(),
+                            kdScale,
+                            sa,
+                            mask);
                 } else if (o.kind() == Kind.TOPK) {
-                    float tail = KdLoss.topKOf(tlogits, r * teacher.config().vocab(), vocab, o.topK(), o.tau(), ids, 0, logp, 0, sb);
-                    kd = KdLoss.topK(grad ? logits : null, lo, row, 0, vocab, ids, 0, logp, 0, o.topK(), tail, o.tau(), kdScale, sa, mask);
+                    float tail = KdLoss.topKOf(
+                            tlogits, r * teacher.config().vocab(), vocab, o.topK(), o.tau(), ids, 0, logp, 0, sb);
+                    kd = KdLoss.topK(
+                            grad ? logits : null,
+                            lo,
+                            row,
+                            0,
+                            vocab,
+                            ids,
+                            0,
+                            logp,
+                            0,
+                            o.topK(),
+                            tail,
+                            o.tau(),
+                            kdScale,
+                            sa,
+                            mask);
                 } else {
-                    kd = KdLoss.full(grad ? logits : null, lo, row, 0, tlogits, r * teacher.config().vocab(), vocab, o.tau(),
-                            o.kind() == Kind.REVERSE, kdScale, sa, sb);
+                    kd = KdLoss.full(
+                            grad ? logits : null,
+                            lo,
+                            row,
+                            0,
+                            tlogits,
+                            r * teacher.config().vocab(),
+                            vocab,
+                            o.tau(),
+                            o.kind() == Kind.REVERSE,
+                            kdScale,
+                            sa,
+                            sb);
                 }
-                if (grad) java.util.Arrays.fill(logits, lo + vocab, lo + Vs, 0f); // padded rows beyond the shared vocabulary
+                if (grad)
+                    java.util.Arrays.fill(logits, lo + vocab, lo + Vs, 0f); // padded rows beyond the shared vocabulary
                 // cross-entropy of the student (always measured; in the gradient with weight ceWeight)
                 double ce = ceRow(grad && o.ceWeight() > 0 ? logits : null, lo, row, Vs, target, scale * o.ceWeight());
                 sums[0] += kd;
@@ -188,7 +251,8 @@ public final class Distiller implements Objective {
      * Intermediate-state losses on the residual stream: returns the extra gradients per student
      * layer boundary, scaled so the term matches the KD loss. Accumulates the projection's gradient.
      */
-    private float[][] intermediate(LlamaWeights w, LlamaTrain.Activations a, boolean grad, double kdSum, float scale, int[] targets) {
+    private float[][] intermediate(
+            LlamaWeights w, LlamaTrain.Activations a, boolean grad, double kdSum, float scale, int[] targets) {
         Kernels k = Kernels.get();
         int R = a.rows(), pairs = o.layerPairs().length;
         float[][] extra = new float[w.config.layers() + 1][];
@@ -208,16 +272,19 @@ public final class Distiller implements Objective {
             float[] d = new float[R * Ht];
             for (int r = 0; r < R; r++) {
                 if (targets[r] == CrossEntropy.IGNORE) continue;
-                double l = o.intermediate() == Intermediate.COSINE ? cosineRow(d, src, xt, r * Ht, Ht) : mseRow(d, src, xt, r * Ht, Ht);
+                double l = o.intermediate() == Intermediate.COSINE
+                        ? cosineRow(d, src, xt, r * Ht, Ht)
+                        : mseRow(d, src, xt, r * Ht, Ht);
                 interSum += l;
                 lastPairLoss[p] += l;
             }
             dpsAll[p] = d;
         }
-        double inter = interSum / pairs;                          // summed over tokens, mean over pairs
+        double inter = interSum / pairs; // summed over tokens, mean over pairs
         // detached: lambda * inter == kd, except that pairs already matching (below the cut of a depth-pruned
         // student they start identical) are not blown up: lambda <= kd / (INTER_FLOOR per token)
-        double lambda = fixedLambdaForTests != null ? fixedLambdaForTests
+        double lambda = fixedLambdaForTests != null
+                ? fixedLambdaForTests
                 : inter > 0 ? kdSum / Math.max(inter, INTER_FLOOR * counted) : 0;
         lastInter = lambda * inter;
         if (!grad) return null;
@@ -228,10 +295,10 @@ public final class Distiller implements Objective {
             for (int i = 0; i < d.length; i++) d[i] *= g;
             float[] dx = new float[R * Hs];
             if (proj != null) {
-                k.matmulNN(dx, 0, d, 0, proj, 0, R, Ht, Hs, false);           // dx = d P
-                k.matmulTN(projGrad, 0, d, 0, xs, 0, Ht, R, Hs, true);        // dP += d^T xs
-                for (int r = 0; r < R; r++)                                    // db += sum over rows of d
-                    for (int i = 0; i < Ht; i++) biasGrad[i] += d[r * Ht + i];
+                k.matmulNN(dx, 0, d, 0, proj, 0, R, Ht, Hs, false); // dx = d P
+                k.matmulTN(projGrad, 0, d, 0, xs, 0, Ht, R, Hs, true); // dP += d^T xs
+                for (int r = 0; r < R; r++) // db += sum over rows of d
+                for (int i = 0; i < Ht; i++) biasGrad[i] += d[r * Ht + i];
             } else {
                 dx = d;
             }
@@ -292,7 +359,8 @@ public final class Distiller implements Objective {
     @Override
     public Map<String, Double> validation(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
         if (teacher == null) return Map.of();
-        if (ta == null || ta.rows() != a.rows()) ta = new LlamaTrain.Activations(teacher.config(), a.rows() / a.seqLen(), a.seqLen());
+        if (ta == null || ta.rows() != a.rows())
+            ta = new LlamaTrain.Activations(teacher.config(), a.rows() / a.seqLen(), a.seqLen());
         LlamaTrain.forward(teacher, ta, inputs);
         int V = w.config.vocab(), Vt = teacher.config().vocab();
         ensureScratch(V);
@@ -300,7 +368,7 @@ public final class Distiller implements Objective {
         double kl = 0;
         for (int r0 = 0; r0 < a.rows(); r0 += 256) {
             int rows = Math.min(256, a.rows() - r0);
-            LlamaTrain.logits(w, a, r0, rows, sl);           // a holds the student forward of this batch (validation ran it)
+            LlamaTrain.logits(w, a, r0, rows, sl); // a holds the student forward of this batch (validation ran it)
             LlamaTrain.logits(teacher, ta, r0, rows, tlogits);
             for (int r = 0; r < rows; r++)
                 if (targets[r0 + r] != CrossEntropy.IGNORE)

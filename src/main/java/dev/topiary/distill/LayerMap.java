@@ -24,7 +24,8 @@ public final class LayerMap {
     public record Pairs(int[][] pairs, String source) {
         public String describe() {
             StringBuilder b = new StringBuilder();
-            for (int[] p : pairs) b.append(b.isEmpty() ? "" : ",").append(p[0]).append(':').append(p[1]);
+            for (int[] p : pairs)
+                b.append(b.isEmpty() ? "" : ",").append(p[0]).append(':').append(p[1]);
             return b + " (" + source + ")";
         }
     }
@@ -34,8 +35,8 @@ public final class LayerMap {
         if (spec != null) return new Pairs(parse(spec, Ls, Lt), "--layer-map");
         int[] kept = keptLayers(student);
         if (kept != null && kept.length == Ls && Arrays.stream(kept).allMatch(l -> l < Lt))
-            return new Pairs(fromKept(kept),
-                    "each student layer to the teacher layer it was pruned from, pruning.json");
+            return new Pairs(
+                    fromKept(kept), "each student layer to the teacher layer it was pruned from, pruning.json");
         return new Pairs(evenly(Ls, Lt), "spread evenly");
     }
 
@@ -58,10 +59,10 @@ public final class LayerMap {
             String[] st = p.trim().split(":");
             if (st.length != 2) throw new IllegalArgumentException("--layer-map: '" + p + "' is not s:t");
             int a = Integer.parseInt(st[0].trim()), b = Integer.parseInt(st[1].trim());
-            if (a < 0 || a > Ls) throw new IllegalArgumentException("--layer-map: student layer " + a
-                    + " is not in 0.." + Ls);
-            if (b < 0 || b > Lt) throw new IllegalArgumentException("--layer-map: teacher layer " + b
-                    + " is not in 0.." + Lt);
+            if (a < 0 || a > Ls)
+                throw new IllegalArgumentException("--layer-map: student layer " + a + " is not in 0.." + Ls);
+            if (b < 0 || b > Lt)
+                throw new IllegalArgumentException("--layer-map: teacher layer " + b + " is not in 0.." + Lt);
             pairs.add(new int[] {a, b});
         }
         return pairs.toArray(int[][]::new);

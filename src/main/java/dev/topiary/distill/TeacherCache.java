@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.format.ModelFormatException;
-import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaConfig;
+import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.TensorKind;
 import dev.topiary.model.Weights;
 import dev.topiary.nn.KdLoss;
@@ -70,20 +70,23 @@ public final class TeacherCache implements AutoCloseable {
             for (int l = 0; l < (k.perLayer ? c.layers() : 1); l++) {
                 dev.topiary.tensor.Tensor t = w.tensor(k, l);
                 if (t.array() != null) {
-                    for (long i = 0; i < t.elements(); i++) h = (h ^ Float.floatToRawIntBits(t.array()[t.arrayOffset() + (int) i])) * 1099511628211L;
+                    for (long i = 0; i < t.elements(); i++)
+                        h = (h ^ Float.floatToRawIntBits(t.array()[t.arrayOffset() + (int) i])) * 1099511628211L;
                     continue;
                 }
                 java.lang.foreign.MemorySegment s = t.segment();
                 long n = s.byteSize() / 4;
                 for (long i = 0; i < n; i++) h = (h ^ s.get(ints, 4 * i)) * 1099511628211L;
-                for (long i = 4 * n; i < s.byteSize(); i++) h = (h ^ s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) * 1099511628211L;
+                for (long i = 4 * n; i < s.byteSize(); i++)
+                    h = (h ^ s.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i)) * 1099511628211L;
             }
         }
         return h;
     }
 
     /** Opens a cache for this key, computing it first (one teacher pass) if the file does not exist. */
-    public static TeacherCache openOrBuild(Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress)
+    public static TeacherCache openOrBuild(
+            Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress)
             throws IOException {
         if (!Files.exists(file)) build(file, key, teacher, data, batch, progress);
         return open(file, key);
@@ -93,19 +96,34 @@ public final class TeacherCache implements AutoCloseable {
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            byte[] magic = all.asSlice(0, Math.min(MAGIC.length, all.byteSize())).toArray(ValueLayout.JAVA_BYTE);
-            if (!java.util.Arrays.equals(magic, MAGIC)) throw new ModelFormatException(file, "not a Topiary teacher cache (bad magic)");
+            byte[] magic =
+                    all.asSlice(0, Math.min(MAGIC.length, all.byteSize())).toArray(ValueLayout.JAVA_BYTE);
+            if (!java.util.Arrays.equals(magic, MAGIC))
+                throw new ModelFormatException(file, "not a Topiary teacher cache (bad magic)");
             int len = all.get(I32, MAGIC.length);
             long start = align8(MAGIC.length + 4L + len);
-            if (len <= 0 || start > all.byteSize()) throw new ModelFormatException(file, "header length " + len + " out of range");
-            JsonNode h = new ObjectMapper().readTree(new String(all.asSlice(MAGIC.length + 4, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
-            Key found = new Key(h.get("teacher_hash").asLong(), h.get("data_fingerprint").asLong(), h.get("k").asInt(),
-                    (float) h.get("tau").asDouble(), h.get("seq_len").asInt());
+            if (len <= 0 || start > all.byteSize())
+                throw new ModelFormatException(file, "header length " + len + " out of range");
+            JsonNode h = new ObjectMapper()
+                    .readTree(new String(
+                            all.asSlice(MAGIC.length + 4, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            Key found = new Key(
+                    h.get("teacher_hash").asLong(),
+                    h.get("data_fingerprint").asLong(),
+                    h.get("k").asInt(),
+                    (float) h.get("tau").asDouble(),
+                    h.get("seq_len").asInt());
             if (!found.equals(expected))
-                throw new ModelFormatException(file, "was made for another " + difference(found, expected) + "; delete it or choose another --teacher-cache");
+                throw new ModelFormatException(
+                        file,
+                        "was made for another " + difference(found, expected)
+                                + "; delete it or choose another --teacher-cache");
             long need = (long) h.get("sequences").asInt() * found.seqLen() * (8L * found.k() + 4);
             if (all.byteSize() - start != need)
-                throw new ModelFormatException(file, "holds " + (all.byteSize() - start) + " bytes of records, the header implies " + need + ": truncated?");
+                throw new ModelFormatException(
+                        file,
+                        "holds " + (all.byteSize() - start) + " bytes of records, the header implies " + need
+                                + ": truncated?");
             return new TeacherCache(found, arena, all.asSlice(start));
         } catch (IOException | RuntimeException e) {
             arena.close();
@@ -126,17 +144,31 @@ public final class TeacherCache implements AutoCloseable {
     }
 
     /** One teacher pass over every sequence of the dataset, written atomically. */
-    static void build(Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress) throws IOException {
+    static void build(Path file, Key key, Weights teacher, TokenDataset data, int batch, IntConsumer progress)
+            throws IOException {
         int T = data.seqLen, V = teacher.config().vocab(), k = key.k(), n = data.sequences();
-        ObjectNode h = new ObjectMapper().createObjectNode().put("teacher_hash", key.teacherHash()).put("data_fingerprint", key.dataFingerprint())
-                .put("k", k).put("tau", key.tau()).put("seq_len", T).put("sequences", n).put("vocab", V);
+        ObjectNode h = new ObjectMapper()
+                .createObjectNode()
+                .put("teacher_hash", key.teacherHash())
+                .put("data_fingerprint", key.dataFingerprint())
+                .put("k", k)
+                .put("tau", key.tau())
+                .put("seq_len", T)
+                .put("sequences", n)
+                .put("vocab", V);
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         long start = align8(MAGIC.length + 4L + header.length), recordBytes = 8L * k + 4;
         dev.topiary.format.AtomicFiles.write(file, tmp -> {
             try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING); Arena arena = Arena.ofConfined()) {
-                    MemorySegment out = ch.map(FileChannel.MapMode.READ_WRITE, 0, start + (long) n * T * recordBytes, arena);
+                try (FileChannel ch = FileChannel.open(
+                                tmp,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.READ,
+                                StandardOpenOption.WRITE,
+                                StandardOpenOption.TRUNCATE_EXISTING);
+                        Arena arena = Arena.ofConfined()) {
+                    MemorySegment out =
+                            ch.map(FileChannel.MapMode.READ_WRITE, 0, start + (long) n * T * recordBytes, arena);
                     MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, out, 0, MAGIC.length);
                     out.set(I32, MAGIC.length, header.length);
                     MemorySegment.copy(MemorySegment.ofArray(header), 0, out, MAGIC.length + 4, header.length);
@@ -167,7 +199,8 @@ public final class TeacherCache implements AutoCloseable {
                     out.force();
                 }
             } catch (InternalError e) { // a store into the mapped file failed: the disk is full
-                throw new java.nio.file.FileSystemException(tmp.toString(), null, "No space left on device (" + e.getMessage() + ")");
+                throw new java.nio.file.FileSystemException(
+                        tmp.toString(), null, "No space left on device (" + e.getMessage() + ")");
             }
         });
     }

@@ -21,8 +21,14 @@ public final class ClozeTask {
             if (t.matches("[A-Z][^\\n]{20,160}[a-z]\\.")) sentences.add(t);
         }
         Map<String, Integer> freq = new LinkedHashMap<>();
-        for (String s : sentences) for (String w : s.replaceAll("[^A-Za-z ]", " ").toLowerCase().split("\\s+")) if (w.length() > 2) freq.merge(w, 1, Integer::sum);
-        List<String> common = freq.entrySet().stream().sorted((a, b) -> b.getValue() - a.getValue()).limit(200).map(Map.Entry::getKey).toList();
+        for (String s : sentences)
+            for (String w : s.replaceAll("[^A-Za-z ]", " ").toLowerCase().split("\\s+"))
+                if (w.length() > 2) freq.merge(w, 1, Integer::sum);
+        List<String> common = freq.entrySet().stream()
+                .sorted((a, b) -> b.getValue() - a.getValue())
+                .limit(200)
+                .map(Map.Entry::getKey)
+                .toList();
         SplittableRandom r = new SplittableRandom(seed);
         List<TaskFile.Item> out = new ArrayList<>();
         for (int i = 0; i < sentences.size() && out.size() < items; i++) {

@@ -26,10 +26,13 @@ public final class Corpus {
             Json.forEachLine(file, "data file", (n, lineNo) -> {
                 JsonNode t = n.get(field);
                 if (t == null || !t.isTextual())
-                    throw new ModelFormatException(file, "line " + lineNo + (t == null
-                            ? ": missing text field '" + field + "'"
-                            : ": field '" + field + "' has the wrong type (expected a string, got "
-                                    + TextFiles.jsonType(t) + ")"));
+                    throw new ModelFormatException(
+                            file,
+                            "line " + lineNo
+                                    + (t == null
+                                            ? ": missing text field '" + field + "'"
+                                            : ": field '" + field + "' has the wrong type (expected a string, got "
+                                                    + TextFiles.jsonType(t) + ")"));
                 String s = t.asText();
                 if (chars[0] + s.length() > maxChars) s = s.substring(0, (int) (maxChars - chars[0]));
                 docs.add(s);

@@ -15,15 +15,25 @@ public final class HeldOut {
     private HeldOut() {}
 
     /** The numbers of one model. */
-    public record Result(long params, double valLoss, double perplexity, int clozeItems, double clozeAccuracy,
-                         double prefillTokensPerSecond) {}
+    public record Result(
+            long params,
+            double valLoss,
+            double perplexity,
+            int clozeItems,
+            double clozeAccuracy,
+            double prefillTokensPerSecond) {}
 
     public static Result evaluate(Weights w, Tokenizer tok, String heldOut, int seqLen, int clozeItems, long seed) {
         int S = Math.min(seqLen, w.config().maxPositions());
         Perplexity.Result r = Perplexity.evaluate(w, List.of(tok.encode(heldOut, true)), S, Math.max(1, S / 2), null);
         List<TaskFile.Item> items = ClozeTask.from(heldOut, clozeItems, seed);
         double acc = MultipleChoice.accuracy(w, tok, items, S);
-        return new Result(w.config().parameterCount(), r.meanNll(), r.perplexity(), items.size(), acc,
+        return new Result(
+                w.config().parameterCount(),
+                r.meanNll(),
+                r.perplexity(),
+                items.size(),
+                acc,
                 prefillSpeed(w, tok, heldOut, S));
     }
 

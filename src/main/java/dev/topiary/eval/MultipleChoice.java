@@ -31,7 +31,8 @@ public final class MultipleChoice {
         float[] logits = Llama.forward(w, state, all, from, n - from, Llama.Logits.ALL);
         int V = w.config().vocab();
         double ll = 0;
-        for (int t = Math.max(context.length, from + 1); t < n; t++) ll += Perplexity.logProb(logits, (t - from - 1) * V, V, all[t]);
+        for (int t = Math.max(context.length, from + 1); t < n; t++)
+            ll += Perplexity.logProb(logits, (t - from - 1) * V, V, all[t]);
         return ll;
     }
 
@@ -47,7 +48,8 @@ public final class MultipleChoice {
             int[] ctx = tok.encode(it.context(), true);
             double[] ll = new double[it.choices().size()];
             for (int c = 0; c < ll.length; c++)
-                ll[c] = logLikelihood(w, state, ctx, tok.encode(" " + it.choices().get(c), false));
+                ll[c] = logLikelihood(
+                        w, state, ctx, tok.encode(" " + it.choices().get(c), false));
             if (argmax(ll, null) == it.gold()) right++;
         }
         return right / (double) items.size();

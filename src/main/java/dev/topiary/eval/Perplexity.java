@@ -52,7 +52,8 @@ public final class Perplexity {
 
     public static Result evaluate(Weights w, List<int[]> documents, int seqLen, int stride, IntConsumer progress) {
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
-        if (stride < 1 || stride > seqLen) throw new IllegalArgumentException("--stride must be in [1, seq-len], got " + stride);
+        if (stride < 1 || stride > seqLen)
+            throw new IllegalArgumentException("--stride must be in [1, seq-len], got " + stride);
         Llama.State state = new Llama.State(w.config(), seqLen);
         double nll = 0;
         long count = 0;
@@ -76,7 +77,8 @@ public final class Perplexity {
         }
         if (count == 0)
             throw new IllegalArgumentException("nothing to score: perplexity needs documents of at least 2 tokens, got "
-                    + documents.size() + " document(s) of " + documents.stream().mapToLong(d -> d.length).sum()
+                    + documents.size() + " document(s) of "
+                    + documents.stream().mapToLong(d -> d.length).sum()
                     + " tokens in all");
         if (!Double.isFinite(nll))
             throw new IllegalStateException("the model's log-likelihood is " + nll + " over " + count

@@ -11,8 +11,10 @@ import java.util.List;
  * largest absolute difference and the share of positions whose most likely next token agrees.
  */
 public record ReadBack(double maxAbsDiff, int agree, int positions) {
-    public static final List<String> PROMPTS = List.of("Once upon a time, there was a little girl named Lily.",
-            "The quick brown fox jumps over the lazy dog.", "One day, Tom found a big red ball in the park.");
+    public static final List<String> PROMPTS = List.of(
+            "Once upon a time, there was a little girl named Lily.",
+            "The quick brown fox jumps over the lazy dog.",
+            "One day, Tom found a big red ball in the park.");
 
     public static ReadBack compare(Weights source, Weights written, Tokenizer tok) {
         double max = 0;

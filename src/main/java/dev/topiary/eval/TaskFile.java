@@ -1,12 +1,10 @@
 package dev.topiary.eval;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.format.Json;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.format.TextFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,15 +28,19 @@ public final class TaskFile {
             JsonNode gold = first(n, "gold", "label", "answer");
             if (ctx == null) throw new ModelFormatException(file, where + "missing text field 'context'");
             if (!ctx.isTextual())
-                throw new ModelFormatException(file, where + "field 'context' has the wrong type"
-                        + " (expected a string, got " + TextFiles.jsonType(ctx) + ")");
+                throw new ModelFormatException(
+                        file,
+                        where + "field 'context' has the wrong type" + " (expected a string, got "
+                                + TextFiles.jsonType(ctx) + ")");
             if (ch == null || !ch.isArray() || ch.size() < 2)
                 throw new ModelFormatException(file, where + "field 'choices' must be an array of at least 2 strings");
             List<String> choices = new ArrayList<>();
             ch.forEach(c -> choices.add(c.asText()));
             if (gold == null || !gold.canConvertToInt() || gold.asInt() < 0 || gold.asInt() >= choices.size())
-                throw new ModelFormatException(file, where + "field 'gold' must be an index into choices (0.." + (choices.size() - 1)
-                        + "), got " + gold);
+                throw new ModelFormatException(
+                        file,
+                        where + "field 'gold' must be an index into choices (0.." + (choices.size() - 1) + "), got "
+                                + gold);
             items.add(new Item(ctx.asText(), choices, gold.asInt()));
             return true;
         });

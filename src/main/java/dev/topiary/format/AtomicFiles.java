@@ -3,8 +3,8 @@ package dev.topiary.format;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,7 +69,8 @@ public final class AtomicFiles {
             reason = f.getReason() != null ? f.getReason() : f.getMessage();
             if (f.getFile() != null) {
                 int slash = f.getFile().indexOf(java.io.File.separatorChar, tmpName.length());
-                if (slash >= 0) file = dest.resolve(f.getFile().substring(slash + 1)).toString();
+                if (slash >= 0)
+                    file = dest.resolve(f.getFile().substring(slash + 1)).toString();
             }
         }
         FileSystemException named = e instanceof java.nio.file.AccessDeniedException
@@ -133,8 +134,11 @@ public final class AtomicFiles {
         if (Files.isRegularFile(dir.resolve("config.json"))) return;
         try (Stream<Path> s = Files.list(dir)) {
             if (s.findAny().isPresent())
-                throw new FileSystemException(dir.toString(), null, "is a folder of other files (no config.json),"
-                        + " not replaced by a model folder; choose a new or empty folder");
+                throw new FileSystemException(
+                        dir.toString(),
+                        null,
+                        "is a folder of other files (no config.json),"
+                                + " not replaced by a model folder; choose a new or empty folder");
         }
     }
 

@@ -23,7 +23,8 @@ final class GgufCursor {
 
     private final Path file;
     private final MemorySegment data;
-    private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+    private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+            .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
     private long pos;
@@ -48,8 +49,8 @@ final class GgufCursor {
     /** Fails unless {@code n} more bytes exist; {@code what} names the field for the message. */
     void need(long n, String what) {
         if (n < 0 || n > remaining()) {
-            throw error(what + ": needs " + n + " bytes at offset " + pos + " but the file has "
-                    + data.byteSize() + " bytes (truncated?)");
+            throw error(what + ": needs " + n + " bytes at offset " + pos + " but the file has " + data.byteSize()
+                    + " bytes (truncated?)");
         }
     }
 

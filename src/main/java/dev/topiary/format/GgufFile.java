@@ -54,6 +54,7 @@ import java.util.Set;
 public final class GgufFile implements AutoCloseable {
     /** "GGUF" read as a little-endian uint32. */
     static final int MAGIC = 0x46554747;
+
     static final int DEFAULT_ALIGNMENT = 32;
     /** GGML_MAX_DIMS. */
     private static final int MAX_DIMS = 4;
@@ -64,8 +65,10 @@ public final class GgufFile implements AutoCloseable {
     /** Smallest possible key/value: key length, value type, one byte of value. */
     private static final int MIN_KV_BYTES = 8 + 4 + 1;
 
-    private static final ValueLayout.OfShort F16_LAYOUT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32_LAYOUT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort F16_LAYOUT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat F32_LAYOUT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /**
      * One tensor's description.
@@ -115,13 +118,13 @@ public final class GgufFile implements AutoCloseable {
         this.arena = arena;
         this.data = data;
         GgufCursor c = new GgufCursor(path, data);
-        this.version = readHeader(c);                                        // uint32 magic, version
-        long tensorCount = c.count("tensor_count", MIN_TENSOR_INFO_BYTES);   // uint64 tensor_count
-        long kvCount = c.count("metadata_kv_count", MIN_KV_BYTES);           // uint64 metadata_kv_count
+        this.version = readHeader(c); // uint32 magic, version
+        long tensorCount = c.count("tensor_count", MIN_TENSOR_INFO_BYTES); // uint64 tensor_count
+        long kvCount = c.count("metadata_kv_count", MIN_KV_BYTES); // uint64 metadata_kv_count
         this.metadata = Collections.unmodifiableMap(readMetadata(c, kvCount)); // gguf_metadata_kv[kv_count]
         this.alignment = readAlignment();
-        List<PendingTensor> pending = readTensorInfos(c, tensorCount);       // gguf_tensor_info[tensor_count]
-        this.dataStart = alignUp(c.position(), alignment);                   // padding, then tensor_data
+        List<PendingTensor> pending = readTensorInfos(c, tensorCount); // gguf_tensor_info[tensor_count]
+        this.dataStart = alignUp(c.position(), alignment); // padding, then tensor_data
         this.tensors = List.copyOf(placeTensors(pending));
         Map<String, TensorInfo> byName = new LinkedHashMap<>();
         for (TensorInfo t : tensors) {
@@ -150,18 +153,19 @@ public final class GgufFile implements AutoCloseable {
     // ---- header ----
 
     private static int readHeader(GgufCursor c) {
-        int magic = c.i32("magic");                                          // uint32 magic
+        int magic = c.i32("magic"); // uint32 magic
         if (magic != MAGIC) {
             throw c.error("bad magic 0x" + Integer.toHexString(Integer.reverseBytes(magic))
                     + " (expected 0x47475546, \"GGUF\"): not a GGUF file");
         }
-        int version = c.i32("version");                                      // uint32 version
+        int version = c.i32("version"); // uint32 version
         if (version == 1) {
             throw c.error("GGUF version 1 is not supported (it uses 32-bit counts; re-convert the model to v3)");
         }
         if (version != 2 && version != 3) {
             String hint = Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3
-                    ? " (a big-endian GGUF file, which is not supported)" : "";
+                    ? " (a big-endian GGUF file, which is not supported)"
+                    : "";
             throw c.error("unsupported GGUF version " + Integer.toUnsignedString(version) + hint);
         }
         return version;
@@ -172,9 +176,9 @@ public final class GgufFile implements AutoCloseable {
     private static Map<String, Object> readMetadata(GgufCursor c, long kvCount) {
         Map<String, Object> kv = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = c.string("metadata key #" + i);                     // gguf_string key
-            int type = c.i32("metadata '" + key + "' value type");           // uint32 value_type
-            Object value = readValue(c, type, key, 0);                       // the value
+            String key = c.string("metadata key #" + i); // gguf_string key
+            int type = c.i32("metadata '" + key + "' value type"); // uint32 value_type
+            Object value = readValue(c, type, key, 0); // the value
             if (kv.put(key, value) != null) {
                 throw c.error("metadata key '" + key + "' appears twice");
             }
@@ -186,24 +190,24 @@ public final class GgufFile implements AutoCloseable {
         String what = "metadata '" + key + "'";
         return switch (type) {
             case 0, 1, 2, 3, 4, 5, 10, 11 -> readInteger(c, type, what);
-            case 6 -> (double) c.f32(what);                        // float32
-            case 7 -> readBool(c, what);                           // bool: one byte, 0 or 1
-            case 8 -> c.string(what);                              // string
-            case 9 -> readArray(c, key, depth);                    // array
-            case 12 -> c.f64(what);                                // float64
+            case 6 -> (double) c.f32(what); // float32
+            case 7 -> readBool(c, what); // bool: one byte, 0 or 1
+            case 8 -> c.string(what); // string
+            case 9 -> readArray(c, key, depth); // array
+            case 12 -> c.f64(what); // float64
             default -> throw c.error(what + ": unknown value type " + Integer.toUnsignedString(type));
         };
     }
 
     private static long readInteger(GgufCursor c, int type, String what) {
         return switch (type) {
-            case 0 -> Byte.toUnsignedInt(c.i8(what));              // uint8
-            case 1 -> c.i8(what);                                  // int8
-            case 2 -> Short.toUnsignedInt(c.i16(what));           // uint16
-            case 3 -> c.i16(what);                                 // int16
-            case 4 -> c.u32(what);                                 // uint32
-            case 5 -> c.i32(what);                                 // int32
-            default -> c.i64(what);                                // 10 uint64, 11 int64
+            case 0 -> Byte.toUnsignedInt(c.i8(what)); // uint8
+            case 1 -> c.i8(what); // int8
+            case 2 -> Short.toUnsignedInt(c.i16(what)); // uint16
+            case 3 -> c.i16(what); // int16
+            case 4 -> c.u32(what); // uint32
+            case 5 -> c.i32(what); // int32
+            default -> c.i64(what); // 10 uint64, 11 int64
         };
     }
 
@@ -221,7 +225,7 @@ public final class GgufFile implements AutoCloseable {
         if (depth >= MAX_ARRAY_DEPTH) {
             throw c.error(what + ": arrays nested deeper than " + MAX_ARRAY_DEPTH);
         }
-        int type = c.i32(what + " array element type");                      // uint32 element type
+        int type = c.i32(what + " array element type"); // uint32 element type
         int elementBytes = switch (type) {
             case 0, 1, 7 -> 1;
             case 2, 3 -> 2;
@@ -230,7 +234,7 @@ public final class GgufFile implements AutoCloseable {
             case 9 -> 12;
             default -> throw c.error(what + ": unknown array element type " + Integer.toUnsignedString(type));
         };
-        long n = c.count(what + " array length", elementBytes);             // uint64 n
+        long n = c.count(what + " array length", elementBytes); // uint64 n
         if (n > Integer.MAX_VALUE - 8) {
             throw c.error(what + ": array length " + n + " is too long");
         }
@@ -290,21 +294,22 @@ public final class GgufFile implements AutoCloseable {
 
     /** gguf_tensor_info: {@code string name; uint32 n_dims; uint64 dims[n_dims]; uint32 type; uint64 offset}. */
     private static PendingTensor readTensorInfo(GgufCursor c, long index) {
-        String name = c.string("tensor #" + index + " name");                // gguf_string name
+        String name = c.string("tensor #" + index + " name"); // gguf_string name
         String what = "tensor '" + name + "'";
-        long nDims = c.u32(what + " n_dims");                                // uint32 n_dims
+        long nDims = c.u32(what + " n_dims"); // uint32 n_dims
         if (nDims > MAX_DIMS) {
             throw c.error(what + ": n_dims " + nDims + " exceeds " + MAX_DIMS);
         }
         long[] dims = new long[(int) nDims];
         for (int d = 0; d < nDims; d++) {
-            dims[d] = c.i64(what + " dims[" + d + "]");                      // uint64 dims[d]
+            dims[d] = c.i64(what + " dims[" + d + "]"); // uint64 dims[d]
             if (dims[d] < 0) {
-                throw c.error(what + ": dims[" + d + "] = " + Long.toUnsignedString(dims[d]) + " is negative or absurd");
+                throw c.error(
+                        what + ": dims[" + d + "] = " + Long.toUnsignedString(dims[d]) + " is negative or absurd");
             }
         }
         GgmlType type = GgmlType.fromId(c.u32(what + " type"), c.file(), name); // uint32 ggml_type
-        long offset = c.i64(what + " offset");                               // uint64 offset, from data start
+        long offset = c.i64(what + " offset"); // uint64 offset, from data start
         return new PendingTensor(name, dims, type, offset, byteSize(c, what, dims, type));
     }
 
@@ -315,8 +320,8 @@ public final class GgufFile implements AutoCloseable {
                 elements = Math.multiplyExact(elements, d);
             }
             if (dims.length > 0 && dims[0] % type.blockSize() != 0) {
-                throw c.error(what + ": dims[0] = " + dims[0] + " is not a multiple of the " + type
-                        + " block size " + type.blockSize());
+                throw c.error(what + ": dims[0] = " + dims[0] + " is not a multiple of the " + type + " block size "
+                        + type.blockSize());
             }
             return type.byteSize(elements);
         } catch (ArithmeticException e) {
@@ -342,14 +347,18 @@ public final class GgufFile implements AutoCloseable {
         String what = "tensor '" + p.name() + "'";
         long rel = p.relativeOffset();
         if (rel < 0 || rel % alignment != 0) {
-            throw new ModelFormatException(path, what + ": offset " + Long.toUnsignedString(rel)
-                    + " is not a multiple of the alignment " + alignment);
+            throw new ModelFormatException(
+                    path,
+                    what + ": offset " + Long.toUnsignedString(rel) + " is not a multiple of the alignment "
+                            + alignment);
         }
         long fileSize = data.byteSize();
         boolean fits = rel <= fileSize && dataStart + rel <= fileSize - p.byteSize();
         if (p.byteSize() > 0 && !fits) {
-            throw new ModelFormatException(path, what + ": data at offset " + rel + " (absolute " + (dataStart + rel)
-                    + ") + " + p.byteSize() + " bytes lies beyond the end of the file (" + fileSize + " bytes)");
+            throw new ModelFormatException(
+                    path,
+                    what + ": data at offset " + rel + " (absolute " + (dataStart + rel) + ") + " + p.byteSize()
+                            + " bytes lies beyond the end of the file (" + fileSize + " bytes)");
         }
         return new TensorInfo(p.name(), p.dims(), p.type(), dataStart + rel, p.byteSize());
     }
@@ -361,8 +370,10 @@ public final class GgufFile implements AutoCloseable {
             TensorInfo a = sorted.get(i - 1);
             TensorInfo b = sorted.get(i);
             if (a.byteSize() > 0 && a.offset() + a.byteSize() > b.offset()) {
-                throw new ModelFormatException(path, "tensor '" + b.name() + "' at " + b.offset()
-                        + " overlaps tensor '" + a.name() + "' (" + a.offset() + " + " + a.byteSize() + " bytes)");
+                throw new ModelFormatException(
+                        path,
+                        "tensor '" + b.name() + "' at " + b.offset() + " overlaps tensor '" + a.name() + "' ("
+                                + a.offset() + " + " + a.byteSize() + " bytes)");
             }
         }
     }
@@ -433,7 +444,8 @@ public final class GgufFile implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public List<String> stringArray(String key) {
         List<?> list = array(key);
-        if (list instanceof LongList || list instanceof DoubleList
+        if (list instanceof LongList
+                || list instanceof DoubleList
                 || !list.isEmpty() && !(list.getFirst() instanceof String)) {
             throw wrongType(key, "an array of strings");
         }
@@ -470,7 +482,8 @@ public final class GgufFile implements AutoCloseable {
         for (int i = 0; i < out.length; i++) {
             long v = l.values[i];
             if (v != (int) v) {
-                throw new ModelFormatException(path, "metadata '" + key + "'[" + i + "] = " + v + " does not fit in an int");
+                throw new ModelFormatException(
+                        path, "metadata '" + key + "'[" + i + "] = " + v + " does not fit in an int");
             }
             out[i] = (int) v;
         }
@@ -505,8 +518,8 @@ public final class GgufFile implements AutoCloseable {
     }
 
     private ModelFormatException wrongType(String key, String expected) {
-        return new ModelFormatException(path, "metadata '" + key + "' should be " + expected + " but is "
-                + describe(metadata.get(key)));
+        return new ModelFormatException(
+                path, "metadata '" + key + "' should be " + expected + " but is " + describe(metadata.get(key)));
     }
 
     private static String describe(Object v) {
@@ -552,8 +565,11 @@ public final class GgufFile implements AutoCloseable {
             case F16 -> readF16(src, out);
             case BF16 -> readBf16(src, out);
             case Q8_0 -> readQ8_0(src, out);
-            default -> throw new ModelFormatException(path, "tensor '" + name + "': type " + t.type()
-                    + " cannot be read as floats (supported: F32, F16, BF16, Q8_0)");
+            default ->
+                throw new ModelFormatException(
+                        path,
+                        "tensor '" + name + "': type " + t.type()
+                                + " cannot be read as floats (supported: F32, F16, BF16, Q8_0)");
         }
         return out;
     }

@@ -50,6 +50,7 @@ import java.util.Map;
 public final class GgufWriter {
     /** Alignment of the tensor data: GGUF's default, so general.alignment need not be written. */
     public static final int ALIGNMENT = GgufFile.DEFAULT_ALIGNMENT;
+
     private static final int VERSION = 3;
 
     private record Value(int type, Object value) {}
@@ -82,7 +83,8 @@ public final class GgufWriter {
 
     /** A uint32; {@code value} must lie in [0, 2^32). */
     public GgufWriter putU32(String key, long value) {
-        if (value < 0 || value > 0xFFFF_FFFFL) throw new IllegalArgumentException(key + ": " + value + " does not fit in a uint32");
+        if (value < 0 || value > 0xFFFF_FFFFL)
+            throw new IllegalArgumentException(key + ": " + value + " does not fit in a uint32");
         return put(key, 4, value);
     }
 
@@ -140,7 +142,9 @@ public final class GgufWriter {
         return switch (requested) {
             case F32, F16, BF16 -> requested;
             case Q8_0 -> dims.length == 2 && dims[0] % GgmlType.Q8_0.blockSize() == 0 ? GgmlType.Q8_0 : GgmlType.F32;
-            default -> throw new IllegalArgumentException("cannot write tensors of type " + requested + " (F32, F16, BF16, Q8_0)");
+            default ->
+                throw new IllegalArgumentException(
+                        "cannot write tensors of type " + requested + " (F32, F16, BF16, Q8_0)");
         };
     }
 
@@ -154,7 +158,8 @@ public final class GgufWriter {
         long n = 1;
         for (long d : dims) n = Math.multiplyExact(n, Math.max(d, 0));
         if (n != data.length)
-            throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " hold " + n + " values, got " + data.length);
+            throw new IllegalArgumentException(
+                    name + ": dims " + Arrays.toString(dims) + " hold " + n + " values, got " + data.length);
         return addTensor(name, dims, type, sink -> sink.accept(data, 0, data.length));
     }
 
@@ -164,10 +169,12 @@ public final class GgufWriter {
      */
     public GgmlType addTensor(String name, long[] dims, GgmlType type, Source source) {
         if (name == null || name.isEmpty()) throw new IllegalArgumentException("tensor name is empty");
-        if (dims.length == 0 || dims.length > 4) throw new IllegalArgumentException(name + ": " + dims.length + " dims (1..4)");
+        if (dims.length == 0 || dims.length > 4)
+            throw new IllegalArgumentException(name + ": " + dims.length + " dims (1..4)");
         long n = 1;
         for (long d : dims) {
-            if (d <= 0) throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " are not all positive");
+            if (d <= 0)
+                throw new IllegalArgumentException(name + ": dims " + Arrays.toString(dims) + " are not all positive");
             n = Math.multiplyExact(n, d);
         }
         GgmlType stored = storedType(type, dims);
@@ -190,47 +197,47 @@ public final class GgufWriter {
     }
 
     private void writeTo(Out out) throws IOException {
-        out.i32(GgufFile.MAGIC);                                    // uint32 magic
-        out.i32(VERSION);                                           // uint32 version
-        out.i64(tensors.size());                                    // uint64 tensor_count
-        out.i64(metadata.size());                                   // uint64 metadata_kv_count
-        for (Map.Entry<String, Value> kv : metadata.entrySet()) {   // gguf_metadata_kv[kv_count]
-            out.string(kv.getKey());                                //   gguf_string key
-            out.i32(kv.getValue().type());                          //   uint32 value_type
+        out.i32(GgufFile.MAGIC); // uint32 magic
+        out.i32(VERSION); // uint32 version
+        out.i64(tensors.size()); // uint64 tensor_count
+        out.i64(metadata.size()); // uint64 metadata_kv_count
+        for (Map.Entry<String, Value> kv : metadata.entrySet()) { // gguf_metadata_kv[kv_count]
+            out.string(kv.getKey()); //   gguf_string key
+            out.i32(kv.getValue().type()); //   uint32 value_type
             writeValue(out, kv.getValue().type(), kv.getValue().value()); // value
         }
         long offset = 0;
         List<Long> offsets = new ArrayList<>();
-        for (Tensor t : tensors.values()) {                         // gguf_tensor_info[tensor_count]
-            out.string(t.name());                                   //   gguf_string name
-            out.i32(t.dims().length);                               //   uint32 n_dims
-            for (long d : t.dims()) out.i64(d);                     //   uint64 dims[n_dims]
-            out.i32(t.type().id());                                 //   uint32 ggml_type
-            out.i64(offset);                                        //   uint64 offset, from data start
+        for (Tensor t : tensors.values()) { // gguf_tensor_info[tensor_count]
+            out.string(t.name()); //   gguf_string name
+            out.i32(t.dims().length); //   uint32 n_dims
+            for (long d : t.dims()) out.i64(d); //   uint64 dims[n_dims]
+            out.i32(t.type().id()); //   uint32 ggml_type
+            out.i64(offset); //   uint64 offset, from data start
             offsets.add(offset);
             offset = alignUp(offset + t.byteSize());
         }
-        out.pad();                                                  // padding to the alignment
-        for (Tensor t : tensors.values()) {                         // tensor_data
+        out.pad(); // padding to the alignment
+        for (Tensor t : tensors.values()) { // tensor_data
             long start = out.written;
             Encoder enc = new Encoder(out, t.type());
             t.source().write(enc);
             enc.finish();
             if (out.written - start != t.byteSize())
-                throw new IllegalStateException("tensor '" + t.name() + "': " + (out.written - start) + " bytes produced, "
-                        + t.byteSize() + " expected");
+                throw new IllegalStateException("tensor '" + t.name() + "': " + (out.written - start)
+                        + " bytes produced, " + t.byteSize() + " expected");
             out.pad();
         }
     }
 
     private static void writeValue(Out out, int type, Object v) throws IOException {
         switch (type) {
-            case 4, 5 -> out.i32(((Number) v).intValue());           // uint32 (low 32 bits), int32
-            case 6 -> out.i32(Float.floatToRawIntBits((Float) v));   // float32
-            case 7 -> out.i8((Boolean) v ? 1 : 0);                   // bool: one byte
-            case 8 -> out.string((String) v);                        // string
-            case 10 -> out.i64((Long) v);                            // uint64
-            case 9 -> {                                              // array: uint32 type; uint64 n; values
+            case 4, 5 -> out.i32(((Number) v).intValue()); // uint32 (low 32 bits), int32
+            case 6 -> out.i32(Float.floatToRawIntBits((Float) v)); // float32
+            case 7 -> out.i8((Boolean) v ? 1 : 0); // bool: one byte
+            case 8 -> out.string((String) v); // string
+            case 10 -> out.i64((Long) v); // uint64
+            case 9 -> { // array: uint32 type; uint64 n; values
                 Value a = (Value) v;
                 out.i32(a.type());
                 switch (a.type()) {
@@ -314,7 +321,8 @@ public final class GgufWriter {
      */
     public static byte[] quantizeQ8_0(float[] x) {
         int bs = GgmlType.Q8_0.blockSize(), bytes = GgmlType.Q8_0.bytesPerBlock();
-        if (x.length % bs != 0) throw new IllegalArgumentException(x.length + " values are not a multiple of the Q8_0 block size 32");
+        if (x.length % bs != 0)
+            throw new IllegalArgumentException(x.length + " values are not a multiple of the Q8_0 block size 32");
         byte[] out = new byte[x.length / bs * bytes];
         for (int b = 0; b < x.length / bs; b++) {
             float amax = 0;
@@ -336,7 +344,8 @@ public final class GgufWriter {
     /** The inverse of {@link #quantizeQ8_0}: {@code x = fp16 d * qs[i]} (as {@link GgufFile#readFloats} reads it). */
     public static float[] dequantizeQ8_0(byte[] q) {
         int bs = GgmlType.Q8_0.blockSize(), bytes = GgmlType.Q8_0.bytesPerBlock();
-        if (q.length % bytes != 0) throw new IllegalArgumentException(q.length + " bytes are not whole Q8_0 blocks of 34");
+        if (q.length % bytes != 0)
+            throw new IllegalArgumentException(q.length + " bytes are not whole Q8_0 blocks of 34");
         float[] out = new float[q.length / bytes * bs];
         for (int b = 0; b < q.length / bytes; b++) {
             int o = b * bytes;

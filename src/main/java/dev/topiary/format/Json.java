@@ -78,8 +78,9 @@ public final class Json {
     public static int nonNegativeInt(JsonNode parent, String field, String prefix) {
         JsonNode n = parent.get(field);
         if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < 0)
-            throw bad(path(prefix, field), n == null ? "missing (a non-negative integer)"
-                    : "must be a non-negative integer, got " + n);
+            throw bad(
+                    path(prefix, field),
+                    n == null ? "missing (a non-negative integer)" : "must be a non-negative integer, got " + n);
         return n.asInt();
     }
 
@@ -215,8 +216,8 @@ public final class Json {
         }
     }
 
-    private static void writeList(StringBuilder out, Iterator<?> it, boolean empty, int indent, boolean sortKeys,
-                                  int depth) {
+    private static void writeList(
+            StringBuilder out, Iterator<?> it, boolean empty, int indent, boolean sortKeys, int depth) {
         if (empty) {
             out.append("[]");
             return;

@@ -37,8 +37,10 @@ public final class TextFiles {
     public static final class LineReader implements Closeable {
         private final Path file;
         private final InputStream in;
-        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         private int line;
 
@@ -61,8 +63,10 @@ public final class TextFiles {
             try {
                 return utf8.decode(ByteBuffer.wrap(a, start, end - start)).toString();
             } catch (CharacterCodingException e) {
-                throw new ModelFormatException(file, "line " + line + ": not UTF-8 text; is it a binary file? Convert text to"
-                        + " UTF-8 first (e.g. iconv -t UTF-8)");
+                throw new ModelFormatException(
+                        file,
+                        "line " + line + ": not UTF-8 text; is it a binary file? Convert text to"
+                                + " UTF-8 first (e.g. iconv -t UTF-8)");
             }
         }
 
@@ -78,19 +82,25 @@ public final class TextFiles {
      */
     public static String read(Path file) throws IOException {
         byte[] bytes = Files.readAllBytes(file);
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder d = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         try {
             return withoutBom(d.decode(ByteBuffer.wrap(bytes)).toString());
         } catch (CharacterCodingException e) {
-            throw new ModelFormatException(file, "not UTF-8 text (invalid byte at offset " + firstBadByte(bytes)
-                    + "); is it a binary file? Convert text to UTF-8 first (e.g. iconv -t UTF-8)");
+            throw new ModelFormatException(
+                    file,
+                    "not UTF-8 text (invalid byte at offset " + firstBadByte(bytes)
+                            + "); is it a binary file? Convert text to UTF-8 first (e.g. iconv -t UTF-8)");
         }
     }
 
     /** Offset of the first byte that does not decode, found by decoding in steps. */
     private static long firstBadByte(byte[] bytes) {
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        CharsetDecoder d = StandardCharsets.UTF_8
+                .newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         ByteBuffer in = ByteBuffer.wrap(bytes);
         java.nio.CharBuffer out = java.nio.CharBuffer.allocate(4096);

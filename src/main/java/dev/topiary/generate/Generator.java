@@ -26,8 +26,8 @@ public final class Generator {
     }
 
     /** Continues {@code prompt} with at most {@code maxNew} tokens, using (and resetting) {@code state}. */
-    public static Result continueFrom(Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
-                                      IntPredicate onToken) {
+    public static Result continueFrom(
+            Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos, IntPredicate onToken) {
         return continueFrom(w, state, prompt, maxNew, sampler, eos, onToken, Integer.MAX_VALUE);
     }
 
@@ -36,8 +36,15 @@ public final class Generator {
      * tokenizer has tokens (padded vocabularies, as Qwen2.5's; random checkpoints) never emits an id
      * the tokenizer cannot decode.
      */
-    public static Result continueFrom(Weights w, Llama.State state, int[] prompt, int maxNew, Sampler sampler, int eos,
-                                      IntPredicate onToken, int vocab) {
+    public static Result continueFrom(
+            Weights w,
+            Llama.State state,
+            int[] prompt,
+            int maxNew,
+            Sampler sampler,
+            int eos,
+            IntPredicate onToken,
+            int vocab) {
         int cap = Math.min(state.capacity, prompt.length + maxNew);
         int[] ids = java.util.Arrays.copyOf(prompt, Math.max(cap, prompt.length));
         long t0 = System.nanoTime();

@@ -14,8 +14,15 @@ public final class Greedy {
     /** The prompt and its greedy continuation of at most n tokens, decoded. */
     public static String continuation(Weights w, Tokenizer tok, String prompt, int n) {
         int[] p = tok.encode(prompt, true);
-        var r = Generator.continueFrom(w, new Llama.State(w.config(), p.length + n), p, n, new Sampler(0, 1, 0),
-                tok.eosId(), null, tok.vocabSize());
+        var r = Generator.continueFrom(
+                w,
+                new Llama.State(w.config(), p.length + n),
+                p,
+                n,
+                new Sampler(0, 1, 0),
+                tok.eosId(),
+                null,
+                tok.vocabSize());
         return tok.decode(r.ids());
     }
 

@@ -16,7 +16,7 @@ public final class Sampler {
     private final float temperature, topP;
     private final SplittableRandom random;
     private double[] p = new double[0]; // probabilities by token id
-    private int[] heap = new int[0];    // token ids, a max-heap by (p desc, id asc) while selecting the nucleus
+    private int[] heap = new int[0]; // token ids, a max-heap by (p desc, id asc) while selecting the nucleus
 
     /**
      * @param temperature 0 for greedy decoding, else the softmax temperature

@@ -5,7 +5,9 @@ package dev.topiary.io;
  * Topiary computes in fp32; BF16 and F16 are storage formats.
  */
 public enum DType {
-    F32(4), F16(2), BF16(2);
+    F32(4),
+    F16(2),
+    BF16(2);
 
     public final int bytes;
 

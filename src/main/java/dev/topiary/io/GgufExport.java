@@ -4,9 +4,8 @@ package dev.topiary.io;
 import dev.topiary.format.GgmlType;
 import dev.topiary.format.GgufWriter;
 import dev.topiary.model.LlamaConfig;
-import dev.topiary.model.LlamaWeights;
-import dev.topiary.model.Weights;
 import dev.topiary.model.TensorKind;
+import dev.topiary.model.Weights;
 import dev.topiary.nn.Rope;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.TokenizerExport;
@@ -45,6 +44,7 @@ import java.util.List;
 public final class GgufExport {
     /** Keys (outside llama.cpp's namespaces) that carry the Llama 3 RoPE scaling parameters. */
     static final String LLAMA3_FACTOR = "topiary.rope.scaling.factor";
+
     static final String LLAMA3_LOW = "topiary.rope.scaling.low_freq_factor";
     static final String LLAMA3_HIGH = "topiary.rope.scaling.high_freq_factor";
     static final String LLAMA3_ORIGINAL = "topiary.rope.scaling.original_context_length";
@@ -65,7 +65,8 @@ public final class GgufExport {
     }
 
     /** As above, also keeping a chat template (Jinja source) as {@code tokenizer.chat_template}, as llama.cpp reads it. */
-    public static void write(Path file, Weights w, Tokenizer tok, GgmlType type, String name, String chatTemplate) throws IOException {
+    public static void write(Path file, Weights w, Tokenizer tok, GgmlType type, String name, String chatTemplate)
+            throws IOException {
         GgufWriter g = writer(w, tok, type, name, true);
         if (chatTemplate != null) g.putString("tokenizer.chat_template", chatTemplate);
         g.write(file);
@@ -101,15 +102,18 @@ public final class GgufExport {
             g.putF32(LLAMA3_HIGH, (float) s.highFreqFactor());
             g.putU32(LLAMA3_ORIGINAL, s.originalMaxPositions());
         } else if (s != null && !s.type().equals("llama3")) {
-            throw new IllegalArgumentException("RoPE scaling '" + s.type() + "' cannot be written to GGUF (linear, llama3)");
+            throw new IllegalArgumentException(
+                    "RoPE scaling '" + s.type() + "' cannot be written to GGUF (linear, llama3)");
         }
         g.putU32(arch + ".vocab_size", c.vocab());
-        g.putU32("general.file_type", switch (type) {
-            case F16 -> 1;
-            case Q8_0 -> 7;
-            case BF16 -> 32;
-            default -> 0;
-        });
+        g.putU32(
+                "general.file_type",
+                switch (type) {
+                    case F16 -> 1;
+                    case Q8_0 -> 7;
+                    case BF16 -> 32;
+                    default -> 0;
+                });
         putTokenizer(g, TokenizerExport.of(tok), c.vocab());
 
         if (s != null && s.type().equals("llama3"))
@@ -118,7 +122,8 @@ public final class GgufExport {
         // llama.cpp's llama graph wants q/k rows in the interleaved RoPE layout (a GGUF source has them so already)
         boolean permute = arch.equals("llama") && !w.interleavedRope();
         if (!arch.equals("llama") && w.interleavedRope())
-            throw new IllegalArgumentException("a " + arch + " GGUF needs rotate-half q/k rows; this source has interleaved ones");
+            throw new IllegalArgumentException(
+                    "a " + arch + " GGUF needs rotate-half q/k rows; this source has interleaved ones");
         for (int l = 0; l < c.layers(); l++) {
             for (TensorKind k : TensorKind.values()) {
                 if (!k.perLayer || !k.present(c)) continue;
@@ -183,7 +188,8 @@ public final class GgufExport {
      */
     public static void putTokenizer(GgufWriter g, TokenizerExport.Vocab v, int vocabSize) {
         if (v.size() > vocabSize)
-            throw new IllegalArgumentException("the tokenizer has " + v.size() + " tokens but the model's vocabulary only " + vocabSize);
+            throw new IllegalArgumentException(
+                    "the tokenizer has " + v.size() + " tokens but the model's vocabulary only " + vocabSize);
         List<String> tokens = new ArrayList<>(v.tokens());
         int[] types = Arrays.copyOf(v.types(), vocabSize);
         float[] scores = v.scores() == null ? null : Arrays.copyOf(v.scores(), vocabSize);
@@ -218,8 +224,24 @@ public final class GgufExport {
     }
 
     static LlamaConfig withRopeScaling(LlamaConfig c, Rope.Scaling s) {
-        return new LlamaConfig(c.modelType(), c.hidden(), c.intermediate(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                c.vocab(), c.rmsEps(), c.ropeTheta(), s, c.tieEmbeddings(), c.qkvBias(), c.oBias(), c.maxPositions(),
-                c.bosId(), c.eosIds(), c.torchDtype());
+        return new LlamaConfig(
+                c.modelType(),
+                c.hidden(),
+                c.intermediate(),
+                c.layers(),
+                c.heads(),
+                c.kvHeads(),
+                c.headDim(),
+                c.vocab(),
+                c.rmsEps(),
+                c.ropeTheta(),
+                s,
+                c.tieEmbeddings(),
+                c.qkvBias(),
+                c.oBias(),
+                c.maxPositions(),
+                c.bosId(),
+                c.eosIds(),
+                c.torchDtype());
     }
 }

@@ -39,23 +39,41 @@ public final class GgufModel {
         if (st.equals("linear"))
             scaling = new Rope.Scaling("linear", g.getDouble(arch + ".rope.scaling.factor", 1), 0, 0, 0);
         else if (!st.equals("none"))
-            throw new ModelFormatException(f, arch + ".rope.scaling.type = '" + st + "' is not supported (none, linear)");
+            throw new ModelFormatException(
+                    f, arch + ".rope.scaling.type = '" + st + "' is not supported (none, linear)");
         GgufFile.TensorInfo emb = g.tensor("token_embd.weight")
                 .orElseThrow(() -> new ModelFormatException(f, "missing tensor token_embd.weight"));
         long[] embDims = emb.dims();
         if (embDims.length != 2 || embDims[1] > Integer.MAX_VALUE)
-            throw new ModelFormatException(f, "tensor token_embd.weight has dims " + Arrays.toString(embDims)
-                    + ", expected [hidden, vocab]");
+            throw new ModelFormatException(
+                    f, "tensor token_embd.weight has dims " + Arrays.toString(embDims) + ", expected [hidden, vocab]");
         int V = (int) embDims[1];
         boolean tied = g.tensor("output.weight").isEmpty();
         boolean qwen = arch.equals("qwen2");
-        int bos = (int) g.getLong("tokenizer.ggml.bos_token_id", 1), eos = (int) g.getLong("tokenizer.ggml.eos_token_id", 2);
+        int bos = (int) g.getLong("tokenizer.ggml.bos_token_id", 1),
+                eos = (int) g.getLong("tokenizer.ggml.eos_token_id", 2);
         LlamaConfig c;
         try {
-            c = new LlamaConfig(qwen ? "qwen2" : "llama", C, F, L, H, KV, D, V,
-                    (float) g.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5), g.getDouble(arch + ".rope.freq_base", 10000),
-                    scaling, tied, qwen || g.tensor("blk.0.attn_q.bias").isPresent(), !qwen && g.tensor("blk.0.attn_output.bias").isPresent(),
-                    (int) g.getLong(arch + ".context_length", 2048), bos, List.of(eos), "float32").validate(f.toString());
+            c = new LlamaConfig(
+                            qwen ? "qwen2" : "llama",
+                            C,
+                            F,
+                            L,
+                            H,
+                            KV,
+                            D,
+                            V,
+                            (float) g.getDouble(arch + ".attention.layer_norm_rms_epsilon", 1e-5),
+                            g.getDouble(arch + ".rope.freq_base", 10000),
+                            scaling,
+                            tied,
+                            qwen || g.tensor("blk.0.attn_q.bias").isPresent(),
+                            !qwen && g.tensor("blk.0.attn_output.bias").isPresent(),
+                            (int) g.getLong(arch + ".context_length", 2048),
+                            bos,
+                            List.of(eos),
+                            "float32")
+                    .validate(f.toString());
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(null, e.getMessage());
         }
@@ -79,25 +97,34 @@ public final class GgufModel {
         if (c.ropeScaling() != null)
             throw new ModelFormatException(f, "has both " + GgufExport.ROPE_FREQS + " and rope.scaling.type linear");
         if (!Arrays.equals(t.dims(), new long[] {c.headDim() / 2}))
-            throw new ModelFormatException(f, "tensor " + GgufExport.ROPE_FREQS + " has dims " + Arrays.toString(t.dims())
-                    + ", expected [" + c.headDim() / 2 + "] (head_dim / 2)");
+            throw new ModelFormatException(
+                    f,
+                    "tensor " + GgufExport.ROPE_FREQS + " has dims " + Arrays.toString(t.dims()) + ", expected ["
+                            + c.headDim() / 2 + "] (head_dim / 2)");
         float[] divisors = g.readFloats(GgufExport.ROPE_FREQS);
         boolean allOne = true;
         for (float d : divisors) allOne &= d == 1f;
         if (allOne) return c;
         Rope.Scaling s;
         if (g.has(GgufExport.LLAMA3_FACTOR)) {
-            s = new Rope.Scaling("llama3", g.getDouble(GgufExport.LLAMA3_FACTOR, 8),
-                    g.getDouble(GgufExport.LLAMA3_LOW, 1), g.getDouble(GgufExport.LLAMA3_HIGH, 4),
+            s = new Rope.Scaling(
+                    "llama3",
+                    g.getDouble(GgufExport.LLAMA3_FACTOR, 8),
+                    g.getDouble(GgufExport.LLAMA3_LOW, 1),
+                    g.getDouble(GgufExport.LLAMA3_HIGH, 4),
                     (int) g.getLong(GgufExport.LLAMA3_ORIGINAL, 8192));
             if (!reproduces(c, s, divisors))
-                throw new ModelFormatException(f, "tensor " + GgufExport.ROPE_FREQS + " does not match the llama3 RoPE scaling "
-                        + "of the topiary.rope.scaling.* keys " + s);
+                throw new ModelFormatException(
+                        f,
+                        "tensor " + GgufExport.ROPE_FREQS + " does not match the llama3 RoPE scaling "
+                                + "of the topiary.rope.scaling.* keys " + s);
         } else {
             s = fitLlama3(c, divisors);
             if (s == null)
-                throw new ModelFormatException(f, "tensor " + GgufExport.ROPE_FREQS + " " + Arrays.toString(divisors)
-                        + " is not a llama3 RoPE scaling that can be rebuilt (it needs two frequencies in the blend region)");
+                throw new ModelFormatException(
+                        f,
+                        "tensor " + GgufExport.ROPE_FREQS + " " + Arrays.toString(divisors)
+                                + " is not a llama3 RoPE scaling that can be rebuilt (it needs two frequencies in the blend region)");
         }
         return GgufExport.withRopeScaling(c, s);
     }
@@ -134,7 +161,8 @@ public final class GgufModel {
         if (n < 2 || factor <= 1) return null;
         double alpha = (n * sxy - sx * sy) / (n * sxx - sx * sx), beta = (sy - alpha * sx) / n;
         double lowWavelength = -2 * Math.PI * alpha / beta, highWavelength = 2 * Math.PI * alpha / (1 - beta);
-        if (!(alpha > 0 && beta < 0 && lowWavelength > highWavelength) || lowWavelength > Integer.MAX_VALUE) return null;
+        if (!(alpha > 0 && beta < 0 && lowWavelength > highWavelength) || lowWavelength > Integer.MAX_VALUE)
+            return null;
         int original = (int) Math.round(lowWavelength);
         double low = original / lowWavelength, high = original / highWavelength;
         var snapped = new Rope.Scaling("llama3", snap(factor), snap(low), snap(high), original);
@@ -168,9 +196,11 @@ public final class GgufModel {
         for (GgufFile.TensorInfo t : g.tensors()) stored += t.elementCount();
         long needed = c.parameterCount();
         if (needed > stored)
-            throw new ModelFormatException(g.path(), "the metadata describes a model of "
-                    + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
-                    + " parameters, but the file's tensors hold only " + stored + " values");
+            throw new ModelFormatException(
+                    g.path(),
+                    "the metadata describes a model of "
+                            + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                            + " parameters, but the file's tensors hold only " + stored + " values");
         LlamaWeights w;
         try {
             w = new LlamaWeights(c);
@@ -180,12 +210,16 @@ public final class GgufModel {
         boolean permute = c.modelType().equals("llama");
         for (LlamaWeights.View v : w.views()) {
             String name = v.kind().ggufName(v.layer());
-            GgufFile.TensorInfo t = g.tensor(name).orElseThrow(() -> new ModelFormatException(g.path(), "missing tensor " + name));
+            GgufFile.TensorInfo t =
+                    g.tensor(name).orElseThrow(() -> new ModelFormatException(g.path(), "missing tensor " + name));
             long[] expected = new long[v.shape().length];
-            for (int i = 0; i < expected.length; i++) expected[i] = v.shape()[v.shape().length - 1 - i]; // GGUF: fastest first
+            for (int i = 0; i < expected.length; i++)
+                expected[i] = v.shape()[v.shape().length - 1 - i]; // GGUF: fastest first
             if (!Arrays.equals(t.dims(), expected))
-                throw new ModelFormatException(g.path(), "tensor " + name + " has dims " + Arrays.toString(t.dims())
-                        + ", the metadata implies " + Arrays.toString(expected));
+                throw new ModelFormatException(
+                        g.path(),
+                        "tensor " + name + " has dims " + Arrays.toString(t.dims()) + ", the metadata implies "
+                                + Arrays.toString(expected));
             float[] values = g.readFloats(name);
             int heads = switch (v.kind()) {
                 case WQ, BQ -> c.heads();
@@ -193,7 +227,7 @@ public final class GgufModel {
                 default -> 0;
             };
             if (permute && heads > 0) // q/k biases are permuted like their weights' rows (convert_hf_to_gguf does both)
-                values = Llama2c.interleavedToHalf(values, heads, c.headDim(), v.shape().length == 2 ? v.shape()[1] : 1);
+            values = Llama2c.interleavedToHalf(values, heads, c.headDim(), v.shape().length == 2 ? v.shape()[1] : 1);
             w.set(v, values);
         }
         return w;

@@ -51,13 +51,16 @@ public final class HfCheckpoint {
             // the files must hold at least as many values as config.json describes before the weights are allocated
             long stored = 0;
             for (Path f : new TreeSet<>(where.values()))
-                for (Safetensors.TensorInfo t : open.computeIfAbsent(f, Safetensors::open).tensors().values())
+                for (Safetensors.TensorInfo t :
+                        open.computeIfAbsent(f, Safetensors::open).tensors().values())
                     stored = Math.addExact(stored, t.elements());
             long needed = config.parameterCount();
             if (needed > stored)
-                throw new ModelFormatException(dir.resolve("config.json"), "describes a model of "
-                        + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
-                        + " parameters, but the safetensors files hold only " + stored + " values");
+                throw new ModelFormatException(
+                        dir.resolve("config.json"),
+                        "describes a model of "
+                                + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                                + " parameters, but the safetensors files hold only " + stored + " values");
             LlamaWeights w;
             try {
                 w = new LlamaWeights(config);
@@ -67,21 +70,37 @@ public final class HfCheckpoint {
             for (View v : w.views()) {
                 Path f = where.get(v.name());
                 if (f == null)
-                    throw new ModelFormatException(dir, "tensor '" + v.name() + "' is missing (config.json " + describe(v.kind(), config)
-                            + "); files read: " + new TreeSet<>(where.values()).stream().map(p -> p.getFileName().toString()).toList());
+                    throw new ModelFormatException(
+                            dir,
+                            "tensor '" + v.name() + "' is missing (config.json " + describe(v.kind(), config)
+                                    + "); files read: "
+                                    + new TreeSet<>(where.values())
+                                            .stream()
+                                                    .map(p -> p.getFileName().toString())
+                                                    .toList());
                 Safetensors st = open.computeIfAbsent(f, Safetensors::open);
                 Safetensors.TensorInfo info = st.info(v.name());
                 long[] expected = Arrays.stream(v.shape()).asLongStream().toArray();
                 if (!Arrays.equals(info.shape(), expected))
-                    throw new ModelFormatException(f, "tensor '" + v.name() + "' has shape " + Arrays.toString(info.shape())
-                            + " but config.json implies " + Arrays.toString(expected));
+                    throw new ModelFormatException(
+                            f,
+                            "tensor '" + v.name() + "' has shape " + Arrays.toString(info.shape())
+                                    + " but config.json implies " + Arrays.toString(expected));
                 w.set(v, st.readFloats(v.name()));
             }
             var known = new java.util.HashSet<String>();
             w.views().forEach(v -> known.add(v.name()));
             if (config.tieEmbeddings()) known.add(TensorKind.LM_HEAD.hfName(0)); // saved by some tools anyway
-            List<String> extra = where.keySet().stream().filter(n -> !known.contains(n) && !n.endsWith("rotary_emb.inv_freq")).sorted().toList();
-            if (!extra.isEmpty()) LOG.warn("{}: ignoring {} tensors this architecture does not use, e.g. {}", dir, extra.size(), extra.getFirst());
+            List<String> extra = where.keySet().stream()
+                    .filter(n -> !known.contains(n) && !n.endsWith("rotary_emb.inv_freq"))
+                    .sorted()
+                    .toList();
+            if (!extra.isEmpty())
+                LOG.warn(
+                        "{}: ignoring {} tensors this architecture does not use, e.g. {}",
+                        dir,
+                        extra.size(),
+                        extra.getFirst());
             return w;
         } finally {
             open.values().forEach(Safetensors::close);
@@ -113,8 +132,10 @@ public final class HfCheckpoint {
             map.fields().forEachRemaining(e -> {
                 Path f = dir.resolve(e.getValue().asText());
                 if (!Files.isRegularFile(f))
-                    throw new ModelFormatException(index, "weight_map sends '" + e.getKey() + "' to " + e.getValue().asText()
-                            + ", which does not exist");
+                    throw new ModelFormatException(
+                            index,
+                            "weight_map sends '" + e.getKey() + "' to "
+                                    + e.getValue().asText() + ", which does not exist");
                 out.put(e.getKey(), f);
             });
             return out;
@@ -141,7 +162,8 @@ public final class HfCheckpoint {
      * As {@link #save(Path, LlamaWeights, DType, long)}, with the tokenizer files of
      * {@code tokenizerSource} (see {@link #copyTokenizerFiles}; null: none) in the same folder.
      */
-    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource) throws IOException {
+    public static void save(Path dir, LlamaWeights w, DType dtype, long shardBytes, Path tokenizerSource)
+            throws IOException {
         List<Tensor> tensors = new ArrayList<>();
         for (View v : w.views()) {
             long[] shape = Arrays.stream(v.shape()).asLongStream().toArray();
@@ -159,7 +181,8 @@ public final class HfCheckpoint {
      * a shard gets one of its own) named like Hugging Face's, with model.safetensors.index.json, and the
      * tokenizer files of {@code tokenizerSource} (null: none). The folder appears whole or not at all.
      */
-    public static void save(Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes, Path tokenizerSource)
+    public static void save(
+            Path dir, LlamaConfig config, List<Tensor> tensors, DType dtype, long shardBytes, Path tokenizerSource)
             throws IOException {
         AtomicFiles.writeFolder(dir, tmp -> {
             writeWeights(tmp, config, tensors, dtype, shardBytes);
@@ -212,12 +235,17 @@ public final class HfCheckpoint {
             specs.add(new Safetensors.Spec(t.name(), dtype, t.shape()));
             bodies.put(t.name(), t.body());
         }
-        Safetensors.write(file, specs, Map.of(), (spec, sink) -> bodies.get(spec.name()).write(spec, sink));
+        Safetensors.write(
+                file, specs, Map.of(), (spec, sink) -> bodies.get(spec.name()).write(spec, sink));
     }
 
     /** Tokenizer files an HF folder may hold, copied beside weights written from it. */
-    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-            "generation_config.json", "tokenizer.model");
+    public static final List<String> TOKENIZER_FILES = List.of(
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "generation_config.json",
+            "tokenizer.model");
 
     /**
      * Puts the tokenizer of {@code source} beside weights written to dir: the files of an HF folder
@@ -227,7 +255,8 @@ public final class HfCheckpoint {
     public static void copyTokenizerFiles(Path source, Path dir) throws IOException {
         if (Files.isDirectory(source)) {
             for (String f : TOKENIZER_FILES)
-                if (Files.isRegularFile(source.resolve(f))) Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                if (Files.isRegularFile(source.resolve(f)))
+                    Files.copy(source.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         } else {
             dev.topiary.tokenizer.TokenizerJsonWriter.write(dir, dev.topiary.tokenizer.Tokenizers.load(source));
         }

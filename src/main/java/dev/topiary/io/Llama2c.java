@@ -32,37 +32,74 @@ public final class Llama2c {
     public static LlamaWeights load(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < 28) throw new ModelFormatException(file, "truncated: " + size + " bytes, the header alone is 28");
+            if (size < 28)
+                throw new ModelFormatException(file, "truncated: " + size + " bytes, the header alone is 28");
             ByteBuffer hb = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
             while (hb.hasRemaining() && ch.read(hb) >= 0) {}
             hb.flip();
-            int dim = hb.getInt(), hidden = hb.getInt(), layers = hb.getInt(), heads = hb.getInt(), kvHeads = hb.getInt(),
-                    vocab = hb.getInt(), seqLen = hb.getInt();
-            if (dim == 0x616b3432) throw new ModelFormatException(file, "llama2.c version 1/2 files (magic 'ak42') are not supported; export version 0");
+            int dim = hb.getInt(),
+                    hidden = hb.getInt(),
+                    layers = hb.getInt(),
+                    heads = hb.getInt(),
+                    kvHeads = hb.getInt(),
+                    vocab = hb.getInt(),
+                    seqLen = hb.getInt();
+            if (dim == 0x616b3432)
+                throw new ModelFormatException(
+                        file, "llama2.c version 1/2 files (magic 'ak42') are not supported; export version 0");
             boolean tied = vocab > 0;
             vocab = Math.abs(vocab);
-            for (var f : List.of(new Object[] {"dim", dim}, new Object[] {"hidden_dim", hidden}, new Object[] {"n_layers", layers},
-                    new Object[] {"n_heads", heads}, new Object[] {"n_kv_heads", kvHeads}, new Object[] {"vocab_size", vocab},
+            for (var f : List.of(
+                    new Object[] {"dim", dim},
+                    new Object[] {"hidden_dim", hidden},
+                    new Object[] {"n_layers", layers},
+                    new Object[] {"n_heads", heads},
+                    new Object[] {"n_kv_heads", kvHeads},
+                    new Object[] {"vocab_size", vocab},
                     new Object[] {"seq_len", seqLen}))
                 if ((int) f[1] <= 0 || (int) f[1] > (1 << 24))
-                    throw new ModelFormatException(file, "header field " + f[0] + " = " + f[1] + " is not a plausible size");
+                    throw new ModelFormatException(
+                            file, "header field " + f[0] + " = " + f[1] + " is not a plausible size");
             if (dim % heads != 0 || heads % kvHeads != 0)
-                throw new ModelFormatException(file, "header: dim " + dim + ", n_heads " + heads + ", n_kv_heads " + kvHeads + " are inconsistent");
+                throw new ModelFormatException(
+                        file,
+                        "header: dim " + dim + ", n_heads " + heads + ", n_kv_heads " + kvHeads + " are inconsistent");
             int D = dim / heads;
             if (D % 2 != 0)
-                throw new ModelFormatException(file, "header: dim " + dim + " / n_heads " + heads + " = head dim " + D
-                        + ", which is odd");
-            LlamaConfig c = new LlamaConfig("llama", dim, hidden, layers, heads, kvHeads, D, vocab, 1e-5f, 10000.0, null,
-                    tied, false, false, seqLen, 1, List.of(2), "float32");
+                throw new ModelFormatException(
+                        file, "header: dim " + dim + " / n_heads " + heads + " = head dim " + D + ", which is odd");
+            LlamaConfig c = new LlamaConfig(
+                    "llama",
+                    dim,
+                    hidden,
+                    layers,
+                    heads,
+                    kvHeads,
+                    D,
+                    vocab,
+                    1e-5f,
+                    10000.0,
+                    null,
+                    tied,
+                    false,
+                    false,
+                    seqLen,
+                    1,
+                    List.of(2),
+                    "float32");
             // the weights (the lm_head too when untied) and the freq_cis tables, checked against the file
             // before anything is allocated
             long params = c.parameterCount();
             long floats = params >= Long.MAX_VALUE / 8 ? Long.MAX_VALUE : params + (long) seqLen * D;
             if (floats > (size - 28) / 4)
-                throw new ModelFormatException(file, "truncated: the header's shape needs "
-                        + (floats >= Long.MAX_VALUE / 8 ? "more than 2^63" : String.valueOf(28 + floats * 4))
-                        + " bytes, the file has " + size);
-            var data = ch.map(FileChannel.MapMode.READ_ONLY, 28, size - 28).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+                throw new ModelFormatException(
+                        file,
+                        "truncated: the header's shape needs "
+                                + (floats >= Long.MAX_VALUE / 8 ? "more than 2^63" : String.valueOf(28 + floats * 4))
+                                + " bytes, the file has " + size);
+            var data = ch.map(FileChannel.MapMode.READ_ONLY, 28, size - 28)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer();
             LlamaWeights w = new LlamaWeights(c);
             read(data, w, TensorKind.EMBED);
             read(data, w, TensorKind.ATTN_NORM);

@@ -34,7 +34,12 @@ public final class MappedModel implements Weights, AutoCloseable {
     private final boolean interleaved;
     private final List<AutoCloseable> files;
 
-    private MappedModel(Path path, LlamaConfig config, Map<String, Tensor> byHfName, boolean interleaved, List<AutoCloseable> files) {
+    private MappedModel(
+            Path path,
+            LlamaConfig config,
+            Map<String, Tensor> byHfName,
+            boolean interleaved,
+            List<AutoCloseable> files) {
         this.path = path;
         this.config = config;
         this.interleaved = interleaved;
@@ -53,8 +58,10 @@ public final class MappedModel implements Weights, AutoCloseable {
         return switch (Models.detect(p)) {
             case HF -> openHf(p);
             case GGUF -> openGguf(p);
-            case LLAMA2C -> throw new ModelFormatException(p, "llama2.c checkpoints are not memory-mapped (they are fp32 and small): "
-                    + "load them whole");
+            case LLAMA2C ->
+                throw new ModelFormatException(
+                        p,
+                        "llama2.c checkpoints are not memory-mapped (they are fp32 and small): " + "load them whole");
         };
     }
 
@@ -70,14 +77,23 @@ public final class MappedModel implements Weights, AutoCloseable {
                     String name = k.hfName(l);
                     Path f = where.get(name);
                     if (f == null)
-                        throw new ModelFormatException(dir, "tensor '" + name + "' is missing; files read: "
-                                + new TreeSet<>(where.values()).stream().map(x -> x.getFileName().toString()).toList());
+                        throw new ModelFormatException(
+                                dir,
+                                "tensor '" + name + "' is missing; files read: "
+                                        + new TreeSet<>(where.values())
+                                                .stream()
+                                                        .map(x ->
+                                                                x.getFileName().toString())
+                                                        .toList());
                     Safetensors st = open.computeIfAbsent(f, Safetensors::open);
                     Tensor t = st.tensor(name);
-                    long[] expected = Arrays.stream(k.shape(config)).asLongStream().toArray();
+                    long[] expected =
+                            Arrays.stream(k.shape(config)).asLongStream().toArray();
                     if (!Arrays.equals(t.shape(), expected))
-                        throw new ModelFormatException(f, "tensor '" + name + "' has shape " + Arrays.toString(t.shape())
-                                + " but config.json implies " + Arrays.toString(expected));
+                        throw new ModelFormatException(
+                                f,
+                                "tensor '" + name + "' has shape " + Arrays.toString(t.shape())
+                                        + " but config.json implies " + Arrays.toString(expected));
                     tensors.put(name, small(k) ? heap(t) : t);
                 }
             }
@@ -102,22 +118,31 @@ public final class MappedModel implements Weights, AutoCloseable {
                 if (!k.present(config)) continue;
                 for (int l = 0; l < (k.perLayer ? config.layers() : 1); l++) {
                     String name = k.ggufName(l);
-                    GgufFile.TensorInfo info = g.tensor(name).orElseThrow(() -> new ModelFormatException(file, "missing tensor " + name));
+                    GgufFile.TensorInfo info =
+                            g.tensor(name).orElseThrow(() -> new ModelFormatException(file, "missing tensor " + name));
                     int[] shape = k.shape(config);
                     long[] dims = new long[shape.length];
                     for (int i = 0; i < dims.length; i++) dims[i] = shape[shape.length - 1 - i]; // GGUF: fastest first
                     if (!Arrays.equals(info.dims(), dims))
-                        throw new ModelFormatException(file, "tensor " + name + " has dims " + Arrays.toString(info.dims())
-                                + ", the metadata implies " + Arrays.toString(dims));
+                        throw new ModelFormatException(
+                                file,
+                                "tensor " + name + " has dims " + Arrays.toString(info.dims())
+                                        + ", the metadata implies " + Arrays.toString(dims));
                     WeightType type = switch (info.type()) {
                         case F32 -> WeightType.F32;
                         case F16 -> WeightType.F16;
                         case BF16 -> WeightType.BF16;
                         case Q8_0 -> WeightType.Q8_0;
-                        default -> throw new ModelFormatException(file, "tensor " + name + " is " + info.type()
-                                + ", which Topiary does not compute with (F32, F16, BF16, Q8_0)");
+                        default ->
+                            throw new ModelFormatException(
+                                    file,
+                                    "tensor " + name + " is " + info.type()
+                                            + ", which Topiary does not compute with (F32, F16, BF16, Q8_0)");
                     };
-                    Tensor t = Tensor.of(type, g.tensorData(name), Arrays.stream(shape).asLongStream().toArray());
+                    Tensor t = Tensor.of(
+                            type,
+                            g.tensorData(name),
+                            Arrays.stream(shape).asLongStream().toArray());
                     tensors.put(k.hfName(l), small(k) ? heap(t) : t);
                 }
             }

@@ -4,8 +4,8 @@ import dev.topiary.format.GgufFile;
 import dev.topiary.format.ModelFormatException;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
-import dev.topiary.model.Weights;
 import dev.topiary.model.NonFinite;
+import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -20,7 +20,11 @@ import java.nio.file.Path;
 public final class Models {
     private Models() {}
 
-    public enum Format { HF, GGUF, LLAMA2C }
+    public enum Format {
+        HF,
+        GGUF,
+        LLAMA2C
+    }
 
     /**
      * An opened model: its config and tokenizer (null if none found), and its weights two ways:
@@ -39,8 +43,14 @@ public final class Models {
         private LlamaWeights weights;
         private Weights mapped;
 
-        Loaded(Path path, Format format, LlamaConfig config, LlamaWeights weights, Tokenizer tokenizer, boolean hasWeights,
-               ModelFormatException tokenizerError) {
+        Loaded(
+                Path path,
+                Format format,
+                LlamaConfig config,
+                LlamaWeights weights,
+                Tokenizer tokenizer,
+                boolean hasWeights,
+                ModelFormatException tokenizerError) {
             this.tokenizerError = tokenizerError;
             this.path = path;
             this.format = format;
@@ -73,7 +83,9 @@ public final class Models {
 
         public Tokenizer requireTokenizer() {
             if (tokenizerError != null) throw tokenizerError;
-            if (tokenizer == null) throw new ModelFormatException(path, "no tokenizer found (tokenizer.json, GGUF vocabulary or tok512.bin)");
+            if (tokenizer == null)
+                throw new ModelFormatException(
+                        path, "no tokenizer found (tokenizer.json, GGUF vocabulary or tok512.bin)");
             return tokenizer;
         }
 
@@ -111,13 +123,15 @@ public final class Models {
         if (!Files.exists(p)) throw new ModelFormatException(p, "does not exist");
         if (Files.isDirectory(p)) {
             if (!Files.isRegularFile(p.resolve("config.json")))
-                throw new ModelFormatException(p, "is a folder without config.json (expected a Hugging Face model folder)");
+                throw new ModelFormatException(
+                        p, "is a folder without config.json (expected a Hugging Face model folder)");
             return Format.HF;
         }
         String name = p.getFileName().toString().toLowerCase();
         if (name.endsWith(".gguf")) return Format.GGUF;
         if (name.endsWith(".bin")) return Format.LLAMA2C;
-        throw new ModelFormatException(p, "unknown model format (expected a Hugging Face folder, a .gguf or a llama2.c .bin file)");
+        throw new ModelFormatException(
+                p, "unknown model format (expected a Hugging Face folder, a .gguf or a llama2.c .bin file)");
     }
 
     /** Loads weights and tokenizer. */
@@ -136,7 +150,8 @@ public final class Models {
         if (NonFinite.allowed()) return;
         String bad = NonFinite.find(w);
         if (bad != null)
-            throw new ModelFormatException(p, bad + "; the model computes NaN from it. Pass --allow-nonfinite to load it anyway");
+            throw new ModelFormatException(
+                    p, bad + "; the model computes NaN from it. Pass --allow-nonfinite to load it anyway");
     }
 
     private static Loaded read(Path p, boolean weights) {

@@ -59,8 +59,8 @@ public final class Safetensors implements AutoCloseable {
     private final Map<String, TensorInfo> tensors;
     private final Map<String, String> metadata;
 
-    private Safetensors(Path file, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors,
-                        Map<String, String> metadata) {
+    private Safetensors(
+            Path file, Arena arena, MemorySegment data, Map<String, TensorInfo> tensors, Map<String, String> metadata) {
         this.file = file;
         this.arena = arena;
         this.data = data;
@@ -75,17 +75,23 @@ public final class Safetensors implements AutoCloseable {
         } catch (IOException e) {
             throw new ModelFormatException(file, "cannot read: " + e.getMessage(), e);
         }
-        if (size < 8) throw new ModelFormatException(file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
+        if (size < 8)
+            throw new ModelFormatException(
+                    file, "truncated: " + size + " bytes, shorter than the 8-byte header length");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             long headerLen = all.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0);
             if (headerLen < 2 || headerLen > MAX_HEADER)
-                throw new ModelFormatException(file, "header length " + Long.toUnsignedString(headerLen)
-                        + " is out of bounds (2 .. " + MAX_HEADER + ")");
+                throw new ModelFormatException(
+                        file,
+                        "header length " + Long.toUnsignedString(headerLen) + " is out of bounds (2 .. " + MAX_HEADER
+                                + ")");
             if (8 + headerLen > size)
-                throw new ModelFormatException(file, "header length " + headerLen + " runs past the end of the file ("
-                        + size + " bytes): truncated file?");
+                throw new ModelFormatException(
+                        file,
+                        "header length " + headerLen + " runs past the end of the file (" + size
+                                + " bytes): truncated file?");
             byte[] header = all.asSlice(8, headerLen).toArray(ValueLayout.JAVA_BYTE);
             MemorySegment data = all.asSlice(8 + headerLen);
             var parsed = parseHeader(file, new String(header, StandardCharsets.UTF_8), data.byteSize());
@@ -117,7 +123,9 @@ public final class Safetensors implements AutoCloseable {
             JsonNode v = e.getValue();
             if (name.equals("__metadata__")) {
                 if (!v.isObject()) throw new ModelFormatException(file, "__metadata__ is not an object");
-                v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                v.fields()
+                        .forEachRemaining(
+                                m -> metadata.put(m.getKey(), m.getValue().asText()));
                 continue;
             }
             tensors.put(name, parseTensor(file, name, v, dataBytes));
@@ -128,8 +136,10 @@ public final class Safetensors implements AutoCloseable {
         for (int i = 1; i < byOffset.size(); i++) {
             TensorInfo a = byOffset.get(i - 1), b = byOffset.get(i);
             if (b.begin() < a.end())
-                throw new ModelFormatException(file, "tensor '" + b.name() + "': data_offsets [" + b.begin() + ", " + b.end()
-                        + "] overlap tensor '" + a.name() + "' [" + a.begin() + ", " + a.end() + "]");
+                throw new ModelFormatException(
+                        file,
+                        "tensor '" + b.name() + "': data_offsets [" + b.begin() + ", " + b.end() + "] overlap tensor '"
+                                + a.name() + "' [" + a.begin() + ", " + a.end() + "]");
         }
         return new Header(tensors, metadata);
     }
@@ -141,7 +151,8 @@ public final class Safetensors implements AutoCloseable {
         if (dt == null || !dt.isTextual()) throw new ModelFormatException(file, where + "missing field 'dtype'");
         DType dtype = DType.parse(dt.asText());
         if (dtype == null)
-            throw new ModelFormatException(file, where + "dtype '" + dt.asText() + "' is not supported (F32, F16, BF16)");
+            throw new ModelFormatException(
+                    file, where + "dtype '" + dt.asText() + "' is not supported (F32, F16, BF16)");
         if (sh == null || !sh.isArray()) throw new ModelFormatException(file, where + "missing field 'shape'");
         long[] shape = new long[sh.size()];
         long elements = 1;
@@ -158,17 +169,26 @@ public final class Safetensors implements AutoCloseable {
         } catch (ArithmeticException e) {
             throw new ModelFormatException(file, where + "shape " + sh + " overflows 64-bit sizes");
         }
-        if (off == null || !off.isArray() || off.size() != 2 || !off.get(0).canConvertToLong() || !off.get(1).canConvertToLong())
+        if (off == null
+                || !off.isArray()
+                || off.size() != 2
+                || !off.get(0).canConvertToLong()
+                || !off.get(1).canConvertToLong())
             throw new ModelFormatException(file, where + "field 'data_offsets' must be two integers, got " + off);
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin)
-            throw new ModelFormatException(file, where + "data_offsets [" + begin + ", " + end + "] are not an increasing pair");
+            throw new ModelFormatException(
+                    file, where + "data_offsets [" + begin + ", " + end + "] are not an increasing pair");
         if (end > dataBytes)
-            throw new ModelFormatException(file, where + "data_offsets [" + begin + ", " + end + "] end beyond the data section ("
-                    + dataBytes + " bytes): truncated file?");
+            throw new ModelFormatException(
+                    file,
+                    where + "data_offsets [" + begin + ", " + end + "] end beyond the data section (" + dataBytes
+                            + " bytes): truncated file?");
         if (end - begin != bytes)
-            throw new ModelFormatException(file, where + "dtype " + dtype + " x shape " + Arrays.toString(shape) + " = "
-                    + bytes + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
+            throw new ModelFormatException(
+                    file,
+                    where + "dtype " + dtype + " x shape " + Arrays.toString(shape) + " = " + bytes
+                            + " bytes, but data_offsets [" + begin + ", " + end + "] hold " + (end - begin));
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 
@@ -193,7 +213,8 @@ public final class Safetensors implements AutoCloseable {
     /** The tensor in its stored type over the mapping (valid until {@link #close()}); nothing is read. */
     public dev.topiary.tensor.Tensor tensor(String name) {
         TensorInfo t = info(name);
-        return dev.topiary.tensor.Tensor.of(t.dtype().weightType(), data.asSlice(t.begin(), t.end() - t.begin()), t.shape());
+        return dev.topiary.tensor.Tensor.of(
+                t.dtype().weightType(), data.asSlice(t.begin(), t.end() - t.begin()), t.shape());
     }
 
     /** The tensor's elements converted to fp32, in the file's (row-major) order. */
@@ -201,11 +222,14 @@ public final class Safetensors implements AutoCloseable {
         TensorInfo t = info(name);
         long n = t.elements();
         if (n > Integer.MAX_VALUE - 8)
-            throw new ModelFormatException(file, "tensor '" + name + "' has " + n + " elements, more than one Java array holds");
+            throw new ModelFormatException(
+                    file, "tensor '" + name + "' has " + n + " elements, more than one Java array holds");
         float[] out = new float[(int) n];
         MemorySegment s = data.asSlice(t.begin(), t.end() - t.begin());
         switch (t.dtype()) {
-            case F32 -> MemorySegment.copy(s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
+            case F32 ->
+                MemorySegment.copy(
+                        s, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
             case BF16 -> {
                 var layout = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
                 for (int i = 0; i < out.length; i++) out[i] = DType.bf16ToFloat(s.getAtIndex(layout, i));
@@ -232,8 +256,8 @@ public final class Safetensors implements AutoCloseable {
             long n = 1;
             for (long d : shape) n *= d;
             if (n != values.length)
-                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds " + n
-                        + " values, got " + values.length);
+                throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds "
+                        + n + " values, got " + values.length);
         }
     }
 
@@ -345,8 +369,12 @@ public final class Safetensors implements AutoCloseable {
         Arrays.fill(headerBytes, json.length, padded, (byte) ' ');
 
         AtomicFiles.write(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded).flip();
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer len = ByteBuffer.allocate(8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putLong(padded)
+                        .flip();
                 writeFully(ch, len);
                 writeFully(ch, ByteBuffer.wrap(headerBytes));
                 Sink sink = new Sink(ch);
@@ -355,8 +383,8 @@ public final class Safetensors implements AutoCloseable {
                     sink.written = 0;
                     body.write(e, sink);
                     if (sink.written != e.bytes())
-                        throw new IllegalStateException("tensor '" + e.name() + "': " + sink.written + " bytes produced, " + e.bytes()
-                                + " expected");
+                        throw new IllegalStateException("tensor '" + e.name() + "': " + sink.written
+                                + " bytes produced, " + e.bytes() + " expected");
                 }
                 sink.flush();
                 ch.force(true);

@@ -23,8 +23,18 @@ public interface Kernels {
      * @param w    (N, K) at wOff, PyTorch's (out_features, in_features)
      * @param bias (N) at biasOff, or null
      */
-    void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                int B, int K, int N);
+    void matmul(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N);
 
     /**
      * As {@link #matmul(float[], int, float[], int, float[], int, float[], int, int, int, int)}, with the
@@ -39,8 +49,8 @@ public interface Kernels {
      * of {@code w[i]}. Decoding's q/k/v and gate/up projections go through here, so that a kernel can
      * run them as one parallel loop instead of one per matrix. Null biases are allowed.
      */
-    default void matmulMany(float[] x, int xOff, int B, int K, Tensor[] w, float[][] bias, int[] biasOff,
-                            float[][] out, int[] outOff) {
+    default void matmulMany(
+            float[] x, int xOff, int B, int K, Tensor[] w, float[][] bias, int[] biasOff, float[][] out, int[] outOff) {
         for (int i = 0; i < w.length; i++)
             matmul(out[i], outOff[i], x, xOff, w[i], bias[i], biasOff[i], B, K, Math.toIntExact(w[i].rows()));
     }
@@ -49,13 +59,15 @@ public interface Kernels {
      * {@code out[m, n] (+)= sum_k a[m, k] * b[k, n]}: a (M, K), b (K, N), out (M, N), row-major.
      * The input gradient of a linear layer: dx (B, in) += dy (B, out) * W (out, in).
      */
-    void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
+    void matmulNN(
+            float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
 
     /**
      * {@code out[m, n] (+)= sum_k a[k, m] * b[k, n]}: a (K, M), b (K, N), out (M, N), row-major.
      * The weight gradient of a linear layer: dW (out, in) += dy (B, out)^T * x (B, in).
      */
-    void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
+    void matmulTN(
+            float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N, boolean accumulate);
 
     /**
      * The general product on the calling thread, for use inside parallel loops (attention heads):
@@ -63,8 +75,22 @@ public interface Kernels {
      * A[i, k] = aTrans ? a[aOff + k*lda + i] : a[aOff + i*lda + k],
      * B[k, j] = bTrans ? b[bOff + j*ldb + k] : b[bOff + k*ldb + j].
      */
-    void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff, int ldb,
-                    boolean bTrans, int M, int K, int N, boolean accumulate);
+    void gemmSerial(
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] a,
+            int aOff,
+            int lda,
+            boolean aTrans,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            int M,
+            int K,
+            int N,
+            boolean accumulate);
 
     /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
@@ -115,7 +141,8 @@ public interface Kernels {
                 LOG.info("kernels: {}", k.name());
                 return k;
             } catch (LinkageError | RuntimeException e) {
-                LOG.info("kernels: scalar (Vector API unavailable: {}; launch with --add-modules jdk.incubator.vector)",
+                LOG.info(
+                        "kernels: scalar (Vector API unavailable: {}; launch with --add-modules jdk.incubator.vector)",
                         e.toString());
                 return ScalarKernels.INSTANCE;
             }

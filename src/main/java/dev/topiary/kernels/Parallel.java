@@ -12,7 +12,8 @@ import java.util.function.IntConsumer;
 public final class Parallel {
     private Parallel() {}
 
-    private static final int THREADS = Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors());
+    private static final int THREADS =
+            Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors());
     private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
 
     public static int threads() {

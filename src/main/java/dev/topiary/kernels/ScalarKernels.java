@@ -9,8 +9,18 @@ public final class ScalarKernels implements Kernels {
     private ScalarKernels() {}
 
     @Override
-    public void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                       int B, int K, int N) {
+    public void matmul(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N) {
         Parallel.forRange(N, (long) B * K * N, (chunk, from, to) -> {
             for (int b = 0; b < B; b++) {
                 for (int n = from; n < to; n++) {
@@ -22,7 +32,8 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+    public void matmul(
+            float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
         Kernels.checkWeight(w, K, N);
         if (w.array() != null) {
             matmul(out, outOff, x, xOff, w.array(), w.arrayOffset(), bias, biasOff, B, K, N);
@@ -41,8 +52,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
-                         boolean accumulate) {
+    public void matmulNN(
+            float[] out,
+            int outOff,
+            float[] a,
+            int aOff,
+            float[] b,
+            int bOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         Parallel.forRange(M, (long) M * K * N, (chunk, from, to) -> {
             for (int m = from; m < to; m++) {
                 for (int n = 0; n < N; n++) {
@@ -55,8 +75,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
-                         boolean accumulate) {
+    public void matmulTN(
+            float[] out,
+            int outOff,
+            float[] a,
+            int aOff,
+            float[] b,
+            int bOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         Parallel.forRange(M, (long) M * K * N, (chunk, from, to) -> {
             for (int m = from; m < to; m++) {
                 for (int n = 0; n < N; n++) {
@@ -69,13 +98,28 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff,
-                           int ldb, boolean bTrans, int M, int K, int N, boolean accumulate) {
+    public void gemmSerial(
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] a,
+            int aOff,
+            int lda,
+            boolean aTrans,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         for (int i = 0; i < M; i++) {
             for (int j = 0; j < N; j++) {
                 float s = 0f;
                 for (int k = 0; k < K; k++)
-                    s += a[aOff + (aTrans ? k * lda + i : i * lda + k)] * b[bOff + (bTrans ? j * ldb + k : k * ldb + j)];
+                    s += a[aOff + (aTrans ? k * lda + i : i * lda + k)]
+                            * b[bOff + (bTrans ? j * ldb + k : k * ldb + j)];
                 int o = cOff + i * ldc + j;
                 c[o] = accumulate ? c[o] + s : s;
             }

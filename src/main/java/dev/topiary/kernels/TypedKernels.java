@@ -35,8 +35,11 @@ final class TypedKernels {
     private static final VectorSpecies<Short> SH = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> IS = VectorSpecies.of(int.class, VectorShape.forBitSize(L * 32));
     /** L bytes, when that is a vector shape (L >= 8); else Q8_0 takes the row-buffer path. */
-    private static final VectorSpecies<Byte> BS = L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Byte> BS =
+            L >= 8 ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
 
@@ -69,7 +72,8 @@ final class TypedKernels {
             case BF16 -> {
                 int i = 0;
                 long base = first * 2;
-                for (int upper = kc - L; i <= upper; i += L) bf16(seg, base + 2L * i).intoArray(dst, i);
+                for (int upper = kc - L; i <= upper; i += L)
+                    bf16(seg, base + 2L * i).intoArray(dst, i);
                 for (; i < kc; i++) dst[i] = Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16);
             }
             case Q8_0 -> {
@@ -93,7 +97,8 @@ final class TypedKernels {
     /** L BF16 values at byte offset off, as floats. */
     private static FloatVector bf16(MemorySegment seg, long off) {
         ShortVector s = ShortVector.fromMemorySegment(SH, seg, off, LE);
-        return ((IntVector) s.convertShape(VectorOperators.ZERO_EXTEND_S2I, IS, 0)).lanewise(VectorOperators.LSHL, 16)
+        return ((IntVector) s.convertShape(VectorOperators.ZERO_EXTEND_S2I, IS, 0))
+                .lanewise(VectorOperators.LSHL, 16)
                 .reinterpretAsFloats();
     }
 
@@ -104,17 +109,31 @@ final class TypedKernels {
     }
 
     /** out[b, n] = x[b, :] . w[n, :] (+ bias[n]) for few rows b: each weight row is streamed once. */
-    static void gemv(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
-        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) ->
-                gemvRows(out, outOff, x, xOff, w, bias, biasOff, B, K, N, from, to));
+    static void gemv(
+            float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+        Parallel.forRange(
+                N,
+                (long) B * K * N,
+                (chunk, from, to) -> gemvRows(out, outOff, x, xOff, w, bias, biasOff, B, K, N, from, to));
     }
 
     /**
      * Output columns [from, to) of the GEMV. F32, BF16 and Q8_0 go four weight rows at a time (each
      * vector of x loaded once for four rows; four streams in flight); F16 widens each row into a buffer.
      */
-    static void gemvRows(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff,
-                         int B, int K, int N, int from, int to) {
+    static void gemvRows(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            Tensor w,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N,
+            int from,
+            int to) {
         MemorySegment seg = w.segment();
         WeightType type = w.type();
         boolean buffered = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null);
@@ -161,8 +180,10 @@ final class TypedKernels {
             s2 = f32(seg, b2 + off).fma(xv, s2);
             s3 = f32(seg, b3 + off).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = s0.reduceLanes(VectorOperators.ADD),
+                r1 = s1.reduceLanes(VectorOperators.ADD),
+                r2 = s2.reduceLanes(VectorOperators.ADD),
+                r3 = s3.reduceLanes(VectorOperators.ADD);
         for (; i < K; i++) {
             float xi = x[xo + i];
             long off = 4L * i;
@@ -190,8 +211,10 @@ final class TypedKernels {
             s2 = bf16(seg, b2 + off).fma(xv, s2);
             s3 = bf16(seg, b3 + off).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = s0.reduceLanes(VectorOperators.ADD),
+                r1 = s1.reduceLanes(VectorOperators.ADD),
+                r2 = s2.reduceLanes(VectorOperators.ADD),
+                r3 = s3.reduceLanes(VectorOperators.ADD);
         for (; i < K; i++) {
             float xi = x[xo + i];
             long off = 2L * i;
@@ -220,8 +243,10 @@ final class TypedKernels {
         for (int i = 0; i < K; i += 32) {
             long off = 34L * (i / 32);
             FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            FloatVector p0 = q8(seg, b0 + off + 2).mul(xv), p1 = q8(seg, b1 + off + 2).mul(xv),
-                    p2 = q8(seg, b2 + off + 2).mul(xv), p3 = q8(seg, b3 + off + 2).mul(xv);
+            FloatVector p0 = q8(seg, b0 + off + 2).mul(xv),
+                    p1 = q8(seg, b1 + off + 2).mul(xv),
+                    p2 = q8(seg, b2 + off + 2).mul(xv),
+                    p3 = q8(seg, b3 + off + 2).mul(xv);
             for (int j = L; j < 32; j += L) {
                 xv = FloatVector.fromArray(S, x, xo + i + j);
                 p0 = q8(seg, b0 + off + 2 + j).fma(xv, p0);
@@ -262,7 +287,8 @@ final class TypedKernels {
                 s2 = bf16(seg, base + 2L * (i + 2 * L)).fma(FloatVector.fromArray(S, x, xo + i + 2 * L), s2);
                 s3 = bf16(seg, base + 2L * (i + 3 * L)).fma(FloatVector.fromArray(S, x, xo + i + 3 * L), s3);
             }
-            for (int upper = K - L; i <= upper; i += L) s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            for (int upper = K - L; i <= upper; i += L)
+                s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
             s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         }
         for (; i < K; i++) s += Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16) * x[xo + i];
@@ -280,7 +306,8 @@ final class TypedKernels {
                 s2 = f32(seg, base + 4L * (i + 2 * L)).fma(FloatVector.fromArray(S, x, xo + i + 2 * L), s2);
                 s3 = f32(seg, base + 4L * (i + 3 * L)).fma(FloatVector.fromArray(S, x, xo + i + 3 * L), s3);
             }
-            for (int upper = K - L; i <= upper; i += L) s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
+            for (int upper = K - L; i <= upper; i += L)
+                s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
             s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         }
         for (; i < K; i++) s += seg.get(FLOAT, base + 4L * i) * x[xo + i];

@@ -32,6 +32,7 @@ public final class VectorKernels implements Kernels {
      * typical batch.
      */
     private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 480;
+
     static final int GEMV_ROWS = 4;
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
@@ -57,8 +58,18 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void matmul(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                       int B, int K, int N) {
+    public void matmul(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N) {
         if (B < GEMV_ROWS) {
             gemv(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N);
             return;
@@ -67,7 +78,8 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void matmul(float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
+    public void matmul(
+            float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
         Kernels.checkWeight(w, K, N);
         if (w.array() != null) {
             matmul(out, outOff, x, xOff, w.array(), w.arrayOffset(), bias, biasOff, B, K, N);
@@ -82,8 +94,8 @@ public final class VectorKernels implements Kernels {
 
     /** Few rows: all the matrices' GEMVs as one parallel loop over their rows stacked. */
     @Override
-    public void matmulMany(float[] x, int xOff, int B, int K, Tensor[] w, float[][] bias, int[] biasOff,
-                           float[][] out, int[] outOff) {
+    public void matmulMany(
+            float[] x, int xOff, int B, int K, Tensor[] w, float[][] bias, int[] biasOff, float[][] out, int[] outOff) {
         int[] start = new int[w.length + 1];
         for (int i = 0; i < w.length; i++) {
             Kernels.checkWeight(w[i], K, Math.toIntExact(w[i].rows()));
@@ -100,7 +112,20 @@ public final class VectorKernels implements Kernels {
                 int N = start[i + 1] - start[i];
                 Tensor t = w[i];
                 if (t.array() != null)
-                    gemvRows(out[i], outOff[i], x, xOff, t.array(), t.arrayOffset(), bias[i], biasOff[i], B, K, N, lo, hi);
+                    gemvRows(
+                            out[i],
+                            outOff[i],
+                            x,
+                            xOff,
+                            t.array(),
+                            t.arrayOffset(),
+                            bias[i],
+                            biasOff[i],
+                            B,
+                            K,
+                            N,
+                            lo,
+                            hi);
                 else TypedKernels.gemvRows(out[i], outOff[i], x, xOff, t, bias[i], biasOff[i], B, K, N, lo, hi);
             }
         });
@@ -111,22 +136,74 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
-    public void matmulNN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
-                         boolean accumulate) {
+    public void matmulNN(
+            float[] out,
+            int outOff,
+            float[] a,
+            int aOff,
+            float[] b,
+            int bOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         gemm(out, outOff, a, aOff, K, 1, b, bOff, N, false, null, 0, M, K, N, accumulate);
     }
 
     @Override
-    public void matmulTN(float[] out, int outOff, float[] a, int aOff, float[] b, int bOff, int M, int K, int N,
-                         boolean accumulate) {
+    public void matmulTN(
+            float[] out,
+            int outOff,
+            float[] a,
+            int aOff,
+            float[] b,
+            int bOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         gemm(out, outOff, a, aOff, 1, M, b, bOff, N, false, null, 0, M, K, N, accumulate);
     }
 
     @Override
-    public void gemmSerial(float[] c, int cOff, int ldc, float[] a, int aOff, int lda, boolean aTrans, float[] b, int bOff,
-                           int ldb, boolean bTrans, int M, int K, int N, boolean accumulate) {
-        block(c, cOff, ldc, a, aOff, aTrans ? 1 : lda, aTrans ? lda : 1, b, bOff, ldb, bTrans, null, null, 0, 0, M, K, N, 0,
-                (N + NR - 1) / NR, accumulate);
+    public void gemmSerial(
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] a,
+            int aOff,
+            int lda,
+            boolean aTrans,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
+        block(
+                c,
+                cOff,
+                ldc,
+                a,
+                aOff,
+                aTrans ? 1 : lda,
+                aTrans ? lda : 1,
+                b,
+                bOff,
+                ldb,
+                bTrans,
+                null,
+                null,
+                0,
+                0,
+                M,
+                K,
+                N,
+                0,
+                (N + NR - 1) / NR,
+                accumulate);
     }
 
     /**
@@ -134,36 +211,132 @@ public final class VectorKernels implements Kernels {
      * b[bOff + j*ldb + k] when {@code bTrans} (a weight matrix, stored (N, K)), else b[bOff + k*ldb + j].
      * Split across threads by column panels, or by row blocks when there are few panels.
      */
-    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int ldb,
-                             boolean bTrans, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
+    private static void gemm(
+            float[] c,
+            int cOff,
+            float[] a,
+            int aOff,
+            int aRs,
+            int aCs,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            float[] bias,
+            int biasOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         gemm(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, null, bias, biasOff, M, K, N, accumulate);
     }
 
     /** As above; with {@code bt} non-null, B is that (N, K) typed tensor (b, bOff, ldb are unused). */
-    private static void gemm(float[] c, int cOff, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff, int ldb,
-                             boolean bTrans, Tensor bt, float[] bias, int biasOff, int M, int K, int N, boolean accumulate) {
+    private static void gemm(
+            float[] c,
+            int cOff,
+            float[] a,
+            int aOff,
+            int aRs,
+            int aCs,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            Tensor bt,
+            float[] bias,
+            int biasOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate) {
         int panels = (N + NR - 1) / NR;
         long work = (long) M * K * N;
         if (panels >= 4 * Parallel.threads() || M < 2 * MR * Parallel.threads()) {
-            Parallel.forRange(panels, work, (chunk, p0, p1) ->
-                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bt, bias, biasOff, 0, M, K, N, p0, p1,
+            Parallel.forRange(
+                    panels,
+                    work,
+                    (chunk, p0, p1) -> block(
+                            c,
+                            cOff,
+                            N,
+                            a,
+                            aOff,
+                            aRs,
+                            aCs,
+                            b,
+                            bOff,
+                            ldb,
+                            bTrans,
+                            bt,
+                            bias,
+                            biasOff,
+                            0,
+                            M,
+                            K,
+                            N,
+                            p0,
+                            p1,
                             accumulate));
         } else {
             int blocks = (M + MR - 1) / MR;
-            Parallel.forRange(blocks, work, (chunk, b0, b1) ->
-                    block(c, cOff, N, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bt, bias, biasOff, b0 * MR, Math.min(M, b1 * MR),
-                            K, N, 0, panels, accumulate));
+            Parallel.forRange(
+                    blocks,
+                    work,
+                    (chunk, b0, b1) -> block(
+                            c,
+                            cOff,
+                            N,
+                            a,
+                            aOff,
+                            aRs,
+                            aCs,
+                            b,
+                            bOff,
+                            ldb,
+                            bTrans,
+                            bt,
+                            bias,
+                            biasOff,
+                            b0 * MR,
+                            Math.min(M, b1 * MR),
+                            K,
+                            N,
+                            0,
+                            panels,
+                            accumulate));
         }
     }
 
     /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows; C has row stride ldc. */
-    private static void block(float[] c, int cOff, int ldc, float[] a, int aOff, int aRs, int aCs, float[] b, int bOff,
-                              int ldb, boolean bTrans, Tensor bt, float[] bias, int biasOff, int r0, int r1, int K, int N,
-                              int p0, int p1, boolean accumulate) {
+    private static void block(
+            float[] c,
+            int cOff,
+            int ldc,
+            float[] a,
+            int aOff,
+            int aRs,
+            int aCs,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            Tensor bt,
+            float[] bias,
+            int biasOff,
+            int r0,
+            int r1,
+            int K,
+            int N,
+            int p0,
+            int p1,
+            boolean accumulate) {
         float[] packed = PACK.get();
         if (K == 0) {
-            if (!accumulate) for (int r = r0; r < r1; r++) for (int n = p0 * NR; n < Math.min(N, p1 * NR); n++)
-                c[cOff + r * ldc + n] = bias == null ? 0f : bias[biasOff + n];
+            if (!accumulate)
+                for (int r = r0; r < r1; r++)
+                    for (int n = p0 * NR; n < Math.min(N, p1 * NR); n++)
+                        c[cOff + r * ldc + n] = bias == null ? 0f : bias[biasOff + n];
             return;
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
@@ -191,7 +364,20 @@ public final class VectorKernels implements Kernels {
                     for (int i = 0; i < mc; i += MR) {
                         int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;
                         float[] bi = overwrite ? bias : null;
-                        micro(c, cOff + row * ldc + n0, ldc, ab, ao, abRs, packed, kc, mr, nr, bi, biasOff + n0, overwrite);
+                        micro(
+                                c,
+                                cOff + row * ldc + n0,
+                                ldc,
+                                ab,
+                                ao,
+                                abRs,
+                                packed,
+                                kc,
+                                mr,
+                                nr,
+                                bi,
+                                biasOff + n0,
+                                overwrite);
                     }
                 }
             }
@@ -219,12 +405,38 @@ public final class VectorKernels implements Kernels {
      * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*aRs + k]. Rows beyond mr re-read the last valid row (their
      * results are discarded), so the inner loop has no branches.
      */
-    private static void micro(float[] out, int cOff, int N, float[] x, int aOff, int aRs, float[] packed, int kc,
-                              int mr, int nr, float[] bias, int biasOff, boolean overwrite) {
-        int a0 = aOff, a1 = aOff + Math.min(1, mr - 1) * aRs, a2 = aOff + Math.min(2, mr - 1) * aRs,
-                a3 = aOff + Math.min(3, mr - 1) * aRs, a4 = aOff + Math.min(4, mr - 1) * aRs, a5 = aOff + Math.min(5, mr - 1) * aRs;
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00,
-                c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+    private static void micro(
+            float[] out,
+            int cOff,
+            int N,
+            float[] x,
+            int aOff,
+            int aRs,
+            float[] packed,
+            int kc,
+            int mr,
+            int nr,
+            float[] bias,
+            int biasOff,
+            boolean overwrite) {
+        int a0 = aOff,
+                a1 = aOff + Math.min(1, mr - 1) * aRs,
+                a2 = aOff + Math.min(2, mr - 1) * aRs,
+                a3 = aOff + Math.min(3, mr - 1) * aRs,
+                a4 = aOff + Math.min(4, mr - 1) * aRs,
+                a5 = aOff + Math.min(5, mr - 1) * aRs;
+        FloatVector c00 = FloatVector.zero(S),
+                c01 = c00,
+                c10 = c00,
+                c11 = c00,
+                c20 = c00,
+                c21 = c00,
+                c30 = c00,
+                c31 = c00,
+                c40 = c00,
+                c41 = c00,
+                c50 = c00,
+                c51 = c00;
         for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
             FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
@@ -264,7 +476,8 @@ public final class VectorKernels implements Kernels {
                 c50 = c50.add(FloatVector.fromArray(S, out, o5));
                 c51 = c51.add(FloatVector.fromArray(S, out, o5 + L));
             } else if (bias != null) {
-                FloatVector b0 = FloatVector.fromArray(S, bias, biasOff), b1 = FloatVector.fromArray(S, bias, biasOff + L);
+                FloatVector b0 = FloatVector.fromArray(S, bias, biasOff),
+                        b1 = FloatVector.fromArray(S, bias, biasOff + L);
                 c00 = c00.add(b0);
                 c01 = c01.add(b1);
                 c10 = c10.add(b0);
@@ -316,21 +529,46 @@ public final class VectorKernels implements Kernels {
     }
 
     /** Few rows: each weight row is read once and dotted with every row of x. */
-    private void gemv(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                      int B, int K, int N) {
-        Parallel.forRange(N, (long) B * K * N, (chunk, from, to) ->
-                gemvRows(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N, from, to));
+    private void gemv(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N) {
+        Parallel.forRange(
+                N,
+                (long) B * K * N,
+                (chunk, from, to) -> gemvRows(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N, from, to));
     }
 
     /**
      * Output columns [from, to) of the GEMV, four weight rows at a time: each vector of x is loaded
      * once for four rows, and four rows stream side by side (more memory requests in flight).
      */
-    static void gemvRows(float[] out, int outOff, float[] x, int xOff, float[] w, int wOff, float[] bias, int biasOff,
-                         int B, int K, int N, int from, int to) {
+    static void gemvRows(
+            float[] out,
+            int outOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            float[] bias,
+            int biasOff,
+            int B,
+            int K,
+            int N,
+            int from,
+            int to) {
         int n = from;
         for (; n + 4 <= to; n += 4)
-            for (int b = 0; b < B; b++) dot4(out, outOff + b * N + n, x, xOff + b * K, w, wOff + n * K, K, bias, biasOff + n);
+            for (int b = 0; b < B; b++)
+                dot4(out, outOff + b * N + n, x, xOff + b * K, w, wOff + n * K, K, bias, biasOff + n);
         for (; n < to; n++) {
             float bv = bias == null ? 0f : bias[biasOff + n];
             for (int b = 0; b < B; b++) out[outOff + b * N + n] = dotArrays(x, xOff + b * K, w, wOff + n * K, K) + bv;
@@ -348,8 +586,10 @@ public final class VectorKernels implements Kernels {
             s2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, s2);
             s3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD), r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD), r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = s0.reduceLanes(VectorOperators.ADD),
+                r1 = s1.reduceLanes(VectorOperators.ADD),
+                r2 = s2.reduceLanes(VectorOperators.ADD),
+                r3 = s3.reduceLanes(VectorOperators.ADD);
         for (; i < K; i++) {
             float xi = x[xo + i];
             r0 += w[w0 + i] * xi;
@@ -383,8 +623,10 @@ public final class VectorKernels implements Kernels {
             for (int upper = n - 4 * L; i <= upper; i += 4 * L) {
                 s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
                 s1 = FloatVector.fromArray(S, a, aOff + i + L).fma(FloatVector.fromArray(S, b, bOff + i + L), s1);
-                s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L).fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
-                s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L).fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
+                s2 = FloatVector.fromArray(S, a, aOff + i + 2 * L)
+                        .fma(FloatVector.fromArray(S, b, bOff + i + 2 * L), s2);
+                s3 = FloatVector.fromArray(S, a, aOff + i + 3 * L)
+                        .fma(FloatVector.fromArray(S, b, bOff + i + 3 * L), s3);
             }
             for (int upper = n - L; i <= upper; i += L)
                 s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
@@ -434,7 +676,8 @@ public final class VectorKernels implements Kernels {
     public void scale(float[] x, int off, int n, float s) {
         int i = 0;
         FloatVector v = FloatVector.broadcast(S, s);
-        for (int upper = n - L; i <= upper; i += L) FloatVector.fromArray(S, x, off + i).mul(v).intoArray(x, off + i);
+        for (int upper = n - L; i <= upper; i += L)
+            FloatVector.fromArray(S, x, off + i).mul(v).intoArray(x, off + i);
         for (; i < n; i++) x[off + i] *= s;
     }
 
@@ -443,7 +686,9 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         FloatVector va = FloatVector.broadcast(S, alpha);
         for (int upper = n - L; i <= upper; i += L)
-            FloatVector.fromArray(S, x, xOff + i).fma(va, FloatVector.fromArray(S, y, yOff + i)).intoArray(y, yOff + i);
+            FloatVector.fromArray(S, x, xOff + i)
+                    .fma(va, FloatVector.fromArray(S, y, yOff + i))
+                    .intoArray(y, yOff + i);
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
     }
 }

@@ -15,7 +15,8 @@ public final class LayerSubset implements Weights {
     public LayerSubset(Weights base, int[] keep) {
         LlamaConfig c = base.config();
         for (int l : keep)
-            if (l < 0 || l >= c.layers()) throw new IllegalArgumentException("layer " + l + " outside [0, " + c.layers() + ")");
+            if (l < 0 || l >= c.layers())
+                throw new IllegalArgumentException("layer " + l + " outside [0, " + c.layers() + ")");
         this.base = base;
         this.keep = keep.clone();
         this.config = c.withShape(c.hidden(), c.intermediate(), keep.length, c.heads());

@@ -1,11 +1,11 @@
 package dev.topiary.model;
 
 import dev.topiary.kernels.Kernels;
-import dev.topiary.tensor.Tensor;
 import dev.topiary.nn.Attention;
 import dev.topiary.nn.RmsNorm;
 import dev.topiary.nn.Rope;
 import dev.topiary.nn.SwiGlu;
+import dev.topiary.tensor.Tensor;
 
 /**
  * The Llama forward pass (Llama 1-3, Mistral, Qwen2), fp32, for a batch of T new tokens that
@@ -29,11 +29,11 @@ public final class Llama {
     /** KV cache, RoPE tables and activation buffers for one sequence. */
     public static final class State {
         public final LlamaConfig config;
-        public final int capacity;         // positions the cache holds
-        final float[][] keys, values;      // [L] of (capacity, KV, D)
-        final float[] cos, sin;            // (capacity, D/2)
-        int position;                      // tokens already in the cache
-        int pending;                       // tokens embedded, not yet finished (layer-by-layer passes)
+        public final int capacity; // positions the cache holds
+        final float[][] keys, values; // [L] of (capacity, KV, D)
+        final float[] cos, sin; // (capacity, D/2)
+        int position; // tokens already in the cache
+        int pending; // tokens embedded, not yet finished (layer-by-layer passes)
         private float[] probeIn;
         // Activations for up to `rows` tokens, (re)allocated on demand.
         int rows;
@@ -61,7 +61,8 @@ public final class Llama {
 
         /** Keeps only the first {@code n} positions, e.g. to re-use a shared prompt prefix. */
         public void truncate(int n) {
-            if (n < 0 || n > position) throw new IllegalArgumentException("cannot truncate " + position + " positions to " + n);
+            if (n < 0 || n > position)
+                throw new IllegalArgumentException("cannot truncate " + position + " positions to " + n);
             position = n;
         }
 
@@ -85,7 +86,11 @@ public final class Llama {
     }
 
     /** Which positions get logits. */
-    public enum Logits { NONE, LAST, ALL }
+    public enum Logits {
+        NONE,
+        LAST,
+        ALL
+    }
 
     /**
      * Sees the activations that importance estimation needs, as the forward pass produces them
@@ -128,13 +133,15 @@ public final class Llama {
         LlamaConfig c = w.config();
         int T = count, C = c.hidden(), V = c.vocab();
         if (s.position + T > s.capacity)
-            throw new IllegalStateException("sequence of " + (s.position + T) + " tokens exceeds the KV cache of " + s.capacity);
+            throw new IllegalStateException(
+                    "sequence of " + (s.position + T) + " tokens exceeds the KV cache of " + s.capacity);
         s.ensureRows(T);
         s.pending = T;
         Tensor emb = w.tensor(TensorKind.EMBED, 0);
         for (int t = 0; t < T; t++) {
             int tok = tokens[from + t];
-            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
+            if (tok < 0 || tok >= V)
+                throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
             emb.readRow(tok, 0, C, s.x, t * C);
         }
     }
@@ -154,9 +161,17 @@ public final class Llama {
         norm(s.xb, s.x, 0, w.tensor(TensorKind.ATTN_NORM, l), T, C, c.rmsEps());
         if (probe != null) probe.normOut(l, 0, s.xb, T, C);
         // q, and k and v straight into the cache at rows [pos0, pos0 + T)
-        linears(k, s.xb, w, l, T, C, new TensorKind[] {TensorKind.WQ, TensorKind.WK, TensorKind.WV},
+        linears(
+                k,
+                s.xb,
+                w,
+                l,
+                T,
+                C,
+                new TensorKind[] {TensorKind.WQ, TensorKind.WK, TensorKind.WV},
                 new TensorKind[] {TensorKind.BQ, TensorKind.BK, TensorKind.BV},
-                new float[][] {s.q, s.keys[l], s.values[l]}, new int[] {0, pos0 * KVD, pos0 * KVD});
+                new float[][] {s.q, s.keys[l], s.values[l]},
+                new int[] {0, pos0 * KVD, pos0 * KVD});
         if (w.interleavedRope()) {
             Rope.forwardInterleaved(s.q, 0, T, c.heads(), c.headDim(), pos0, s.cos, s.sin);
             Rope.forwardInterleaved(s.keys[l], pos0 * KVD, T, c.kvHeads(), c.headDim(), pos0, s.cos, s.sin);
@@ -167,17 +182,26 @@ public final class Llama {
         Attention.forward(k, s.att, s.q, s.keys[l], s.values[l], T, pos0, c.heads(), c.kvHeads(), c.headDim());
         if (probe != null) probe.attentionOut(l, s.att, T, Q);
         linear(k, s.xb2, 0, s.att, w, l, TensorKind.WO, TensorKind.BO, T, Q, C);
-        add(s.x, s.xb2, T * C);                                        // residual
+        add(s.x, s.xb2, T * C); // residual
 
         // --- MLP block ---
         norm(s.xb, s.x, 0, w.tensor(TensorKind.FFN_NORM, l), T, C, c.rmsEps());
         if (probe != null) probe.normOut(l, 1, s.xb, T, C);
-        linears(k, s.xb, w, l, T, C, new TensorKind[] {TensorKind.W_GATE, TensorKind.W_UP}, new TensorKind[2],
-                new float[][] {s.hb, s.hb2}, new int[] {0, 0});
-        SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F);                     // hb = silu(gate) * up
+        linears(
+                k,
+                s.xb,
+                w,
+                l,
+                T,
+                C,
+                new TensorKind[] {TensorKind.W_GATE, TensorKind.W_UP},
+                new TensorKind[2],
+                new float[][] {s.hb, s.hb2},
+                new int[] {0, 0});
+        SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F); // hb = silu(gate) * up
         if (probe != null) probe.mlpHidden(l, s.hb, T, F);
         linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
-        add(s.x, s.xb2, T * C);                                        // residual
+        add(s.x, s.xb2, T * C); // residual
         if (probe != null) probe.layer(l, xin, s.x, T, C);
     }
 
@@ -191,7 +215,8 @@ public final class Llama {
         int first = want == Logits.LAST ? T - 1 : 0, rows = T - first;
         norm(s.xb, s.x, first * C, w.tensor(TensorKind.NORM, 0), rows, C, c.rmsEps());
         if ((long) rows * V > Integer.MAX_VALUE - 8)
-            throw new IllegalArgumentException(rows + " positions x " + V + " logits exceed one array: ask for fewer positions");
+            throw new IllegalArgumentException(
+                    rows + " positions x " + V + " logits exceed one array: ask for fewer positions");
         float[] logits = new float[rows * V];
         k().matmul(logits, 0, s.xb, 0, w.tensor(TensorKind.LM_HEAD, 0), null, 0, rows, C, V);
         return logits;
@@ -211,15 +236,44 @@ public final class Llama {
         RmsNorm.forward(y, 0, null, 0, x, xOff, weight.array(), weight.arrayOffset(), T, C, eps);
     }
 
-    private static void linear(Kernels k, float[] out, int outOff, float[] in, Weights w, int l,
-                               TensorKind weight, TensorKind bias, int T, int K, int N) {
+    private static void linear(
+            Kernels k,
+            float[] out,
+            int outOff,
+            float[] in,
+            Weights w,
+            int l,
+            TensorKind weight,
+            TensorKind bias,
+            int T,
+            int K,
+            int N) {
         Tensor b = bias == null ? null : w.tensor(bias, l);
-        k.matmul(out, outOff, in, 0, w.tensor(weight, l), b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), T, K, N);
+        k.matmul(
+                out,
+                outOff,
+                in,
+                0,
+                w.tensor(weight, l),
+                b == null ? null : b.array(),
+                b == null ? 0 : b.arrayOffset(),
+                T,
+                K,
+                N);
     }
 
     /** Several projections of the same input (one parallel loop when decoding); a null bias kind means none. */
-    private static void linears(Kernels k, float[] in, Weights w, int l, int T, int K, TensorKind[] weights,
-                                TensorKind[] biases, float[][] out, int[] outOff) {
+    private static void linears(
+            Kernels k,
+            float[] in,
+            Weights w,
+            int l,
+            int T,
+            int K,
+            TensorKind[] weights,
+            TensorKind[] biases,
+            float[][] out,
+            int[] outOff) {
         int n = weights.length;
         Tensor[] ws = new Tensor[n];
         float[][] b = new float[n][];

@@ -1,7 +1,5 @@
 package dev.topiary.model;
 
-import dev.topiary.tensor.Tensor;
-
 import dev.topiary.kernels.Kernels;
 import dev.topiary.model.LlamaWeights.View;
 import dev.topiary.nn.Attention;
@@ -9,6 +7,7 @@ import dev.topiary.nn.CrossEntropy;
 import dev.topiary.nn.RmsNorm;
 import dev.topiary.nn.Rope;
 import dev.topiary.nn.SwiGlu;
+import dev.topiary.tensor.Tensor;
 
 /**
  * Training forward and backward of a Llama model over a batch of B sequences of T tokens, the
@@ -28,18 +27,19 @@ public final class LlamaTrain {
     /** Saved activations and scratch for one (B, T). */
     public static final class Activations {
         final int B, T, R;
-        final float[] cos, sin;                  // RoPE tables (T, D/2)
-        final float[][] x;                       // [L+1] (R, C) residual stream entering each layer; x[L] leaves the last
-        final float[][] xn1, xmid, xn2;          // [L] (R, C)
-        final float[][] rstd1, rstd2;            // [L] (R)
-        final float[][] q, att;                  // [L] (R, H*D), q after RoPE
-        final float[][] k, v;                    // [L] (R, KV*D), k after RoPE
-        final float[][] probs;                   // [L] (B, H, T, T); one shared buffer when recomputing
+        final float[] cos, sin; // RoPE tables (T, D/2)
+        final float[][] x; // [L+1] (R, C) residual stream entering each layer; x[L] leaves the last
+        final float[][] xn1, xmid, xn2; // [L] (R, C)
+        final float[][] rstd1, rstd2; // [L] (R)
+        final float[][] q, att; // [L] (R, H*D), q after RoPE
+        final float[][] k, v; // [L] (R, KV*D), k after RoPE
+        final float[][] probs; // [L] (B, H, T, T); one shared buffer when recomputing
         final boolean recompute;
         /** (B*T) for packed documents: where each token's document starts in its sequence; null = one document per sequence. */
         public int[] segStart;
-        final float[][] gate, up, hid;           // [L] (R, F)
-        final float[] xnf, rstdf;                // (R, C), (R)
+
+        final float[][] gate, up, hid; // [L] (R, F)
+        final float[] xnf, rstdf; // (R, C), (R)
         // gradient scratch
         final float[] dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits;
 
@@ -108,7 +108,13 @@ public final class LlamaTrain {
             long R = (long) B * T, L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KVD = c.kvDim();
             long n = (L + 1) * R * C + 3 * L * R * C + 2 * L * R + 2 * L * R * Q + 2 * L * R * KVD + 3 * L * R * F;
             n += (recompute ? 1 : L) * (long) B * c.heads() * T * T;
-            n += R * C + R + 2 * R * C + 2 * R * Q + 2 * R * KVD + 3 * R * F + Math.min(R, LOGIT_ROWS) * (long) c.vocab();
+            n += R * C
+                    + R
+                    + 2 * R * C
+                    + 2 * R * Q
+                    + 2 * R * KVD
+                    + 3 * R * F
+                    + Math.min(R, LOGIT_ROWS) * (long) c.vocab();
             n += (long) T * c.headDim(); // RoPE tables
             return 4 * n;
         }
@@ -119,7 +125,8 @@ public final class LlamaTrain {
             for (float[][] a : new float[][][] {x, xn1, xmid, xn2, rstd1, rstd2, q, att, k, v, gate, up, hid})
                 for (float[] b : a) n += b.length;
             n += (long) probs[0].length * (recompute ? 1 : probs.length);
-            for (float[] b : new float[][] {xnf, rstdf, dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits, cos, sin}) n += b.length;
+            for (float[] b : new float[][] {xnf, rstdf, dx, dxn, dq, dk, dv, datt, dhid, dgate, dup, logits, cos, sin})
+                n += b.length;
             return 4 * n;
         }
     }
@@ -150,14 +157,27 @@ public final class LlamaTrain {
 
     /** Mean-able cross-entropy against targets (ignore index honoured), gradients times scale. */
     public static LogitLoss crossEntropy(int[] targets, float scale) {
-        return (logits, r0, rows, V, grad) -> CrossEntropy.forwardBackward(grad ? logits : null, logits, targets, r0, rows, V, scale);
+        return (logits, r0, rows, V, grad) ->
+                CrossEntropy.forwardBackward(grad ? logits : null, logits, targets, r0, rows, V, scale);
     }
 
     /** The training forward pass's logits (B*T, V), for checks against the inference path and references. */
     public static float[] logits(LlamaWeights w, Activations a, int[] inputs) {
         forward(w, a, inputs);
         float[] out = new float[a.R * w.config.vocab()];
-        Kernels.get().matmul(out, 0, a.xnf, 0, w.data, w.lmHead().offset(), null, 0, a.R, w.config.hidden(), w.config.vocab());
+        Kernels.get()
+                .matmul(
+                        out,
+                        0,
+                        a.xnf,
+                        0,
+                        w.data,
+                        w.lmHead().offset(),
+                        null,
+                        0,
+                        a.R,
+                        w.config.hidden(),
+                        w.config.vocab());
         return out;
     }
 
@@ -169,12 +189,20 @@ public final class LlamaTrain {
     public static void forward(Weights w, Activations a, int[] inputs) {
         LlamaConfig c = w.config();
         Kernels k = Kernels.get();
-        int R = a.R, C = c.hidden(), F = c.intermediate(), H = c.heads(), KV = c.kvHeads(), D = c.headDim(), Q = c.qDim(),
-                KVD = c.kvDim(), V = c.vocab();
+        int R = a.R,
+                C = c.hidden(),
+                F = c.intermediate(),
+                H = c.heads(),
+                KV = c.kvHeads(),
+                D = c.headDim(),
+                Q = c.qDim(),
+                KVD = c.kvDim(),
+                V = c.vocab();
         Tensor emb = w.tensor(TensorKind.EMBED, 0);
-        for (int r = 0; r < R; r++) {                                              // x = embed[tokens]
+        for (int r = 0; r < R; r++) { // x = embed[tokens]
             int tok = inputs[r];
-            if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
+            if (tok < 0 || tok >= V)
+                throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
             emb.readRow(tok, 0, C, a.x[0], r * C);
         }
         for (int l = 0; l < c.layers(); l++) {
@@ -184,7 +212,7 @@ public final class LlamaTrain {
             linear(k, a.q[l], a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q);
             linear(k, a.k[l], a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD);
             linear(k, a.v[l], a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD);
-            for (int b = 0; b < a.B; b++) {                                        // positions restart in each sequence
+            for (int b = 0; b < a.B; b++) { // positions restart in each sequence
                 if (w.interleavedRope()) {
                     Rope.forwardInterleaved(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
                     Rope.forwardInterleaved(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
@@ -195,13 +223,13 @@ public final class LlamaTrain {
             }
             Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             linear(k, a.xmid[l], a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C);
-            add(a.xmid[l], x, R * C);                                              // xmid = x + attn
+            add(a.xmid[l], x, R * C); // xmid = x + attn
             RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, n2.array(), n2.arrayOffset(), R, C, c.rmsEps());
             linear(k, a.gate[l], a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F);
             linear(k, a.up[l], a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F);
             SwiGlu.forward(a.hid[l], 0, a.gate[l], 0, a.up[l], 0, R * F);
             linear(k, a.x[l + 1], a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C);
-            add(a.x[l + 1], a.xmid[l], R * C);                                     // x' = xmid + mlp
+            add(a.x[l + 1], a.xmid[l], R * C); // x' = xmid + mlp
         }
         Tensor nf = w.tensor(TensorKind.NORM, 0);
         RmsNorm.forward(a.xnf, 0, a.rstdf, 0, a.x[c.layers()], 0, nf.array(), nf.arrayOffset(), R, C, c.rmsEps());
@@ -210,7 +238,18 @@ public final class LlamaTrain {
     /** Logits of rows [r0, r0 + rows) into out (rows, V), after {@link #forward}. */
     public static void logits(Weights w, Activations a, int r0, int rows, float[] out) {
         int C = w.config().hidden();
-        Kernels.get().matmul(out, 0, a.xnf, r0 * C, w.tensor(TensorKind.LM_HEAD, 0), null, 0, rows, C, w.config().vocab());
+        Kernels.get()
+                .matmul(
+                        out,
+                        0,
+                        a.xnf,
+                        r0 * C,
+                        w.tensor(TensorKind.LM_HEAD, 0),
+                        null,
+                        0,
+                        rows,
+                        C,
+                        w.config().vocab());
     }
 
     /**
@@ -220,15 +259,18 @@ public final class LlamaTrain {
      */
     public static double head(LlamaWeights w, float[] grads, Activations a, LogitLoss loss) {
         Kernels k = Kernels.get();
-        int R = a.R, C = w.config.hidden(), V = w.config.vocab(), head = w.lmHead().offset();
+        int R = a.R,
+                C = w.config.hidden(),
+                V = w.config.vocab(),
+                head = w.lmHead().offset();
         double total = 0;
         for (int r0 = 0; r0 < R; r0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, R - r0);
             k.matmul(a.logits, 0, a.xnf, r0 * C, w.data, head, null, 0, rows, C, V);
             total += loss.apply(a.logits, r0, rows, V, grads != null);
             if (grads == null) continue;
-            k.matmulNN(a.dxn, r0 * C, a.logits, 0, w.data, head, rows, V, C, false);    // dxnf = dlogits W
-            k.matmulTN(grads, head, a.logits, 0, a.xnf, r0 * C, V, rows, C, true);      // dW += dlogits^T xnf
+            k.matmulNN(a.dxn, r0 * C, a.logits, 0, w.data, head, rows, V, C, false); // dxnf = dlogits W
+            k.matmulTN(grads, head, a.logits, 0, a.xnf, r0 * C, V, rows, C, true); // dW += dlogits^T xnf
         }
         return total;
     }
@@ -242,25 +284,61 @@ public final class LlamaTrain {
         LlamaConfig c = w.config;
         Kernels k = Kernels.get();
         float[] p = w.data;
-        int R = a.R, C = c.hidden(), F = c.intermediate(), H = c.heads(), KV = c.kvHeads(), D = c.headDim(), Q = c.qDim(),
+        int R = a.R,
+                C = c.hidden(),
+                F = c.intermediate(),
+                H = c.heads(),
+                KV = c.kvHeads(),
+                D = c.headDim(),
+                Q = c.qDim(),
                 KVD = c.kvDim();
         // through the final norm: dx = d(norm)/dx . dxnf
-        RmsNorm.backward(a.dx, 0, false, g, w.norm().offset(), a.dxn, 0, a.x[c.layers()], 0, a.rstdf, 0, p, w.norm().offset(), R, C);
+        RmsNorm.backward(
+                a.dx,
+                0,
+                false,
+                g,
+                w.norm().offset(),
+                a.dxn,
+                0,
+                a.x[c.layers()],
+                0,
+                a.rstdf,
+                0,
+                p,
+                w.norm().offset(),
+                R,
+                C);
         for (int l = c.layers() - 1; l >= 0; l--) {
-            if (extra != null && extra[l + 1] != null) add(a.dx, extra[l + 1], R * C);   // dx is now dL/dx[l+1]
+            if (extra != null && extra[l + 1] != null) add(a.dx, extra[l + 1], R * C); // dx is now dL/dx[l+1]
             // --- MLP block: x' = xmid + hid W_down^T ---
             linearBackward(k, a.dhid, g, a.dx, a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C, false);
             SwiGlu.backward(a.dgate, 0, a.dup, 0, a.dhid, 0, a.gate[l], 0, a.up[l], 0, R * F);
             linearBackward(k, a.dxn, g, a.dgate, a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F, false);
             linearBackward(k, a.dxn, g, a.dup, a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F, true);
             // dx (the residual's gradient) += through the FFN norm: now the gradient at xmid
-            RmsNorm.backward(a.dx, 0, true, g, w.layer(l, TensorKind.FFN_NORM).offset(), a.dxn, 0, a.xmid[l], 0, a.rstd2[l], 0,
-                    p, w.layer(l, TensorKind.FFN_NORM).offset(), R, C);
+            RmsNorm.backward(
+                    a.dx,
+                    0,
+                    true,
+                    g,
+                    w.layer(l, TensorKind.FFN_NORM).offset(),
+                    a.dxn,
+                    0,
+                    a.xmid[l],
+                    0,
+                    a.rstd2[l],
+                    0,
+                    p,
+                    w.layer(l, TensorKind.FFN_NORM).offset(),
+                    R,
+                    C);
             // --- attention block: xmid = x + att W_o^T (+ b_o) ---
             linearBackward(k, a.datt, g, a.dx, a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C, false);
             if (a.recompute) // this layer's probabilities again (a.dq is free until backwardTrain writes it)
-                Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
-            Attention.backwardTrain(k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
+            Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
+            Attention.backwardTrain(
+                    k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
             for (int b = 0; b < a.B; b++) {
                 Rope.backward(a.dq, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
                 Rope.backward(a.dk, b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
@@ -268,28 +346,73 @@ public final class LlamaTrain {
             linearBackward(k, a.dxn, g, a.dq, a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q, false);
             linearBackward(k, a.dxn, g, a.dk, a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD, true);
             linearBackward(k, a.dxn, g, a.dv, a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD, true);
-            RmsNorm.backward(a.dx, 0, true, g, w.layer(l, TensorKind.ATTN_NORM).offset(), a.dxn, 0, a.x[l], 0, a.rstd1[l], 0,
-                    p, w.layer(l, TensorKind.ATTN_NORM).offset(), R, C);
+            RmsNorm.backward(
+                    a.dx,
+                    0,
+                    true,
+                    g,
+                    w.layer(l, TensorKind.ATTN_NORM).offset(),
+                    a.dxn,
+                    0,
+                    a.x[l],
+                    0,
+                    a.rstd1[l],
+                    0,
+                    p,
+                    w.layer(l, TensorKind.ATTN_NORM).offset(),
+                    R,
+                    C);
         }
-        if (extra != null && extra[0] != null) add(a.dx, extra[0], R * C);         // dx is now dL/dx[0]
-        int emb = w.embed().offset();                                              // dembed[tok] += dx
+        if (extra != null && extra[0] != null) add(a.dx, extra[0], R * C); // dx is now dL/dx[0]
+        int emb = w.embed().offset(); // dembed[tok] += dx
         for (int r = 0; r < R; r++) {
             int o = emb + inputs[r] * C, d = r * C;
             for (int i = 0; i < C; i++) g[o + i] += a.dx[d + i];
         }
     }
 
-    private static void linear(Kernels k, float[] out, float[] in, Weights w, int l, TensorKind weight, TensorKind bias,
-                               int R, int K, int N) {
+    private static void linear(
+            Kernels k,
+            float[] out,
+            float[] in,
+            Weights w,
+            int l,
+            TensorKind weight,
+            TensorKind bias,
+            int R,
+            int K,
+            int N) {
         Tensor b = bias == null ? null : w.tensor(bias, l);
-        k.matmul(out, 0, in, 0, w.tensor(weight, l), b == null ? null : b.array(), b == null ? 0 : b.arrayOffset(), R, K, N);
+        k.matmul(
+                out,
+                0,
+                in,
+                0,
+                w.tensor(weight, l),
+                b == null ? null : b.array(),
+                b == null ? 0 : b.arrayOffset(),
+                R,
+                K,
+                N);
     }
 
     /**
      * Backward of out = in W^T + b: din (R, K) (+)= dout W; dW (N, K) += dout^T in; db (N) += column sums of dout.
      */
-    private static void linearBackward(Kernels k, float[] din, float[] g, float[] dout, float[] in, LlamaWeights w, int l,
-                                       TensorKind weight, TensorKind bias, int R, int K, int N, boolean accumulate) {
+    private static void linearBackward(
+            Kernels k,
+            float[] din,
+            float[] g,
+            float[] dout,
+            float[] in,
+            LlamaWeights w,
+            int l,
+            TensorKind weight,
+            TensorKind bias,
+            int R,
+            int K,
+            int N,
+            boolean accumulate) {
         int wo = w.layer(l, weight).offset();
         k.matmulNN(din, 0, dout, 0, w.data, wo, R, N, K, accumulate);
         k.matmulTN(g, wo, dout, 0, in, 0, N, R, K, true);

@@ -33,8 +33,10 @@ public final class LlamaWeights implements Weights {
             throw new IllegalArgumentException("the model has " + parameters + " parameters (hidden " + config.hidden()
                     + ", vocab " + config.vocab() + ", layers " + config.layers() + "); the fp32 engine holds at most "
                     + Memory.MAX_ARRAY);
-        Memory.require(new Memory.Need(4 * parameters, parameters, "fp32 weights"),
-                "a model of " + parameters + " parameters", "choose a smaller model");
+        Memory.require(
+                new Memory.Need(4 * parameters, parameters, "fp32 weights"),
+                "a model of " + parameters + " parameters",
+                "choose a smaller model");
         List<View> vs = new ArrayList<>();
         perLayer = new View[config.layers()][TensorKind.values().length];
         long offset = 0;
@@ -45,8 +47,9 @@ public final class LlamaWeights implements Weights {
             for (int l = 0; l < count; l++) {
                 int[] shape = k.shape(config);
                 if (offset + TensorKind.elements(shape) > Integer.MAX_VALUE - 8)
-                    throw new IllegalArgumentException("model has more than 2^31 parameters; the fp32 engine holds at most "
-                            + (Integer.MAX_VALUE - 8) + " (" + config.parameterCount() + " needed)");
+                    throw new IllegalArgumentException(
+                            "model has more than 2^31 parameters; the fp32 engine holds at most "
+                                    + (Integer.MAX_VALUE - 8) + " (" + config.parameterCount() + " needed)");
                 View v = new View(k, k.perLayer ? l : -1, k.hfName(l), (int) offset, shape);
                 offset += v.size();
                 vs.add(v);
@@ -84,7 +87,12 @@ public final class LlamaWeights implements Weights {
     public Tensor tensor(TensorKind kind, int layer) {
         View v = kind == TensorKind.LM_HEAD ? lmHead : view(kind, layer);
         if (v == null) return null;
-        return tensors.computeIfAbsent(v, x -> Tensor.of(data, x.offset(), java.util.Arrays.stream(x.shape()).asLongStream().toArray()));
+        return tensors.computeIfAbsent(
+                v,
+                x -> Tensor.of(
+                        data,
+                        x.offset(),
+                        java.util.Arrays.stream(x.shape()).asLongStream().toArray()));
     }
 
     /** Every stored tensor, in storage order. */
@@ -97,18 +105,27 @@ public final class LlamaWeights implements Weights {
         return perLayer[l][k.ordinal()];
     }
 
-    public View embed() { return embed; }
-    public View norm() { return norm; }
+    public View embed() {
+        return embed;
+    }
+
+    public View norm() {
+        return norm;
+    }
     /** The output projection (V, C): the embedding itself when tied. */
-    public View lmHead() { return lmHead; }
+    public View lmHead() {
+        return lmHead;
+    }
 
     public View view(TensorKind k, int layer) {
-        return k.perLayer ? layer(layer, k) : switch (k) {
-            case EMBED -> embed;
-            case NORM -> norm;
-            case LM_HEAD -> config.tieEmbeddings() ? null : lmHead;
-            default -> throw new AssertionError(k);
-        };
+        return k.perLayer
+                ? layer(layer, k)
+                : switch (k) {
+                    case EMBED -> embed;
+                    case NORM -> norm;
+                    case LM_HEAD -> config.tieEmbeddings() ? null : lmHead;
+                    default -> throw new AssertionError(k);
+                };
     }
 
     public void set(View v, float[] values) {

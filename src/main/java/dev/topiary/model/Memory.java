@@ -24,7 +24,9 @@ public final class Memory {
         long act = rows * (3L * c.hidden() + 2L * c.qDim() + 2L * c.intermediate());
         long logits = (allLogits ? rows : 1) * c.vocab();
         long largest = Math.max(Math.max(capacity * c.kvDim(), logits), rows * c.intermediate());
-        return new Need(4 * (kv + rope + act + logits), largest,
+        return new Need(
+                4 * (kv + rope + act + logits),
+                largest,
                 "logits " + human(4 * logits) + ", KV cache " + human(4 * kv) + ", activations " + human(4 * act));
     }
 
@@ -37,16 +39,25 @@ public final class Memory {
         long L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KV = c.kvDim(), R = batch * seqLen;
         long probsPerLayer = saturating(batch * c.heads() * seqLen, seqLen);
         if (probsPerLayer == Long.MAX_VALUE)
-            return new Need(Long.MAX_VALUE, Long.MAX_VALUE,
+            return new Need(
+                    Long.MAX_VALUE,
+                    Long.MAX_VALUE,
                     "attention probabilities of " + batch + " x " + c.heads() + " x " + seqLen + " x " + seqLen
                             + " values");
         long saved = (L + 1) * R * C + 3 * L * R * C + 2 * L * R + 2 * L * R * Q + 2 * L * R * KV + 3 * L * R * F;
         long probs = probsPerLayer * (recompute ? 1 : L);
-        long scratch = 3 * R * C + R + 2 * R * Q + 2 * R * KV + 3 * R * F + Math.min(R, 256) * c.vocab()
+        long scratch = 3 * R * C
+                + R
+                + 2 * R * Q
+                + 2 * R * KV
+                + 3 * R * F
+                + Math.min(R, 256) * c.vocab()
                 + seqLen * c.headDim();
         long optimizer = 3 * c.parameterCount();
         long largest = Math.max(Math.max(probsPerLayer, R * F), Math.max(R * Q, Math.min(R, 256) * c.vocab()));
-        return new Need(4 * (saved + probs + scratch + optimizer), largest,
+        return new Need(
+                4 * (saved + probs + scratch + optimizer),
+                largest,
                 "attention probabilities " + human(4 * probs) + ", other activations " + human(4 * (saved + scratch))
                         + ", gradients and AdamW moments " + human(4 * optimizer));
     }
@@ -59,7 +70,7 @@ public final class Memory {
     public static void require(Need need, String what, String advice) {
         long free = free();
         if (need.bytes() > free) {
-            System.gc();                                       // garbage is not a reason to refuse
+            System.gc(); // garbage is not a reason to refuse
             free = free();
         }
         if (need.bytes() > free)

@@ -14,6 +14,7 @@ public final class Attention {
 
     /** Inference prompts: queries and keys per block of {@link #flashBlock} (scores: 64 x 256 floats, in L2). */
     static final int QUERY_BLOCK = 64, KEY_BLOCK = 256;
+
     private static final ThreadLocal<float[]> SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     static float[] scratch(int n) {
@@ -30,7 +31,8 @@ public final class Attention {
      *
      * @param out (T, H*D), q (T, H*D), kc and vc (pos0+T, KV*D)
      */
-    public static void forward(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int T, int pos0, int H, int KV, int D) {
+    public static void forward(
+            Kernels k, float[] out, float[] q, float[] kc, float[] vc, int T, int pos0, int H, int KV, int D) {
         long work = (long) T * H * (pos0 + T) * D;
         if (T < 4) {
             Parallel.forEach(T * H, work, th -> decodeRow(k, out, q, kc, vc, th / H, th % H, pos0, H, KV, D));
@@ -49,8 +51,19 @@ public final class Attention {
      * output accumulated with the same weights; a new block with a higher maximum rescales both
      * by exp(m_old - m_new). The result is divided by l at the end.
      */
-    static void flashBlock(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int t0, int rows, int pos0, int h,
-                           int H, int KV, int D) {
+    static void flashBlock(
+            Kernels k,
+            float[] out,
+            float[] q,
+            float[] kc,
+            float[] vc,
+            int t0,
+            int rows,
+            int pos0,
+            int h,
+            int H,
+            int KV,
+            int D) {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D, first = pos0 + t0, len = first + rows;
         float scale = (float) (1.0 / Math.sqrt(D));
         int sOff = 0, accOff = rows * KEY_BLOCK, mOff = accOff + rows * D, lOff = mOff + rows;
@@ -61,7 +74,21 @@ public final class Attention {
         for (int j0 = 0; j0 < len; j0 += KEY_BLOCK) {
             int kb = Math.min(KEY_BLOCK, len - j0);
             // S = Q_h K_h[j0 : j0 + kb]^T                     (rows, kb)
-            k.gemmSerial(buf, sOff, kb, q, t0 * QD + h * D, QD, false, kc, j0 * KVD + kvh * D, KVD, true, rows, D, kb,
+            k.gemmSerial(
+                    buf,
+                    sOff,
+                    kb,
+                    q,
+                    t0 * QD + h * D,
+                    QD,
+                    false,
+                    kc,
+                    j0 * KVD + kvh * D,
+                    KVD,
+                    true,
+                    rows,
+                    D,
+                    kb,
                     false);
             for (int t = 0; t < rows; t++) {
                 int p = sOff + t * kb, valid = Math.min(kb, first + t + 1 - j0); // causal: keys <= own position
@@ -101,14 +128,50 @@ public final class Attention {
      * One head, {@code rows} queries at positions first, first+1, ... over keys [0, len): scores and
      * probabilities into s (rows, len), output into out (rows, H*D) at head h.
      */
-    static void head(Kernels k, float[] out, int outOff, float[] s, int sOff, float[] q, int qOff, float[] kc, int kOff,
-                     float[] vc, int vOff, int rows, int first, int len, int h, int H, int KV, int D) {
+    static void head(
+            Kernels k,
+            float[] out,
+            int outOff,
+            float[] s,
+            int sOff,
+            float[] q,
+            int qOff,
+            float[] kc,
+            int kOff,
+            float[] vc,
+            int vOff,
+            int rows,
+            int first,
+            int len,
+            int h,
+            int H,
+            int KV,
+            int D) {
         head(k, out, outOff, s, sOff, q, qOff, kc, kOff, vc, vOff, rows, first, len, h, H, KV, D, null, 0);
     }
 
     /** As above; when {@code segStart} is given, query row t only sees keys from segStart[segOff + t] on. */
-    static void head(Kernels k, float[] out, int outOff, float[] s, int sOff, float[] q, int qOff, float[] kc, int kOff,
-                     float[] vc, int vOff, int rows, int first, int len, int h, int H, int KV, int D, int[] segStart, int segOff) {
+    static void head(
+            Kernels k,
+            float[] out,
+            int outOff,
+            float[] s,
+            int sOff,
+            float[] q,
+            int qOff,
+            float[] kc,
+            int kOff,
+            float[] vc,
+            int vOff,
+            int rows,
+            int first,
+            int len,
+            int h,
+            int H,
+            int KV,
+            int D,
+            int[] segStart,
+            int segOff) {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D;
         float scale = (float) (1.0 / Math.sqrt(D));
         // S = Q_h K_h^T                                  (rows, len)
@@ -140,8 +203,8 @@ public final class Attention {
         for (int j = valid; j < len; j++) p[o + j] = 0f;
     }
 
-    private static void decodeRow(Kernels k, float[] out, float[] q, float[] kc, float[] vc, int t, int h, int pos0,
-                                  int H, int KV, int D) {
+    private static void decodeRow(
+            Kernels k, float[] out, float[] q, float[] kc, float[] vc, int t, int h, int pos0, int H, int KV, int D) {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D, len = pos0 + t + 1, qo = t * QD + h * D;
         float[] sc = scratch(len);
         for (int j = 0; j < len; j++) sc[j] = k.dot(q, qo, kc, j * KVD + kvh * D, D);
@@ -155,8 +218,18 @@ public final class Attention {
      *
      * @param out (B*T, H*D), probs (B, H, T, T), q (B*T, H*D), kx and vx (B*T, KV*D)
      */
-    public static void forwardTrain(Kernels k, float[] out, float[] probs, float[] q, float[] kx, float[] vx, int B, int T,
-                                    int H, int KV, int D) {
+    public static void forwardTrain(
+            Kernels k,
+            float[] out,
+            float[] probs,
+            float[] q,
+            float[] kx,
+            float[] vx,
+            int B,
+            int T,
+            int H,
+            int KV,
+            int D) {
         forwardTrain(k, out, probs, q, kx, vx, B, T, H, KV, D, null);
     }
 
@@ -166,12 +239,42 @@ public final class Attention {
      * (The backward pass needs no change: masked probabilities are 0.) RoPE is relative, so
      * positions need not restart per document.
      */
-    public static void forwardTrain(Kernels k, float[] out, float[] probs, float[] q, float[] kx, float[] vx, int B, int T,
-                                    int H, int KV, int D, int[] segStart) {
+    public static void forwardTrain(
+            Kernels k,
+            float[] out,
+            float[] probs,
+            float[] q,
+            float[] kx,
+            float[] vx,
+            int B,
+            int T,
+            int H,
+            int KV,
+            int D,
+            int[] segStart) {
         Parallel.forEach(B * H, (long) B * H * T * T * D, bh -> {
             int b = bh / H, h = bh % H;
-            head(k, out, b * T * H * D, probs, bh * T * T, q, b * T * H * D, kx, b * T * KV * D, vx, b * T * KV * D, T, 0, T,
-                    h, H, KV, D, segStart, b * T);
+            head(
+                    k,
+                    out,
+                    b * T * H * D,
+                    probs,
+                    bh * T * T,
+                    q,
+                    b * T * H * D,
+                    kx,
+                    b * T * KV * D,
+                    vx,
+                    b * T * KV * D,
+                    T,
+                    0,
+                    T,
+                    h,
+                    H,
+                    KV,
+                    D,
+                    segStart,
+                    b * T);
         });
     }
 
@@ -180,8 +283,21 @@ public final class Attention {
      * dP = dO V^T, dS = P * (dP - rowsum(P * dP)) / sqrt(D), dQ = dS K, dK = sum over the group of
      * dS^T Q, dV = sum over the group of P^T dO. One task per (sequence, kv head).
      */
-    public static void backwardTrain(Kernels k, float[] dq, float[] dk, float[] dv, float[] dout, float[] probs, float[] q,
-                                     float[] kx, float[] vx, int B, int T, int H, int KV, int D) {
+    public static void backwardTrain(
+            Kernels k,
+            float[] dq,
+            float[] dk,
+            float[] dv,
+            float[] dout,
+            float[] probs,
+            float[] q,
+            float[] kx,
+            float[] vx,
+            int B,
+            int T,
+            int H,
+            int KV,
+            int D) {
         int group = H / KV, QD = H * D, KVD = KV * D;
         float scale = (float) (1.0 / Math.sqrt(D));
         Parallel.forEach(B * KV, (long) B * H * T * T * D * 4, bk -> {

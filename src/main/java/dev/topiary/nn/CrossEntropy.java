@@ -18,7 +18,8 @@ public final class CrossEntropy {
      * the non-ignored rows; if {@code dlogits} is not null, writes {@code scale * (softmax - onehot)}
      * (0 for ignored rows) into it, which may be the logits array itself.
      */
-    public static double forwardBackward(float[] dlogits, float[] logits, int[] targets, int t0, int rows, int V, float scale) {
+    public static double forwardBackward(
+            float[] dlogits, float[] logits, int[] targets, int t0, int rows, int V, float scale) {
         Kernels k = Kernels.get();
         double loss = 0;
         for (int r = 0; r < rows; r++) {
@@ -27,7 +28,8 @@ public final class CrossEntropy {
                 if (dlogits != null) java.util.Arrays.fill(dlogits, o, o + V, 0f);
                 continue;
             }
-            if (target < 0 || target >= V) throw new IllegalArgumentException("target id " + target + " outside [0, " + V + ")");
+            if (target < 0 || target >= V)
+                throw new IllegalArgumentException("target id " + target + " outside [0, " + V + ")");
             // One exp per logit: the terms exp(l - max) go into dlogits, then are scaled by 1/sum.
             float max = k.max(logits, o, V), targetLogit = logits[o + target];
             double sum = k.expShiftSum(logits, o, V, max, dlogits, o);

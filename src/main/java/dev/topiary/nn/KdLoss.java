@@ -31,8 +31,19 @@ public final class KdLoss {
      * Forward or reverse KL for one row. Writes the gradient into {@code dz[dOff..]} (may be the
      * student logits themselves) unless dz is null; returns the loss (tau^2 included).
      */
-    public static double full(float[] dz, int dOff, float[] zS, int sOff, float[] zT, int tOff, int V, float tau, boolean reverse,
-                              float scale, double[] scratchS, double[] scratchT) {
+    public static double full(
+            float[] dz,
+            int dOff,
+            float[] zS,
+            int sOff,
+            float[] zT,
+            int tOff,
+            int V,
+            float tau,
+            boolean reverse,
+            float scale,
+            double[] scratchS,
+            double[] scratchT) {
         logSoftmax(scratchS, zS, sOff, V, tau);
         logSoftmax(scratchT, zT, tOff, V, tau);
         double loss = 0;
@@ -54,8 +65,22 @@ public final class KdLoss {
      * Top-k forward KL with a tail bucket, against the teacher's top-k ids and log-probabilities
      * (at temperature tau) and its tail mass. {@code inTopK} is scratch of V booleans.
      */
-    public static double topK(float[] dz, int dOff, float[] zS, int sOff, int V, int[] ids, int idOff, float[] teacherLogp, int lpOff,
-                              int k, float teacherTail, float tau, float scale, double[] scratchS, boolean[] inTopK) {
+    public static double topK(
+            float[] dz,
+            int dOff,
+            float[] zS,
+            int sOff,
+            int V,
+            int[] ids,
+            int idOff,
+            float[] teacherLogp,
+            int lpOff,
+            int k,
+            float teacherTail,
+            float tau,
+            float scale,
+            double[] scratchS,
+            boolean[] inTopK) {
         logSoftmax(scratchS, zS, sOff, V, tau);
         double loss = 0, studentTop = 0;
         for (int i = 0; i < k; i++) {
@@ -80,11 +105,21 @@ public final class KdLoss {
     }
 
     /** The teacher's k most likely tokens of one row at temperature tau: ids, log-probabilities, and the tail mass. */
-    public static float topKOf(float[] zT, int tOff, int V, int k, float tau, int[] ids, int idOff, float[] logp, int lpOff,
-                               double[] scratch) {
+    public static float topKOf(
+            float[] zT,
+            int tOff,
+            int V,
+            int k,
+            float tau,
+            int[] ids,
+            int idOff,
+            float[] logp,
+            int lpOff,
+            double[] scratch) {
         logSoftmax(scratch, zT, tOff, V, tau);
         // partial selection: k passes are fine for the small k used here; a heap for larger k
-        java.util.PriorityQueue<Integer> heap = new java.util.PriorityQueue<>(k + 1, (a, b) -> Double.compare(scratch[a], scratch[b]));
+        java.util.PriorityQueue<Integer> heap =
+                new java.util.PriorityQueue<>(k + 1, (a, b) -> Double.compare(scratch[a], scratch[b]));
         for (int i = 0; i < V; i++) {
             if (heap.size() < k) heap.add(i);
             else if (scratch[i] > scratch[heap.peek()]) {

@@ -8,8 +8,18 @@ public final class RmsNorm {
     private RmsNorm() {}
 
     /** y (R, C), rstd (R) or null, x (R, C), weight (C) at wOff of w. */
-    public static void forward(float[] y, int yOff, float[] rstd, int rOff, float[] x, int xOff, float[] w, int wOff,
-                               int R, int C, float eps) {
+    public static void forward(
+            float[] y,
+            int yOff,
+            float[] rstd,
+            int rOff,
+            float[] x,
+            int xOff,
+            float[] w,
+            int wOff,
+            int R,
+            int C,
+            float eps) {
         for (int r = 0; r < R; r++) {
             int xo = xOff + r * C, yo = yOff + r * C;
             double ss = 0;
@@ -24,8 +34,22 @@ public final class RmsNorm {
      * dx (R, C) {@code +=} or {@code =} (per {@code accumulate}) the input gradient; dw (C) {@code +=}.
      * With g = dy * w: {@code dx = rstd * g - x * rstd^3 / C * sum(g * x)}, {@code dw += dy * x * rstd}.
      */
-    public static void backward(float[] dx, int dxOff, boolean accumulate, float[] dw, int dwOff, float[] dy, int dyOff,
-                                float[] x, int xOff, float[] rstd, int rOff, float[] w, int wOff, int R, int C) {
+    public static void backward(
+            float[] dx,
+            int dxOff,
+            boolean accumulate,
+            float[] dw,
+            int dwOff,
+            float[] dy,
+            int dyOff,
+            float[] x,
+            int xOff,
+            float[] rstd,
+            int rOff,
+            float[] w,
+            int wOff,
+            int R,
+            int C) {
         for (int r = 0; r < R; r++) {
             int xo = xOff + r * C, go = dyOff + r * C, o = dxOff + r * C;
             float s = rstd[rOff + r];

@@ -11,8 +11,8 @@ public final class Rope {
      * RoPE frequency scaling (config.json's rope_scaling): "llama3" (Llama 3.1, wavelength-dependent;
      * all five numbers) or "linear" (position interpolation; only the factor).
      */
-    public record Scaling(String type, double factor, double lowFreqFactor, double highFreqFactor,
-            int originalMaxPositions) {}
+    public record Scaling(
+            String type, double factor, double lowFreqFactor, double highFreqFactor, int originalMaxPositions) {}
 
     /**
      * {@code invFreq[i] = theta^(-2i/D)} for D = {@code headDim}, then the scaling (none when null):
@@ -33,10 +33,10 @@ public final class Rope {
         double highWavelen = s.originalMaxPositions() / s.highFreqFactor();
         for (int i = 0; i < inv.length; i++) {
             double wavelen = 2 * Math.PI / inv[i];
-            if (wavelen < highWavelen) continue;                 // high frequency: unchanged
-            if (wavelen > lowWavelen) {                          // low frequency: interpolated
+            if (wavelen < highWavelen) continue; // high frequency: unchanged
+            if (wavelen > lowWavelen) { // low frequency: interpolated
                 inv[i] /= s.factor();
-            } else {                                             // in between: smooth blend
+            } else { // in between: smooth blend
                 double smooth = (s.originalMaxPositions() / wavelen - s.lowFreqFactor())
                         / (s.highFreqFactor() - s.lowFreqFactor());
                 inv[i] = (1 - smooth) * inv[i] / s.factor() + smooth * inv[i];
@@ -80,7 +80,8 @@ public final class Rope {
      * As {@link #forward}, for llama.cpp's interleaved layout: dimension 2i pairs with 2i + 1
      * (frequency i). A q/k projection stored in this layout gives the same attention scores.
      */
-    public static void forwardInterleaved(float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
+    public static void forwardInterleaved(
+            float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
         int half = D / 2;
         for (int t = 0; t < T; t++) {
             int tab = (pos0 + t) * half;

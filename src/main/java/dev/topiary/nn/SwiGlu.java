@@ -12,8 +12,18 @@ public final class SwiGlu {
     }
 
     /** dg = dh * u * silu'(g), du = dh * silu(g); silu'(g) = sig(g) * (1 + g * (1 - sig(g))). Overwrites dg, du. */
-    public static void backward(float[] dg, int dgOff, float[] du, int duOff, float[] dh, int dhOff, float[] g, int gOff,
-                                float[] u, int uOff, int n) {
+    public static void backward(
+            float[] dg,
+            int dgOff,
+            float[] du,
+            int duOff,
+            float[] dh,
+            int dhOff,
+            float[] g,
+            int gOff,
+            float[] u,
+            int uOff,
+            int n) {
         for (int i = 0; i < n; i++) {
             float x = g[gOff + i], sig = 1f / (1f + (float) Math.exp(-x)), d = dh[dhOff + i];
             du[duOff + i] = d * x * sig;

@@ -24,14 +24,14 @@ public final class Calibration {
 
     private Calibration() {}
 
-    public static List<int[]> samples(Path data, String field, Tokenizer tok, int samples, int seqLen,
-            long seed) throws IOException {
+    public static List<int[]> samples(Path data, String field, Tokenizer tok, int samples, int seqLen, long seed)
+            throws IOException {
         if (samples < 1) throw new IllegalArgumentException("--samples must be at least 1, got " + samples);
         if (seqLen < 2) throw new IllegalArgumentException("--seq-len must be at least 2, got " + seqLen);
         int[] tokens = dev.topiary.train.TokenDataset.load(data, field, tok, seqLen, 0.0, 0).tokens;
         List<int[]> out = new ArrayList<>();
-        for (int start : windows(tokens.length, samples, seqLen, seed)) out.add(Arrays.copyOfRange(tokens, start, start
-                + seqLen));
+        for (int start : windows(tokens.length, samples, seqLen, seed))
+            out.add(Arrays.copyOfRange(tokens, start, start + seqLen));
         if (out.isEmpty())
             throw new IllegalArgumentException(data + " holds " + tokens.length
                     + " tokens, fewer than one sample of --seq-len " + seqLen

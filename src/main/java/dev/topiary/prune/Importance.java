@@ -2,9 +2,9 @@ package dev.topiary.prune;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.eval.Perplexity;
+import dev.topiary.model.LayerSubset;
 import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaConfig;
-import dev.topiary.model.LayerSubset;
 import dev.topiary.model.Weights;
 import java.util.List;
 import java.util.function.IntConsumer;
@@ -27,10 +27,10 @@ public final class Importance implements Llama.Probe {
     private final Aggregation.Seq seqAgg;
     private final Aggregation.Batch batchAgg;
     // per hook: sum and sum of squares over samples of the per-sample statistic
-    private final double[][] normSum, normSq;      // [2L][C]
-    private final double[][] attSum, attSq;        // [L][H*D]
-    private final double[][] mlpSum, mlpSq;        // [L][F]
-    private final double[] bi;                     // [L] sum over tokens of 1 - cos
+    private final double[][] normSum, normSq; // [2L][C]
+    private final double[][] attSum, attSq; // [L][H*D]
+    private final double[][] mlpSum, mlpSq; // [L][F]
+    private final double[] bi; // [L] sum over tokens of 1 - cos
     private long samples, tokens;
 
     public Importance(LlamaConfig c, Aggregation.Seq seqAgg, Aggregation.Batch batchAgg) {
@@ -54,11 +54,20 @@ public final class Importance implements Llama.Probe {
      * Memory: the batch's activations and KV caches. The statistics accumulate in the same order as a
      * sample-by-sample pass, so the scores are the same to the bit. {@code progress} counts layers.
      */
-    public static Scores score(Weights w, List<int[]> samples, Aggregation.Seq seqAgg, Aggregation.Batch batchAgg,
-                               JsonNode config, String data, IntConsumer progress) {
+    public static Scores score(
+            Weights w,
+            List<int[]> samples,
+            Aggregation.Seq seqAgg,
+            Aggregation.Batch batchAgg,
+            JsonNode config,
+            String data,
+            IntConsumer progress) {
         LlamaConfig c = w.config();
         Importance imp = new Importance(c, seqAgg, batchAgg);
-        int maxLen = samples.stream().mapToInt(a -> a.length).max().orElseThrow(() -> new IllegalArgumentException("no calibration samples"));
+        int maxLen = samples.stream()
+                .mapToInt(a -> a.length)
+                .max()
+                .orElseThrow(() -> new IllegalArgumentException("no calibration samples"));
         List<Llama.State> states = new java.util.ArrayList<>();
         for (int[] s : samples) {
             Llama.State state = new Llama.State(c, s.length);
@@ -130,10 +139,24 @@ public final class Importance implements Llama.Probe {
                 }
                 heads[l][h] = Math.sqrt(ss);
             }
-            for (int j = 0; j < neurons[l].length; j++) neurons[l][j] = batchAgg.finish(mlpSum[l][j], mlpSq[l][j], samples);
+            for (int j = 0; j < neurons[l].length; j++)
+                neurons[l][j] = batchAgg.finish(mlpSum[l][j], mlpSq[l][j], samples);
             blockInfluence[l] = bi[l] / tokens;
         }
-        return new Scores(config, data, n, seqLen, seqAgg.name(), batchAgg.name(), hidden, heads, neurons, blockInfluence, null, 0, null);
+        return new Scores(
+                config,
+                data,
+                n,
+                seqLen,
+                seqAgg.name(),
+                batchAgg.name(),
+                hidden,
+                heads,
+                neurons,
+                blockInfluence,
+                null,
+                0,
+                null);
     }
 
     /**
@@ -152,8 +175,20 @@ public final class Importance implements Llama.Probe {
             inc[start] = meanLoss(new LayerSubset(w, keep), samples) - base;
             if (progress != null) progress.accept(1);
         }
-        return new Scores(s.config(), s.data(), s.samples(), s.seqLen(), s.seqAgg(), s.batchAgg(), s.hidden(), s.heads(), s.neurons(),
-                s.blockInfluence(), base, window, inc);
+        return new Scores(
+                s.config(),
+                s.data(),
+                s.samples(),
+                s.seqLen(),
+                s.seqAgg(),
+                s.batchAgg(),
+                s.hidden(),
+                s.heads(),
+                s.neurons(),
+                s.blockInfluence(),
+                base,
+                window,
+                inc);
     }
 
     /** Mean next-token cross-entropy over the samples (each one window). */

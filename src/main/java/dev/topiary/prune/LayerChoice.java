@@ -2,8 +2,8 @@ package dev.topiary.prune;
 
 import dev.topiary.eval.MultipleChoice;
 import dev.topiary.eval.TaskFile;
-import dev.topiary.model.Llama;
 import dev.topiary.model.LayerSubset;
+import dev.topiary.model.Llama;
 import dev.topiary.model.Weights;
 import dev.topiary.tokenizer.Tokenizer;
 import java.util.Arrays;
@@ -25,7 +25,11 @@ import java.util.function.IntConsumer;
 public final class LayerChoice {
     private LayerChoice() {}
 
-    public enum Metric { BI, LOSS, TASK }
+    public enum Metric {
+        BI,
+        LOSS,
+        TASK
+    }
 
     /** Layers to drop (HF numbering from 0, ascending) and the reason, for printing. */
     public record Choice(int[] drop, String why) {}
@@ -35,8 +39,8 @@ public final class LayerChoice {
             case "bi" -> Metric.BI;
             case "loss" -> Metric.LOSS;
             case "task" -> Metric.TASK;
-            default -> throw new IllegalArgumentException("--layer-metric must be bi, loss or task, got '" + name
-                    + "'");
+            default ->
+                throw new IllegalArgumentException("--layer-metric must be bi, loss or task, got '" + name + "'");
         };
     }
 
@@ -44,16 +48,15 @@ public final class LayerChoice {
      * The choice of {@code metric} for keeping {@code keep} layers: bi and loss read the scores,
      * task evaluates the multiple-choice file with the model.
      */
-    public static Choice choose(Metric metric, Weights w, Tokenizer tok, Scores s, java.nio.file.Path task,
-            int keep)
+    public static Choice choose(Metric metric, Weights w, Tokenizer tok, Scores s, java.nio.file.Path task, int keep)
             throws java.io.IOException {
         if (metric != Metric.TASK && s == null)
             throw new IllegalArgumentException("--layer-metric " + metric.name().toLowerCase(java.util.Locale.ROOT)
                     + " needs --scores SCORES (from topiary importance)");
-        if (metric == Metric.TASK
-                && task == null) throw new IllegalArgumentException("--layer-metric task needs --task FILE");
-        if (metric != Metric.TASK
-                && task != null) throw new IllegalArgumentException("--task is only for --layer-metric task");
+        if (metric == Metric.TASK && task == null)
+            throw new IllegalArgumentException("--layer-metric task needs --task FILE");
+        if (metric != Metric.TASK && task != null)
+            throw new IllegalArgumentException("--task is only for --layer-metric task");
         return switch (metric) {
             case BI -> blockInfluence(s, keep);
             case LOSS -> loss(s, keep);
@@ -86,18 +89,19 @@ public final class LayerChoice {
                     + " needs topiary importance --layer-loss --window " + n);
         int best = 0;
         for (int i = 1; i < s.layerLoss().length; i++) if (s.layerLoss()[i] < s.layerLoss()[best]) best = i;
-        return new Choice(window(best, n),
-                String.format("contiguous window %d..%d raises the calibration loss least: %+.4f"
-                + " (baseline %.4f; other windows %s)", best, best + n - 1, s.layerLoss()[best], s.baselineLoss(),
-                format(s.layerLoss())));
+        return new Choice(
+                window(best, n),
+                String.format(
+                        "contiguous window %d..%d raises the calibration loss least: %+.4f"
+                                + " (baseline %.4f; other windows %s)",
+                        best, best + n - 1, s.layerLoss()[best], s.baselineLoss(), format(s.layerLoss())));
     }
 
     /**
      * Drops the window of {@code L - keep} layers whose removal leaves the highest accuracy on the
      * task (one evaluation per window start).
      */
-    public static Choice task(Weights w, Tokenizer tok, List<TaskFile.Item> items, int keep,
-            IntConsumer progress) {
+    public static Choice task(Weights w, Tokenizer tok, List<TaskFile.Item> items, int keep, IntConsumer progress) {
         int L = w.config().layers(), n = L - keep;
         check(keep, L);
         if (items.isEmpty()) throw new IllegalArgumentException("--task holds no items");
@@ -108,11 +112,12 @@ public final class LayerChoice {
             if (acc[start] > acc[best]) best = start;
             if (progress != null) progress.accept(1);
         }
-        return new Choice(window(best, n),
-                String.format("contiguous window %d..%d keeps the task accuracy highest: %.4f on %d items"
-                + " (full model %.4f; by window start %s)", best, best + n - 1, acc[best], items.size(), accuracy(w,
-                        tok, items),
-                format(acc)));
+        return new Choice(
+                window(best, n),
+                String.format(
+                        "contiguous window %d..%d keeps the task accuracy highest: %.4f on %d items"
+                                + " (full model %.4f; by window start %s)",
+                        best, best + n - 1, acc[best], items.size(), accuracy(w, tok, items), format(acc)));
     }
 
     /** Multiple-choice accuracy (lm-eval {@code acc}: the highest summed log-probability of " " + choice). */
@@ -123,7 +128,8 @@ public final class LayerChoice {
             int[] ctx = tok.encode(it.context(), true);
             double[] ll = new double[it.choices().size()];
             for (int c = 0; c < ll.length; c++)
-                ll[c] = MultipleChoice.logLikelihood(w, state, ctx, tok.encode(" " + it.choices().get(c), false));
+                ll[c] = MultipleChoice.logLikelihood(
+                        w, state, ctx, tok.encode(" " + it.choices().get(c), false));
             if (MultipleChoice.argmax(ll, null) == it.gold()) right++;
         }
         return right / (double) items.size();
@@ -142,8 +148,8 @@ public final class LayerChoice {
     }
 
     private static void check(int keep, int L) {
-        if (keep < 1 || keep >= L) throw new IllegalArgumentException("--layers must be in [1, " + (L - 1) + "], got "
-                + keep);
+        if (keep < 1 || keep >= L)
+            throw new IllegalArgumentException("--layers must be in [1, " + (L - 1) + "], got " + keep);
     }
 
     private static String format(double[] v) {

@@ -16,7 +16,8 @@ public record PruneTarget(Integer hidden, Integer ffn, Integer heads, Integer la
 
     public LlamaConfig validate(LlamaConfig c) {
         if (c.layers() == 0) throw new IllegalArgumentException("the model has no layers: nothing to prune");
-        int H = hidden != null ? hidden : c.hidden(), F = ffn != null ? ffn : c.intermediate(),
+        int H = hidden != null ? hidden : c.hidden(),
+                F = ffn != null ? ffn : c.intermediate(),
                 nH = heads != null ? heads : c.heads();
         check("--hidden", H, c.hidden());
         check("--ffn", F, c.intermediate());
@@ -25,7 +26,8 @@ public record PruneTarget(Integer hidden, Integer ffn, Integer heads, Integer la
             throw new IllegalArgumentException("--heads " + nH + " is not a multiple of the " + c.kvHeads()
                     + " KV heads: every KV group must keep the same number of query heads (try "
                     + Math.max(c.kvHeads(), nH / c.kvHeads() * c.kvHeads()) + ")");
-        if (layers != null && dropLayers != null) throw new IllegalArgumentException("give --layers or --drop-layers, not both");
+        if (layers != null && dropLayers != null)
+            throw new IllegalArgumentException("give --layers or --drop-layers, not both");
         int L = c.layers();
         if (layers != null) {
             check("--layers", layers, c.layers());
@@ -35,8 +37,9 @@ public record PruneTarget(Integer hidden, Integer ffn, Integer heads, Integer la
             boolean[] seen = new boolean[c.layers()];
             for (int d : dropLayers) {
                 if (d < 0 || d >= c.layers())
-                    throw new IllegalArgumentException("--drop-layers: layer " + d + " does not exist (the model has layers 0.."
-                            + (c.layers() - 1) + ", counted from 0 as in Hugging Face names)");
+                    throw new IllegalArgumentException(
+                            "--drop-layers: layer " + d + " does not exist (the model has layers 0.." + (c.layers() - 1)
+                                    + ", counted from 0 as in Hugging Face names)");
                 if (seen[d]) throw new IllegalArgumentException("--drop-layers: layer " + d + " is listed twice");
                 seen[d] = true;
             }
@@ -49,22 +52,27 @@ public record PruneTarget(Integer hidden, Integer ffn, Integer heads, Integer la
     private static void check(String option, int value, int original) {
         if (value < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + value);
         if (value > original)
-            throw new IllegalArgumentException(option + " " + value + " is larger than the model's " + original + " (pruning only removes)");
+            throw new IllegalArgumentException(
+                    option + " " + value + " is larger than the model's " + original + " (pruning only removes)");
     }
 
     /** The kept units, from scores (original index order within each list). */
     public Surgery.Keep keep(LlamaConfig c, Scores s) {
         LlamaConfig t = validate(c);
-        if (s.layers() != c.layers() || s.hidden().length != c.hidden() || s.heads()[0].length != c.heads()
+        if (s.layers() != c.layers()
+                || s.hidden().length != c.hidden()
+                || s.heads()[0].length != c.heads()
                 || s.neurons()[0].length != c.intermediate())
-            throw new IllegalArgumentException("the scores were computed for another shape (layers " + s.layers() + ", hidden "
-                    + s.hidden().length + ", heads " + s.heads()[0].length + ", ffn " + s.neurons()[0].length + ") than this model");
+            throw new IllegalArgumentException("the scores were computed for another shape (layers " + s.layers()
+                    + ", hidden " + s.hidden().length + ", heads " + s.heads()[0].length + ", ffn "
+                    + s.neurons()[0].length + ") than this model");
         int L = c.layers(), G = c.kvHeads(), per = c.heads() / G, keptPer = t.heads() / G;
         int[][] neurons = new int[L][], headsKept = new int[L][];
         for (int l = 0; l < L; l++) {
             neurons[l] = top(s.neurons()[l], t.intermediate(), 0, c.intermediate());
             int[] hs = new int[t.heads()];
-            for (int g = 0; g < G; g++) System.arraycopy(top(s.heads()[l], keptPer, g * per, per), 0, hs, g * keptPer, keptPer);
+            for (int g = 0; g < G; g++)
+                System.arraycopy(top(s.heads()[l], keptPer, g * per, per), 0, hs, g * keptPer, keptPer);
             headsKept[l] = hs;
         }
         int[] layerList;

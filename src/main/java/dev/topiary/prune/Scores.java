@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.topiary.io.HfCheckpoint;
 import dev.topiary.format.ModelFormatException;
+import dev.topiary.io.HfCheckpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -27,9 +27,20 @@ import java.nio.file.Path;
  * </pre>
  * Higher is more important everywhere.
  */
-public record Scores(JsonNode config, String data, int samples, int seqLen, String seqAgg, String batchAgg, double[] hidden,
-                     double[][] heads, double[][] neurons, double[] blockInfluence, Double baselineLoss, int window,
-                     double[] layerLoss) {
+public record Scores(
+        JsonNode config,
+        String data,
+        int samples,
+        int seqLen,
+        String seqAgg,
+        String batchAgg,
+        double[] hidden,
+        double[][] heads,
+        double[][] neurons,
+        double[] blockInfluence,
+        Double baselineLoss,
+        int window,
+        double[] layerLoss) {
     public static final String FORMAT = "topiary-importance/1";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -41,7 +52,11 @@ public record Scores(JsonNode config, String data, int samples, int seqLen, Stri
         ObjectNode n = JSON.createObjectNode();
         n.put("format", FORMAT);
         n.set("config", config);
-        n.putObject("calibration").put("data", data).put("samples", samples).put("seq_len", seqLen).put("tokens", (long) samples * seqLen);
+        n.putObject("calibration")
+                .put("data", data)
+                .put("samples", samples)
+                .put("seq_len", seqLen)
+                .put("tokens", (long) samples * seqLen);
         n.putObject("aggregation").put("sequence", seqAgg).put("batch", batchAgg);
         array(n.putArray("hidden"), hidden);
         ArrayNode h = n.putArray("heads");
@@ -69,13 +84,24 @@ public record Scores(JsonNode config, String data, int samples, int seqLen, Stri
             throw new ModelFormatException(file, "not a readable JSON scores file: " + e.getMessage(), e);
         }
         if (n == null || !FORMAT.equals(n.path("format").asText()))
-            throw new ModelFormatException(file, "not a Topiary scores file (field 'format' is not '" + FORMAT + "'); make one with topiary importance");
+            throw new ModelFormatException(
+                    file,
+                    "not a Topiary scores file (field 'format' is not '" + FORMAT
+                            + "'); make one with topiary importance");
         JsonNode ll = n.get("layer_loss");
-        return new Scores(n.get("config"), n.path("calibration").path("data").asText(), n.path("calibration").path("samples").asInt(),
-                n.path("calibration").path("seq_len").asInt(), n.path("aggregation").path("sequence").asText(),
-                n.path("aggregation").path("batch").asText(), vector(file, n, "hidden"), matrix(file, n, "heads"),
-                matrix(file, n, "neurons"), vector(file, n, "block_influence"),
-                ll == null ? null : ll.path("baseline").asDouble(), ll == null ? 0 : ll.path("window").asInt(),
+        return new Scores(
+                n.get("config"),
+                n.path("calibration").path("data").asText(),
+                n.path("calibration").path("samples").asInt(),
+                n.path("calibration").path("seq_len").asInt(),
+                n.path("aggregation").path("sequence").asText(),
+                n.path("aggregation").path("batch").asText(),
+                vector(file, n, "hidden"),
+                matrix(file, n, "heads"),
+                matrix(file, n, "neurons"),
+                vector(file, n, "block_influence"),
+                ll == null ? null : ll.path("baseline").asDouble(),
+                ll == null ? 0 : ll.path("window").asInt(),
                 ll == null ? null : vector(file, ll, "increase"));
     }
 
@@ -95,7 +121,8 @@ public record Scores(JsonNode config, String data, int samples, int seqLen, Stri
         if (a == null || !a.isArray()) throw new ModelFormatException(file, "missing array '" + field + "'");
         double[] v = new double[a.size()];
         for (int i = 0; i < v.length; i++) {
-            if (!a.get(i).isNumber()) throw new ModelFormatException(file, field + "[" + i + "] is not a number: " + a.get(i));
+            if (!a.get(i).isNumber())
+                throw new ModelFormatException(file, field + "[" + i + "] is not a number: " + a.get(i));
             v[i] = a.get(i).asDouble();
         }
         return v;

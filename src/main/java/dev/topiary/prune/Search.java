@@ -22,17 +22,32 @@ public final class Search {
     /** Hidden sizes from this on get the reference steps (256 / 512 / 2); smaller ones proportional steps. */
     public static final int LARGE_HIDDEN = 1024;
 
-    public record Space(long targetParams, double maxWidthPruning, double maxDepthPruning, int hiddenStep, int ffnStep,
-                        int layerStep, boolean searchHeads) {
+    public record Space(
+            long targetParams,
+            double maxWidthPruning,
+            double maxDepthPruning,
+            int hiddenStep,
+            int ffnStep,
+            int layerStep,
+            boolean searchHeads) {
         /**
          * The paper's space for this model; null arguments take the defaults (width 0.4, depth 0.2,
          * reference or proportional steps, heads searched only when the model has no GQA).
          */
-        public static Space defaults(LlamaConfig c, long targetParams, Double maxWidth, Double maxDepth,
+        public static Space defaults(
+                LlamaConfig c,
+                long targetParams,
+                Double maxWidth,
+                Double maxDepth,
                 Integer hiddenStep,
-                                     Integer ffnStep, Integer layerStep, Boolean searchHeads) {
+                Integer ffnStep,
+                Integer layerStep,
+                Boolean searchHeads) {
             boolean large = c.hidden() >= LARGE_HIDDEN;
-            return new Space(targetParams, maxWidth != null ? maxWidth : 0.4, maxDepth != null ? maxDepth : 0.2,
+            return new Space(
+                    targetParams,
+                    maxWidth != null ? maxWidth : 0.4,
+                    maxDepth != null ? maxDepth : 0.2,
                     hiddenStep != null ? hiddenStep : large ? 256 : Math.max(1, c.hidden() / 16),
                     ffnStep != null ? ffnStep : large ? 512 : Math.max(1, c.intermediate() / 16),
                     layerStep != null ? layerStep : large && c.layers() >= 16 ? 2 : 1,
@@ -42,13 +57,22 @@ public final class Search {
         /** One line: the steps, where they come from, and the limits. */
         public String describe(LlamaConfig c) {
             boolean reference = hiddenStep == 256 && ffnStep == 512;
-            return String.format("steps: hidden %d, ffn %d, layers %d (%s); at most %.0f%% of a width and %.0f%% of"
+            return String.format(
+                    "steps: hidden %d, ffn %d, layers %d (%s); at most %.0f%% of a width and %.0f%% of"
                             + " the layers removed;"
-                            + " heads %s", hiddenStep, ffnStep, layerStep,
-                    reference ? "the reference implementation's" : c.hidden() < LARGE_HIDDEN
-                            ? "proportional: the model is too small for the reference steps 256/512/2" : "as given",
-                    100 * maxWidthPruning, 100 * maxDepthPruning,
-                    searchHeads ? "searched in multiples of the " + c.kvHeads() + " KV heads"
+                            + " heads %s",
+                    hiddenStep,
+                    ffnStep,
+                    layerStep,
+                    reference
+                            ? "the reference implementation's"
+                            : c.hidden() < LARGE_HIDDEN
+                                    ? "proportional: the model is too small for the reference steps 256/512/2"
+                                    : "as given",
+                    100 * maxWidthPruning,
+                    100 * maxDepthPruning,
+                    searchHeads
+                            ? "searched in multiples of the " + c.kvHeads() + " KV heads"
                             : "kept (" + c.heads() + (c.kvHeads() < c.heads() ? ", GQA" : "") + ")");
         }
     }
@@ -56,8 +80,8 @@ public final class Search {
     public static List<LlamaConfig> candidates(LlamaConfig c, Space s) {
         if (s.targetParams() <= 0) throw new IllegalArgumentException("--target-params must be positive");
         if (s.targetParams() >= c.parameterCount())
-            throw new IllegalArgumentException("--target-params " + s.targetParams() + " is not below the model's "
-                    + c.parameterCount());
+            throw new IllegalArgumentException(
+                    "--target-params " + s.targetParams() + " is not below the model's " + c.parameterCount());
         List<LlamaConfig> out = new ArrayList<>();
         if (s.maxWidthPruning() < 0 || s.maxWidthPruning() >= 1 || s.maxDepthPruning() < 0 || s.maxDepthPruning() >= 1)
             throw new IllegalArgumentException("--max-width-pruning and --max-depth-pruning must be in [0, 1)");
@@ -79,8 +103,12 @@ public final class Search {
      * Prunes the model to each candidate with the same scores and measures the mean validation loss
      * without retraining (zero-shot); returns them best first.
      */
-    public static List<Ranked> rankZeroShot(dev.topiary.model.LlamaWeights w, Scores s, List<LlamaConfig> candidates,
-                                            List<int[]> val, java.util.function.IntConsumer progress) {
+    public static List<Ranked> rankZeroShot(
+            dev.topiary.model.LlamaWeights w,
+            Scores s,
+            List<LlamaConfig> candidates,
+            List<int[]> val,
+            java.util.function.IntConsumer progress) {
         List<Ranked> out = new ArrayList<>();
         for (LlamaConfig t : candidates) {
             PruneTarget target = new PruneTarget(t.hidden(), t.intermediate(), t.heads(), t.layers(), null);

@@ -31,12 +31,14 @@ public final class StreamingSurgery {
     }
 
     /** Writes the pruned model to {@code dir} (config.json and safetensors shards of at most shardBytes). */
-    public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes) throws IOException {
+    public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes)
+            throws IOException {
         return write(w, keep, dir, dtype, shardBytes, null);
     }
 
     /** As above, with the tokenizer files of {@code tokenizerSource} (null: none); the folder appears whole or not at all. */
-    public static LlamaConfig write(Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes, Path tokenizerSource)
+    public static LlamaConfig write(
+            Weights w, Surgery.Keep keep, Path dir, DType dtype, long shardBytes, Path tokenizerSource)
             throws IOException {
         LlamaConfig c = w.config(), nc = config(c, keep);
         int D = c.headDim();
@@ -71,8 +73,8 @@ public final class StreamingSurgery {
     }
 
     /** Output tensor {@code kind} of new layer j from source layer l: rows then columns selected (null: all). */
-    private static HfCheckpoint.Tensor tensor(Weights w, TensorKind kind, int l, int j, LlamaConfig nc, int[] rows, int[] cols,
-                                              DType dtype) {
+    private static HfCheckpoint.Tensor tensor(
+            Weights w, TensorKind kind, int l, int j, LlamaConfig nc, int[] rows, int[] cols, DType dtype) {
         Tensor src = w.tensor(kind, l);
         LlamaConfig c = w.config();
         int heads = switch (kind) {

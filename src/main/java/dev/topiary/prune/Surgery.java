@@ -28,7 +28,8 @@ public final class Surgery {
         int newF = keep.layers().length == 0 ? c.intermediate() : keep.neurons()[keep.layers()[0]].length;
         for (int l : keep.layers()) {
             if (keep.heads()[l].length != newHeads || keep.neurons()[l].length != newF)
-                throw new IllegalArgumentException("layer " + l + ": every layer must keep the same number of heads and neurons");
+                throw new IllegalArgumentException(
+                        "layer " + l + ": every layer must keep the same number of heads and neurons");
             checkGroups(keep.heads()[l], c.heads() / G, newHeads / G, l);
         }
         return c.withShape(keep.hidden().length, newF, keep.layers().length, newHeads);
@@ -91,12 +92,14 @@ public final class Surgery {
     /** Heads must come group by group, the same number from each KV group, each from its own group. */
     private static void checkGroups(int[] heads, int perGroup, int keptPerGroup, int layer) {
         if (keptPerGroup * (heads.length / Math.max(1, keptPerGroup)) != heads.length || keptPerGroup == 0)
-            throw new IllegalArgumentException("layer " + layer + ": " + heads.length + " heads cannot be split evenly over the KV groups");
+            throw new IllegalArgumentException(
+                    "layer " + layer + ": " + heads.length + " heads cannot be split evenly over the KV groups");
         for (int i = 0; i < heads.length; i++) {
             int group = i / keptPerGroup;
             if (heads[i] / perGroup != group)
-                throw new IllegalArgumentException("layer " + layer + ": kept head " + heads[i] + " at position " + i
-                        + " is not in KV group " + group + " (heads are kept group by group, the same number per group)");
+                throw new IllegalArgumentException(
+                        "layer " + layer + ": kept head " + heads[i] + " at position " + i + " is not in KV group "
+                                + group + " (heads are kept group by group, the same number per group)");
         }
     }
 

@@ -21,16 +21,40 @@ public final class ByteTokenizerFiles {
         ObjectNode t = json.createObjectNode();
         t.put("version", "1.0");
         var added = t.putArray("added_tokens");
-        added.addObject().put("id", BOS).put("content", "<s>").put("single_word", false).put("lstrip", false).put("rstrip", false)
-                .put("normalized", false).put("special", true);
-        added.addObject().put("id", EOS).put("content", "</s>").put("single_word", false).put("lstrip", false).put("rstrip", false)
-                .put("normalized", false).put("special", true);
+        added.addObject()
+                .put("id", BOS)
+                .put("content", "<s>")
+                .put("single_word", false)
+                .put("lstrip", false)
+                .put("rstrip", false)
+                .put("normalized", false)
+                .put("special", true);
+        added.addObject()
+                .put("id", EOS)
+                .put("content", "</s>")
+                .put("single_word", false)
+                .put("lstrip", false)
+                .put("rstrip", false)
+                .put("normalized", false)
+                .put("special", true);
         t.putNull("normalizer");
-        t.putObject("pre_tokenizer").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
+        t.putObject("pre_tokenizer")
+                .put("type", "ByteLevel")
+                .put("add_prefix_space", false)
+                .put("trim_offsets", true)
+                .put("use_regex", true);
         t.putNull("post_processor");
-        t.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
+        t.putObject("decoder")
+                .put("type", "ByteLevel")
+                .put("add_prefix_space", false)
+                .put("trim_offsets", true)
+                .put("use_regex", true);
         ObjectNode model = t.putObject("model");
-        model.put("type", "BPE").putNull("dropout").putNull("unk_token").put("fuse_unk", false).put("byte_fallback", false);
+        model.put("type", "BPE")
+                .putNull("dropout")
+                .putNull("unk_token")
+                .put("fuse_unk", false)
+                .put("byte_fallback", false);
         ObjectNode vocab = model.putObject("vocab");
         int[] byteToChar = byteToChar();
         for (int b = 0; b < 256; b++) vocab.put(new String(Character.toChars(byteToChar[b])), b);
@@ -38,8 +62,12 @@ public final class ByteTokenizerFiles {
         vocab.put("</s>", EOS);
         model.putArray("merges");
         HfCheckpoint.writeJson(dir.resolve("tokenizer.json"), t);
-        HfCheckpoint.writeJson(dir.resolve("tokenizer_config.json"), json.createObjectNode().put("add_bos_token", true)
-                .put("bos_token", "<s>").put("eos_token", "</s>"));
+        HfCheckpoint.writeJson(
+                dir.resolve("tokenizer_config.json"),
+                json.createObjectNode()
+                        .put("add_bos_token", true)
+                        .put("bos_token", "<s>")
+                        .put("eos_token", "</s>"));
     }
 
     /** GPT-2's bytes_to_unicode. */

@@ -24,9 +24,15 @@ import java.util.SplittableRandom;
 public final class ChatSet {
     private ChatSet() {}
 
-    private static final String[] NAMES = {"Lily", "Tom", "Sam", "Mia", "Ben", "Anna", "Max", "Lucy", "Tim", "Sara", "Zoe", "Leo"};
-    private static final String[] WORDS = {"ball", "kite", "cake", "tree", "boat", "hat", "flower", "dog", "cat", "sun", "rain", "box"};
-    private static final String[] ENDINGS = {"They were happy.", "The end.", "It was a good day.", "They played all day."};
+    private static final String[] NAMES = {
+        "Lily", "Tom", "Sam", "Mia", "Ben", "Anna", "Max", "Lucy", "Tim", "Sara", "Zoe", "Leo"
+    };
+    private static final String[] WORDS = {
+        "ball", "kite", "cake", "tree", "boat", "hat", "flower", "dog", "cat", "sun", "rain", "box"
+    };
+    private static final String[] ENDINGS = {
+        "They were happy.", "The end.", "It was a good day.", "They played all day."
+    };
     private static final String[] CITIES = {"Paris", "London", "Tokyo", "Rome", "Berlin", "Madrid", "Oslo", "Lima"};
     private static final String[] PLACES = {"park", "garden", "beach", "forest", "farm", "lake"};
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,52 +40,84 @@ public final class ChatSet {
     public static void write(Path dir, int train, int eval, long seed) throws IOException {
         Files.createDirectories(dir);
         SplittableRandom r = new SplittableRandom(seed);
-        java.io.StringWriter sft = new java.io.StringWriter(), prefs = new java.io.StringWriter(), ev = new java.io.StringWriter();
+        java.io.StringWriter sft = new java.io.StringWriter(),
+                prefs = new java.io.StringWriter(),
+                ev = new java.io.StringWriter();
         for (int i = 0; i < train + eval; i++) {
             boolean held = i >= train;
             int kind = i % 3;
             String name = pick(r, NAMES), word = pick(r, WORDS), place = pick(r, PLACES);
             if (kind == 0) {
                 String ending = pick(r, ENDINGS);
-                String prompt = "Write a short story about " + name + ". Use the word \"" + word + "\". End with \"" + ending + "\"";
-                String good = " " + name + " went to the " + place + " with a " + word + ". " + name + " had fun. " + ending;
+                String prompt = "Write a short story about " + name + ". Use the word \"" + word + "\". End with \""
+                        + ending + "\"";
+                String good =
+                        " " + name + " went to the " + place + " with a " + word + ". " + name + " had fun. " + ending;
                 String bad = " " + name + " went to the " + place + ". " + name + " was sad.";
                 if (held) {
                     ObjectNode n = JSON.createObjectNode().put("type", "ifeval").put("prompt", prompt);
                     ArrayNode ins = n.putArray("instructions");
-                    ins.addObject().put("type", "include_words").putArray("words").add(word);
+                    ins.addObject()
+                            .put("type", "include_words")
+                            .putArray("words")
+                            .add(word);
                     ins.addObject().put("type", "ends_with").put("phrase", ending);
                     ins.addObject().put("type", "max_words").put("n", 40);
                     line(ev, n);
                 } else {
                     line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", good));
-                    line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", good).put("rejected", bad));
+                    line(
+                            prefs,
+                            JSON.createObjectNode()
+                                    .put("prompt", prompt)
+                                    .put("chosen", good)
+                                    .put("rejected", bad));
                 }
             } else if (kind == 1) {
                 boolean weather = r.nextBoolean();
                 String city = pick(r, CITIES);
                 int minutes = 1 + r.nextInt(30);
-                String prompt = weather ? "What is the weather in " + city + "?" : "Set a timer for " + minutes + " minutes.";
-                String good = weather ? " {\"name\": \"get_weather\", \"arguments\": {\"city\": \"" + city + "\"}}"
+                String prompt =
+                        weather ? "What is the weather in " + city + "?" : "Set a timer for " + minutes + " minutes.";
+                String good = weather
+                        ? " {\"name\": \"get_weather\", \"arguments\": {\"city\": \"" + city + "\"}}"
                         : " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": " + minutes + "}}";
                 String bad = weather ? " {\"name\": \"set_timer\", \"arguments\": {\"minutes\": 5}}" : " It is sunny.";
                 String tools = "Tools: get_weather(city), set_timer(minutes). ";
                 if (held) {
-                    ObjectNode n = JSON.createObjectNode().put("type", "function_call").put("prompt", prompt);
+                    ObjectNode n =
+                            JSON.createObjectNode().put("type", "function_call").put("prompt", prompt);
                     ArrayNode t = n.putArray("tools");
                     ObjectNode gw = t.addObject().put("name", "get_weather").put("description", "weather in a city");
-                    gw.putObject("parameters").put("type", "object").putObject("properties").putObject("city").put("type", "string");
+                    gw.putObject("parameters")
+                            .put("type", "object")
+                            .putObject("properties")
+                            .putObject("city")
+                            .put("type", "string");
                     ((ObjectNode) gw.get("parameters")).putArray("required").add("city");
                     ObjectNode st = t.addObject().put("name", "set_timer").put("description", "start a timer");
-                    st.putObject("parameters").put("type", "object").putObject("properties").putObject("minutes").put("type", "integer");
+                    st.putObject("parameters")
+                            .put("type", "object")
+                            .putObject("properties")
+                            .putObject("minutes")
+                            .put("type", "integer");
                     ((ObjectNode) st.get("parameters")).putArray("required").add("minutes");
                     ObjectNode ex = n.putObject("expected").put("name", weather ? "get_weather" : "set_timer");
                     if (weather) ex.putObject("arguments").putArray("city").add(city);
                     else ex.putObject("arguments").putArray("minutes").add(minutes);
                     line(ev, n);
                 } else {
-                    line(sft, JSON.createObjectNode().put("prompt", tools + prompt).put("completion", good));
-                    line(prefs, JSON.createObjectNode().put("prompt", tools + prompt).put("chosen", good).put("rejected", bad));
+                    line(
+                            sft,
+                            JSON.createObjectNode()
+                                    .put("prompt", tools + prompt)
+                                    .put("completion", good));
+                    line(
+                            prefs,
+                            JSON.createObjectNode()
+                                    .put("prompt", tools + prompt)
+                                    .put("chosen", good)
+                                    .put("rejected", bad));
                 }
             } else {
                 String other = pick(r, NAMES);
@@ -96,8 +134,19 @@ public final class ChatSet {
                 } else {
                     String prompt = "Passages:\n" + passage + "\nQuestion: " + question + "\nAnswer:";
                     line(sft, JSON.createObjectNode().put("prompt", prompt).put("completion", " " + answer));
-                    line(prefs, JSON.createObjectNode().put("prompt", prompt).put("chosen", " " + answer)
-                            .put("rejected", " " + (askWho ? other : "the " + pick(r, PLACES).replace(place, "sky"))));
+                    line(
+                            prefs,
+                            JSON.createObjectNode()
+                                    .put("prompt", prompt)
+                                    .put("chosen", " " + answer)
+                                    .put(
+                                            "rejected",
+                                            " "
+                                                    + (askWho
+                                                            ? other
+                                                            : "the "
+                                                                    + pick(r, PLACES)
+                                                                            .replace(place, "sky"))));
                 }
             }
         }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.distill.CandidateSearch;
 import dev.topiary.distill.Distiller;
@@ -39,7 +39,6 @@ import java.io.IOException;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -67,31 +66,81 @@ public final class Compress {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Everything that defines a run; serialised into state.json. */
-    public record Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
-                       int candidates, long correctTokens, long distillTokens, int calibSamples, int seqLen, int batch, float lr,
-                       int evalItems, long seed, Long searchRetrainTokens) {
+    public record Plan(
+            String model,
+            List<String> data,
+            Integer hidden,
+            Integer ffn,
+            Integer heads,
+            Integer layers,
+            Long targetParams,
+            int candidates,
+            long correctTokens,
+            long distillTokens,
+            int calibSamples,
+            int seqLen,
+            int batch,
+            float lr,
+            int evalItems,
+            long seed,
+            Long searchRetrainTokens) {
         /** A plan with the default search budget. */
-        public Plan(String model, List<String> data, Integer hidden, Integer ffn, Integer heads, Integer layers, Long targetParams,
-                    int candidates, long correctTokens, long distillTokens, int calibSamples, int seqLen, int batch, float lr,
-                    int evalItems, long seed) {
-            this(model, data, hidden, ffn, heads, layers, targetParams, candidates, correctTokens, distillTokens, calibSamples, seqLen,
-                    batch, lr, evalItems, seed, null);
+        public Plan(
+                String model,
+                List<String> data,
+                Integer hidden,
+                Integer ffn,
+                Integer heads,
+                Integer layers,
+                Long targetParams,
+                int candidates,
+                long correctTokens,
+                long distillTokens,
+                int calibSamples,
+                int seqLen,
+                int batch,
+                float lr,
+                int evalItems,
+                long seed) {
+            this(
+                    model,
+                    data,
+                    hidden,
+                    ffn,
+                    heads,
+                    layers,
+                    targetParams,
+                    candidates,
+                    correctTokens,
+                    distillTokens,
+                    calibSamples,
+                    seqLen,
+                    batch,
+                    lr,
+                    evalItems,
+                    seed,
+                    null);
         }
 
         /** Tokens of KD per search candidate: as given, or by default 5% of the distillation tokens (at least one step). */
         public long searchTokens() {
-            return searchRetrainTokens != null ? searchRetrainTokens : Math.max((long) seqLen * batch, distillTokens / 20);
+            return searchRetrainTokens != null
+                    ? searchRetrainTokens
+                    : Math.max((long) seqLen * batch, distillTokens / 20);
         }
 
         public Plan {
             if (seqLen < 8) throw new IllegalArgumentException("--seq-len must be at least 8, got " + seqLen);
-            if (distillTokens < 1) throw new IllegalArgumentException("--distill-tokens must be positive, got " + distillTokens);
+            if (distillTokens < 1)
+                throw new IllegalArgumentException("--distill-tokens must be positive, got " + distillTokens);
             if (targetParams == null && hidden == null && ffn == null && heads == null && layers == null)
-                throw new IllegalArgumentException("give a target: --target-params, or a shape (--hidden, --ffn, --heads, --layers)");
+                throw new IllegalArgumentException(
+                        "give a target: --target-params, or a shape (--hidden, --ffn, --heads, --layers)");
         }
 
         /** Fields a plan file may leave out: the target shape (one of them, or targetParams, is needed). */
-        private static final List<String> OPTIONAL = List.of("searchRetrainTokens", "hidden", "ffn", "heads", "layers", "targetParams");
+        private static final List<String> OPTIONAL =
+                List.of("searchRetrainTokens", "hidden", "ffn", "heads", "layers", "targetParams");
 
         /**
          * Reads a plan file (the record's fields as JSON), refusing unknown or missing fields and
@@ -102,32 +151,37 @@ public final class Compress {
             try {
                 n = JSON.readTree(dev.topiary.format.TextFiles.read(file));
             } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(file + ": not valid JSON (line " + e.getLocation().getLineNr() + ": "
-                        + e.getOriginalMessage() + ")");
+                throw new IllegalArgumentException(file + ": not valid JSON (line "
+                        + e.getLocation().getLineNr() + ": " + e.getOriginalMessage() + ")");
             }
             if (n == null || !n.isObject())
                 throw new IllegalArgumentException(file + ": a plan is a JSON object of fields");
-            List<String> fields = Arrays.stream(Plan.class.getRecordComponents()).map(RecordComponent::getName)
+            List<String> fields = Arrays.stream(Plan.class.getRecordComponents())
+                    .map(RecordComponent::getName)
                     .toList();
             for (var it = n.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
                 if (!fields.contains(f))
-                    throw new IllegalArgumentException(file + ": unknown field '" + f + "'; a plan has "
-                            + String.join(", ", fields));
+                    throw new IllegalArgumentException(
+                            file + ": unknown field '" + f + "'; a plan has " + String.join(", ", fields));
             }
-            List<String> required = fields.stream().filter(f -> !OPTIONAL.contains(f)).toList();
+            List<String> required =
+                    fields.stream().filter(f -> !OPTIONAL.contains(f)).toList();
             for (String f : required)
                 if (!n.hasNonNull(f))
-                    throw new IllegalArgumentException(file + ": missing field '" + f + "'; a plan needs "
-                            + String.join(", ", required));
+                    throw new IllegalArgumentException(
+                            file + ": missing field '" + f + "'; a plan needs " + String.join(", ", required));
             try {
-                return JSON.copy().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-                        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS).treeToValue(n, Plan.class);
+                return JSON.copy()
+                        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                        .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+                        .treeToValue(n, Plan.class);
             } catch (ValueInstantiationException e) {
                 String why = e.getCause() != null ? e.getCause().getMessage() : e.getOriginalMessage();
                 throw new IllegalArgumentException(file + ": " + why);
             } catch (JsonMappingException e) {
-                String field = e.getPath().isEmpty() ? "?" : e.getPath().getFirst().getFieldName();
+                String field =
+                        e.getPath().isEmpty() ? "?" : e.getPath().getFirst().getFieldName();
                 throw new IllegalArgumentException(file + ": field '" + field + "' has the wrong type (got "
                         + n.get(field) + "); see topiary compress --help for the fields");
             }
@@ -167,7 +221,10 @@ public final class Compress {
                 new Stage("distill", List.of("correct", "prune"), "distill/model", this::distill),
                 new Stage("evaluate", List.of("correct", "distill"), "eval.json", this::evaluate),
                 new Stage("export", List.of("distill", "evaluate"), "export", this::export),
-                new Stage("report", List.of("correct", "importance", "prune", "distill", "evaluate"), "report.html",
+                new Stage(
+                        "report",
+                        List.of("correct", "importance", "prune", "distill", "evaluate"),
+                        "report.html",
                         this::report));
     }
 
@@ -198,8 +255,8 @@ public final class Compress {
                         + "); choose another --out, or delete it to start over");
             }
             if (s.get("plan") == null || !s.get("plan").equals(p))
-                throw new IllegalArgumentException(run + " holds a run of another plan:\n  there: " + s.get("plan") + "\n  now:   " + p
-                        + "\nchoose another --out, or delete " + f + " to start over");
+                throw new IllegalArgumentException(run + " holds a run of another plan:\n  there: " + s.get("plan")
+                        + "\n  now:   " + p + "\nchoose another --out, or delete " + f + " to start over");
             JsonNode before = s.get("data_sha256");
             if (before != null) {
                 for (String d : plan.data())
@@ -210,7 +267,7 @@ public final class Compress {
                                 + " choose another --out, or delete " + run
                                 + " to start over");
             } else {
-                s.set("data_sha256", hashes);                   // a run from before data hashes: from now on
+                s.set("data_sha256", hashes); // a run from before data hashes: from now on
             }
             return s;
         }
@@ -223,7 +280,9 @@ public final class Compress {
     }
 
     private static String shortHash(JsonNode h) {
-        return h == null ? "none" : h.asText().substring(0, Math.min(12, h.asText().length()));
+        return h == null
+                ? "none"
+                : h.asText().substring(0, Math.min(12, h.asText().length()));
     }
 
     /** SHA-256 of a file's content, in hex. */
@@ -250,16 +309,27 @@ public final class Compress {
     }
 
     private TrainOptions trainOptions(long tokens, float lr) {
-        TrainOptions o = TrainOptions.defaults().withSeqLen(plan.seqLen()).withBatch(plan.batch())
+        TrainOptions o = TrainOptions.defaults()
+                .withSeqLen(plan.seqLen())
+                .withBatch(plan.batch())
                 .withSeed(plan.seed());
         int steps = o.stepsFor(tokens);
-        return o.withSchedule(steps, lr).withEvalEvery(Math.max(1, steps / 10)).withValBatches(10)
+        return o.withSchedule(steps, lr)
+                .withEvalEvery(Math.max(1, steps / 10))
+                .withValBatches(10)
                 .withCheckpointEvery(Math.max(10, steps / 5));
     }
 
     /** Runs (or resumes) a training run in dir; writes dir/model when complete. */
-    private boolean train(Path dir, LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective,
-                          Path tokenizerSource, long stopAfter) throws Exception {
+    private boolean train(
+            Path dir,
+            LlamaWeights w,
+            TokenDataset ds,
+            TrainOptions o,
+            Objective objective,
+            Path tokenizerSource,
+            long stopAfter)
+            throws Exception {
         TrainingRun t = TrainingRun.continuing(dir);
         current = t;
         if (stop.get()) t.requestStop();
@@ -294,14 +364,22 @@ public final class Compress {
         Models.Loaded m = Models.load(Path.of(plan.model()));
         TrainOptions o = trainOptions(plan.correctTokens(), plan.lr() / 4);
         TokenDataset ds = TokenDataset.load(data(), "text", m.requireTokenizer(), o.seqLen(), 0.05, o.seed());
-        return train(run.resolve("correct"), m.requireWeights(), ds, o, Objective.CROSS_ENTROPY, Path.of(plan.model()), -1);
+        return train(
+                run.resolve("correct"), m.requireWeights(), ds, o, Objective.CROSS_ENTROPY, Path.of(plan.model()), -1);
     }
 
     private boolean importance() throws Exception {
         Models.Loaded t = Models.load(teacherPath());
-        List<int[]> cal = Calibration.samples(data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen(), plan.seed());
-        Scores s = Importance.score(t.inference(), cal, dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
-                dev.topiary.prune.Aggregation.Batch.L2, t.config().toHfJson("float32"), data().getLast().toString(), null);
+        List<int[]> cal = Calibration.samples(
+                data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen(), plan.seed());
+        Scores s = Importance.score(
+                t.inference(),
+                cal,
+                dev.topiary.prune.Aggregation.Seq.MEAN_ABS,
+                dev.topiary.prune.Aggregation.Batch.L2,
+                t.config().toHfJson("float32"),
+                data().getLast().toString(),
+                null);
         s.write(run.resolve("scores.json"));
         log.accept("  " + cal.size() + " calibration samples of " + plan.seqLen() + " tokens");
         return true;
@@ -321,7 +399,8 @@ public final class Compress {
         }
         Surgery.Keep keep = target.keep(c, s);
         Path out = run.resolve("pruned"); // streamed from the mapped teacher: the teacher is never widened to fp32 here
-        LlamaConfig pc = dev.topiary.prune.StreamingSurgery.write(t.inference(), keep, out, DType.F32, 0, teacherPath());
+        LlamaConfig pc =
+                dev.topiary.prune.StreamingSurgery.write(t.inference(), keep, out, DType.F32, 0, teacherPath());
         ObjectNode rec = JSON.createObjectNode();
         rec.set("kept_layers", JSON.valueToTree(keep.layers()));
         rec.put("parameters_before", c.parameterCount()).put("parameters_after", pc.parameterCount());
@@ -338,24 +417,43 @@ public final class Compress {
         if (all.isEmpty()) throw new IllegalArgumentException("no shape fits --target-params " + plan.targetParams());
         List<LlamaConfig> picked = all.subList(0, Math.min(plan.candidates(), all.size()));
         TokenDataset ds = TokenDataset.load(data(), "text", tok, plan.seqLen(), 0.05, plan.seed());
-        var settings = new CandidateSearch.Settings(plan.searchTokens(), plan.seqLen(), plan.batch(), plan.lr(), plan.seed());
+        var settings =
+                new CandidateSearch.Settings(plan.searchTokens(), plan.seqLen(), plan.batch(), plan.lr(), plan.seed());
         log.accept("  " + all.size() + " shapes fit; " + space.describe(c));
-        log.accept(plan.searchTokens() > 0 ? String.format("  the %d largest, each distilled for %,d tokens, ranked on held-out text",
-                picked.size(), settings.tokensPerCandidate()) : "  the " + picked.size() + " largest, ranked zero-shot (no retraining)");
-        CandidateSearch search = new CandidateSearch(w, s, ds, settings, run.resolve("search"), l -> log.accept("  " + l));
+        log.accept(
+                plan.searchTokens() > 0
+                        ? String.format(
+                                "  the %d largest, each distilled for %,d tokens, ranked on held-out text",
+                                picked.size(), settings.tokensPerCandidate())
+                        : "  the " + picked.size() + " largest, ranked zero-shot (no retraining)");
+        CandidateSearch search =
+                new CandidateSearch(w, s, ds, settings, run.resolve("search"), l -> log.accept("  " + l));
         currentSearch = search;
         if (stop.get()) search.requestStop();
         List<CandidateSearch.Result> results = search.run(picked);
         currentSearch = null;
         if (results == null) return null;
-        ObjectNode header = JSON.createObjectNode().put("model", plan.model()).put("target_params", plan.targetParams())
-                .put("shapes_in_budget", all.size()).put("space", space.describe(c)).put("source_params", c.parameterCount());
+        ObjectNode header = JSON.createObjectNode()
+                .put("model", plan.model())
+                .put("target_params", plan.targetParams())
+                .put("shapes_in_budget", all.size())
+                .put("space", space.describe(c))
+                .put("source_params", c.parameterCount());
         ObjectNode summary = search.summary(results, header);
         HfCheckpoint.writeJson(run.resolve("search.json"), summary);
         JsonNode win = summary.get("winner");
-        log.accept(String.format("  best (%s): hidden %d ffn %d heads %d layers %d", summary.get("ranking").asText(),
-                win.get("hidden").asInt(), win.get("ffn").asInt(), win.get("heads").asInt(), win.get("layers").asInt()));
-        return c.withShape(win.get("hidden").asInt(), win.get("ffn").asInt(), win.get("layers").asInt(), win.get("heads").asInt());
+        log.accept(String.format(
+                "  best (%s): hidden %d ffn %d heads %d layers %d",
+                summary.get("ranking").asText(),
+                win.get("hidden").asInt(),
+                win.get("ffn").asInt(),
+                win.get("heads").asInt(),
+                win.get("layers").asInt()));
+        return c.withShape(
+                win.get("hidden").asInt(),
+                win.get("ffn").asInt(),
+                win.get("layers").asInt(),
+                win.get("heads").asInt());
     }
 
     private boolean distill() throws Exception {
@@ -363,9 +461,20 @@ public final class Compress {
         int vocab = Vocabularies.shared(teacher, student);
         TrainOptions o = trainOptions(plan.distillTokens(), plan.lr());
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
-        var d = new Distiller(teacher.inference(), student.config().hidden(), vocab,
-                new Distiller.Options(1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()), null);
-        return train(run.resolve("distill"), student.requireWeights(), ds, o, d, run.resolve("pruned"),
+        var d = new Distiller(
+                teacher.inference(),
+                student.config().hidden(),
+                vocab,
+                new Distiller.Options(
+                        1f, Distiller.Kind.FORWARD, 0, 0f, Distiller.Intermediate.NONE, new int[0][], plan.seed()),
+                null);
+        return train(
+                run.resolve("distill"),
+                student.requireWeights(),
+                ds,
+                o,
+                d,
+                run.resolve("pruned"),
                 stopDistillAfterForTests);
     }
 
@@ -378,8 +487,13 @@ public final class Compress {
         HfCheckpoint.writeJson(run.resolve("eval.json"), out);
         for (String who : List.of("teacher", "student")) {
             JsonNode e = out.get(who);
-            log.accept(String.format("  %-7s %,d parameters, loss %.4f, perplexity %.3f, cloze accuracy %.3f, %.0f tokens/s prefill", who,
-                    e.get("params").asLong(), e.get("val_loss").asDouble(), e.get("perplexity").asDouble(), e.get("cloze_acc").asDouble(),
+            log.accept(String.format(
+                    "  %-7s %,d parameters, loss %.4f, perplexity %.3f, cloze accuracy %.3f, %.0f tokens/s prefill",
+                    who,
+                    e.get("params").asLong(),
+                    e.get("val_loss").asDouble(),
+                    e.get("perplexity").asDouble(),
+                    e.get("cloze_acc").asDouble(),
                     e.get("prefill_tokens_per_s").asDouble()));
         }
         return true;
@@ -389,9 +503,13 @@ public final class Compress {
         dev.topiary.model.Weights w = m.inference();
         Tokenizer tok = m.requireTokenizer();
         HeldOut.Result r = HeldOut.evaluate(w, tok, heldOut, plan.seqLen(), plan.evalItems(), plan.seed());
-        ObjectNode n = JSON.createObjectNode().put("params", r.params()).put("val_loss", r.valLoss())
-                .put("perplexity", r.perplexity()).put("cloze_items", r.clozeItems())
-                .put("cloze_acc", r.clozeAccuracy()).put("prefill_tokens_per_s", r.prefillTokensPerSecond());
+        ObjectNode n = JSON.createObjectNode()
+                .put("params", r.params())
+                .put("val_loss", r.valLoss())
+                .put("perplexity", r.perplexity())
+                .put("cloze_items", r.clozeItems())
+                .put("cloze_acc", r.clozeAccuracy())
+                .put("prefill_tokens_per_s", r.prefillTokensPerSecond());
         ArrayNode samples = n.putArray("samples");
         for (String prompt : List.of("Once upon a time", "One day,", "The little"))
             samples.add(Greedy.continuation(w, tok, prompt, 48));
@@ -409,20 +527,35 @@ public final class Compress {
         ReadBack hf = ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
         log.accept("  wrote " + out + "; read back: " + hf);
         Path gguf = out.resolve("model.gguf");
-        dev.topiary.io.GgufExport.write(gguf, m.requireWeights(), m.requireTokenizer(), dev.topiary.format.GgmlType.F32,
+        dev.topiary.io.GgufExport.write(
+                gguf,
+                m.requireWeights(),
+                m.requireTokenizer(),
+                dev.topiary.format.GgmlType.F32,
                 run.getFileName().toString());
         ReadBack gg = ReadBack.compare(m.requireWeights(), dev.topiary.io.GgufModel.load(gguf), m.requireTokenizer());
         log.accept("  wrote " + gguf + "; read back: " + gg);
         ObjectNode rb = JSON.createObjectNode();
-        rb.putObject("hf").put("max_abs_diff", hf.maxAbsDiff()).put("top1_agree", hf.agree()).put("positions", hf.positions());
-        rb.putObject("gguf").put("max_abs_diff", gg.maxAbsDiff()).put("top1_agree", gg.agree()).put("positions", gg.positions());
+        rb.putObject("hf")
+                .put("max_abs_diff", hf.maxAbsDiff())
+                .put("top1_agree", hf.agree())
+                .put("positions", hf.positions());
+        rb.putObject("gguf")
+                .put("max_abs_diff", gg.maxAbsDiff())
+                .put("top1_agree", gg.agree())
+                .put("positions", gg.positions());
         HfCheckpoint.writeJson(out.resolve("readback.json"), rb);
         return true;
     }
 
     /** What the report and the model card say of the plan. */
     private Report.Recipe recipe() {
-        return new Report.Recipe(plan.model(), plan.data(), plan.calibSamples(), plan.seqLen(), plan.correctTokens(),
+        return new Report.Recipe(
+                plan.model(),
+                plan.data(),
+                plan.calibSamples(),
+                plan.seqLen(),
+                plan.correctTokens(),
                 plan.distillTokens());
     }
 

@@ -48,12 +48,13 @@ final class StageRunner {
         Map<String, String> fingerprint = new HashMap<>();
         Map<String, Boolean> rerun = new HashMap<>();
         for (Stage stage : stages) {
-            StringBuilder key = new StringBuilder(pipelineFingerprint).append('|').append(stage.name());
+            StringBuilder key =
+                    new StringBuilder(pipelineFingerprint).append('|').append(stage.name());
             boolean inputRerun = false;
             for (String in : stage.inputs()) {
                 if (!fingerprint.containsKey(in))
-                    throw new IllegalStateException("stage " + stage.name() + " reads " + in
-                            + ", not an earlier stage");
+                    throw new IllegalStateException(
+                            "stage " + stage.name() + " reads " + in + ", not an earlier stage");
                 key.append('|').append(fingerprint.get(in));
                 inputRerun |= rerun.get(in);
             }

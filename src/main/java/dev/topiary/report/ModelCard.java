@@ -31,11 +31,30 @@ public final class ModelCard {
 
                 Written by `topiary compress`; the run folder holds the scores, the pruning record, the metrics and \
                 report.html.
-                """.formatted(name, plan.model(), plan.correctTokens() > 0 ? " (corrected on the data for "
-                        + plan.correctTokens() + " tokens first)" : "", plan.calibSamples(), plan.seqLen(),
-                plan.distillTokens(), c.hidden(), c.intermediate(), c.layers(), c.heads(), c.kvHeads(), c.headDim(),
-                c.vocab(), c.parameterCount(), t.get("params").asLong(), String.join(", ", plan.data()),
-                s.get("val_loss").asDouble(), t.get("val_loss").asDouble(), s.get("perplexity").asDouble(),
-                t.get("perplexity").asDouble(), s.get("cloze_acc").asDouble(), t.get("cloze_acc").asDouble());
+                """.formatted(
+                        name,
+                        plan.model(),
+                        plan.correctTokens() > 0
+                                ? " (corrected on the data for " + plan.correctTokens() + " tokens first)"
+                                : "",
+                        plan.calibSamples(),
+                        plan.seqLen(),
+                        plan.distillTokens(),
+                        c.hidden(),
+                        c.intermediate(),
+                        c.layers(),
+                        c.heads(),
+                        c.kvHeads(),
+                        c.headDim(),
+                        c.vocab(),
+                        c.parameterCount(),
+                        t.get("params").asLong(),
+                        String.join(", ", plan.data()),
+                        s.get("val_loss").asDouble(),
+                        t.get("val_loss").asDouble(),
+                        s.get("perplexity").asDouble(),
+                        t.get("perplexity").asDouble(),
+                        s.get("cloze_acc").asDouble(),
+                        t.get("cloze_acc").asDouble());
     }
 }

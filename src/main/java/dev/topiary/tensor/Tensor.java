@@ -15,14 +15,16 @@ import java.util.Arrays;
  * Q8_0 row must fill whole blocks (cols a multiple of 32), as in GGUF.
  */
 public final class Tensor {
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT =
+            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final WeightType type;
     private final long[] shape;
     private final long elements;
     private final MemorySegment segment; // element 0 at byte 0 (null for heap tensors)
-    private final float[] array;         // heap fp32 tensors
+    private final float[] array; // heap fp32 tensors
     private final int arrayOffset;
 
     private Tensor(WeightType type, long[] shape, MemorySegment segment, float[] array, int arrayOffset) {
@@ -38,15 +40,16 @@ public final class Tensor {
         this.array = array;
         this.arrayOffset = arrayOffset;
         if (type == WeightType.Q8_0 && cols() % WeightType.Q8_0.blockSize != 0)
-            throw new IllegalArgumentException("Q8_0 rows must be a multiple of 32 elements, shape " + Arrays.toString(shape));
+            throw new IllegalArgumentException(
+                    "Q8_0 rows must be a multiple of 32 elements, shape " + Arrays.toString(shape));
     }
 
     /** A tensor of {@code type} stored in {@code segment} (which must hold exactly its bytes). */
     public static Tensor of(WeightType type, MemorySegment segment, long... shape) {
         Tensor t = new Tensor(type, shape, segment, null, 0);
         if (segment.byteSize() != t.byteSize())
-            throw new IllegalArgumentException(type + " " + Arrays.toString(shape) + " takes " + t.byteSize() + " bytes, segment has "
-                    + segment.byteSize());
+            throw new IllegalArgumentException(type + " " + Arrays.toString(shape) + " takes " + t.byteSize()
+                    + " bytes, segment has " + segment.byteSize());
         return t;
     }
 
@@ -54,14 +57,15 @@ public final class Tensor {
     public static Tensor of(float[] array, int offset, long... shape) {
         Tensor t = new Tensor(WeightType.F32, shape, null, array, offset);
         if (offset < 0 || offset + t.elements > array.length)
-            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " at offset " + offset + " exceeds an array of "
-                    + array.length);
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " at offset " + offset
+                    + " exceeds an array of " + array.length);
         return t;
     }
 
     /** {@code values} stored as {@code type} in a new off-heap segment (rounded, or quantized for Q8_0). */
     public static Tensor encode(WeightType type, float[] values, long... shape) {
-        MemorySegment seg = java.lang.foreign.Arena.ofAuto().allocate(Math.max(1, type.bytes(values.length)), 8)
+        MemorySegment seg = java.lang.foreign.Arena.ofAuto()
+                .allocate(Math.max(1, type.bytes(values.length)), 8)
                 .asSlice(0, type.bytes(values.length));
         type.encode(values, 0, values.length, seg, 0);
         return of(type, seg, shape);
@@ -113,7 +117,8 @@ public final class Tensor {
     public Tensor rows(long first, long count) {
         long rows = rows(), cols = cols();
         if (first < 0 || count < 0 || first + count > rows)
-            throw new IndexOutOfBoundsException("rows [" + first + ", " + (first + count) + ") of " + Arrays.toString(shape));
+            throw new IndexOutOfBoundsException(
+                    "rows [" + first + ", " + (first + count) + ") of " + Arrays.toString(shape));
         if (array != null) return of(array, Math.toIntExact(arrayOffset + first * cols), count, cols);
         long rowBytes = type.bytes(cols);
         return of(type, segment.asSlice(first * rowBytes, count * rowBytes), count, cols);
@@ -129,7 +134,8 @@ public final class Tensor {
             case F16 -> Float.float16ToFloat(segment.get(SHORT, i * 2));
             case Q8_0 -> {
                 long block = i / 32, base = block * 34;
-                yield Float.float16ToFloat(segment.get(SHORT, base)) * segment.get(ValueLayout.JAVA_BYTE, base + 2 + i % 32);
+                yield Float.float16ToFloat(segment.get(SHORT, base))
+                        * segment.get(ValueLayout.JAVA_BYTE, base + 2 + i % 32);
             }
         };
     }
@@ -138,7 +144,8 @@ public final class Tensor {
     public void readRow(long row, int from, int count, float[] dst, int dstOff) {
         long cols = cols();
         if (row < 0 || row >= rows() || from < 0 || count < 0 || from + count > cols)
-            throw new IndexOutOfBoundsException("row " + row + " [" + from + ", " + (from + count) + ") of " + Arrays.toString(shape));
+            throw new IndexOutOfBoundsException(
+                    "row " + row + " [" + from + ", " + (from + count) + ") of " + Arrays.toString(shape));
         long first = row * cols + from;
         if (array != null) {
             System.arraycopy(array, arrayOffset + (int) first, dst, dstOff, count);
@@ -147,10 +154,12 @@ public final class Tensor {
         switch (type) {
             case F32 -> MemorySegment.copy(segment, FLOAT, first * 4, dst, dstOff, count);
             case BF16 -> {
-                for (int i = 0; i < count; i++) dst[dstOff + i] = Float.intBitsToFloat((segment.get(SHORT, (first + i) * 2) & 0xffff) << 16);
+                for (int i = 0; i < count; i++)
+                    dst[dstOff + i] = Float.intBitsToFloat((segment.get(SHORT, (first + i) * 2) & 0xffff) << 16);
             }
             case F16 -> {
-                for (int i = 0; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(segment.get(SHORT, (first + i) * 2));
+                for (int i = 0; i < count; i++)
+                    dst[dstOff + i] = Float.float16ToFloat(segment.get(SHORT, (first + i) * 2));
             }
             case Q8_0 -> {
                 int i = 0;
@@ -158,7 +167,8 @@ public final class Tensor {
                     long e = first + i, block = e / 32, base = block * 34;
                     float d = Float.float16ToFloat(segment.get(SHORT, base));
                     int in = (int) (e % 32), n = Math.min(32 - in, count - i);
-                    for (int j = 0; j < n; j++) dst[dstOff + i + j] = d * segment.get(ValueLayout.JAVA_BYTE, base + 2 + in + j);
+                    for (int j = 0; j < n; j++)
+                        dst[dstOff + i + j] = d * segment.get(ValueLayout.JAVA_BYTE, base + 2 + in + j);
                     i += n;
                 }
             }
@@ -168,7 +178,8 @@ public final class Tensor {
     /** All elements as fp32 (for small tensors: norms, biases; refused above 2^31 - 8 elements). */
     public float[] toFloats() {
         if (elements > Integer.MAX_VALUE - 8)
-            throw new IllegalStateException("tensor " + Arrays.toString(shape) + " has " + elements + " elements, more than one array holds");
+            throw new IllegalStateException(
+                    "tensor " + Arrays.toString(shape) + " has " + elements + " elements, more than one array holds");
         float[] out = new float[(int) elements];
         if (elements == 0) return out;
         long cols = cols();

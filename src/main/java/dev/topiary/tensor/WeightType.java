@@ -30,7 +30,8 @@ public enum WeightType {
     /** Bytes that {@code elements} elements take; they must fill whole blocks. */
     public long bytes(long elements) {
         if (elements % blockSize != 0)
-            throw new IllegalArgumentException(this + " stores blocks of " + blockSize + " elements; " + elements + " is not a multiple");
+            throw new IllegalArgumentException(
+                    this + " stores blocks of " + blockSize + " elements; " + elements + " is not a multiple");
         return elements / blockSize * bytesPerBlock;
     }
 
@@ -48,8 +49,14 @@ public enum WeightType {
     public void encode(float[] src, int off, int n, java.lang.foreign.MemorySegment dst, long dstOff) {
         var sh = java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
         switch (this) {
-            case F32 -> java.lang.foreign.MemorySegment.copy(src, off, dst,
-                    java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), dstOff, n);
+            case F32 ->
+                java.lang.foreign.MemorySegment.copy(
+                        src,
+                        off,
+                        dst,
+                        java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                        dstOff,
+                        n);
             case BF16 -> {
                 for (int i = 0; i < n; i++) dst.set(sh, dstOff + 2L * i, floatToBf16(src[off + i]));
             }
@@ -57,7 +64,8 @@ public enum WeightType {
                 for (int i = 0; i < n; i++) dst.set(sh, dstOff + 2L * i, Float.floatToFloat16(src[off + i]));
             }
             case Q8_0 -> {
-                if (n % 32 != 0) throw new IllegalArgumentException("Q8_0 needs whole blocks of 32, got " + n + " values");
+                if (n % 32 != 0)
+                    throw new IllegalArgumentException("Q8_0 needs whole blocks of 32, got " + n + " values");
                 for (int b = 0; b < n / 32; b++) {
                     float amax = 0;
                     for (int j = 0; j < 32; j++) amax = Math.max(amax, Math.abs(src[off + 32 * b + j]));
@@ -66,7 +74,8 @@ public enum WeightType {
                     dst.set(sh, base, Float.floatToFloat16(d));
                     for (int j = 0; j < 32; j++) { // halves rounded away from zero, as C's roundf
                         float v = src[off + 32 * b + j] * id;
-                        dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, base + 2 + j, (byte) (v < 0 ? -Math.round(-v) : Math.round(v)));
+                        dst.set(java.lang.foreign.ValueLayout.JAVA_BYTE, base + 2 + j, (byte)
+                                (v < 0 ? -Math.round(-v) : Math.round(v)));
                     }
                 }
             }

@@ -111,8 +111,8 @@ abstract class AbstractTokenizer implements Tokenizer {
     /** Appends the unknown token; fails when the vocabulary has none. */
     final void appendUnknown(String text, IntList out) {
         if (vocab.unk() < 0) {
-            throw new IllegalArgumentException("cannot encode " + describe(text)
-                    + ": it is not in the vocabulary, which has no unknown token");
+            throw new IllegalArgumentException(
+                    "cannot encode " + describe(text) + ": it is not in the vocabulary, which has no unknown token");
         }
         out.add(vocab.unk());
     }

@@ -22,8 +22,12 @@ final class BpeTokenizer extends AbstractTokenizer {
      * @param fuseUnk      consecutive unknown characters of a word become one unknown token
      * @param ignoreMerges a word that is a vocabulary piece as a whole is taken as is (Llama 3)
      */
-    record Options(UnaryOperator<String> normalizer, PreTokenizer preTokenizer,
-                   boolean byteFallback, boolean fuseUnk, boolean ignoreMerges) {}
+    record Options(
+            UnaryOperator<String> normalizer,
+            PreTokenizer preTokenizer,
+            boolean byteFallback,
+            boolean fuseUnk,
+            boolean ignoreMerges) {}
 
     /** Number of cached words at which the cache is emptied. */
     private static final int CACHE_LIMIT = 50_000;
@@ -39,8 +43,13 @@ final class BpeTokenizer extends AbstractTokenizer {
         this(vocab, merges, options, detokenizer, addBos, false);
     }
 
-    BpeTokenizer(Vocabulary vocab, MergeTable merges, Options options, Detokenizer detokenizer, boolean addBos,
-                 boolean addEos) {
+    BpeTokenizer(
+            Vocabulary vocab,
+            MergeTable merges,
+            Options options,
+            Detokenizer detokenizer,
+            boolean addBos,
+            boolean addEos) {
         super(vocab, detokenizer, addBos, addEos);
         this.merges = merges;
         this.options = options;
@@ -90,7 +99,9 @@ final class BpeTokenizer extends AbstractTokenizer {
         if (whole >= 0) {
             return new int[] {whole};
         }
-        BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id,
+        BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(
+                word,
+                vocab::id,
                 (left, right, start, end) -> left < 0 || right < 0 ? BpeMerger.NONE : merges.find(left, right));
         IntList out = new IntList();
         appendSymbols(word, symbols, out);

@@ -13,6 +13,7 @@ final class Detokenizer {
 
     /** Per id; null for tokens that decode to nothing. */
     private final byte[][] bytes;
+
     private final boolean stripLeadingSpace;
 
     private Detokenizer(byte[][] bytes, boolean stripLeadingSpace) {
@@ -44,7 +45,8 @@ final class Detokenizer {
         for (int id = 0; id < v.size(); id++) {
             String piece = v.piece(id);
             byte[] mapped = v.type(id) == TokenType.USER_DEFINED ? null : ByteLevel.decode(piece);
-            bytes[id] = v.type(id) == TokenType.CONTROL ? null
+            bytes[id] = v.type(id) == TokenType.CONTROL
+                    ? null
                     : mapped != null ? mapped : piece.getBytes(StandardCharsets.UTF_8);
         }
         return new Detokenizer(bytes, false);
@@ -53,7 +55,8 @@ final class Detokenizer {
     /** The bytes of {@code id}, or null when it decodes to nothing. */
     byte[] bytes(int id) {
         if (id < 0 || id >= bytes.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (size " + bytes.length + ")");
+            throw new IllegalArgumentException(
+                    "token id " + id + " is outside the vocabulary (size " + bytes.length + ")");
         }
         return bytes[id];
     }

@@ -45,13 +45,16 @@ final class GgufTokenizerReader {
     }
 
     private Tokenizer read() {
-        String model = gguf.optionalString(PREFIX + "model").orElseThrow(() -> new ModelFormatException(file,
-                "no tokenizer: metadata key '" + PREFIX + "model' is missing"));
+        String model = gguf.optionalString(PREFIX + "model")
+                .orElseThrow(() ->
+                        new ModelFormatException(file, "no tokenizer: metadata key '" + PREFIX + "model' is missing"));
         return switch (model) {
             case "llama" -> sentencePiece();
             case "gpt2" -> byteLevelBpe();
-            default -> throw new ModelFormatException(file, "metadata '" + PREFIX + "model' = '" + model
-                    + "' is not supported (supported: llama, gpt2)");
+            default ->
+                throw new ModelFormatException(
+                        file,
+                        "metadata '" + PREFIX + "model' = '" + model + "' is not supported (supported: llama, gpt2)");
         };
     }
 
@@ -60,9 +63,12 @@ final class GgufTokenizerReader {
         float[] scores = gguf.floatArray(PREFIX + "scores");
         checkLength(PREFIX + "scores", scores.length, pieces.length);
         Vocabulary vocab = vocabulary(pieces, scores, 1, 2);
-        return new SentencePieceTokenizer(vocab, gguf.getBoolean(PREFIX + "add_space_prefix", true),
+        return new SentencePieceTokenizer(
+                vocab,
+                gguf.getBoolean(PREFIX + "add_space_prefix", true),
                 gguf.getBoolean(PREFIX + "remove_extra_whitespaces", false),
-                gguf.getBoolean(PREFIX + "add_bos_token", true), gguf.getBoolean(PREFIX + "add_eos_token", false));
+                gguf.getBoolean(PREFIX + "add_bos_token", true),
+                gguf.getBoolean(PREFIX + "add_eos_token", false));
     }
 
     private Tokenizer byteLevelBpe() {
@@ -75,11 +81,15 @@ final class GgufTokenizerReader {
         }
         MergeTable merges = new MergeTable(file, "metadata '" + PREFIX + "merges'", pairs, vocab);
         PreTokenizerType pre = preType(gguf.optionalString(PREFIX + "pre").orElse(null));
-        PreTokenizer preTokenizer = new PreTokenizer.Sequence(List.of(
-                new PreTokenizer.LlamaCpp(pre), new PreTokenizer.ByteLevelWords(false, false)));
-        BpeTokenizer.Options options = new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false,
-                pre.ignoreMerges());
-        return new BpeTokenizer(vocab, merges, options, Detokenizer.byteLevel(vocab),
+        PreTokenizer preTokenizer = new PreTokenizer.Sequence(
+                List.of(new PreTokenizer.LlamaCpp(pre), new PreTokenizer.ByteLevelWords(false, false)));
+        BpeTokenizer.Options options =
+                new BpeTokenizer.Options(UnaryOperator.identity(), preTokenizer, false, false, pre.ignoreMerges());
+        return new BpeTokenizer(
+                vocab,
+                merges,
+                options,
+                Detokenizer.byteLevel(vocab),
                 gguf.getBoolean(PREFIX + "add_bos_token", pre.addBos()),
                 gguf.getBoolean(PREFIX + "add_eos_token", false));
     }
@@ -90,13 +100,17 @@ final class GgufTokenizerReader {
             LOG.warn("{}: metadata '{}pre' is missing; using llama.cpp's 'default' pre-tokenizer", file, PREFIX);
             return PreTokenizerType.DEFAULT;
         }
-        PreTokenizerType type = PreTokenizerType.byName(pre).orElseThrow(() -> new ModelFormatException(file,
-                "metadata '" + PREFIX + "pre' = '" + pre + "' is not a known pre-tokenizer (known: "
-                        + String.join(", ", PreTokenizerType.knownNames()) + ")"));
+        PreTokenizerType type = PreTokenizerType.byName(pre)
+                .orElseThrow(() -> new ModelFormatException(
+                        file,
+                        "metadata '" + PREFIX + "pre' = '" + pre + "' is not a known pre-tokenizer (known: "
+                                + String.join(", ", PreTokenizerType.knownNames()) + ")"));
         if (!type.supported()) {
-            throw new ModelFormatException(file, "metadata '" + PREFIX + "pre' = '" + pre
-                    + "' names a vocabulary that is not byte-level BPE (spaces as U+2581 or raw UTF-8 pieces);"
-                    + " Topiary does not support it");
+            throw new ModelFormatException(
+                    file,
+                    "metadata '" + PREFIX + "pre' = '" + pre
+                            + "' names a vocabulary that is not byte-level BPE (spaces as U+2581 or raw UTF-8 pieces);"
+                            + " Topiary does not support it");
         }
         return type;
     }
@@ -122,12 +136,15 @@ final class GgufTokenizerReader {
         for (int i = 0; i < codes.length; i++) {
             types[i] = TokenType.fromGguf(codes[i]);
             if (types[i] == null) {
-                throw new ModelFormatException(file, "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i]
-                        + " is not a token type (1..6)");
+                throw new ModelFormatException(
+                        file,
+                        "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i] + " is not a token type (1..6)");
             }
             if (types[i] == TokenType.BYTE && !Vocabulary.isBytePiece(pieces[i])) {
-                throw new ModelFormatException(file, "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i]
-                        + " (byte) but token " + i + " '" + pieces[i] + "' is not spelled like a byte, <0xHH>");
+                throw new ModelFormatException(
+                        file,
+                        "metadata '" + PREFIX + "token_type'[" + i + "] = " + codes[i] + " (byte) but token " + i + " '"
+                                + pieces[i] + "' is not spelled like a byte, <0xHH>");
             }
         }
         return types;
@@ -152,16 +169,19 @@ final class GgufTokenizerReader {
             if (!gguf.has(PREFIX + key)) {
                 return -1;
             }
-            throw new ModelFormatException(file, "metadata '" + PREFIX + key + "' = " + id
-                    + " is outside the vocabulary (" + vocabSize + " tokens)");
+            throw new ModelFormatException(
+                    file,
+                    "metadata '" + PREFIX + key + "' = " + id + " is outside the vocabulary (" + vocabSize
+                            + " tokens)");
         }
         return (int) id;
     }
 
     private void checkLength(String key, int length, int expected) {
         if (length != expected) {
-            throw new ModelFormatException(file, "metadata '" + key + "' has " + length + " entries but '"
-                    + PREFIX + "tokens' has " + expected);
+            throw new ModelFormatException(
+                    file,
+                    "metadata '" + key + "' has " + length + " entries but '" + PREFIX + "tokens' has " + expected);
         }
     }
 }

@@ -36,8 +36,10 @@ final class Llama2cTokenizerReader {
         }
         int maxLength = buf.getInt();
         if (maxLength <= 0 || maxLength > MAX_PIECE_BYTES) {
-            throw new ModelFormatException(file, "max_token_length = " + Integer.toUnsignedString(maxLength)
-                    + " is not a plausible piece length (1.." + MAX_PIECE_BYTES + ")");
+            throw new ModelFormatException(
+                    file,
+                    "max_token_length = " + Integer.toUnsignedString(maxLength)
+                            + " is not a plausible piece length (1.." + MAX_PIECE_BYTES + ")");
         }
         List<String> pieces = new ArrayList<>();
         List<Float> scores = new ArrayList<>();
@@ -50,8 +52,10 @@ final class Llama2cTokenizerReader {
 
     private static float readScore(Path file, ByteBuffer buf, int id) {
         if (buf.remaining() < 8) {
-            throw new ModelFormatException(file, "token " + id + ": record truncated (" + buf.remaining()
-                    + " bytes left, need 8 for score and length)");
+            throw new ModelFormatException(
+                    file,
+                    "token " + id + ": record truncated (" + buf.remaining()
+                            + " bytes left, need 8 for score and length)");
         }
         return buf.getFloat();
     }
@@ -59,14 +63,19 @@ final class Llama2cTokenizerReader {
     private static String readPiece(Path file, ByteBuffer buf, int id, int maxLength) {
         int len = buf.getInt();
         if (len < 0 || len > maxLength || len > buf.remaining()) {
-            throw new ModelFormatException(file, "token " + id + ": length " + Integer.toUnsignedString(len)
-                    + " exceeds max_token_length " + maxLength + " or the " + buf.remaining() + " bytes left");
+            throw new ModelFormatException(
+                    file,
+                    "token " + id + ": length " + Integer.toUnsignedString(len) + " exceeds max_token_length "
+                            + maxLength + " or the " + buf.remaining() + " bytes left");
         }
         ByteBuffer bytes = buf.slice(buf.position(), len);
         buf.position(buf.position() + len);
         try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .decode(bytes).toString();
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(bytes)
+                    .toString();
         } catch (CharacterCodingException e) {
             throw new ModelFormatException(file, "token " + id + ": piece is not valid UTF-8");
         }
@@ -83,7 +92,8 @@ final class Llama2cTokenizerReader {
 
     private static Tokenizer build(Path file, List<String> pieces, List<Float> scoreList) {
         if (pieces.size() < 3) {
-            throw new ModelFormatException(file, "only " + pieces.size() + " tokens; expected <unk>, <s>, </s> and pieces");
+            throw new ModelFormatException(
+                    file, "only " + pieces.size() + " tokens; expected <unk>, <s>, </s> and pieces");
         }
         float[] scores = new float[scoreList.size()];
         TokenType[] types = new TokenType[pieces.size()];

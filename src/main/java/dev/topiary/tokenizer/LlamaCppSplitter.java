@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
 final class LlamaCppSplitter {
     /** Stand-ins of the collapsed text. */
     private static final char WHITESPACE = 0x0B;
+
     private static final char OTHER = 0xD0;
 
     private final List<Stage> stages;
@@ -157,7 +158,8 @@ final class LlamaCppSplitter {
     }
 
     /** llama.cpp's "a letter that is not a-z" idiom: a lookahead for a class, then a negated ASCII range. */
-    private static final Pattern CASE_LOOKAHEAD = Pattern.compile("\\(\\(\\?=\\[([^\\[\\]]+)]\\)\\(\\[\\^(a-z|A-Z)]\\)\\)");
+    private static final Pattern CASE_LOOKAHEAD =
+            Pattern.compile("\\(\\(\\?=\\[([^\\[\\]]+)]\\)\\(\\[\\^(a-z|A-Z)]\\)\\)");
 
     /**
      * Rewrites {@code ((?=[X])([^a-z]))} as {@code [[X]&&[^a-z]]} (likewise A-Z): the same one character, but
@@ -233,6 +235,7 @@ final class LlamaCppSplitter {
         private final int[] cps;
         /** UTF-16 index of each code point, and of the end; null when every code point is one char. */
         private final int[] charStarts;
+
         private String collapsed;
         private String wide;
 

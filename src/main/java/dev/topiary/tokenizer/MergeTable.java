@@ -33,7 +33,8 @@ final class MergeTable {
     static String[] splitPair(Path file, String where, int index, String merge) {
         int space = merge.indexOf(' ', 1);
         if (space < 0 || merge.indexOf(' ', space + 1) >= 0) {
-            throw new ModelFormatException(file, where + "[" + index + "] = '" + merge + "' is not two pieces separated by one space");
+            throw new ModelFormatException(
+                    file, where + "[" + index + "] = '" + merge + "' is not two pieces separated by one space");
         }
         return new String[] {merge.substring(0, space), merge.substring(space + 1)};
     }
@@ -41,8 +42,10 @@ final class MergeTable {
     private static int require(Path file, String where, int rank, String[] pair, String piece, Vocabulary vocab) {
         int id = vocab.id(piece);
         if (id < 0) {
-            throw new ModelFormatException(file, where + "[" + rank + "] = '" + pair[0] + " " + pair[1] + "': '"
-                    + piece + "' is not in the vocabulary");
+            throw new ModelFormatException(
+                    file,
+                    where + "[" + rank + "] = '" + pair[0] + " " + pair[1] + "': '" + piece
+                            + "' is not in the vocabulary");
         }
         return id;
     }
@@ -53,7 +56,8 @@ final class MergeTable {
     /** The merges in rank order (a pair listed twice appears once, at its first rank). */
     List<Merge> inRankOrder() {
         List<Merge> out = new ArrayList<>(merges.size());
-        merges.forEach((pair, packed) -> out.add(new Merge((int) (packed >>> 32), (int) (pair >>> 32), (int) (long) pair, (int) (long) packed)));
+        merges.forEach((pair, packed) ->
+                out.add(new Merge((int) (packed >>> 32), (int) (pair >>> 32), (int) (long) pair, (int) (long) packed)));
         out.sort(Comparator.comparingInt(Merge::rank));
         return out;
     }

@@ -36,8 +36,8 @@ interface PreTokenizer {
      * Patterns are kept as given otherwise, so {@code pattern()} still names them.
      */
     static Pattern compile(String regex) {
-        return Pattern.compile(javaProperties(LlamaCppSplitter.flattenCaseLookaheads(regex)),
-                Pattern.UNICODE_CHARACTER_CLASS);
+        return Pattern.compile(
+                javaProperties(LlamaCppSplitter.flattenCaseLookaheads(regex)), Pattern.UNICODE_CHARACTER_CLASS);
     }
 
     /**
@@ -100,7 +100,10 @@ interface PreTokenizer {
         public void split(String text, boolean atStart, List<String> out) {
             List<Span> spans = spans(text);
             switch (behavior) {
-                case REMOVED -> spans.stream().filter(s -> !s.delimiter()).forEach(s -> out.add(text.substring(s.start(), s.end())));
+                case REMOVED ->
+                    spans.stream()
+                            .filter(s -> !s.delimiter())
+                            .forEach(s -> out.add(text.substring(s.start(), s.end())));
                 case ISOLATED -> spans.forEach(s -> out.add(text.substring(s.start(), s.end())));
                 case MERGED_WITH_PREVIOUS -> join(text, spans, out, false);
                 case MERGED_WITH_NEXT -> join(text, spans, out, true);
@@ -149,7 +152,9 @@ interface PreTokenizer {
         private static void contiguous(String text, List<Span> spans, List<String> out) {
             for (int k = 0; k < spans.size(); ) {
                 int end = k + 1;
-                while (spans.get(k).delimiter() && end < spans.size() && spans.get(end).delimiter()) {
+                while (spans.get(k).delimiter()
+                        && end < spans.size()
+                        && spans.get(end).delimiter()) {
                     end++;
                 }
                 out.add(text.substring(spans.get(k).start(), spans.get(end - 1).end()));
@@ -181,7 +186,11 @@ interface PreTokenizer {
     /** Hugging Face's Metaspace: spaces become {@code replacement}, which may be prepended and may start each word. */
     record Metaspace(char replacement, Prepend prepend, boolean splitWords) implements PreTokenizer {
         /** When to put a replacement character in front. */
-        enum Prepend { ALWAYS, FIRST, NEVER }
+        enum Prepend {
+            ALWAYS,
+            FIRST,
+            NEVER
+        }
 
         @Override
         public void split(String text, boolean atStart, List<String> out) {

@@ -34,106 +34,237 @@ import java.util.TreeMap;
  */
 enum PreTokenizerType {
     /** llama.cpp's fallback: runs of punctuation first, then GPT-2, then digit runs and threes. */
-    DEFAULT(names("default"), false, false,
-            "[\\p{P}\\$\\+<=>\\^~\\|]+", Patterns.GPT2, "\\p{N}+", "[0-9][0-9][0-9]"),
+    DEFAULT(names("default"), false, false, "[\\p{P}\\$\\+<=>\\^~\\|]+", Patterns.GPT2, "\\p{N}+", "[0-9][0-9][0-9]"),
     /** GPT-2 (no split of long digit runs). "gpt2" is Topiary's older spelling. */
-    GPT2(names("gpt-2", "gpt2", "phi-2", "jina-es", "jina-de", "gigachat", "jina-v2-es", "jina-v2-de", "a.x-4.0",
-            "mellum", "modern-bert", "jina-v1-en", "jina-v2-code", "roberta-bpe", "exaone4", "mpt", "olmo", "jais",
-            "trillion", "granite-docling"), false, false, Patterns.GPT2),
+    GPT2(
+            names(
+                    "gpt-2",
+                    "gpt2",
+                    "phi-2",
+                    "jina-es",
+                    "jina-de",
+                    "gigachat",
+                    "jina-v2-es",
+                    "jina-v2-de",
+                    "a.x-4.0",
+                    "mellum",
+                    "modern-bert",
+                    "jina-v1-en",
+                    "jina-v2-code",
+                    "roberta-bpe",
+                    "exaone4",
+                    "mpt",
+                    "olmo",
+                    "jais",
+                    "trillion",
+                    "granite-docling"),
+            false,
+            false,
+            Patterns.GPT2),
     /** Llama 3: letters with one leading non-letter, digits in threes; whole-word pieces skip merging. */
-    LLAMA3(names("llama-bpe", "llama3", "llama-v3", "falcon3", "falcon-h1", "pixtral", "midm-2.0", "lfm2",
-            "jina-v5-nano"), true, true, Patterns.LLAMA3),
+    LLAMA3(
+            names(
+                    "llama-bpe",
+                    "llama3",
+                    "llama-v3",
+                    "falcon3",
+                    "falcon-h1",
+                    "pixtral",
+                    "midm-2.0",
+                    "lfm2",
+                    "jina-v5-nano"),
+            true,
+            true,
+            Patterns.LLAMA3),
     /** Llama 3's pattern, merged as usual. */
     LLAMA3_MERGED(names("dbrx", "smaug-bpe", "glm4", "chatglm-bpe"), false, false, Patterns.LLAMA3),
     /** Jais 2: Llama 3's pattern with white space cut into power-of-two runs. */
-    JAIS2(names("jais-2"), false, false, Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
-            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)"
-            + "|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}"),
+    JAIS2(
+            names("jais-2"),
+            false,
+            false,
+            Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}"
+                    + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s{512}(?!\\S)|\\s{256}(?!\\S)|\\s{128}(?!\\S)"
+                    + "|\\s{64}(?!\\S)|\\s{32}(?!\\S)|\\s{16}(?!\\S)|\\s{8}(?!\\S)|\\s{4}(?!\\S)|\\s{1,2}(?!\\S)|\\s{1}"),
     /** Qwen2 and friends: as Llama 3, but every digit alone. */
-    QWEN2(names("qwen2", "deepseek-r1-qwen", "kormo", "f2llmv2", "megrez", "stablelm2", "hunyuan", "solar-open",
-            "grok-2"), false, false, Patterns.QWEN2),
+    QWEN2(
+            names(
+                    "qwen2",
+                    "deepseek-r1-qwen",
+                    "kormo",
+                    "f2llmv2",
+                    "megrez",
+                    "stablelm2",
+                    "hunyuan",
+                    "solar-open",
+                    "grok-2"),
+            false,
+            false,
+            Patterns.QWEN2),
     /** Qwen 3.5: Qwen2 with combining marks kept on their letters. */
-    QWEN35(names("qwen35"), false, false, Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}"
-            + "| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    QWEN35(
+            names("qwen35"),
+            false,
+            false,
+            Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?[\\p{L}\\p{M}]+|\\p{N}"
+                    + "| ?[^\\s\\p{L}\\p{M}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Qwen2's pattern without the English contractions (Turkish suffixes stay on their word). */
-    UFAKZEKA(names("ufakzeka"), false, false,
+    UFAKZEKA(
+            names("ufakzeka"),
+            false,
+            false,
             "[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Laguna: lines and newline runs first, then Qwen2's pattern. */
     LAGUNA(names("laguna"), false, false, "[^\\n]+|[\\n]+", Patterns.QWEN2),
     /** MiniCPM 5: digits in threes first, then Llama 3's pattern with whole digit runs; whole-word pieces. */
-    MINICPM5(names("minicpm5"), true, false, "\\p{N}{1,3}", Patterns.CONTRACTIONS
-            + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    MINICPM5(
+            names("minicpm5"),
+            true,
+            false,
+            "\\p{N}{1,3}",
+            Patterns.CONTRACTIONS
+                    + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}+| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** DeepSeek LLM: newlines, cased-letter words, ASCII/full-width punctuation, trailing space, CJK, digits. */
-    DEEPSEEK_LLM(names("deepseek-llm"), false, false, "[\r\n]", "\\s?[" + Patterns.DEEPSEEK_CASED + "]+",
-            "\\s?[!-/:-~\\uFF01-\\uFF0F\\uFF1A-\\uFF5E\\u2018-\\u201F\\u3000-\\u3002]+", "\\s+$",
-            "[" + Patterns.DEEPSEEK_CJK + "]+", "\\p{N}+"),
+    DEEPSEEK_LLM(
+            names("deepseek-llm"),
+            false,
+            false,
+            "[\r\n]",
+            "\\s?[" + Patterns.DEEPSEEK_CASED + "]+",
+            "\\s?[!-/:-~\\uFF01-\\uFF0F\\uFF1A-\\uFF5E\\u2018-\\u201F\\u3000-\\u3002]+",
+            "\\s+$",
+            "[" + Patterns.DEEPSEEK_CJK + "]+",
+            "\\p{N}+"),
     /** DeepSeek Coder: newlines, letter words, punctuation runs, CJK runs, then every digit alone. */
-    DEEPSEEK_CODER(names("deepseek-coder"), false, false,
-            "[\r\n]", "\\s?\\p{L}+", "\\s?\\p{P}+", "[" + Patterns.DEEPSEEK_CJK + "]+", "\\p{N}"),
+    DEEPSEEK_CODER(
+            names("deepseek-coder"),
+            false,
+            false,
+            "[\r\n]",
+            "\\s?\\p{L}+",
+            "\\s?\\p{P}+",
+            "[" + Patterns.DEEPSEEK_CJK + "]+",
+            "\\p{N}"),
     /** DeepSeek V3 (and Hunyuan dense, JoyAI, HY v4): digits in threes, CJK/kana runs, then the word pattern. */
-    DEEPSEEK_V3(names("deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"), false, false,
-            "\\p{N}{1,3}", "[" + Patterns.CJK_KANA + "]+", Patterns.ASCII_PUNCT_WORD
-            + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    DEEPSEEK_V3(
+            names("deepseek-v3", "hunyuan-dense", "joyai-llm", "hy_v4"),
+            false,
+            false,
+            "\\p{N}{1,3}",
+            "[" + Patterns.CJK_KANA + "]+",
+            Patterns.ASCII_PUNCT_WORD
+                    + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Spark 2.5: as DeepSeek V3 with single newlines, then every digit alone. */
-    SPARK2_5(names("spark2_5"), false, false,
-            "\\p{N}{1,3}", "[" + Patterns.CJK_KANA + "]+", Patterns.ASCII_PUNCT_WORD
-            + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\\r\\n]|\\s+(?!\\S)|\\s+", "\\p{N}"),
+    SPARK2_5(
+            names("spark2_5"),
+            false,
+            false,
+            "\\p{N}{1,3}",
+            "[" + Patterns.CJK_KANA + "]+",
+            Patterns.ASCII_PUNCT_WORD
+                    + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+|[\\r\\n]|\\s+(?!\\S)|\\s+",
+            "\\p{N}"),
     /** Youtu: Hangul, CJK punctuation, Bopomofo and CJK/kana runs first, then a cased-word pattern. */
-    YOUTU(names("youtu"), true, false,
+    YOUTU(
+            names("youtu"),
+            true,
+            false,
             "[\\uAC00-\\uD7A3\\u3131-\\u318E]+|[\\uFF01\\u2026\\u201C\\u201D\\u2018\\u2019\\u2014\\uFF1A\\uFF1B\\uFF0C"
-            + "\\u3001-\\u303F\\uFE30-\\uFE4F]+|[\\u3105-\\u312F]+|[" + Patterns.CJK_KANA + "]+",
+                    + "\\u3001-\\u303F\\uFE30-\\uFE4F]+|[\\u3105-\\u312F]+|[" + Patterns.CJK_KANA + "]+",
             Patterns.CASED_WORDS + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Falcon: punctuation runs, then GPT-2, then digit threes. */
     FALCON(names("falcon"), false, false, "[\\p{P}\\$\\+<=>\\^~\\|`]+", Patterns.GPT2, "[0-9][0-9][0-9]"),
     /** StarCoder, Refact and friends: every digit alone, then GPT-2. */
-    STARCODER(names("starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b", "mellum2"),
-            false, false, "\\p{N}", Patterns.GPT2),
+    STARCODER(
+            names("starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b", "mellum2"),
+            false,
+            false,
+            "\\p{N}",
+            Patterns.GPT2),
     /** Poro, BLOOM, GPT-3 Finnish: words with one leading space, split at white space and sentence marks. */
     BLOOM(names("poro-chat", "bloom", "gpt3-finnish"), false, false, Patterns.BLOOM),
     /** Viking: BLOOM's pattern, then every digit alone. */
     VIKING(names("viking"), false, false, Patterns.BLOOM, "\\p{N}"),
     /** Mistral Tekken: cased words (upper run then lower run), every digit alone; whole-word pieces. */
-    TEKKEN(names("tekken"), true, true, Patterns.CASED_LOOKAHEAD.formatted("\\p{L}", "", "\\p{L}", "")
-            + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    TEKKEN(
+            names("tekken"),
+            true,
+            true,
+            Patterns.CASED_LOOKAHEAD.formatted("\\p{L}", "", "\\p{L}", "")
+                    + "|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Chameleon: sentinel and image tokens, tabs and space pairs, digits, punctuation, then GPT-2. */
-    CHAMELEON(names("chameleon"), false, true, "<sentinel:[0-9]+>", "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z",
-            "([\\t\\n]|    |  )", "\\p{N}", "[\\p{P}!-/:-@\\[-`{-~]", Patterns.GPT2),
+    CHAMELEON(
+            names("chameleon"),
+            false,
+            true,
+            "<sentinel:[0-9]+>",
+            "(IMGIMG)((A|B|C|D|E|F|G|H|I){1,4})Z",
+            "([\\t\\n]|    |  )",
+            "\\p{N}",
+            "[\\p{P}!-/:-@\\[-`{-~]",
+            Patterns.GPT2),
     /** GPT-4o (o200k) and Llama 4: cased words with contractions, digits in threes. */
-    GPT4O(names("gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"), false, false,
+    GPT4O(
+            names("gpt-4o", "llama4", "kanana2", "talkie", "minimax-m2"),
+            false,
+            false,
             Patterns.CASED_LOOKAHEAD.formatted("\\p{L}", Patterns.OPT_CONTRACTIONS, "\\p{L}", Patterns.OPT_CONTRACTIONS)
-            + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+                    + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Granite multilingual embedding (97M): GPT-4o's pattern with marks counted as letters; whole-word pieces. */
-    GRANITE_EMBED_MULTI(names("granite-embed-multi-97m"), true, false,
-            Patterns.CASED_LOOKAHEAD.formatted("\\p{L}\\p{M}", Patterns.OPT_CONTRACTIONS, "\\p{L}\\p{M}",
-                    Patterns.OPT_CONTRACTIONS)
-            + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    GRANITE_EMBED_MULTI(
+            names("granite-embed-multi-97m"),
+            true,
+            false,
+            Patterns.CASED_LOOKAHEAD.formatted(
+                            "\\p{L}\\p{M}", Patterns.OPT_CONTRACTIONS, "\\p{L}\\p{M}", Patterns.OPT_CONTRACTIONS)
+                    + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Tiny Aya / Cohere 2 MoE: digits grouped in threes from the right, then cased words. */
-    TINY_AYA(names("tiny_aya", "cohere2moe"), false, false, Patterns.DIGITS_FROM_THE_RIGHT,
+    TINY_AYA(
+            names("tiny_aya", "cohere2moe"),
+            false,
+            false,
+            Patterns.DIGITS_FROM_THE_RIGHT,
             Patterns.CASED_WORDS + "|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** Kimi K2: Han runs, cased words without Han, digits in threes (hand-written in llama.cpp and here). */
     KIMI_K2(names("kimi-k2"), false, false, Patterns.KIMI_K2),
     /** SuperBPE: digit runs, cut so that groups of three end the run. */
     SUPERBPE(names("superbpe"), false, false, "\\p{N}+", Patterns.THREES_END_THE_RUN),
     /** Ling / Bailing MoE: Qwen2-like with single-newline ends. */
-    BAILINGMOE(names("bailingmoe", "bailingmoe2", "llada-moe"), false, false,
+    BAILINGMOE(
+            names("bailingmoe", "bailingmoe2", "llada-moe"),
+            false,
+            false,
             "'(?:[sSdDmMtT]|[lL][lL]|[vV][eE]|[rR][eE])|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}"
-            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
+                    + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
     /** Seed-Coder: every digit alone, punctuation runs never take newlines. */
-    SEED_CODER(names("seed-coder"), false, false, Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}"
-            + "| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+    SEED_CODER(
+            names("seed-coder"),
+            false,
+            false,
+            Patterns.CONTRACTIONS + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1}"
+                    + "| ?[^\\s\\p{L}\\p{N}\\r\\n]+|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /** AFMoE: digits as leading 1-2 then threes (by hand), Asian-script runs, then DeepSeek V3's word pattern. */
-    AFMOE(names("afmoe"), false, false, Patterns.AFMOE_DIGITS, "[" + Patterns.AFMOE_SCRIPTS + "]+",
+    AFMOE(
+            names("afmoe"),
+            false,
+            false,
+            Patterns.AFMOE_DIGITS,
+            "[" + Patterns.AFMOE_SCRIPTS + "]+",
             Patterns.ASCII_PUNCT_WORD + "|[^\\r\\n\\p{L}\\p{P}\\p{S}]?[\\p{L}\\p{M}]+| ?[\\p{P}\\p{S}]+[\\r\\n]*"
-            + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
+                    + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     /**
      * EXAONE MoE: letter runs may span single spaces; one newline at most per piece. llama.cpp's
      * {@code (?:\p{L}\p{M}*(?: \p{L}\p{M}*)*)+} is written as the same language without nested loops
      * ({@code \p{L}[\p{L}\p{M}]*(?: \p{L}[\p{L}\p{M}]*)*+}), which Java matches without recursing per letter.
      */
-    EXAONE_MOE(names("exaone-moe"), false, false, Patterns.CONTRACTIONS
-            + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}[\\p{L}\\p{M}]*(?: \\p{L}[\\p{L}\\p{M}]*)*+|\\p{N}"
-            + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?"
-            + "|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
+    EXAONE_MOE(
+            names("exaone-moe"),
+            false,
+            false,
+            Patterns.CONTRACTIONS
+                    + "|[^\\r\\n\\p{L}\\p{N}]?\\p{L}[\\p{L}\\p{M}]*(?: \\p{L}[\\p{L}\\p{M}]*)*+|\\p{N}"
+                    + "| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]?"
+                    + "|\\s*[\\r\\n]|\\s+(?!\\S)|\\s+"),
     /** Not byte-level BPE (spaces as U+2581, raw UTF-8): recognised, not supported. */
     GEMMA4(names("gemma4", "granite-embed-multi-311m", "sarvam-moe", "whitespace"), false, false);
 
@@ -148,6 +279,7 @@ enum PreTokenizerType {
         static final String GPT2 = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)";
         /** English contractions, either case, as one group. */
         static final String CONTRACTIONS = "(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])";
+
         static final String OPT_CONTRACTIONS = CONTRACTIONS + "?";
         /** Llama 3's pattern ({@code (?i:...)} spelled out as llama.cpp does). */
         static final String LLAMA3 = PreTokenizer.LLAMA3;

@@ -32,8 +32,8 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
         this(vocab, addSpacePrefix, false, addBos, false);
     }
 
-    SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix, boolean removeExtraWhitespaces, boolean addBos,
-                           boolean addEos) {
+    SentencePieceTokenizer(
+            Vocabulary vocab, boolean addSpacePrefix, boolean removeExtraWhitespaces, boolean addBos, boolean addEos) {
         super(vocab, Detokenizer.sentencePiece(vocab, addSpacePrefix), addBos, addEos);
         this.addSpacePrefix = addSpacePrefix;
         this.removeExtraWhitespaces = removeExtraWhitespaces;
@@ -78,7 +78,8 @@ final class SentencePieceTokenizer extends AbstractTokenizer {
         BpeMerger.Symbols symbols = BpeMerger.mergeCharacters(word, vocab::id, (left, right, start, end) -> {
             int merged = vocab.id(word.substring(start, end));
             return merged < 0 || mergePriority[merged] == Integer.MAX_VALUE
-                    ? BpeMerger.NONE : BpeMerger.pack(mergePriority[merged], merged);
+                    ? BpeMerger.NONE
+                    : BpeMerger.pack(mergePriority[merged], merged);
         });
         for (int i = 0; i < symbols.count(); i++) {
             int id = symbols.ids()[i];

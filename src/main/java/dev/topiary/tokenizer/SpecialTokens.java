@@ -30,10 +30,16 @@ final class SpecialTokens {
             TokenType type = vocab.type(id);
             String piece = vocab.piece(id);
             if (!piece.isEmpty() && type.splitOut(true)) {
-                byFirstChar.computeIfAbsent(piece.charAt(0), c -> new ArrayList<>()).add(new Candidate(piece, id, type));
+                byFirstChar
+                        .computeIfAbsent(piece.charAt(0), c -> new ArrayList<>())
+                        .add(new Candidate(piece, id, type));
             }
         }
-        byFirstChar.values().forEach(l -> l.sort(Comparator.comparingInt((Candidate c) -> c.text().length()).reversed()));
+        byFirstChar
+                .values()
+                .forEach(l ->
+                        l.sort(Comparator.comparingInt((Candidate c) -> c.text().length())
+                                .reversed()));
     }
 
     /** The fragments of {@code text}; plain-text fragments are never empty. */

@@ -42,8 +42,18 @@ public final class TokenizerExport {
      * @param addBos         {@code tokenizer.ggml.add_bos_token}
      * @param addSpacePrefix {@code tokenizer.ggml.add_space_prefix} ("llama"; false for "gpt2")
      */
-    public record Vocab(String model, String pre, List<String> tokens, float[] scores, int[] types, List<String> merges,
-                        int bos, int eos, int unk, boolean addBos, boolean addSpacePrefix) {
+    public record Vocab(
+            String model,
+            String pre,
+            List<String> tokens,
+            float[] scores,
+            int[] types,
+            List<String> merges,
+            int bos,
+            int eos,
+            int unk,
+            boolean addBos,
+            boolean addSpacePrefix) {
         public Vocab {
             tokens = List.copyOf(tokens);
             merges = List.copyOf(merges);
@@ -71,7 +81,8 @@ public final class TokenizerExport {
 
     /** Hugging Face spellings of patterns that llama.cpp writes differently, with llama.cpp's spelling. */
     private static final Map<String, String> PRE_SPELLINGS = Map.of(
-            PreTokenizer.GPT2, PreTokenizerType.GPT2_PATTERN,
+            PreTokenizer.GPT2,
+            PreTokenizerType.GPT2_PATTERN,
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
             PreTokenizer.LLAMA3,
             "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
@@ -86,8 +97,11 @@ public final class TokenizerExport {
     public static Vocab of(Tokenizer t) {
         return switch (t) {
             case SentencePieceTokenizer spm -> sentencePiece(spm);
-            case BpeTokenizer bpe -> isByteLevel(bpe.options().preTokenizer()) ? byteLevel(bpe) : sentencePieceFromRanks(bpe);
-            default -> throw new IllegalArgumentException("cannot export a " + t.getClass().getName() + " as a GGUF vocabulary");
+            case BpeTokenizer bpe ->
+                isByteLevel(bpe.options().preTokenizer()) ? byteLevel(bpe) : sentencePieceFromRanks(bpe);
+            default ->
+                throw new IllegalArgumentException(
+                        "cannot export a " + t.getClass().getName() + " as a GGUF vocabulary");
         };
     }
 
@@ -95,8 +109,18 @@ public final class TokenizerExport {
         Vocabulary v = t.vocab;
         float[] scores = new float[v.size()];
         for (int id = 0; id < v.size(); id++) scores[id] = v.score(id);
-        return new Vocab("llama", null, pieces(v), scores, types(v), List.of(), v.bos(), v.eos(), v.unk(),
-                t.addBosByDefault(), t.addSpacePrefix());
+        return new Vocab(
+                "llama",
+                null,
+                pieces(v),
+                scores,
+                types(v),
+                List.of(),
+                v.bos(),
+                v.eos(),
+                v.unk(),
+                t.addBosByDefault(),
+                t.addSpacePrefix());
     }
 
     /** SentencePiece-flavoured rank BPE: scores from the merge ranks, as described in the class comment. */
@@ -113,10 +137,21 @@ public final class TokenizerExport {
         }
         for (int id = 0; id < v.size(); id++) {
             String p = v.piece(id);
-            if (!produced[id] && v.type(id) == TokenType.NORMAL && p.codePointCount(0, p.length()) > 1) scores[id] = -merges.size();
+            if (!produced[id] && v.type(id) == TokenType.NORMAL && p.codePointCount(0, p.length()) > 1)
+                scores[id] = -merges.size();
         }
-        return new Vocab("llama", null, pieces(v), scores, types(v), List.of(), v.bos(), v.eos(), v.unk(),
-                t.addBosByDefault(), spaceMarkPrefix(t));
+        return new Vocab(
+                "llama",
+                null,
+                pieces(v),
+                scores,
+                types(v),
+                List.of(),
+                v.bos(),
+                v.eos(),
+                v.unk(),
+                t.addBosByDefault(),
+                spaceMarkPrefix(t));
     }
 
     /** Whether the normalizer and pre-tokenizer turn "a b" into ▁a▁b (space prefix) or a▁b; anything else is not SentencePiece-like. */
@@ -128,8 +163,9 @@ public final class TokenizerExport {
         return switch (joined) {
             case "\u2581a\u2581b" -> true;
             case "a\u2581b" -> false;
-            default -> throw new IllegalArgumentException("this BPE tokenizer is neither byte-level nor SentencePiece-like"
-                    + " (it prepares \"a b\" as " + words + "); it has no GGUF equivalent");
+            default ->
+                throw new IllegalArgumentException("this BPE tokenizer is neither byte-level nor SentencePiece-like"
+                        + " (it prepares \"a b\" as " + words + "); it has no GGUF equivalent");
         };
     }
 
@@ -137,8 +173,18 @@ public final class TokenizerExport {
         Vocabulary v = t.vocab;
         List<String> merges = new ArrayList<>();
         for (MergeTable.Merge m : t.merges().inRankOrder()) merges.add(v.piece(m.left()) + " " + v.piece(m.right()));
-        return new Vocab("gpt2", preName(t.options()), pieces(v), null, types(v), merges, v.bos(), v.eos(), v.unk(),
-                t.addBosByDefault(), false);
+        return new Vocab(
+                "gpt2",
+                preName(t.options()),
+                pieces(v),
+                null,
+                types(v),
+                merges,
+                v.bos(),
+                v.eos(),
+                v.unk(),
+                t.addBosByDefault(),
+                false);
     }
 
     private static boolean isByteLevel(PreTokenizer p) {
@@ -156,16 +202,19 @@ public final class TokenizerExport {
         List<String> regexes = null;
         if (p instanceof PreTokenizer.ByteLevelWords(boolean prefix, boolean useRegex) && !prefix && useRegex) {
             regexes = List.of(PreTokenizerType.GPT2_PATTERN);
-        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() == 2
+        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages)
+                && stages.size() == 2
                 && stages.get(0) instanceof PreTokenizer.LlamaCpp(PreTokenizerType type)
                 && isPlainByteLevel(stages.get(1))) {
             regexes = type.regexes();
-        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages) && stages.size() >= 2
+        } else if (p instanceof PreTokenizer.Sequence(List<PreTokenizer> stages)
+                && stages.size() >= 2
                 && isPlainByteLevel(stages.getLast())) {
             regexes = new ArrayList<>();
             for (PreTokenizer stage : stages.subList(0, stages.size() - 1)) {
                 if (stage instanceof PreTokenizer.Split(var pattern, var behavior, boolean invert)
-                        && behavior == PreTokenizer.Behavior.ISOLATED && !invert) {
+                        && behavior == PreTokenizer.Behavior.ISOLATED
+                        && !invert) {
                     regexes.add(PRE_SPELLINGS.getOrDefault(pattern.pattern(), pattern.pattern()));
                 } else {
                     regexes = null;

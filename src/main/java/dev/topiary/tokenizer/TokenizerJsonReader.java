@@ -78,10 +78,18 @@ final class TokenizerJsonReader {
         boolean byteFallback = model.path("byte_fallback").asBoolean(false);
         Vocabulary vocab = vocabulary(model, byteFallback);
         MergeTable merges = new MergeTable(file, "model.merges", mergePairs(model.path("merges")), vocab);
-        BpeTokenizer.Options options = new BpeTokenizer.Options(normalizer(root.path("normalizer"), "normalizer"),
-                preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer"), byteFallback,
-                model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
-        return new BpeTokenizer(vocab, merges, options, detokenizer(vocab), addBos(vocab),
+        BpeTokenizer.Options options = new BpeTokenizer.Options(
+                normalizer(root.path("normalizer"), "normalizer"),
+                preTokenizer(root.path("pre_tokenizer"), "pre_tokenizer"),
+                byteFallback,
+                model.path("fuse_unk").asBoolean(false),
+                model.path("ignore_merges").asBoolean(false));
+        return new BpeTokenizer(
+                vocab,
+                merges,
+                options,
+                detokenizer(vocab),
+                addBos(vocab),
                 config.path("add_eos_token").asBoolean(false));
     }
 
@@ -98,7 +106,9 @@ final class TokenizerJsonReader {
     private Vocabulary vocabulary(JsonNode model, boolean byteFallback) {
         TreeMap<Integer, String> byId = new TreeMap<>();
         Map<Integer, Boolean> added = new TreeMap<>();
-        model.path("vocab").properties().forEach(e -> byId.put(tokenId(e.getValue(), "model.vocab['" + e.getKey() + "']"), e.getKey()));
+        model.path("vocab")
+                .properties()
+                .forEach(e -> byId.put(tokenId(e.getValue(), "model.vocab['" + e.getKey() + "']"), e.getKey()));
         JsonNode addedTokens = root.path("added_tokens");
         for (int i = 0; i < addedTokens.size(); i++) {
             JsonNode t = addedTokens.get(i);
@@ -125,7 +135,8 @@ final class TokenizerJsonReader {
         return new Vocabulary(pieces, null, types, specialId(pieces, "bos_token"), specialId(pieces, "eos_token"), unk);
     }
 
-    private static TokenType typeOf(String piece, boolean present, Boolean addedSpecial, String unkPiece, boolean byteFallback) {
+    private static TokenType typeOf(
+            String piece, boolean present, Boolean addedSpecial, String unkPiece, boolean byteFallback) {
         if (!present) {
             return TokenType.UNUSED;
         }
@@ -160,7 +171,10 @@ final class TokenizerJsonReader {
             JsonNode m = merges.get(i);
             if (m.isTextual()) {
                 pairs.add(MergeTable.splitPair(file, "model.merges", i, m.asText()));
-            } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
+            } else if (m.isArray()
+                    && m.size() == 2
+                    && m.get(0).isTextual()
+                    && m.get(1).isTextual()) {
                 pairs.add(new String[] {m.get(0).asText(), m.get(1).asText()});
             } else {
                 throw error("model.merges[" + i + "] = " + m + " is neither \"a b\" nor [\"a\", \"b\"]");
@@ -279,7 +293,8 @@ final class TokenizerJsonReader {
             try {
                 return PreTokenizer.compile(n.path("Regex").asText());
             } catch (PatternSyntaxException e) {
-                throw error(where + ".Regex = '" + n.path("Regex").asText() + "' does not compile: " + e.getDescription());
+                throw error(
+                        where + ".Regex = '" + n.path("Regex").asText() + "' does not compile: " + e.getDescription());
             }
         }
         throw error(where + " = " + n + " is neither {\"String\": ...} nor {\"Regex\": ...}");
@@ -294,19 +309,31 @@ final class TokenizerJsonReader {
         String type = n.path("type").asText();
         return switch (type) {
             case "Sequence" -> preSequence(n.path("pretokenizers"), where + ".pretokenizers");
-            case "ByteLevel" -> new PreTokenizer.ByteLevelWords(n.path("add_prefix_space").asBoolean(false),
-                    n.path("use_regex").asBoolean(true));
-            case "Split" -> new PreTokenizer.Split(pattern(n.path("pattern"), where + ".pattern"),
-                    behavior(n.path("behavior").asText(), where + ".behavior"), n.path("invert").asBoolean(false));
+            case "ByteLevel" ->
+                new PreTokenizer.ByteLevelWords(
+                        n.path("add_prefix_space").asBoolean(false),
+                        n.path("use_regex").asBoolean(true));
+            case "Split" ->
+                new PreTokenizer.Split(
+                        pattern(n.path("pattern"), where + ".pattern"),
+                        behavior(n.path("behavior").asText(), where + ".behavior"),
+                        n.path("invert").asBoolean(false));
             case "Metaspace" -> metaspace(n, where);
-            case "Digits" -> new PreTokenizer.Split(Pattern.compile(n.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
-                    PreTokenizer.Behavior.ISOLATED, false);
-            case "Punctuation" -> new PreTokenizer.Split(PUNCTUATION,
-                    behavior(n.path("behavior").asText("Isolated"), where + ".behavior"), false);
+            case "Digits" ->
+                new PreTokenizer.Split(
+                        Pattern.compile(n.path("individual_digits").asBoolean(false) ? "\\p{N}" : "\\p{N}+"),
+                        PreTokenizer.Behavior.ISOLATED,
+                        false);
+            case "Punctuation" ->
+                new PreTokenizer.Split(
+                        PUNCTUATION, behavior(n.path("behavior").asText("Isolated"), where + ".behavior"), false);
             case "Whitespace" -> new PreTokenizer.Split(WORDS_OR_SYMBOLS, PreTokenizer.Behavior.REMOVED, true);
             case "WhitespaceSplit" -> new PreTokenizer.Split(WHITESPACE, PreTokenizer.Behavior.REMOVED, false);
-            default -> throw unsupported(where, type,
-                    "Sequence, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, WhitespaceSplit");
+            default ->
+                throw unsupported(
+                        where,
+                        type,
+                        "Sequence, ByteLevel, Split, Metaspace, Digits, Punctuation, Whitespace, WhitespaceSplit");
         };
     }
 
@@ -332,7 +359,8 @@ final class TokenizerJsonReader {
             case "MergedWithPrevious" -> PreTokenizer.Behavior.MERGED_WITH_PREVIOUS;
             case "MergedWithNext" -> PreTokenizer.Behavior.MERGED_WITH_NEXT;
             case "Contiguous" -> PreTokenizer.Behavior.CONTIGUOUS;
-            default -> throw unsupported(where, name, "Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous");
+            default ->
+                throw unsupported(where, name, "Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous");
         };
     }
 
@@ -341,12 +369,14 @@ final class TokenizerJsonReader {
         if (replacement.length() != 1) {
             throw error(where + ".replacement = '" + replacement + "' is not one character");
         }
-        return new PreTokenizer.Metaspace(replacement.charAt(0), prependScheme(n, where), n.path("split").asBoolean(true));
+        return new PreTokenizer.Metaspace(
+                replacement.charAt(0), prependScheme(n, where), n.path("split").asBoolean(true));
     }
 
     /** prepend_scheme ("always", "first", "never"), or the older add_prefix_space flag. */
     private PreTokenizer.Metaspace.Prepend prependScheme(JsonNode n, String where) {
-        String scheme = n.path("prepend_scheme").asText(n.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+        String scheme =
+                n.path("prepend_scheme").asText(n.path("add_prefix_space").asBoolean(true) ? "always" : "never");
         return switch (scheme) {
             case "always" -> PreTokenizer.Metaspace.Prepend.ALWAYS;
             case "first" -> PreTokenizer.Metaspace.Prepend.FIRST;
@@ -371,7 +401,8 @@ final class TokenizerJsonReader {
             return Detokenizer.byteLevel(vocab);
         }
         if (!steps.spaceMark) {
-            throw error("decoder: neither ByteLevel nor a \u2581-to-space step (Replace or Metaspace); decoding is not supported");
+            throw error(
+                    "decoder: neither ByteLevel nor a \u2581-to-space step (Replace or Metaspace); decoding is not supported");
         }
         return Detokenizer.sentencePiece(vocab, steps.stripLeadingSpace);
     }
@@ -386,7 +417,7 @@ final class TokenizerJsonReader {
                 }
             }
             case "ByteLevel" -> steps.byteLevel = true;
-            case "ByteFallback", "Fuse" -> { }
+            case "ByteFallback", "Fuse" -> {}
             case "Replace" -> {
                 requireSpaceMarkReplace(n, where);
                 steps.spaceMark = true;
@@ -396,19 +427,23 @@ final class TokenizerJsonReader {
                 steps.stripLeadingSpace = prependScheme(n, where) != PreTokenizer.Metaspace.Prepend.NEVER;
             }
             case "Strip" -> steps.stripLeadingSpace = stripsOneLeadingSpace(n, where);
-            default -> throw unsupported(where, type, "Sequence, ByteLevel, ByteFallback, Fuse, Replace, Metaspace, Strip");
+            default ->
+                throw unsupported(where, type, "Sequence, ByteLevel, ByteFallback, Fuse, Replace, Metaspace, Strip");
         }
     }
 
     private void requireSpaceMarkReplace(JsonNode n, String where) {
-        if (!n.path("pattern").path("String").asText().equals("\u2581") || !n.path("content").asText().equals(" ")) {
+        if (!n.path("pattern").path("String").asText().equals("\u2581")
+                || !n.path("content").asText().equals(" ")) {
             throw error(where + ": only Replace(\"\u2581\" -> \" \") is supported, not " + n);
         }
     }
 
     private boolean stripsOneLeadingSpace(JsonNode n, String where) {
         int start = n.path("start").asInt(0);
-        if (!n.path("content").asText(" ").equals(" ") || start > 1 || n.path("stop").asInt(0) != 0) {
+        if (!n.path("content").asText(" ").equals(" ")
+                || start > 1
+                || n.path("stop").asInt(0) != 0) {
             throw error(where + ": only Strip(\" \", start 0 or 1, stop 0) is supported, not " + n);
         }
         return start == 1;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,8 +54,14 @@ public final class TokenizerJsonWriter {
         for (int i = 0; i < v.tokens().size(); i++) {
             int type = v.types()[i];
             if (type == 2 || type == 3 || type == 4)
-                added.addObject().put("id", i).put("content", v.tokens().get(i)).put("single_word", false).put("lstrip", false)
-                        .put("rstrip", false).put("normalized", type == 4).put("special", type != 4);
+                added.addObject()
+                        .put("id", i)
+                        .put("content", v.tokens().get(i))
+                        .put("single_word", false)
+                        .put("lstrip", false)
+                        .put("rstrip", false)
+                        .put("normalized", type == 4)
+                        .put("special", type != 4);
         }
         ObjectNode model = JSON.createObjectNode();
         model.put("type", "BPE").putNull("dropout");
@@ -67,32 +72,58 @@ public final class TokenizerJsonWriter {
         if (v.model().equals("llama")) {
             ArrayNode norm = t.putObject("normalizer").put("type", "Sequence").putArray("normalizers");
             if (v.addSpacePrefix()) norm.addObject().put("type", "Prepend").put("prepend", SPACE);
-            norm.addObject().put("type", "Replace").put("content", SPACE).putObject("pattern").put("String", " ");
+            norm.addObject()
+                    .put("type", "Replace")
+                    .put("content", SPACE)
+                    .putObject("pattern")
+                    .put("String", " ");
             t.putNull("pre_tokenizer");
             model.put("fuse_unk", true).put("byte_fallback", true);
             model.set("vocab", vocab);
             ArrayNode merges = model.putArray("merges");
             for (String m : mergesFromScores(v)) merges.add(m);
             ArrayNode dec = t.putObject("decoder").put("type", "Sequence").putArray("decoders");
-            dec.addObject().put("type", "Replace").put("content", " ").putObject("pattern").put("String", SPACE);
+            dec.addObject()
+                    .put("type", "Replace")
+                    .put("content", " ")
+                    .putObject("pattern")
+                    .put("String", SPACE);
             dec.addObject().put("type", "ByteFallback");
             dec.addObject().put("type", "Fuse");
-            if (v.addSpacePrefix()) dec.addObject().put("type", "Strip").put("content", " ").put("start", 1).put("stop", 0);
+            if (v.addSpacePrefix())
+                dec.addObject()
+                        .put("type", "Strip")
+                        .put("content", " ")
+                        .put("start", 1)
+                        .put("stop", 0);
         } else {
             t.putNull("normalizer");
             PreTokenizerType type = PreTokenizerType.byName(v.pre() == null ? "gpt-2" : v.pre())
-                    .filter(PreTokenizerType::supported).orElse(PreTokenizerType.GPT2);
+                    .filter(PreTokenizerType::supported)
+                    .orElse(PreTokenizerType.GPT2);
             ObjectNode pre = t.putObject("pre_tokenizer").put("type", "Sequence");
             ArrayNode steps = pre.putArray("pretokenizers");
             for (String regex : type.regexes())
-                steps.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false)
-                        .putObject("pattern").put("Regex", jsonRegex(regex));
-            steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", false);
+                steps.addObject()
+                        .put("type", "Split")
+                        .put("behavior", "Isolated")
+                        .put("invert", false)
+                        .putObject("pattern")
+                        .put("Regex", jsonRegex(regex));
+            steps.addObject()
+                    .put("type", "ByteLevel")
+                    .put("add_prefix_space", false)
+                    .put("trim_offsets", true)
+                    .put("use_regex", false);
             model.put("fuse_unk", false).put("byte_fallback", false).put("ignore_merges", type.ignoreMerges());
             model.set("vocab", vocab);
             ArrayNode merges = model.putArray("merges");
             v.merges().forEach(merges::add);
-            t.putObject("decoder").put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true).put("use_regex", true);
+            t.putObject("decoder")
+                    .put("type", "ByteLevel")
+                    .put("add_prefix_space", false)
+                    .put("trim_offsets", true)
+                    .put("use_regex", true);
         }
         t.putNull("post_processor");
         t.set("model", model);
@@ -120,7 +151,8 @@ public final class TokenizerJsonWriter {
             for (int cut = 1; cut < cps.length; cut++) {
                 String a = new String(cps, 0, cut), b = new String(cps, cut, cps.length - cut);
                 Integer ia = ids.get(a), ib = ids.get(b);
-                if (ia != null && ib != null && v.types()[ia] == 1 && v.types()[ib] == 1) out.add(new Merge(a + " " + b, scores[i], i));
+                if (ia != null && ib != null && v.types()[ia] == 1 && v.types()[ib] == 1)
+                    out.add(new Merge(a + " " + b, scores[i], i));
             }
         }
         out.sort(Comparator.comparingDouble((Merge m) -> -m.score()).thenComparingInt(Merge::id));

@@ -66,8 +66,10 @@ public final class Tokenizers {
             boolean isTokenizer = name.equals("tokenizer.bin") || name.startsWith("tok") && !name.startsWith("token");
             return isTokenizer ? fromLlama2c(modelPath) : llama2cBeside(modelPath, required);
         }
-        throw new ModelFormatException(modelPath, "not a tokenizer source: expected a folder with tokenizer.json, "
-                + "a .gguf file, or a llama2.c .bin model or tokenizer");
+        throw new ModelFormatException(
+                modelPath,
+                "not a tokenizer source: expected a folder with tokenizer.json, "
+                        + "a .gguf file, or a llama2.c .bin model or tokenizer");
     }
 
     /** The tokenizer stored in a GGUF file's {@code tokenizer.ggml.*} metadata. */
@@ -97,8 +99,10 @@ public final class Tokenizers {
         if (tokBin == null) return null;
         Tokenizer t = fromLlama2c(tokBin);
         if (vocabSize > 0 && t.vocabSize() != vocabSize) {
-            throw new ModelFormatException(tokBin, "has " + t.vocabSize() + " tokens but the model " + model.getFileName()
-                    + " has vocab_size " + vocabSize);
+            throw new ModelFormatException(
+                    tokBin,
+                    "has " + t.vocabSize() + " tokens but the model " + model.getFileName() + " has vocab_size "
+                            + vocabSize);
         }
         return t;
     }
@@ -126,7 +130,8 @@ public final class Tokenizers {
 
     private static boolean startsWithGgufMagic(Path file) throws IOException {
         byte[] head = readPrefix(file, 4);
-        return head.length == 4 && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt() == GGUF_MAGIC;
+        return head.length == 4
+                && ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt() == GGUF_MAGIC;
     }
 
     private static byte[] readPrefix(Path file, int n) throws IOException {

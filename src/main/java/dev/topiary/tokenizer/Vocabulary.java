@@ -110,7 +110,8 @@ final class Vocabulary {
 
     void checkId(int id) {
         if (id < 0 || id >= pieces.length) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary (size " + pieces.length + ")");
+            throw new IllegalArgumentException(
+                    "token id " + id + " is outside the vocabulary (size " + pieces.length + ")");
         }
     }
 }

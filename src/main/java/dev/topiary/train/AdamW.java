@@ -16,10 +16,10 @@ import dev.topiary.model.TensorKind;
  */
 public final class AdamW {
     public final float beta1, beta2, eps, weightDecay;
-    public final float[] m, v;          // moments, same layout as the parameters
-    private final boolean[] decay;      // per View, in LlamaWeights.views() order
+    public final float[] m, v; // moments, same layout as the parameters
+    private final boolean[] decay; // per View, in LlamaWeights.views() order
     private final LlamaWeights w;
-    public long step;                   // updates done so far
+    public long step; // updates done so far
 
     public AdamW(LlamaWeights w, float beta1, float beta2, float eps, float weightDecay, boolean decayEmbeddings) {
         this.w = w;
@@ -65,8 +65,8 @@ public final class AdamW {
         update(p, g, m, v, 0, p.length, 1f, (float) (lr / bc1), (float) Math.sqrt(bc2));
     }
 
-    private void update(float[] p, float[] g, float[] m, float[] v, int from, int to, float shrink, float stepSize,
-            float sqrtBc2) {
+    private void update(
+            float[] p, float[] g, float[] m, float[] v, int from, int to, float shrink, float stepSize, float sqrtBc2) {
         for (int i = from; i < to; i++) {
             float gi = g[i];
             float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;

@@ -1,8 +1,8 @@
 package dev.topiary.train;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.topiary.io.DType;
 import dev.topiary.format.ModelFormatException;
+import dev.topiary.io.DType;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
@@ -39,7 +39,8 @@ public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** @param extra objective state (e.g. a distillation projection) and "loss_ema" of the spike guard */
-    public record State(long step, String trajectoryKey, long dataFingerprint, String configJson, Map<String, float[]> extra) {
+    public record State(
+            long step, String trajectoryKey, long dataFingerprint, String configJson, Map<String, float[]> extra) {
         public State(long step, String trajectoryKey, long dataFingerprint, String configJson) {
             this(step, trajectoryKey, dataFingerprint, configJson, Map.of());
         }
@@ -58,7 +59,9 @@ public final class Checkpoint {
                 new Safetensors.Entry("params", DType.F32, shape, w.data),
                 new Safetensors.Entry("adam_m", DType.F32, shape, opt.m),
                 new Safetensors.Entry("adam_v", DType.F32, shape, opt.v)));
-        s.extra().forEach((name, values) -> entries.add(new Safetensors.Entry("extra." + name, DType.F32, new long[] {values.length}, values)));
+        s.extra()
+                .forEach((name, values) -> entries.add(
+                        new Safetensors.Entry("extra." + name, DType.F32, new long[] {values.length}, values)));
         String metaCrc = crc(meta);
         for (Safetensors.Entry e : entries) meta.put(CRC + e.name(), crc(e.values()));
         meta.put(CRC + "__metadata__", metaCrc);
@@ -99,8 +102,7 @@ public final class Checkpoint {
             return;
         }
         String m = meta.get(CRC + "__metadata__");
-        if (m == null || !m.equals(crc(meta)))
-            throw corrupt(f, "its metadata (step, options, config)");
+        if (m == null || !m.equals(crc(meta))) throw corrupt(f, "its metadata (step, options, config)");
         for (String name : st.tensors().keySet()) {
             String want = meta.get(CRC + name);
             if (want == null || !want.equals(crc(st.readFloats(name)))) throw corrupt(f, "tensor '" + name + "'");
@@ -108,9 +110,11 @@ public final class Checkpoint {
     }
 
     private static ModelFormatException corrupt(Path f, String what) {
-        return new ModelFormatException(f, "corrupt checkpoint: " + what
-                + " does not match its CRC32C checksum (a changed bit on disk?);"
-                + " restore a copy, or delete it to start the run over");
+        return new ModelFormatException(
+                f,
+                "corrupt checkpoint: " + what
+                        + " does not match its CRC32C checksum (a changed bit on disk?);"
+                        + " restore a copy, or delete it to start the run over");
     }
 
     public static boolean exists(Path dir) {
@@ -121,7 +125,8 @@ public final class Checkpoint {
     public static LlamaConfig config(Path dir) throws IOException {
         try (Safetensors st = Safetensors.open(dir.resolve(FILE))) {
             String cfg = st.metadata().get("config");
-            if (cfg == null) throw new ModelFormatException(dir.resolve(FILE), "not a Topiary checkpoint (no 'config' metadata)");
+            if (cfg == null)
+                throw new ModelFormatException(dir.resolve(FILE), "not a Topiary checkpoint (no 'config' metadata)");
             Path tmp = Files.createTempFile("topiary-config", ".json");
             try {
                 Files.writeString(tmp, cfg);
@@ -137,13 +142,16 @@ public final class Checkpoint {
         Path f = dir.resolve(FILE);
         try (Safetensors st = Safetensors.open(f)) {
             Map<String, String> meta = st.metadata();
-            if (!"1".equals(meta.get("topiary_checkpoint"))) throw new ModelFormatException(f, "not a Topiary training checkpoint");
+            if (!"1".equals(meta.get("topiary_checkpoint")))
+                throw new ModelFormatException(f, "not a Topiary training checkpoint");
             verify(f, st, meta);
             for (String name : List.of("params", "adam_m", "adam_v")) {
                 long n = st.info(name).elements();
                 if (n != w.data.length)
-                    throw new ModelFormatException(f, "tensor '" + name + "' has " + n + " values, the model has " + w.data.length
-                            + " parameters: a checkpoint of another model?");
+                    throw new ModelFormatException(
+                            f,
+                            "tensor '" + name + "' has " + n + " values, the model has " + w.data.length
+                                    + " parameters: a checkpoint of another model?");
             }
             System.arraycopy(st.readFloats("params"), 0, w.data, 0, w.data.length);
             System.arraycopy(st.readFloats("adam_m"), 0, opt.m, 0, opt.m.length);
@@ -151,8 +159,12 @@ public final class Checkpoint {
             Map<String, float[]> extra = new LinkedHashMap<>();
             for (String name : st.tensors().keySet())
                 if (name.startsWith("extra.")) extra.put(name.substring(6), st.readFloats(name));
-            State s = new State(Long.parseLong(meta.get("step")), meta.get("trajectory"), Long.parseLong(meta.get("data_fingerprint")),
-                    meta.get("config"), extra);
+            State s = new State(
+                    Long.parseLong(meta.get("step")),
+                    meta.get("trajectory"),
+                    Long.parseLong(meta.get("data_fingerprint")),
+                    meta.get("config"),
+                    extra);
             opt.step = s.step();
             return s;
         }

@@ -18,7 +18,14 @@ public interface Objective {
      * @param scale     1 / number of targets of the whole optimizer step
      * @return the summed loss of the micro-batch (unscaled)
      */
-    double microStep(LlamaWeights w, float[] grads, LlamaTrain.Activations a, int[] inputs, int[] targets, int[] sequences, float scale);
+    double microStep(
+            LlamaWeights w,
+            float[] grads,
+            LlamaTrain.Activations a,
+            int[] inputs,
+            int[] targets,
+            int[] sequences,
+            float scale);
 
     /**
      * After each optimizer step: an objective with parameters of its own updates them here, with the
@@ -53,5 +60,6 @@ public interface Objective {
     }
 
     /** Plain causal-LM training. */
-    Objective CROSS_ENTROPY = (w, grads, a, inputs, targets, sequences, scale) -> LlamaTrain.step(w, grads, a, inputs, targets, scale);
+    Objective CROSS_ENTROPY =
+            (w, grads, a, inputs, targets, sequences, scale) -> LlamaTrain.step(w, grads, a, inputs, targets, scale);
 }

@@ -29,6 +29,7 @@ public final class TokenDataset {
     public final int[] tokens;
     /** Pre-packed mode (SFT): per sequence, its own inputs, targets and document starts, (N, T) each; else null. */
     private final int[] packedTargets, packedSeg;
+
     public final int trainSequences, valSequences;
     private final long seed;
     private int cachedEpoch = -1;
@@ -42,13 +43,15 @@ public final class TokenDataset {
      * Pre-packed sequences (supervised fine-tuning): inputs, targets (with the ignore index where no
      * loss is wanted) and document starts, each (N, T) flattened. Same split and order rules.
      */
-    public static TokenDataset packed(int[] inputs, int[] targets, int[] segStart, int seqLen, double valFraction, long seed) {
+    public static TokenDataset packed(
+            int[] inputs, int[] targets, int[] segStart, int seqLen, double valFraction, long seed) {
         if (inputs.length != targets.length || inputs.length != segStart.length || inputs.length % seqLen != 0)
             throw new IllegalArgumentException("packed arrays must all hold N x " + seqLen + " values");
         return new TokenDataset(inputs, targets, segStart, seqLen, valFraction, seed);
     }
 
-    private TokenDataset(int[] tokens, int[] packedTargets, int[] packedSeg, int seqLen, double valFraction, long seed) {
+    private TokenDataset(
+            int[] tokens, int[] packedTargets, int[] packedSeg, int seqLen, double valFraction, long seed) {
         this.tokens = tokens;
         this.packedTargets = packedTargets;
         this.packedSeg = packedSeg;
@@ -58,18 +61,18 @@ public final class TokenDataset {
         int sequences = packedTargets != null ? tokens.length / seqLen : (tokens.length - 1) / seqLen;
         int minimum = valFraction > 0 ? 2 : 1;
         if (sequences < minimum)
-            throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for " + minimum + " sequences of "
-                    + seqLen + (minimum == 2 ? " (one to train on, one to validate)" : ""));
-        valSequences = valFraction > 0
-                ? Math.min(sequences - 1, Math.max(1, (int) Math.round(sequences * valFraction))) : 0;
+            throw new IllegalArgumentException("the corpus has " + tokens.length + " tokens: too few for " + minimum
+                    + " sequences of " + seqLen + (minimum == 2 ? " (one to train on, one to validate)" : ""));
+        valSequences =
+                valFraction > 0 ? Math.min(sequences - 1, Math.max(1, (int) Math.round(sequences * valFraction))) : 0;
         trainSequences = sequences - valSequences;
     }
 
     /** Refuses a held-out share outside [0, 1) (1.5 used to end in an ArrayIndexOutOfBoundsException). */
     public static void checkValFraction(double valFraction) {
         if (!(valFraction >= 0 && valFraction < 1))
-            throw new IllegalArgumentException("--val-fraction is the share of sequences held out, in [0, 1), got "
-                    + valFraction);
+            throw new IllegalArgumentException(
+                    "--val-fraction is the share of sequences held out, in [0, 1), got " + valFraction);
     }
 
     /** Reads, tokenizes and packs a corpus file. */
@@ -79,16 +82,19 @@ public final class TokenDataset {
     }
 
     /** Several files, read in order into one stream (so the validation split comes from the last one). */
-    public static TokenDataset load(List<Path> files, String field, Tokenizer tok, int seqLen, double valFraction, long seed)
+    public static TokenDataset load(
+            List<Path> files, String field, Tokenizer tok, int seqLen, double valFraction, long seed)
             throws IOException {
         List<String> docs = new ArrayList<>();
         for (Path file : files) docs.addAll(documents(file, field));
-        if (tok.eosId() < 0) throw new ModelFormatException(files.getFirst(), "the tokenizer has no EOS token to separate documents");
+        if (tok.eosId() < 0)
+            throw new ModelFormatException(files.getFirst(), "the tokenizer has no EOS token to separate documents");
         int[] buf = new int[1 << 16];
         int n = 0;
         for (String d : docs) {
             int[] ids = tok.encode(d, tok.addBosByDefault());
-            if (n + ids.length + 1 > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(2 * buf.length, n + ids.length + 1));
+            if (n + ids.length + 1 > buf.length)
+                buf = java.util.Arrays.copyOf(buf, Math.max(2 * buf.length, n + ids.length + 1));
             System.arraycopy(ids, 0, buf, n, ids.length);
             n += ids.length;
             buf[n++] = tok.eosId();
@@ -137,7 +143,12 @@ public final class TokenDataset {
     private void copy(int sequence, int b, int[] inputs, int[] targets) {
         int start = sequence * seqLen;
         System.arraycopy(tokens, start, inputs, b * seqLen, seqLen);
-        System.arraycopy(packedTargets != null ? packedTargets : tokens, packedTargets != null ? start : start + 1, targets, b * seqLen, seqLen);
+        System.arraycopy(
+                packedTargets != null ? packedTargets : tokens,
+                packedTargets != null ? start : start + 1,
+                targets,
+                b * seqLen,
+                seqLen);
     }
 
     /** Whether sequences hold several documents that must not attend to each other. */

@@ -12,9 +12,24 @@ package dev.topiary.train;
  * @param valBatches  validation micro-batches per evaluation (0: the whole split)
  * @param checkpointEvery checkpoint every N steps (0: only at the end and on a stop)
  */
-public record TrainOptions(int seqLen, int batch, int accum, int steps, float lr, float minLr, int warmup,
-                           float weightDecay, float beta1, float beta2, float eps, float clip, long seed, int evalEvery,
-                           int valBatches, int checkpointEvery, boolean recompute) {
+public record TrainOptions(
+        int seqLen,
+        int batch,
+        int accum,
+        int steps,
+        float lr,
+        float minLr,
+        int warmup,
+        float weightDecay,
+        float beta1,
+        float beta2,
+        float eps,
+        float clip,
+        long seed,
+        int evalEvery,
+        int valBatches,
+        int checkpointEvery,
+        boolean recompute) {
     public TrainOptions {
         if (seqLen < 1) throw new IllegalArgumentException("--seq-len must be >= 1, got " + seqLen);
         if (batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
@@ -33,8 +48,8 @@ public record TrainOptions(int seqLen, int batch, int accum, int steps, float lr
      * warmup together.
      */
     public static TrainOptions defaults() {
-        return new TrainOptions(256, 8, 1, 1000, 5e-4f, 5e-5f, 50, 0.1f, 0.9f,
-                0.95f, 1e-8f, 1f, 1, 100, 20, 100, false);
+        return new TrainOptions(
+                256, 8, 1, 1000, 5e-4f, 5e-5f, 50, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 1, 100, 20, 100, false);
     }
 
     /**
@@ -53,88 +68,360 @@ public record TrainOptions(int seqLen, int batch, int accum, int steps, float lr
     // the withers: a copy with one field changed
 
     public TrainOptions withSeqLen(int v) {
-        return new TrainOptions(v, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                v,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withBatch(int v) {
-        return new TrainOptions(seqLen, v, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                v,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withAccum(int v) {
-        return new TrainOptions(seqLen, batch, v, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                v,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withSteps(int v) {
-        return new TrainOptions(seqLen, batch, accum, v, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                v,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withLr(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, v, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                v,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withMinLr(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, v, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                v,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withWarmup(int v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, v, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                v,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withWeightDecay(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, v, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                v,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withBeta1(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, v,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                v,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withBeta2(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                v, eps, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                v,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withEps(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, v, clip, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                v,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withClip(float v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, v, seed, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                v,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withSeed(long v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, v, evalEvery, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                v,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withEvalEvery(int v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, v, valBatches, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                v,
+                valBatches,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withValBatches(int v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, v, checkpointEvery, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                v,
+                checkpointEvery,
+                recompute);
     }
 
     public TrainOptions withCheckpointEvery(int v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, v, recompute);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                v,
+                recompute);
     }
 
     public TrainOptions withRecompute(boolean v) {
-        return new TrainOptions(seqLen, batch, accum, steps, lr, minLr, warmup, weightDecay, beta1,
-                beta2, eps, clip, seed, evalEvery, valBatches, checkpointEvery, v);
+        return new TrainOptions(
+                seqLen,
+                batch,
+                accum,
+                steps,
+                lr,
+                minLr,
+                warmup,
+                weightDecay,
+                beta1,
+                beta2,
+                eps,
+                clip,
+                seed,
+                evalEvery,
+                valBatches,
+                checkpointEvery,
+                v);
     }
 
     public Schedule schedule() {

@@ -54,21 +54,36 @@ public final class Trainer {
     private final double spikeFactor;
     /** The spike factor of {@code --spike-factor}'s default. */
     public static final double DEFAULT_SPIKE_FACTOR = 3.0;
+
     public static final int MAX_SKIPS = 3;
 
     public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile) {
         this(weights, data, o, checkpointDir, metricsFile, Objective.CROSS_ENTROPY);
     }
 
-    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile, Objective objective) {
+    public Trainer(
+            LlamaWeights weights,
+            TokenDataset data,
+            TrainOptions o,
+            Path checkpointDir,
+            Path metricsFile,
+            Objective objective) {
         this(weights, data, o, checkpointDir, metricsFile, objective, DEFAULT_SPIKE_FACTOR);
     }
 
     /** @param spikeFactor a loss above this times the running mean skips the step (0: off; see the class comment) */
-    public Trainer(LlamaWeights weights, TokenDataset data, TrainOptions o, Path checkpointDir, Path metricsFile,
-                   Objective objective, double spikeFactor) {
+    public Trainer(
+            LlamaWeights weights,
+            TokenDataset data,
+            TrainOptions o,
+            Path checkpointDir,
+            Path metricsFile,
+            Objective objective,
+            double spikeFactor) {
         if (!(spikeFactor >= 0)) throw new IllegalArgumentException("--spike-factor must be >= 0, got " + spikeFactor);
-        if (data.seqLen != o.seqLen()) throw new IllegalArgumentException("dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
+        if (data.seqLen != o.seqLen())
+            throw new IllegalArgumentException(
+                    "dataset packed for " + data.seqLen + " tokens, options say " + o.seqLen());
         requireMemory(weights.config, o);
         this.weights = weights;
         this.data = data;
@@ -92,7 +107,8 @@ public final class Trainer {
      * numbers (callers may check before reading the data; the constructor checks again).
      */
     public static void requireMemory(dev.topiary.model.LlamaConfig c, TrainOptions o) {
-        dev.topiary.model.Memory.require(dev.topiary.model.Memory.training(c, o.batch(), o.seqLen(), o.recompute()),
+        dev.topiary.model.Memory.require(
+                dev.topiary.model.Memory.training(c, o.batch(), o.seqLen(), o.recompute()),
                 "training with --seq-len " + o.seqLen() + " --batch " + o.batch(),
                 "lower --seq-len or --batch (or add --recompute)");
     }
@@ -110,10 +126,12 @@ public final class Trainer {
         Checkpoint.State s = Checkpoint.load(checkpointDir, weights, optimizer);
         restoreExtra(s);
         if (!s.trajectoryKey().equals(options.trajectoryKey()))
-            throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was written with other options:\n  checkpoint: "
-                    + s.trajectoryKey() + "\n  now:        " + options.trajectoryKey());
+            throw new IllegalArgumentException(
+                    "the checkpoint in " + checkpointDir + " was written with other options:\n  checkpoint: "
+                            + s.trajectoryKey() + "\n  now:        " + options.trajectoryKey());
         if (s.dataFingerprint() != data.fingerprint())
-            throw new IllegalArgumentException("the checkpoint in " + checkpointDir + " was written for other training data");
+            throw new IllegalArgumentException(
+                    "the checkpoint in " + checkpointDir + " was written for other training data");
         truncateMetrics(s.step());
     }
 
@@ -121,7 +139,7 @@ public final class Trainer {
     public boolean run(Listener listener) throws IOException {
         TrainOptions o = options;
         Schedule schedule = o.schedule();
-        if (optimizer.step == 0 && (o.evalEvery() > 0)) {          // where the run starts from
+        if (optimizer.step == 0 && (o.evalEvery() > 0)) { // where the run starts from
             ObjectNode m = metric(0, "val");
             validate(m);
             appendMetric(m);
@@ -151,10 +169,11 @@ public final class Trainer {
                 throw new IllegalStateException("the training loss is " + loss + " at step " + (step + 1)
                         + ", before any finite step: the model's weights or the data give non-finite values;"
                         + " stopped, no model written");
-            boolean spike = !Double.isFinite(loss) || !Double.isFinite(norm)
+            boolean spike = !Double.isFinite(loss)
+                    || !Double.isFinite(norm)
                     || spikeFactor > 0 && step >= 10 && Double.isFinite(lossEma) && loss > spikeFactor * lossEma;
             if (spike) {
-                optimizer.step++;                                   // the data moves on; the weights do not
+                optimizer.step++; // the data moves on; the weights do not
                 skippedInARow++;
                 if (skippedInARow >= MAX_SKIPS && Checkpoint.exists(checkpointDir)) rollBack();
             } else {
@@ -168,10 +187,15 @@ public final class Trainer {
             long done = optimizer.step;
             if (peakHeap == 0) { // the live set once everything is allocated: model, gradients, moments, activations
                 System.gc();
-                peakHeap = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+                peakHeap = Runtime.getRuntime().totalMemory()
+                        - Runtime.getRuntime().freeMemory();
             }
-            ObjectNode m = metric(done, "train").put("loss", loss).put("lr", lr).put("grad_norm", norm)
-                    .put("tokens", done * o.tokensPerStep()).put("tokens_per_s", tps);
+            ObjectNode m = metric(done, "train")
+                    .put("loss", loss)
+                    .put("lr", lr)
+                    .put("grad_norm", norm)
+                    .put("tokens", done * o.tokensPerStep())
+                    .put("tokens_per_s", tps);
             if (spike) m.put("skipped", true);
             objective.stepMetrics().forEach(m::put);
             boolean last = done == o.steps();
@@ -182,8 +206,16 @@ public final class Trainer {
             appendMetric(m);
             listener.step(done, loss, lr, norm, tps);
             if (last || stop.get() || o.checkpointEvery() > 0 && done % o.checkpointEvery() == 0) {
-                Checkpoint.save(checkpointDir, weights, optimizer, new Checkpoint.State(done, o.trajectoryKey(), data.fingerprint(),
-                        Checkpoint.configJson(weights.config), extraState()));
+                Checkpoint.save(
+                        checkpointDir,
+                        weights,
+                        optimizer,
+                        new Checkpoint.State(
+                                done,
+                                o.trajectoryKey(),
+                                data.fingerprint(),
+                                Checkpoint.configJson(weights.config),
+                                extraState()));
                 listener.checkpoint(done, checkpointDir);
             }
             if (stop.get() && !last) return false;
@@ -243,12 +275,16 @@ public final class Trainer {
                     if (segStarts != null) data.segStarts(data.trainSequences + i, b, segStarts);
                 } else {
                     java.util.Arrays.fill(inputs, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
-                    if (segStarts != null) java.util.Arrays.fill(segStarts, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
+                    if (segStarts != null)
+                        java.util.Arrays.fill(segStarts, b * options.seqLen(), (b + 1) * options.seqLen(), 0);
                 }
             }
             count += TokenDataset.countTargets(targets);
             loss += LlamaTrain.step(weights, null, activations, inputs, targets, 1f);
-            if (extra != null) objective.validation(weights, activations, inputs, targets).forEach((k, v) -> extra.merge(k, v, Double::sum));
+            if (extra != null)
+                objective
+                        .validation(weights, activations, inputs, targets)
+                        .forEach((k, v) -> extra.merge(k, v, Double::sum));
         }
         final long n = count;
         if (extra != null) extra.replaceAll((k, v) -> v / n);
@@ -276,7 +312,8 @@ public final class Trainer {
 
     private void appendMetric(ObjectNode m) {
         if (metricsFile == null) return;
-        try (Writer wr = Files.newBufferedWriter(metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+        try (Writer wr = Files.newBufferedWriter(
+                metricsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             wr.write(JSON.writeValueAsString(m));
             wr.write('\n');
         } catch (IOException e) {

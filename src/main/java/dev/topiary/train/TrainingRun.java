@@ -70,8 +70,14 @@ public final class TrainingRun {
      * @param seconds        wall time of the training loop
      * @param peakHeapBytes  heap in use once everything was allocated
      */
-    public record Result(boolean finished, long startStep, long step, double validationLoss, double seconds,
-                         long peakHeapBytes, long tokensPerStep) {
+    public record Result(
+            boolean finished,
+            long startStep,
+            long step,
+            double validationLoss,
+            double seconds,
+            long peakHeapBytes,
+            long tokensPerStep) {
         /** Tokens per second over this call. */
         public double tokensPerSecond() {
             return (step - startStep) * (double) tokensPerStep / seconds;
@@ -130,8 +136,14 @@ public final class TrainingRun {
      * Trains w on ds with the objective, from the start or from the folder's checkpoint, and writes the model
      * (with the tokenizer files of tokenizerSource) when all steps are done.
      */
-    public Result run(LlamaWeights w, TokenDataset ds, TrainOptions o, Objective objective, Path tokenizerSource,
-                      Listener listener) throws IOException {
+    public Result run(
+            LlamaWeights w,
+            TokenDataset ds,
+            TrainOptions o,
+            Objective objective,
+            Path tokenizerSource,
+            Listener listener)
+            throws IOException {
         checkFolder();
         MemoryPlan plan = MemoryPlan.of(w.config, o.batch(), o.seqLen(), o.recompute(), objective.teacher());
         plan.check(); // before anything is allocated or written
@@ -153,11 +165,11 @@ public final class TrainingRun {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (!finished)
-            return new Result(false, startStep, trainer.step(), Double.NaN, seconds, trainer.peakHeapBytes(),
-                    o.tokensPerStep());
+            return new Result(
+                    false, startStep, trainer.step(), Double.NaN, seconds, trainer.peakHeapBytes(), o.tokensPerStep());
         if (folder.model() != null) HfCheckpoint.save(folder.model(), w, saveDtype, 0, tokenizerSource);
-        double val = Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss()
-                : trainer.lastValidationLoss();
+        double val =
+                Double.isNaN(trainer.lastValidationLoss()) ? trainer.validationLoss() : trainer.lastValidationLoss();
         return new Result(true, startStep, trainer.step(), val, seconds, trainer.peakHeapBytes(), o.tokensPerStep());
     }
 }

@@ -1,11 +1,9 @@
 package dev.topiary.verify;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.format.Json;
 import dev.topiary.format.ModelFormatException;
-import dev.topiary.format.TextFiles;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -112,15 +110,18 @@ public final class AlignTaskFile {
                 for (int i = 0; i < a.size(); i++) {
                     ToolSchema t = ToolSchema.fromJson(a.get(i), "tools[" + i + "]");
                     for (ToolSchema o : tools)
-                        if (o.name().equals(t.name())) throw Json.bad("tools[" + i + "].name", "duplicate tool '" + t.name() + "'");
+                        if (o.name().equals(t.name()))
+                            throw Json.bad("tools[" + i + "].name", "duplicate tool '" + t.name() + "'");
                     tools.add(t);
                 }
                 ExpectedCall expected = ExpectedCall.fromJson(n.get("expected"), "expected");
                 FunctionCallItem item = new FunctionCallItem(prompt, tools, expected);
                 ToolSchema tool = item.tool(expected.name());
                 if (tool == null)
-                    throw Json.bad("expected.name", "'" + expected.name() + "' is not among the tools "
-                            + tools.stream().map(ToolSchema::name).toList());
+                    throw Json.bad(
+                            "expected.name",
+                            "'" + expected.name() + "' is not among the tools "
+                                    + tools.stream().map(ToolSchema::name).toList());
                 for (String arg : expected.arguments().keySet())
                     if (!tool.properties().containsKey(arg))
                         throw Json.bad("expected.arguments." + arg, "not a parameter of tool '" + tool.name() + "'");

@@ -30,8 +30,11 @@ public final class AlignmentEval {
     public record Verdict(int index, String type, double score, String detail) {}
 
     /** Every metric of the item types present, plus a verdict per item. */
-    public record Result(Optional<IfEval.Score> ifeval, Optional<FunctionCallScore> functionCalls,
-            Optional<SquadMetrics.Score> qa, List<Verdict> verdicts) {
+    public record Result(
+            Optional<IfEval.Score> ifeval,
+            Optional<FunctionCallScore> functionCalls,
+            Optional<SquadMetrics.Score> qa,
+            List<Verdict> verdicts) {
         public Result {
             verdicts = List.copyOf(verdicts);
         }
@@ -80,10 +83,13 @@ public final class AlignmentEval {
                     outcomes.add(o);
                     List<String> failed = new ArrayList<>();
                     for (int k = 0; k < o.strict().size(); k++)
-                        if (!o.strict().get(k)) failed.add(it.instructions().get(k).type() + (o.loose().get(k) ? " (loose ok)" : ""));
-                    int ns = (int) o.strict().stream().filter(x -> x).count(), nl = (int) o.loose().stream().filter(x -> x).count();
-                    String detail = "strict " + ns + "/" + o.strict().size() + ", loose " + nl + "/" + o.loose().size()
-                            + (failed.isEmpty() ? "" : "; failed: " + String.join(", ", failed));
+                        if (!o.strict().get(k))
+                            failed.add(
+                                    it.instructions().get(k).type() + (o.loose().get(k) ? " (loose ok)" : ""));
+                    int ns = (int) o.strict().stream().filter(x -> x).count(),
+                            nl = (int) o.loose().stream().filter(x -> x).count();
+                    String detail = "strict " + ns + "/" + o.strict().size() + ", loose " + nl + "/"
+                            + o.loose().size() + (failed.isEmpty() ? "" : "; failed: " + String.join(", ", failed));
                     verdicts.add(new Verdict(i, it.type(), o.allStrict() ? 1 : 0, detail));
                 }
                 case FunctionCallItem it -> {
@@ -103,15 +109,21 @@ public final class AlignmentEval {
                 case QaItem it -> {
                     answers.add(response);
                     references.add(it.answers());
-                    double em = SquadMetrics.exactMatch(response, it.answers()), f1 = SquadMetrics.f1(response, it.answers());
+                    double em = SquadMetrics.exactMatch(response, it.answers()),
+                            f1 = SquadMetrics.f1(response, it.answers());
                     verdicts.add(new Verdict(i, it.type(), f1, String.format(Locale.ROOT, "EM %.0f, F1 %.4f", em, f1)));
                 }
             }
         }
         return new Result(
                 outcomes.isEmpty() ? Optional.empty() : Optional.of(IfEval.score(outcomes)),
-                calls == 0 ? Optional.empty() : Optional.of(new FunctionCallScore(calls, IfEval.ratio(correct, calls),
-                        IfEval.ratio(unparseable, calls), IfEval.ratio(schemaValid, calls))),
+                calls == 0
+                        ? Optional.empty()
+                        : Optional.of(new FunctionCallScore(
+                                calls,
+                                IfEval.ratio(correct, calls),
+                                IfEval.ratio(unparseable, calls),
+                                IfEval.ratio(schemaValid, calls))),
                 answers.isEmpty() ? Optional.empty() : Optional.of(SquadMetrics.score(answers, references)),
                 verdicts);
     }

@@ -1,8 +1,8 @@
 package dev.topiary.verify;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.chat.ToolCall;
+import dev.topiary.format.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,12 +43,14 @@ public record ExpectedCall(String name, Map<String, List<JsonNode>> arguments) {
     /** Whether the argument may be left out (its acceptable values include {@code ""}). */
     public boolean optional(String argument) {
         List<JsonNode> values = arguments.get(argument);
-        return values != null && values.stream().anyMatch(v -> v.isTextual() && v.asText().isEmpty());
+        return values != null
+                && values.stream().anyMatch(v -> v.isTextual() && v.asText().isEmpty());
     }
 
     /** Matches a parsed call against this expectation. */
     public Match match(ToolCall call) {
-        if (!call.name().equals(name)) return new Match(false, "function '" + call.name() + "', expected '" + name + "'");
+        if (!call.name().equals(name))
+            return new Match(false, "function '" + call.name() + "', expected '" + name + "'");
         for (String arg : arguments.keySet())
             if (!call.arguments().has(arg) && !optional(arg)) return new Match(false, "missing argument '" + arg + "'");
         for (Map.Entry<String, JsonNode> e : call.arguments().properties()) {
@@ -56,14 +58,16 @@ public record ExpectedCall(String name, Map<String, List<JsonNode>> arguments) {
             if (ok == null) return new Match(false, "unexpected argument '" + e.getKey() + "'");
             boolean any = false;
             for (JsonNode v : ok) if (Json.sameValue(v, e.getValue())) any = true;
-            if (!any) return new Match(false, "argument '" + e.getKey() + "' = " + e.getValue() + ", acceptable: " + ok);
+            if (!any)
+                return new Match(false, "argument '" + e.getKey() + "' = " + e.getValue() + ", acceptable: " + ok);
         }
         return Match.OK;
     }
 
     /** Parses the JSON form; errors are IllegalArgumentExceptions naming the field under {@code at}. */
     public static ExpectedCall fromJson(JsonNode n, String at) {
-        if (n == null || !n.isObject()) throw Json.bad(at, n == null ? "missing (an object)" : "must be an object, got " + n);
+        if (n == null || !n.isObject())
+            throw Json.bad(at, n == null ? "missing (an object)" : "must be an object, got " + n);
         String name = Json.nonBlankText(n, "name", at);
         String field = n.has("arguments") || !n.has("parameters") ? "arguments" : "parameters";
         Map<String, List<JsonNode>> args = new LinkedHashMap<>();

@@ -52,8 +52,13 @@ public final class IfEval {
      * of its instructions pass) and instruction-level accuracy (each instruction counts once),
      * strict and loose.
      */
-    public record Score(int prompts, int instructions, double promptStrict, double promptLoose,
-            double instructionStrict, double instructionLoose) {}
+    public record Score(
+            int prompts,
+            int instructions,
+            double promptStrict,
+            double promptLoose,
+            double instructionStrict,
+            double instructionLoose) {}
 
     /** Outcome of one prompt: strict and loose verdicts of each of its instructions, in order. */
     public record Outcome(List<Boolean> strict, List<Boolean> loose) {

@@ -1,7 +1,7 @@
 package dev.topiary.verify;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.topiary.format.Json;
 import java.util.List;
 import java.util.Locale;
 
@@ -187,9 +187,12 @@ public sealed interface Instruction {
             case "bullet_points" -> new BulletPoints(Json.nonNegativeInt(n, "n", at));
             case "json_output" -> new JsonOutput();
             case "ends_with" -> new EndsWith(Json.nonBlankText(n, "phrase", at));
-            default -> throw Json.bad(Json.path(at, "type"), "unknown instruction type '" + type
-                    + "' (known: include_words, exclude_words, max_words, min_words, max_sentences, all_lowercase,"
-                    + " bullet_points, json_output, ends_with)");
+            default ->
+                throw Json.bad(
+                        Json.path(at, "type"),
+                        "unknown instruction type '" + type
+                                + "' (known: include_words, exclude_words, max_words, min_words, max_sentences, all_lowercase,"
+                                + " bullet_points, json_output, ends_with)");
         };
     }
 }

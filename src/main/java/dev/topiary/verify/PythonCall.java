@@ -133,8 +133,10 @@ final class PythonCall {
     private JsonNode number() {
         int start = i;
         if (peek() == '-' || peek() == '+') i++;
-        while (i < s.length() && (Character.isDigit(s.charAt(i)) || "._eE".indexOf(s.charAt(i)) >= 0
-                || ((s.charAt(i) == '-' || s.charAt(i) == '+') && "eE".indexOf(s.charAt(i - 1)) >= 0))) i++;
+        while (i < s.length()
+                && (Character.isDigit(s.charAt(i))
+                        || "._eE".indexOf(s.charAt(i)) >= 0
+                        || ((s.charAt(i) == '-' || s.charAt(i) == '+') && "eE".indexOf(s.charAt(i - 1)) >= 0))) i++;
         String t = s.substring(start, i).replace("_", "");
         try {
             if (t.matches("[+-]?\\d+")) {

@@ -38,9 +38,11 @@ final class Texts {
         String left = Character.isLetterOrDigit(w.charAt(0)) || w.charAt(0) == '_' ? "\\b" : "(?<!\\w)";
         char last = w.charAt(w.length() - 1);
         String right = Character.isLetterOrDigit(last) || last == '_' ? "\\b" : "(?!\\w)";
-        return Pattern.compile(left + Pattern.quote(w) + right,
+        return Pattern.compile(
+                        left + Pattern.quote(w) + right,
                         Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE | Pattern.UNICODE_CHARACTER_CLASS)
-                .matcher(text).find();
+                .matcher(text)
+                .find();
     }
 
     /** Strips, then removes a surrounding Markdown code fence (```json or bare ```). */
@@ -63,7 +65,8 @@ final class Texts {
     static String unfenceAnyLanguage(String s) {
         String t = s.strip();
         Matcher m = FENCE_TAG.matcher(t);
-        if (m.find() && t.endsWith("```") && t.length() >= m.end() + 3) return t.substring(m.end(), t.length() - 3).strip();
+        if (m.find() && t.endsWith("```") && t.length() >= m.end() + 3)
+            return t.substring(m.end(), t.length() - 3).strip();
         return unfence(t);
     }
 }

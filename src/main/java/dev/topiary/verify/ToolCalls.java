@@ -1,8 +1,8 @@
 package dev.topiary.verify;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.chat.ToolCall;
+import dev.topiary.format.Json;
 import java.util.Optional;
 
 /**
@@ -31,7 +31,8 @@ public final class ToolCalls {
     public static Optional<ToolCall> parse(String output) {
         if (output == null) return Optional.empty();
         String s = output.strip();
-        if (s.startsWith("<|python_tag|>")) s = s.substring("<|python_tag|>".length()).strip();
+        if (s.startsWith("<|python_tag|>"))
+            s = s.substring("<|python_tag|>".length()).strip();
         for (String end : new String[] {"<|eom_id|>", "<|eot_id|>"})
             if (s.endsWith(end)) s = s.substring(0, s.length() - end.length()).strip();
         s = Texts.unfenceAnyLanguage(s);

@@ -1,8 +1,8 @@
 package dev.topiary.verify;
 
-import dev.topiary.format.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.topiary.chat.ToolCall;
+import dev.topiary.format.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,7 +38,8 @@ public record ToolSchema(String name, String description, Map<String, JsonNode> 
             n = n.get("function");
         }
         String name = Json.nonBlankText(n, "name", at);
-        String description = n.path("description").isTextual() ? n.get("description").asText() : "";
+        String description =
+                n.path("description").isTextual() ? n.get("description").asText() : "";
         JsonNode params = Json.object(n, "parameters", at);
         String pAt = Json.path(at, "parameters");
         JsonNode type = params.get("type");
@@ -53,7 +54,9 @@ public record ToolSchema(String name, String description, Map<String, JsonNode> 
         List<String> required = params.has("required") ? Json.texts(params, "required", pAt, false) : List.of();
         for (int i = 0; i < required.size(); i++)
             if (!properties.containsKey(required.get(i)))
-                throw Json.bad(Json.path(pAt, "required") + "[" + i + "]", "'" + required.get(i) + "' is not among the properties " + properties.keySet());
+                throw Json.bad(
+                        Json.path(pAt, "required") + "[" + i + "]",
+                        "'" + required.get(i) + "' is not among the properties " + properties.keySet());
         return new ToolSchema(name, description, properties, required);
     }
 
@@ -63,10 +66,13 @@ public record ToolSchema(String name, String description, Map<String, JsonNode> 
         if (type != null && (!type.isTextual() || !TYPES.contains(type.asText())))
             throw Json.bad(Json.path(at, "type"), "must be one of " + TYPES + ", got " + type);
         JsonNode en = p.get("enum");
-        if (en != null && (!en.isArray() || en.isEmpty())) throw Json.bad(Json.path(at, "enum"), "must be a non-empty array, got " + en);
+        if (en != null && (!en.isArray() || en.isEmpty()))
+            throw Json.bad(Json.path(at, "enum"), "must be a non-empty array, got " + en);
         if (p.path("items").isObject()) validateProperty(p.get("items"), Json.path(at, "items"));
         if (p.path("properties").isObject())
-            p.get("properties").properties().forEach(e -> validateProperty(e.getValue(), Json.path(Json.path(at, "properties"), e.getKey())));
+            p.get("properties")
+                    .properties()
+                    .forEach(e -> validateProperty(e.getValue(), Json.path(Json.path(at, "properties"), e.getKey())));
     }
 
     /**
@@ -107,7 +113,8 @@ public record ToolSchema(String name, String description, Map<String, JsonNode> 
             for (JsonNode r : schema.path("required"))
                 if (!v.has(r.asText())) problems.add("argument '" + at + "' lacks required field '" + r.asText() + "'");
             v.properties().forEach(e -> {
-                if (props.has(e.getKey())) checkValue(e.getValue(), props.get(e.getKey()), at + "." + e.getKey(), problems);
+                if (props.has(e.getKey()))
+                    checkValue(e.getValue(), props.get(e.getKey()), at + "." + e.getKey(), problems);
             });
         }
     }

@@ -32,7 +32,8 @@ class DpoTest {
 
     @Test
     void handComputedLosses() {
-        for (var v : new float[] {0.1f, 0.5f}) assertThat(Dpo.loss(0, v, Dpo.Variant.SIGMOID, 0)[0]).isCloseTo(Math.log(2), within(1e-12));
+        for (var v : new float[] {0.1f, 0.5f})
+            assertThat(Dpo.loss(0, v, Dpo.Variant.SIGMOID, 0)[0]).isCloseTo(Math.log(2), within(1e-12));
         assertThat(Dpo.loss(0, 0.1f, Dpo.Variant.SIGMOID, 0.2f)[0]).isCloseTo(Math.log(2), within(1e-7));
         // h = 1: -log sigmoid(beta) at beta 0.1 and 0.5
         assertThat(Dpo.loss(1, 0.1f, Dpo.Variant.SIGMOID, 0)[0]).isCloseTo(Math.log(1 + Math.exp(-0.1)), within(1e-7));
@@ -42,7 +43,8 @@ class DpoTest {
         // derivatives by finite differences
         for (var variant : Dpo.Variant.values())
             for (double h : new double[] {-2, 0.3, 4}) {
-                double d = (Dpo.loss(h + 1e-6, 0.5f, variant, 0.1f)[0] - Dpo.loss(h - 1e-6, 0.5f, variant, 0.1f)[0]) / 2e-6;
+                double d = (Dpo.loss(h + 1e-6, 0.5f, variant, 0.1f)[0] - Dpo.loss(h - 1e-6, 0.5f, variant, 0.1f)[0])
+                        / 2e-6;
                 assertThat(Dpo.loss(h, 0.5f, variant, 0.1f)[1]).isCloseTo(d, within(1e-6));
             }
     }
@@ -63,7 +65,7 @@ class DpoTest {
     @Test
     void gradientMatchesFiniteDifferences() {
         TokenDataset ds = data();
-        LlamaWeights ref = Init.normal(SftPackerTest.C, 9, 0.3);     // a different reference: h != 0
+        LlamaWeights ref = Init.normal(SftPackerTest.C, 9, 0.3); // a different reference: h != 0
         for (var variant : Dpo.Variant.values()) {
             Dpo dpo = new Dpo(0.5f, variant, variant == Dpo.Variant.SIGMOID ? 0.1f : 0f, ref, ds, 2);
             var a = new LlamaTrain.Activations(w.config, 2, 16);
@@ -74,7 +76,15 @@ class DpoTest {
             float[] g = new float[w.data.length];
             dpo.microStep(w, g, a, in, tg, sq, 1f);
             for (var v : w.views())
-                GradCheck.check(variant + " " + v.name(), w.data, v.offset(), g, v.offset(), v.size(), 5, 1e-2,
+                GradCheck.check(
+                        variant + " " + v.name(),
+                        w.data,
+                        v.offset(),
+                        g,
+                        v.offset(),
+                        v.size(),
+                        5,
+                        1e-2,
                         () -> dpo.microStep(w, null, a, in, tg, sq, 1f) * 2 / 2); // returns sum / pairsPerStep
         }
     }
@@ -89,7 +99,13 @@ class DpoTest {
         assertThat(d1.lastMargin).isGreaterThan(0.5);
 
         LlamaWeights p2 = Init.normal(SftPackerTest.C, 3, 0.3);
-        Trainer t2 = new Trainer(p2, data(), o, tmp.resolve("b"), null, new Dpo(0.5f, Dpo.Variant.SIGMOID, 0, Init.normal(SftPackerTest.C, 3, 0.3), data(), 2));
+        Trainer t2 = new Trainer(
+                p2,
+                data(),
+                o,
+                tmp.resolve("b"),
+                null,
+                new Dpo(0.5f, Dpo.Variant.SIGMOID, 0, Init.normal(SftPackerTest.C, 3, 0.3), data(), 2));
         t2.run(new Trainer.Listener() {
             @Override
             public void step(long s, double l, float lr, double gn, double tps) {
@@ -97,8 +113,9 @@ class DpoTest {
             }
         });
         LlamaWeights p3 = Init.normal(SftPackerTest.C, 77, 0.3);
-        Trainer t3 = new Trainer(p3, data(), o, tmp.resolve("b"), null, new Dpo(0.5f, Dpo.Variant.SIGMOID, 0, p3, data(), 2));
-        t3.resume();   // the reference log-probabilities come back from the checkpoint
+        Trainer t3 = new Trainer(
+                p3, data(), o, tmp.resolve("b"), null, new Dpo(0.5f, Dpo.Variant.SIGMOID, 0, p3, data(), 2));
+        t3.resume(); // the reference log-probabilities come back from the checkpoint
         t3.run(new Trainer.Listener() {});
         assertThat(p3.data).containsExactly(p1.data);
     }

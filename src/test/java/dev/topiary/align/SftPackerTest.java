@@ -12,8 +12,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 public class SftPackerTest {
-    public static final LlamaConfig C = new LlamaConfig("llama", 16, 24, 2, 4, 2, 6, 40, 1e-5f, 10000, null, true, false, false, 64, 1,
-            List.of(2), "float32");
+    public static final LlamaConfig C = new LlamaConfig(
+            "llama", 16, 24, 2, 4, 2, 6, 40, 1e-5f, 10000, null, true, false, false, 64, 1, List.of(2), "float32");
     final LlamaWeights w = Init.normal(C, 3, 0.3);
 
     static SftPacker.Example ex(int[] tokens, int firstTrained) {
@@ -22,7 +22,8 @@ public class SftPackerTest {
         return new SftPacker.Example(tokens, m);
     }
 
-    final SftPacker.Example a = ex(new int[] {1, 5, 6, 7, 20, 21, 2}, 4), b = ex(new int[] {1, 9, 10, 30, 31, 32, 2}, 3);
+    final SftPacker.Example a = ex(new int[] {1, 5, 6, 7, 20, 21, 2}, 4),
+            b = ex(new int[] {1, 9, 10, 30, 31, 32, 2}, 3);
 
     @Test
     void lossOnlyOnAssistantTokensAndDocumentsPackedWithoutPadding() {
@@ -70,8 +71,10 @@ public class SftPackerTest {
         changed[2] = 33;
         changed[5] = 17;
         float[] other = logits(changed, seg);
-        assertThat(java.util.Arrays.copyOfRange(other, 7 * V, 16 * V)).containsExactly(java.util.Arrays.copyOfRange(packed, 7 * V, 16 * V));
-        assertThat(java.util.Arrays.copyOfRange(other, 0, 7 * V)).isNotEqualTo(java.util.Arrays.copyOfRange(packed, 0, 7 * V));
+        assertThat(java.util.Arrays.copyOfRange(other, 7 * V, 16 * V))
+                .containsExactly(java.util.Arrays.copyOfRange(packed, 7 * V, 16 * V));
+        assertThat(java.util.Arrays.copyOfRange(other, 0, 7 * V))
+                .isNotEqualTo(java.util.Arrays.copyOfRange(packed, 0, 7 * V));
     }
 
     @Test

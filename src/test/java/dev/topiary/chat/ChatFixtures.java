@@ -34,10 +34,7 @@ final class ChatFixtures {
             Message.user("What is 2+2?"));
 
     static final List<Message> MULTI_TURN = List.of(
-            Message.user("Hi"),
-            Message.assistant(" Hello! "),
-            Message.user("Bye"),
-            Message.assistant("Goodbye."));
+            Message.user("Hi"), Message.assistant(" Hello! "), Message.user("Bye"), Message.assistant("Goodbye."));
 
     static final List<Message> WITH_TOOLS = List.of(
             Message.system("You are a weather bot."),

@@ -21,12 +21,46 @@ import org.junit.jupiter.api.Test;
  * {@code -Dtopiary.fuzz.iterations} (default 100); seed: {@code -Dtopiary.fuzz.seed}.
  */
 class ChatTemplateFuzzTest {
-    static final String[] PARTS = {"a", "Hello", " ", "  ", "\n", "\t", "\r\n", "{{", "}}", "{{ 7*7 }}", "{%", "%}",
-            "{% raw %}",
-            "{% endraw %}", "{% if x %}", "{% endif %}", "{#", "#}", "{{ bos_token }}", "'", "\"", "\\", "\\n", "é",
-                    "✓", "\uD83D\uDE00",
-            "<|eot_id|>", "<|im_end|>", "[INST]", "</s>", "<tool_call>", "\u00a0", "\u3000", "None", "null",
-                    "{\"k\": 1}", "[1, 2]", "%s"};
+    static final String[] PARTS = {
+        "a",
+        "Hello",
+        " ",
+        "  ",
+        "\n",
+        "\t",
+        "\r\n",
+        "{{",
+        "}}",
+        "{{ 7*7 }}",
+        "{%",
+        "%}",
+        "{% raw %}",
+        "{% endraw %}",
+        "{% if x %}",
+        "{% endif %}",
+        "{#",
+        "#}",
+        "{{ bos_token }}",
+        "'",
+        "\"",
+        "\\",
+        "\\n",
+        "é",
+        "✓",
+        "\uD83D\uDE00",
+        "<|eot_id|>",
+        "<|im_end|>",
+        "[INST]",
+        "</s>",
+        "<tool_call>",
+        "\u00a0",
+        "\u3000",
+        "None",
+        "null",
+        "{\"k\": 1}",
+        "[1, 2]",
+        "%s"
+    };
 
     final SplittableRandom random = new SplittableRandom(Long.getLong("topiary.fuzz.seed", 20251201L));
     final long iterations = Long.getLong("topiary.fuzz.iterations", 100);
@@ -64,14 +98,14 @@ class ChatTemplateFuzzTest {
     }
 
     void check(String fixture, String builtInName, boolean tools) throws Exception {
-        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture
-                + "/tokenizer_config.json"));
+        ChatTemplate jinja =
+                ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture + "/tokenizer_config.json"));
         ChatTemplate builtIn = ChatTemplates.builtIn(builtInName);
         long t0 = System.nanoTime();
         for (long i = 0; i < iterations; i++) {
             List<Message> c = conversation(tools);
-            List<JsonNode> defs = tools && random.nextBoolean() ? List.of(TemplateInjectionTest.tool(text(false)))
-                    : null;
+            List<JsonNode> defs =
+                    tools && random.nextBoolean() ? List.of(TemplateInjectionTest.tool(text(false))) : null;
             for (boolean prompt : new boolean[] {false, true}) {
                 String expected = builtIn.render(c, defs, prompt), actual;
                 try {
@@ -85,16 +119,20 @@ class ChatTemplateFuzzTest {
                 }
             }
         }
-        System.err.printf("fuzz chat-template %s: %,d conversations in %.1f s, equal to the built-in%n", fixture,
-                iterations, (System.nanoTime() - t0) / 1e9);
+        System.err.printf(
+                "fuzz chat-template %s: %,d conversations in %.1f s, equal to the built-in%n",
+                fixture, iterations, (System.nanoTime() - t0) / 1e9);
     }
 
     static String save(String fixture, long i, List<Message> c, List<JsonNode> tools) throws Exception {
         Path dir = Files.createDirectories(Path.of("target", "fuzz-failures"));
         Path f = dir.resolve("chat-template-" + fixture + "-" + i + ".json");
-        Files.writeString(f, ChatFixtures.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(
-                java.util.Map.of("messages", JinjaChatTemplate.toJinja(c), "tools", tools == null ? List.of()
-                        : tools)));
+        Files.writeString(
+                f,
+                ChatFixtures.JSON
+                        .writerWithDefaultPrettyPrinter()
+                        .writeValueAsString(java.util.Map.of(
+                                "messages", JinjaChatTemplate.toJinja(c), "tools", tools == null ? List.of() : tools)));
         return "conversation " + i + " (saved to " + f + ")";
     }
 

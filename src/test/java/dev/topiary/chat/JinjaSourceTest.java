@@ -26,7 +26,8 @@ class JinjaSourceTest {
 
     @Test
     void listsFiltersAndTests() {
-        String s = "{{ a | trim | tojson(indent=4) }}{% if b is not none and c is defined or d || e %}{{ '| fake' }}{% endif %}";
+        String s =
+                "{{ a | trim | tojson(indent=4) }}{% if b is not none and c is defined or d || e %}{{ '| fake' }}{% endif %}";
         assertThat(JinjaSource.filters(s)).containsExactly("trim", "tojson");
         assertThat(JinjaSource.tests(s)).containsExactly("none", "defined");
     }

@@ -57,20 +57,24 @@ class TemplateInjectionTest {
     }
 
     void assertLiteral(String fixture, String builtInName, boolean tools) {
-        ChatTemplate jinja = ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture
-                + "/tokenizer_config.json"));
+        ChatTemplate jinja =
+                ChatTemplates.fromTokenizerConfig(JinjaTemplateTest.fixture(fixture + "/tokenizer_config.json"));
         ChatTemplate builtIn = ChatTemplates.builtIn(builtInName);
         for (String text : HOSTILE) {
             for (boolean prompt : new boolean[] {false, true}) {
                 List<Message> plain = conversation(text);
                 String rendered = jinja.render(plain, null, prompt);
-                assertThat(rendered).as(fixture + ": " + text)
-                        .isEqualTo(builtIn.render(plain, null, prompt)).contains(text);
+                assertThat(rendered)
+                        .as(fixture + ": " + text)
+                        .isEqualTo(builtIn.render(plain, null, prompt))
+                        .contains(text);
                 if (!tools) continue;
                 List<Message> withTools = toolConversation(text);
                 List<JsonNode> defs = List.of(tool(text));
-                assertThat(jinja.render(withTools, defs, prompt)).as(fixture + " tools: " + text)
-                        .isEqualTo(builtIn.render(withTools, defs, prompt)).contains("Tool: " + text);
+                assertThat(jinja.render(withTools, defs, prompt))
+                        .as(fixture + " tools: " + text)
+                        .isEqualTo(builtIn.render(withTools, defs, prompt))
+                        .contains("Tool: " + text);
             }
         }
     }
@@ -102,8 +106,9 @@ class TemplateInjectionTest {
         String out = jinja.render(List.of(Message.user("Explain Jinja: {{ 7*7 }} and {{ bos_token }}")), null, false);
         assertThat(out).contains("Explain Jinja: {{ 7*7 }} and {{ bos_token }}").doesNotContain("49");
         // names and variables are data too
-        ChatTemplate names = ChatTemplates.fromJinja("names", "{{ messages[0].name }}|{{ date_string }}",
-                Map.of("date_string", "{{ 6*7 }}"));
-        assertThat(names.render(List.of(Message.tool("{{ 1+1 }}", "x")), null, false)).isEqualTo("{{ 1+1 }}|{{ 6*7 }}");
+        ChatTemplate names = ChatTemplates.fromJinja(
+                "names", "{{ messages[0].name }}|{{ date_string }}", Map.of("date_string", "{{ 6*7 }}"));
+        assertThat(names.render(List.of(Message.tool("{{ 1+1 }}", "x")), null, false))
+                .isEqualTo("{{ 1+1 }}|{{ 6*7 }}");
     }
 }

@@ -20,19 +20,46 @@ class BenchModelTest {
     @ParameterizedTest
     @ValueSource(strings = {"hf", "gguf", "llama2c"})
     void printsPrefillAndDecodeRowsForEveryFormat(String format) {
-        var r = CommandsTest.run("bench", "--model", CommandsTest.model(format), "-p", "16", "-n", "8", "-r", "3",
-                "--warmup", "1", "--no-bandwidth");
+        var r = CommandsTest.run(
+                "bench",
+                "--model",
+                CommandsTest.model(format),
+                "-p",
+                "16",
+                "-n",
+                "8",
+                "-r",
+                "3",
+                "--warmup",
+                "1",
+                "--no-bandwidth");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("F32", "0.3M parameters").containsPattern("(?m)^pp16 +\\| +\\d+ \\| +[0-9.]+ \\|")
-                .containsPattern("(?m)^tg8 +\\| +\\d+ \\| +[0-9.]+ \\|").contains("peak RSS (VmHWM)")
-                .contains("decode reads").doesNotContain("memory bandwidth");
+        assertThat(r.out())
+                .contains("F32", "0.3M parameters")
+                .containsPattern("(?m)^pp16 +\\| +\\d+ \\| +[0-9.]+ \\|")
+                .containsPattern("(?m)^tg8 +\\| +\\d+ \\| +[0-9.]+ \\|")
+                .contains("peak RSS (VmHWM)")
+                .contains("decode reads")
+                .doesNotContain("memory bandwidth");
     }
 
     @Test
     void writesJsonWithRunsAndBandwidthShare() throws Exception {
         Path json = tmp.resolve("b.json");
-        var r = CommandsTest.run("bench", "--model", CommandsTest.model("gguf"), "--prompt-tokens", "12",
-                "--gen-tokens", "4", "--repeat", "2", "--warmup", "0", "--json", json.toString());
+        var r = CommandsTest.run(
+                "bench",
+                "--model",
+                CommandsTest.model("gguf"),
+                "--prompt-tokens",
+                "12",
+                "--gen-tokens",
+                "4",
+                "--repeat",
+                "2",
+                "--warmup",
+                "0",
+                "--json",
+                json.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("memory bandwidth (copy").contains("of the copy bandwidth");
         JsonNode n = new ObjectMapper().readTree(json.toFile());
@@ -47,14 +74,18 @@ class BenchModelTest {
 
     @Test
     void skipsATestAtZeroTokensAndRejectsBadOptions() {
-        var r = CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "-p", "0", "-n", "4", "-r", "1",
-                "--no-bandwidth");
+        var r = CommandsTest.run(
+                "bench", "--model", CommandsTest.model("hf"), "-p", "0", "-n", "4", "-r", "1", "--no-bandwidth");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).doesNotContain("pp0").contains("tg4");
-        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "-r", "0").code()).isNotZero();
-        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "-p", "0", "-n", "0").code())
+        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "-r", "0")
+                        .code())
                 .isNotZero();
-        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "--only", "matmul").code())
+        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "-p", "0", "-n", "0")
+                        .code())
+                .isNotZero();
+        assertThat(CommandsTest.run("bench", "--model", CommandsTest.model("hf"), "--only", "matmul")
+                        .code())
                 .isNotZero();
     }
 

@@ -25,10 +25,27 @@ class CheckpointIntegrityTest {
         String text = Files.readString(SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"));
         Path corpus = tmp.resolve("corpus.txt");
         if (!Files.exists(corpus)) Files.writeString(corpus, text.substring(0, 20_000));
-        String[] base = {"train", "--model", SharedFiles.require("models/stories260K-hf").toString(), "--data",
-                corpus.toString(),
-                "--out", out.toString(), "--steps", steps, "--seq-len", "32", "--batch", "2", "--checkpoint-every", "2",
-                "--eval-every", "2", "--val-batches", "1"};
+        String[] base = {
+            "train",
+            "--model",
+            SharedFiles.require("models/stories260K-hf").toString(),
+            "--data",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--steps",
+            steps,
+            "--seq-len",
+            "32",
+            "--batch",
+            "2",
+            "--checkpoint-every",
+            "2",
+            "--eval-every",
+            "2",
+            "--val-batches",
+            "1"
+        };
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
         return all;
@@ -51,7 +68,10 @@ class CheckpointIntegrityTest {
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             byte[] len = new byte[8];
             f.readFully(len);
-            return 8 + java.nio.ByteBuffer.wrap(len).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+            return 8
+                    + java.nio.ByteBuffer.wrap(len)
+                            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                            .getLong();
         }
     }
 
@@ -60,24 +80,27 @@ class CheckpointIntegrityTest {
         Path out = tmp.resolve("run");
         assertThat(CommandsTest.run(args(out, "2")).code()).isZero();
         Path ck = out.resolve("checkpoint/checkpoint.safetensors");
-        assertThat(CommandsTest.run(args(out, "2", "--resume")).code()).as("an intact checkpoint resumes").isZero();
+        assertThat(CommandsTest.run(args(out, "2", "--resume")).code())
+                .as("an intact checkpoint resumes")
+                .isZero();
 
-        flipBit(ck, dataStart(ck) + 4 * 1000 + 1);              // one bit of parameter 1000
+        flipBit(ck, dataStart(ck) + 4 * 1000 + 1); // one bit of parameter 1000
         var r = assertOneLine(CommandsTest.run(args(out, "2", "--resume")), 2);
         assertThat(r.err()).contains(ck + ": corrupt checkpoint: tensor").contains("CRC32C");
-        flipBit(ck, dataStart(ck) + 4 * 1000 + 1);              // back as it was
+        flipBit(ck, dataStart(ck) + 4 * 1000 + 1); // back as it was
         assertThat(CommandsTest.run(args(out, "2", "--resume")).code()).isZero();
 
-        long step = Files.readString(ck, java.nio.charset.StandardCharsets.ISO_8859_1).indexOf("\"step\":\"2\"");
+        long step = Files.readString(ck, java.nio.charset.StandardCharsets.ISO_8859_1)
+                .indexOf("\"step\":\"2\"");
         assertThat(step).isPositive();
-        flipBit(ck, step + 8, 0x01);                            // step "2" becomes "3": the metadata no longer matches
+        flipBit(ck, step + 8, 0x01); // step "2" becomes "3": the metadata no longer matches
         r = assertOneLine(CommandsTest.run(args(out, "2", "--resume")), 2);
         assertThat(r.err()).contains("corrupt checkpoint");
     }
 
     @Test
     void thePreviousCheckpointStaysUntilTheNextIsComplete() throws Exception {
-        try (SmallDisk disk = SmallDisk.mount(tmp, 5000)) {      // one checkpoint (3.1 MB) fits, not two
+        try (SmallDisk disk = SmallDisk.mount(tmp, 5000)) { // one checkpoint (3.1 MB) fits, not two
             Path out = disk.dir.resolve("run");
             var r = assertOneLine(CommandsTest.run(args(out, "4")), 2);
             assertThat(r.err()).contains("no space left on device");

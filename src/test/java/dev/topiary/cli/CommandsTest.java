@@ -41,7 +41,8 @@ class CommandsTest {
     static String model(String format) {
         return switch (format) {
             case "hf" -> SharedFiles.require("models/stories260K-hf").toString();
-            case "gguf" -> SharedFiles.require("models/stories260K/stories260K.gguf").toString();
+            case "gguf" ->
+                SharedFiles.require("models/stories260K/stories260K.gguf").toString();
             default -> SharedFiles.require("models/stories260K/stories260K.bin").toString();
         };
     }
@@ -60,17 +61,29 @@ class CommandsTest {
     void tokenizePrintsIdsAndDecodesBack(String format) {
         Run r = run("tokenize", model(format), "--text", "Hello world");
         assertThat(r.out().strip()).isEqualTo("1 346 306 414 263 304 341");
-        assertThat(run("tokenize", model(format), "--text", "Hello world", "--no-bos").out().strip()).isEqualTo("346 306 414 263 304 341");
-        assertThat(run("tokenize", model(format), "--decode", "--text", "1 346 306 414 263 304 341").out()).isEqualTo("Hello world\n");
+        assertThat(run("tokenize", model(format), "--text", "Hello world", "--no-bos")
+                        .out()
+                        .strip())
+                .isEqualTo("346 306 414 263 304 341");
+        assertThat(run("tokenize", model(format), "--decode", "--text", "1 346 306 414 263 304 341")
+                        .out())
+                .isEqualTo("Hello world\n");
     }
 
     @Test
     void tokenizeLeavesSpecialStringsAsTextUnlessAsked() {
-        String plain = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos").out().strip();
-        String special = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos", "--special").out().strip();
+        String plain = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos")
+                .out()
+                .strip();
+        String special = run("tokenize", model("gguf"), "--text", "<s>Hello", "--no-bos", "--special")
+                .out()
+                .strip();
         assertThat(special).startsWith("1 ");
         assertThat(plain).doesNotStartWith("1 ").isNotEqualTo(special);
-        assertThat(run("tokenize", "--help").out()).contains("--special").contains("llama.cpp").contains("Hugging Face");
+        assertThat(run("tokenize", "--help").out())
+                .contains("--special")
+                .contains("llama.cpp")
+                .contains("Hugging Face");
     }
 
     @Test
@@ -86,10 +99,16 @@ class CommandsTest {
     void inspectDescribesTheModel() {
         Run r = run("inspect", model("hf"));
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("hidden 64, ffn 172, layers 5, heads 8, kv heads 4, head dim 8, vocab 512")
-                .contains("parameters   260,032").contains("tied embeddings").contains("F32");
+        assertThat(r.out())
+                .contains("hidden 64, ffn 172, layers 5, heads 8, kv heads 4, head dim 8, vocab 512")
+                .contains("parameters   260,032")
+                .contains("tied embeddings")
+                .contains("F32");
         // llama.cpp's converter wrote output.weight as its own tensor: the GGUF is untied
-        assertThat(run("inspect", model("gguf")).out()).contains("parameters   292,800").contains("untied").contains("48 x F32");
+        assertThat(run("inspect", model("gguf")).out())
+                .contains("parameters   292,800")
+                .contains("untied")
+                .contains("48 x F32");
     }
 
     @Test
@@ -114,13 +133,20 @@ class CommandsTest {
     void badInputGetsOneClearLine() throws Exception {
         Run r = run("generate", tmp.resolve("missing").toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("missing").contains("does not exist").doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.err())
+                .contains("missing")
+                .contains("does not exist")
+                .doesNotContain("Exception")
+                .doesNotContain("\tat ");
         Path bad = tmp.resolve("bad.safetensors");
         Files.createDirectories(tmp.resolve("m"));
         Files.writeString(tmp.resolve("m/config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 8}");
         r = run("inspect", tmp.resolve("m").toString());
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains(tmp.resolve("m/config.json").toString()).contains("num_attention_heads").doesNotContain("\tat ");
+        assertThat(r.err())
+                .contains(tmp.resolve("m/config.json").toString())
+                .contains("num_attention_heads")
+                .doesNotContain("\tat ");
         Path task = tmp.resolve("t.jsonl");
         Files.writeString(task, "{\"context\": \"a\", \"choices\": [\"b\", \"c\"], \"gold\": 5}\n");
         r = run("eval", model("hf"), "--task", task.toString());

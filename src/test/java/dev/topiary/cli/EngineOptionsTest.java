@@ -17,13 +17,19 @@ class EngineOptionsTest {
 
     /** {@code topiary args...} in a new JVM with the engine's flags; slf4j's level is left to Main. */
     static Process topiary(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName()));
         cmd.addAll(List.of(args));
         Path err = Files.createTempFile("topiary", ".err");
         try {
-            java.lang.Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+            java.lang.Process p =
+                    new ProcessBuilder(cmd).redirectError(err.toFile()).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
             return new Process(p.exitValue(), out, Files.readString(err));
@@ -38,10 +44,12 @@ class EngineOptionsTest {
         Process quiet = topiary("generate", model, "--temperature", "0", "--max-tokens", "5", "--threads", "3");
         assertThat(quiet.code()).as(quiet.err()).isZero();
         assertThat(quiet.err()).doesNotContain("INFO").doesNotContain("ignored");
-        Process verbose = topiary("generate", model, "--temperature", "0", "--max-tokens", "5", "--threads", "3",
-                "--verbose");
+        Process verbose =
+                topiary("generate", model, "--temperature", "0", "--max-tokens", "5", "--threads", "3", "--verbose");
         assertThat(verbose.code()).as(verbose.err()).isZero();
-        assertThat(verbose.err()).contains("INFO dev.topiary.kernels.Kernels - kernels:").contains("engine: 3 threads");
+        assertThat(verbose.err())
+                .contains("INFO dev.topiary.kernels.Kernels - kernels:")
+                .contains("engine: 3 threads");
         assertThat(verbose.out()).isEqualTo(quiet.out()).isNotBlank();
     }
 
@@ -56,8 +64,15 @@ class EngineOptionsTest {
         var bytes = new java.io.ByteArrayOutputStream();
         try {
             System.setErr(new java.io.PrintStream(bytes, true, StandardCharsets.UTF_8));
-            CommandsTest.run("generate", CommandsTest.model("hf"), "--temperature", "0", "--max-tokens", "1",
-                    "--threads", Integer.toString(running + 1));
+            CommandsTest.run(
+                    "generate",
+                    CommandsTest.model("hf"),
+                    "--temperature",
+                    "0",
+                    "--max-tokens",
+                    "1",
+                    "--threads",
+                    Integer.toString(running + 1));
         } finally {
             System.setErr(old);
         }
@@ -66,7 +81,9 @@ class EngineOptionsTest {
 
     @Test
     void helpShowsTheEngineOptionsOnComputingCommandsOnly() {
-        assertThat(CommandsTest.run("generate", "--help").out()).contains("--threads=N").contains("--verbose");
+        assertThat(CommandsTest.run("generate", "--help").out())
+                .contains("--threads=N")
+                .contains("--verbose");
         assertThat(CommandsTest.run("train", "--help").out()).contains("--threads=N");
         assertThat(CommandsTest.run("tokenize", "--help").out()).doesNotContain("--threads");
     }

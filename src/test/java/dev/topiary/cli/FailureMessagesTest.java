@@ -26,15 +26,16 @@ class FailureMessagesTest {
     Path hfWithTokenizer(String tokenizerJson) throws Exception {
         Path src = SharedFiles.require("models/stories260K-hf"), dir = tmp.resolve("model");
         Files.createDirectories(dir);
-        for (String f
-                : new String[] {"config.json", "model.safetensors", "tokenizer_config.json", "special_tokens_map.json"})
+        for (String f :
+                new String[] {"config.json", "model.safetensors", "tokenizer_config.json", "special_tokens_map.json"})
             Files.copy(src.resolve(f), dir.resolve(f));
         Files.writeString(dir.resolve("tokenizer.json"), tokenizerJson);
         return dir;
     }
 
     ObjectNode tokenizerJson() throws Exception {
-        return (ObjectNode) JSON.readTree(SharedFiles.require("models/stories260K-hf/tokenizer.json").toFile());
+        return (ObjectNode) JSON.readTree(
+                SharedFiles.require("models/stories260K-hf/tokenizer.json").toFile());
     }
 
     static String oneLine(CommandsTest.Run r) {
@@ -48,8 +49,9 @@ class FailureMessagesTest {
     void tokenizerJsonThatIsNotJson() throws Exception {
         Path dir = hfWithTokenizer("{\"model\": {\"vocab\": ");
         String err = oneLine(CommandsTest.run("generate", dir.toString(), "--max-tokens", "1"));
-        assertThat(err).startsWith("topiary generate: " + dir.resolve("tokenizer.json")
-                + ": not valid JSON: Unexpected end-of-input");
+        assertThat(err)
+                .startsWith("topiary generate: " + dir.resolve("tokenizer.json")
+                        + ": not valid JSON: Unexpected end-of-input");
     }
 
     @Test
@@ -80,32 +82,45 @@ class FailureMessagesTest {
         byte[] bytes = Files.readAllBytes(src.resolve("tok512.bin"));
         Files.write(tok, Arrays.copyOf(bytes, 3001));
         assertThat(oneLine(CommandsTest.run("generate", model.toString(), "--max-tokens", "1")))
-                .startsWith("topiary generate: " + tok + ": token ").contains("record truncated");
+                .startsWith("topiary generate: " + tok + ": token ")
+                .contains("record truncated");
     }
 
     @Test
     void missingToolsFile() throws Exception {
         Path missing = tmp.resolve("tools.json");
-        assertThat(oneLine(CommandsTest.run("chat", SharedFiles.require("models/stories260K-hf").toString(), "--tools",
-                missing.toString())))
+        assertThat(oneLine(CommandsTest.run(
+                        "chat",
+                        SharedFiles.require("models/stories260K-hf").toString(),
+                        "--tools",
+                        missing.toString())))
                 .isEqualTo("topiary chat: " + missing + ": no such tools file");
     }
 
     @Test
     void wrongJsonTypeInADpoRow() throws Exception {
         Path f = tmp.resolve("p.jsonl");
-        Files.writeString(f,
+        Files.writeString(
+                f,
                 "{\"prompt\": \"a\", \"chosen\": \"b\", \"rejected\": \"c\"}\n"
                         + "{\"prompt\": \"a\", \"chosen\": 7, \"rejected\": \"c\"}\n");
-        assertThat(oneLine(CommandsTest.run("dpo", SharedFiles.require("models/stories260K-hf").toString(), "--data",
-                f.toString(),
-                "--out", tmp.resolve("o").toString())))
+        assertThat(oneLine(CommandsTest.run(
+                        "dpo",
+                        SharedFiles.require("models/stories260K-hf").toString(),
+                        "--data",
+                        f.toString(),
+                        "--out",
+                        tmp.resolve("o").toString())))
                 .isEqualTo("topiary dpo: " + f
                         + ": line 2: field 'chosen' has the wrong type (expected a string, got a number)");
         Files.writeString(f, "{\"prompt\": [\"a\"], \"chosen\": \"b\", \"rejected\": \"c\"}\n");
-        assertThat(oneLine(CommandsTest.run("dpo", SharedFiles.require("models/stories260K-hf").toString(), "--data",
-                f.toString(),
-                "--out", tmp.resolve("o").toString())))
+        assertThat(oneLine(CommandsTest.run(
+                        "dpo",
+                        SharedFiles.require("models/stories260K-hf").toString(),
+                        "--data",
+                        f.toString(),
+                        "--out",
+                        tmp.resolve("o").toString())))
                 .isEqualTo("topiary dpo: " + f
                         + ": line 1: field 'prompt' has the wrong type (expected a string, got an array)");
     }
@@ -115,10 +130,21 @@ class FailureMessagesTest {
         Path f = tmp.resolve("bom.jsonl");
         String rows = "{\"prompt\": \"Once\", \"completion\": \" upon a time\"}\n".repeat(4);
         Files.write(f, ("\uFEFF" + rows).getBytes(StandardCharsets.UTF_8));
-        CommandsTest.Run r = CommandsTest.run("sft", SharedFiles.require("models/stories260K-hf").toString(), "--data",
+        CommandsTest.Run r = CommandsTest.run(
+                "sft",
+                SharedFiles.require("models/stories260K-hf").toString(),
+                "--data",
                 f.toString(),
-                "--out", tmp.resolve("o").toString(), "--seq-len", "32", "--batch", "2", "--steps", "1",
-                        "--val-fraction", "0");
+                "--out",
+                tmp.resolve("o").toString(),
+                "--seq-len",
+                "32",
+                "--batch",
+                "2",
+                "--steps",
+                "1",
+                "--val-fraction",
+                "0");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("4 examples");
     }
@@ -126,14 +152,15 @@ class FailureMessagesTest {
     @Test
     void everyJsonlReaderSkipsAByteOrderMark() throws Exception {
         Path task = tmp.resolve("task.jsonl");
-        Files.writeString(task,
-                "\uFEFF{\"context\": \"The sky is\", \"choices\": [\" blue\", \" green\"], \"gold\": 0}\n");
+        Files.writeString(
+                task, "\uFEFF{\"context\": \"The sky is\", \"choices\": [\" blue\", \" green\"], \"gold\": 0}\n");
         assertThat(dev.topiary.eval.TaskFile.read(task)).hasSize(1);
         Path corpus = tmp.resolve("corpus.jsonl");
         Files.writeString(corpus, "\uFEFF{\"text\": \"Once upon a time\"}\n");
         assertThat(dev.topiary.eval.Corpus.read(corpus, "text", 1000)).containsExactly("Once upon a time");
         Path align = tmp.resolve("align.jsonl");
-        Files.writeString(align,
+        Files.writeString(
+                align,
                 "\uFEFF{\"type\": \"qa\", \"prompt\": \"Who?\", \"passages\": [\"Lily.\"], \"answers\": [\"Lily\"]}\n");
         assertThat(dev.topiary.verify.AlignTaskFile.read(align)).hasSize(1);
         assertThat(EvalCommand.isAlignmentTask(align)).isTrue();

@@ -49,22 +49,47 @@ class FailuresTest {
     @Test
     void outThatIsAFileIsOneLine() throws IOException {
         Path file = Files.writeString(tmp.resolve("afile"), "x");
-        var r = assertOneLine(CommandsTest.run("train", "--model", model().toString(), "--data", corpus(5000)
-                .toString(),
-                "--out", file.toString(), "--steps", "1"), 2);
+        var r = assertOneLine(
+                CommandsTest.run(
+                        "train",
+                        "--model",
+                        model().toString(),
+                        "--data",
+                        corpus(5000).toString(),
+                        "--out",
+                        file.toString(),
+                        "--steps",
+                        "1"),
+                2);
         assertThat(r.err()).contains(file.toString()).contains("as a file where a folder is needed");
     }
 
     @Test
     void aFullDiskDuringTrainingIsOneLineAndLeavesNoTemporary() throws Exception {
         Path data = corpus(20_000);
-        try (SmallDisk disk = SmallDisk.mount(tmp, 2048)) {      // the checkpoint of stories260K is about 3 MB
+        try (SmallDisk disk = SmallDisk.mount(tmp, 2048)) { // the checkpoint of stories260K is about 3 MB
             Path out = disk.dir.resolve("r");
-            var r = assertOneLine(CommandsTest.run("train", "--model", model().toString(), "--data", data.toString(),
-                    "--out", out.toString(), "--checkpoint-every", "2", "--steps", "2", "--seq-len", "32", "--batch",
-                            "2"), 2);
-            assertThat(r.err()).contains("no space left on device while writing "
-                    + out.resolve("checkpoint/checkpoint.safetensors"));
+            var r = assertOneLine(
+                    CommandsTest.run(
+                            "train",
+                            "--model",
+                            model().toString(),
+                            "--data",
+                            data.toString(),
+                            "--out",
+                            out.toString(),
+                            "--checkpoint-every",
+                            "2",
+                            "--steps",
+                            "2",
+                            "--seq-len",
+                            "32",
+                            "--batch",
+                            "2"),
+                    2);
+            assertThat(r.err())
+                    .contains("no space left on device while writing "
+                            + out.resolve("checkpoint/checkpoint.safetensors"));
             assertThat(anyTemporary(disk.dir)).isFalse();
             assertThat(out.resolve("model")).doesNotExist();
             assertThat(out.resolve("checkpoint/checkpoint.safetensors")).doesNotExist();
@@ -74,11 +99,20 @@ class FailuresTest {
     @Test
     void aReadOnlyDiskIsOneLine() throws Exception {
         try (SmallDisk disk = SmallDisk.mount(tmp, 64)) {
-            new ProcessBuilder("mount", "-o", "remount,ro", disk.dir.toString()).start().waitFor();
-            var r = assertOneLine(CommandsTest.run("export", model().toString(), "--format", "gguf", "--out",
-                    disk.dir.resolve("m.gguf").toString()), 2);
-            assertThat(r.err()).contains(disk.dir.resolve("m.gguf")
-                    + ": the file system is read-only; choose another --out");
+            new ProcessBuilder("mount", "-o", "remount,ro", disk.dir.toString())
+                    .start()
+                    .waitFor();
+            var r = assertOneLine(
+                    CommandsTest.run(
+                            "export",
+                            model().toString(),
+                            "--format",
+                            "gguf",
+                            "--out",
+                            disk.dir.resolve("m.gguf").toString()),
+                    2);
+            assertThat(r.err())
+                    .contains(disk.dir.resolve("m.gguf") + ": the file system is read-only; choose another --out");
         }
     }
 
@@ -86,17 +120,21 @@ class FailuresTest {
     void fileSystemExceptionsNameTheFileAndWhatToDo() {
         assertThat(Failures.of(new AccessDeniedException("/srv/out")).line())
                 .isEqualTo("/srv/out: permission denied; choose a place you may write to, or change its permissions");
-        assertThat(Failures.of(new java.io.UncheckedIOException(new NoSuchFileException("x.txt"))).line())
+        assertThat(Failures.of(new java.io.UncheckedIOException(new NoSuchFileException("x.txt")))
+                        .line())
                 .isEqualTo("no such file or folder: x.txt; check the path");
         assertThat(Failures.of(new NotDirectoryException("/a/b")).line())
                 .isEqualTo("/a/b is not a folder; a folder is needed there");
-        assertThat(Failures.of(new FileSystemException("/mnt/f/r/x", null, "No space left on device")).line())
+        assertThat(Failures.of(new FileSystemException("/mnt/f/r/x", null, "No space left on device"))
+                        .line())
                 .startsWith("no space left on device while writing /mnt/f/r/x; free some space");
-        assertThat(Failures.of(new java.nio.charset.MalformedInputException(1)).line()).contains("not UTF-8 text");
+        assertThat(Failures.of(new java.nio.charset.MalformedInputException(1)).line())
+                .contains("not UTF-8 text");
         assertThat(Failures.of(new OutOfMemoryError("Java heap space")).code()).isEqualTo(Failures.USER);
         assertThat(Failures.of(new NullPointerException("boom"))).satisfies(o -> {
             assertThat(o.code()).isEqualTo(Failures.BUG);
-            assertThat(o.line()).startsWith("internal error: java.lang.NullPointerException: boom")
+            assertThat(o.line())
+                    .startsWith("internal error: java.lang.NullPointerException: boom")
                     .contains("-Dtopiary.trace=true");
         });
     }

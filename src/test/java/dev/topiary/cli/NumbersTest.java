@@ -36,8 +36,10 @@ class NumbersTest {
     /** stories260K with one NaN weight, in model.layers.1.mlp.up_proj.weight. */
     Path nanModel() throws IOException {
         LlamaWeights w = HfCheckpoint.load(model());
-        LlamaWeights.View v = w.views().stream().filter(x -> x.name().equals("model.layers.1.mlp.up_proj.weight"))
-                .findFirst().orElseThrow();
+        LlamaWeights.View v = w.views().stream()
+                .filter(x -> x.name().equals("model.layers.1.mlp.up_proj.weight"))
+                .findFirst()
+                .orElseThrow();
         w.data[v.offset() + 70] = Float.NaN;
         Path out = tmp.resolve("nan-model");
         HfCheckpoint.save(out, w, DType.F32, 0, model());
@@ -47,8 +49,10 @@ class NumbersTest {
     @Test
     void aModelWithANaNWeightIsRefusedNamingTheTensor() throws IOException {
         Path nan = nanModel();
-        for (String[] args : new String[][] {{"generate", nan.toString(), "--max-tokens", "3"},
-                {"eval", nan.toString(), "--data", corpus(3000).toString()}}) {
+        for (String[] args : new String[][] {
+            {"generate", nan.toString(), "--max-tokens", "3"},
+            {"eval", nan.toString(), "--data", corpus(3000).toString()}
+        }) {
             var r = assertOneLine(CommandsTest.run(args), 2);
             assertThat(r.err())
                     .contains("tensor 'model.layers.1.mlp.up_proj.weight' holds NaN at index 70 (row 1, column 6)")
@@ -58,18 +62,37 @@ class NumbersTest {
 
     @Test
     void withAllowNonFiniteEvalStillRefusesANaNPerplexity() throws IOException {
-        var r = assertOneLine(CommandsTest.run("eval", nanModel().toString(), "--data", corpus(3000).toString(),
-                "--allow-nonfinite"), 2);
+        var r = assertOneLine(
+                CommandsTest.run(
+                        "eval", nanModel().toString(), "--data", corpus(3000).toString(), "--allow-nonfinite"),
+                2);
         assertThat(r.err()).contains("log-likelihood is NaN").contains("not finite");
     }
 
     @Test
     void trainingANaNModelStopsAtTheFirstStepAndWritesNoModel() throws IOException {
         Path out = tmp.resolve("run");
-        var r = assertOneLine(CommandsTest.run("--allow-nonfinite", "train", "--model", nanModel().toString(), "--data",
-                corpus(20_000).toString(), "--out", out.toString(), "--steps", "5", "--seq-len", "32", "--batch", "2",
-                "--checkpoint-every", "1"), 2);
-        assertThat(r.err()).contains("training loss is NaN at step 1, before any finite step")
+        var r = assertOneLine(
+                CommandsTest.run(
+                        "--allow-nonfinite",
+                        "train",
+                        "--model",
+                        nanModel().toString(),
+                        "--data",
+                        corpus(20_000).toString(),
+                        "--out",
+                        out.toString(),
+                        "--steps",
+                        "5",
+                        "--seq-len",
+                        "32",
+                        "--batch",
+                        "2",
+                        "--checkpoint-every",
+                        "1"),
+                2);
+        assertThat(r.err())
+                .contains("training loss is NaN at step 1, before any finite step")
                 .contains("no model written");
         assertThat(out.resolve("model")).doesNotExist();
         assertThat(out.resolve("checkpoint/checkpoint.safetensors")).doesNotExist();
@@ -85,16 +108,39 @@ class NumbersTest {
     @Test
     void sizesBeyondTheHeapOrTheContextAreRefusedFirst() throws IOException {
         Path data = corpus(3000);
-        var r = assertOneLine(CommandsTest.run("eval", model().toString(), "--data", data.toString(), "--seq-len",
-                "2048"), 2);
-        assertThat(r.err()).contains("--seq-len 2048 is longer than the model's context (max_position_embeddings 512)")
+        var r = assertOneLine(
+                CommandsTest.run("eval", model().toString(), "--data", data.toString(), "--seq-len", "2048"), 2);
+        assertThat(r.err())
+                .contains("--seq-len 2048 is longer than the model's context (max_position_embeddings 512)")
                 .contains("--beyond-context");
-        r = assertOneLine(CommandsTest.run("eval", model().toString(), "--data", data.toString(), "--seq-len",
-                "1000000000", "--beyond-context"), 2);
-        assertThat(r.err()).contains("--seq-len 1000000000 needs about").contains("logits").contains("lower --seq-len");
-        r = assertOneLine(CommandsTest.run("train", "--model", model().toString(), "--data", data.toString(), "--out",
-                tmp.resolve("t").toString(), "--seq-len", "100000"), 2);
-        assertThat(r.err()).contains("training with --seq-len 100000 --batch 8 needs about")
+        r = assertOneLine(
+                CommandsTest.run(
+                        "eval",
+                        model().toString(),
+                        "--data",
+                        data.toString(),
+                        "--seq-len",
+                        "1000000000",
+                        "--beyond-context"),
+                2);
+        assertThat(r.err())
+                .contains("--seq-len 1000000000 needs about")
+                .contains("logits")
+                .contains("lower --seq-len");
+        r = assertOneLine(
+                CommandsTest.run(
+                        "train",
+                        "--model",
+                        model().toString(),
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        tmp.resolve("t").toString(),
+                        "--seq-len",
+                        "100000"),
+                2);
+        assertThat(r.err())
+                .contains("training with --seq-len 100000 --batch 8 needs about")
                 .contains("attention probabilities");
         assertThat(tmp.resolve("t/checkpoint")).doesNotExist();
     }
@@ -102,23 +148,48 @@ class NumbersTest {
     @Test
     void badValuesAndConfigsAreOneLine() throws IOException {
         Path data = corpus(20_000);
-        var r = assertOneLine(CommandsTest.run("train", "--model", model().toString(), "--data", data.toString(),
-                "--out", tmp.resolve("v").toString(), "--val-fraction", "1.5"), 2);
+        var r = assertOneLine(
+                CommandsTest.run(
+                        "train",
+                        "--model",
+                        model().toString(),
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        tmp.resolve("v").toString(),
+                        "--val-fraction",
+                        "1.5"),
+                2);
         assertThat(r.err()).contains("--val-fraction").contains("[0, 1)").contains("1.5");
         Path bin = Files.write(tmp.resolve("bin.txt"), new byte[] {'a', 'b', (byte) 0xC3, (byte) 0x28, 0, 1, 2});
         r = assertOneLine(CommandsTest.run("eval", model().toString(), "--data", bin.toString()), 2);
         assertThat(r.err()).contains(bin + ": not UTF-8 text (invalid byte at offset 2)");
 
         ObjectMapper json = new ObjectMapper();
-        for (String[] c : new String[][] {{"vocab_size", "2147483647", "the model has 137439180672 parameters"},
-                {"num_hidden_layers", "0", "invalid num_hidden_layers (at least 1) = 0"},
-                {"hidden_size", "64.5", "non-integer field 'hidden_size' (got 64.5)"}}) {
-            ObjectNode cfg = (ObjectNode) json.readTree(model().resolve("config.json").toFile());
+        for (String[] c : new String[][] {
+            {"vocab_size", "2147483647", "the model has 137439180672 parameters"},
+            {"num_hidden_layers", "0", "invalid num_hidden_layers (at least 1) = 0"},
+            {"hidden_size", "64.5", "non-integer field 'hidden_size' (got 64.5)"}
+        }) {
+            ObjectNode cfg =
+                    (ObjectNode) json.readTree(model().resolve("config.json").toFile());
             cfg.set(c[0], json.readTree(c[1]));
             Path f = tmp.resolve(c[0] + ".json");
             AtomicFiles.writeString(f, cfg.toString());
-            r = assertOneLine(CommandsTest.run("train", "--config", f.toString(), "--tokenizer", model().toString(),
-                    "--data", data.toString(), "--out", tmp.resolve("c").toString(), "--steps", "1"), 2);
+            r = assertOneLine(
+                    CommandsTest.run(
+                            "train",
+                            "--config",
+                            f.toString(),
+                            "--tokenizer",
+                            model().toString(),
+                            "--data",
+                            data.toString(),
+                            "--out",
+                            tmp.resolve("c").toString(),
+                            "--steps",
+                            "1"),
+                    2);
             assertThat(r.err()).contains(c[2]);
         }
     }
@@ -142,7 +213,13 @@ class NumbersTest {
         assertThat(tmp.resolve("c")).doesNotExist();
 
         Path notMetrics = Files.writeString(tmp.resolve("story.txt"), "Once upon a time");
-        r = assertOneLine(CommandsTest.run("plot", notMetrics.toString(), "--out", tmp.resolve("p.svg").toString()), 2);
+        r = assertOneLine(
+                CommandsTest.run(
+                        "plot",
+                        notMetrics.toString(),
+                        "--out",
+                        tmp.resolve("p.svg").toString()),
+                2);
         assertThat(r.err()).contains(notMetrics + ": line 1 is not JSON");
         assertThat(tmp.resolve("p.svg")).doesNotExist();
     }

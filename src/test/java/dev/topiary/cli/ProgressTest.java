@@ -32,6 +32,9 @@ class ProgressTest {
         p.stepTo(40);
         p.close();
         p.close(); // once only
-        assertThat(text()).isEqualTo("train: 40/100 (40%), 0 s\n").doesNotContain("\r").doesNotContain("\u001b");
+        assertThat(text())
+                .isEqualTo("train: 40/100 (40%), 0 s\n")
+                .doesNotContain("\r")
+                .doesNotContain("\u001b");
     }
 }

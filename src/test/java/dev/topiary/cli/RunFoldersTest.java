@@ -23,11 +23,12 @@ class RunFoldersTest {
     void aDemoFolderOfAnotherKindIsRefused() throws Exception {
         Path out = tmp.resolve("demo");
         DemoCommand.claimRunFolder(out, "quick, shared stories260K");
-        DemoCommand.claimRunFolder(out, "quick, shared stories260K");   // the same kind again: resumed
+        DemoCommand.claimRunFolder(out, "quick, shared stories260K"); // the same kind again: resumed
         Path shared = SharedFiles.require("models/stories260K-hf").getParent().getParent();
         var r = assertOneLine(CommandsTest.run("demo", "--out", out.toString(), "--shared", shared.toString()), 2);
-        assertThat(r.err()).contains(out
-                + " holds a demo of another kind (quick, shared stories260K; now full, shared stories260K)");
+        assertThat(r.err())
+                .contains(out
+                        + " holds a demo of another kind (quick, shared stories260K; now full, shared stories260K)");
         assertThat(out.resolve("compress")).doesNotExist();
 
         Path older = Files.createDirectories(tmp.resolve("older"));
@@ -50,16 +51,42 @@ class RunFoldersTest {
         Path data = Files.writeString(tmp.resolve("corpus.txt"), text.substring(0, 30_000));
         String model = SharedFiles.require("models/stories260K-hf").toString();
         Path run = tmp.resolve("run");
-        Compress.Plan plan = new Compress.Plan(model, List.of(data.toString()), null, null, null, null, 150_000L, 6, 0,
-                1_000_000, 256, 128, 8, 2e-3f, 200, 1);
+        Compress.Plan plan = new Compress.Plan(
+                model,
+                List.of(data.toString()),
+                null,
+                null,
+                null,
+                null,
+                150_000L,
+                6,
+                0,
+                1_000_000,
+                256,
+                128,
+                8,
+                2e-3f,
+                200,
+                1);
         Compress c = new Compress(plan, run, s -> {});
-        c.requestStop();                                           // state.json written, no stage run
+        c.requestStop(); // state.json written, no stage run
         assertThat(c.run()).isFalse();
         assertThat(Files.readString(run.resolve("state.json"))).contains("data_sha256");
 
-        Files.writeString(data, text.substring(1, 30_001));        // edited in place, same name
-        var r = assertOneLine(CommandsTest.run("compress", model, "--data", data.toString(), "--out", run.toString(),
-                "--target-params", "150000", "--correct-tokens", "0"), 2);
+        Files.writeString(data, text.substring(1, 30_001)); // edited in place, same name
+        var r = assertOneLine(
+                CommandsTest.run(
+                        "compress",
+                        model,
+                        "--data",
+                        data.toString(),
+                        "--out",
+                        run.toString(),
+                        "--target-params",
+                        "150000",
+                        "--correct-tokens",
+                        "0"),
+                2);
         assertThat(r.err()).contains(data + " changed since the stages in " + run + " were made from it (SHA-256");
         assertThat(run.resolve("scores.json")).doesNotExist();
     }

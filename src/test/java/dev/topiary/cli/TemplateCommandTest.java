@@ -19,7 +19,10 @@ class TemplateCommandTest {
 
     static String fixture(String name) {
         try {
-            return Path.of(TemplateCommandTest.class.getResource("/chat/" + name).toURI()).toString();
+            return Path.of(TemplateCommandTest.class
+                            .getResource("/chat/" + name)
+                            .toURI())
+                    .toString();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -41,16 +44,20 @@ class TemplateCommandTest {
     @Test
     void printsTheModelsTemplateOutputWithoutANewline() throws Exception {
         Path messages = write("chat.json", CHAT);
-        CommandsTest.Run r = CommandsTest.run("template", fixture("llama-3.1-8b-instruct"), "--messages",
+        CommandsTest.Run r = CommandsTest.run(
+                "template",
+                fixture("llama-3.1-8b-instruct"),
+                "--messages",
                 messages.toString(),
                 "--add-generation-prompt");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).isEqualTo("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
-                + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nYou are helpful.<|eot_id|>"
-                + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
-                + "<|start_header_id|>assistant<|end_header_id|>\n\n");
-        CommandsTest.Run noPrompt = CommandsTest.run("template", fixture("llama-3.1-8b-instruct"), "--messages",
-                messages.toString());
+        assertThat(r.out())
+                .isEqualTo("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n"
+                        + "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nYou are helpful.<|eot_id|>"
+                        + "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                        + "<|start_header_id|>assistant<|end_header_id|>\n\n");
+        CommandsTest.Run noPrompt =
+                CommandsTest.run("template", fixture("llama-3.1-8b-instruct"), "--messages", messages.toString());
         assertThat(noPrompt.out()).endsWith("Hi<|eot_id|>");
     }
 
@@ -58,27 +65,42 @@ class TemplateCommandTest {
     void toolsAndABuiltInTemplate() throws Exception {
         Path messages = write("chat.json", "{\"messages\": " + CHAT + "}");
         Path tools = write("tools.json", TOOLS);
-        var toolDefs = List.of(new com.fasterxml.jackson.databind.ObjectMapper().readTree(TOOLS).get(0));
+        var toolDefs = List.of(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(TOOLS)
+                .get(0));
         var conversation = List.of(Message.system("You are helpful."), Message.user("Hi"));
-        CommandsTest.Run qwen = CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages",
+        CommandsTest.Run qwen = CommandsTest.run(
+                "template",
+                fixture("qwen2.5-7b-instruct"),
+                "--messages",
                 messages.toString(),
-                "--tools", tools.toString(), "--add-generation-prompt");
+                "--tools",
+                tools.toString(),
+                "--add-generation-prompt");
         assertThat(qwen.code()).as(qwen.err()).isZero();
-        assertThat(qwen.out()).isEqualTo(ChatTemplates.builtIn("qwen2.5").render(conversation, toolDefs, true))
+        assertThat(qwen.out())
+                .isEqualTo(ChatTemplates.builtIn("qwen2.5").render(conversation, toolDefs, true))
                 .contains("<tools>\n{\"type\": \"function\", \"function\": {\"name\": \"get_weather\"");
-        CommandsTest.Run mistral = CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--chat-template",
+        CommandsTest.Run mistral = CommandsTest.run(
+                "template",
+                fixture("qwen2.5-7b-instruct"),
+                "--chat-template",
                 "mistral",
-                "--messages", messages.toString(), "--tools", tools.toString());
+                "--messages",
+                messages.toString(),
+                "--tools",
+                tools.toString());
         assertThat(mistral.out()).isEqualTo(ChatTemplates.builtIn("mistral").render(conversation, toolDefs, false));
     }
 
     @Test
     void contentIsPrintedAsText() throws Exception {
-        Path messages = write("chat.json",
+        Path messages = write(
+                "chat.json",
                 "\uFEFF[{\"role\": \"user\", \"content\": \"Explain Jinja: {{ 7*7 }} and {{ bos_token }} {% raw %}\""
                         + "}]");
-        CommandsTest.Run r = CommandsTest.run("template", fixture("llama-3.1-8b-instruct"), "--messages",
-                messages.toString());
+        CommandsTest.Run r =
+                CommandsTest.run("template", fixture("llama-3.1-8b-instruct"), "--messages", messages.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("Explain Jinja: {{ 7*7 }} and {{ bos_token }} {% raw %}<|eot_id|>");
     }
@@ -86,32 +108,37 @@ class TemplateCommandTest {
     @Test
     void errorsNameTheFile() throws Exception {
         Path missing = tmp.resolve("missing.json");
-        CommandsTest.Run noMessages = CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages",
-                missing.toString());
+        CommandsTest.Run noMessages =
+                CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages", missing.toString());
         assertThat(noMessages.code()).isEqualTo(2);
         assertThat(noMessages.err()).isEqualTo("topiary template: " + missing + ": no such messages file\n");
 
         Path messages = write("chat.json", CHAT);
-        CommandsTest.Run noTools = CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages",
+        CommandsTest.Run noTools = CommandsTest.run(
+                "template",
+                fixture("qwen2.5-7b-instruct"),
+                "--messages",
                 messages.toString(),
-                "--tools", missing.toString());
+                "--tools",
+                missing.toString());
         assertThat(noTools.err()).isEqualTo("topiary template: " + missing + ": no such tools file\n");
 
         Path badRole = write("bad.json", "[{\"role\": \"robot\", \"content\": \"x\"}]");
-        CommandsTest.Run r = CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages",
-                badRole.toString());
-        assertThat(r.err()).isEqualTo("topiary template: " + badRole
-                + ": message 0 has unknown role 'robot' (expected system, user, assistant or tool)\n");
+        CommandsTest.Run r =
+                CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages", badRole.toString());
+        assertThat(r.err())
+                .isEqualTo("topiary template: " + badRole
+                        + ": message 0 has unknown role 'robot' (expected system, user, assistant or tool)\n");
 
         Path wrongType = write("type.json", "[{\"role\": \"user\", \"content\": 42}]");
-        assertThat(CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages",
-                wrongType.toString()).err())
+        assertThat(CommandsTest.run("template", fixture("qwen2.5-7b-instruct"), "--messages", wrongType.toString())
+                        .err())
                 .isEqualTo("topiary template: " + wrongType + ": messages: message 0: 'content' has the wrong type"
                         + " (expected a string, got a number)\n");
 
-        CommandsTest.Run noModel = CommandsTest.run("template", tmp.resolve("nomodel").toString(), "--messages",
-                messages.toString());
-        assertThat(noModel.err()).isEqualTo("topiary template: " + tmp.resolve("nomodel")
-                + ": no such model file or folder\n");
+        CommandsTest.Run noModel =
+                CommandsTest.run("template", tmp.resolve("nomodel").toString(), "--messages", messages.toString());
+        assertThat(noModel.err())
+                .isEqualTo("topiary template: " + tmp.resolve("nomodel") + ": no such model file or folder\n");
     }
 }

@@ -27,23 +27,47 @@ class TrainCommandTest {
                  "tie_word_embeddings": true, "max_position_embeddings": 256}
                 """);
         Path out = tmp.resolve("run");
-        String[] args = {"train", "--config", config.toString(), "--tokenizer", tok.toString(), "--data", corpus.toString(),
-                "--out", out.toString(), "--seq-len", "32", "--batch", "4", "--steps", "20", "--lr", "1e-2", "--eval-every", "10",
-                "--checkpoint-every", "10"};
+        String[] args = {
+            "train",
+            "--config",
+            config.toString(),
+            "--tokenizer",
+            tok.toString(),
+            "--data",
+            corpus.toString(),
+            "--out",
+            out.toString(),
+            "--seq-len",
+            "32",
+            "--batch",
+            "4",
+            "--steps",
+            "20",
+            "--lr",
+            "1e-2",
+            "--eval-every",
+            "10",
+            "--checkpoint-every",
+            "10"
+        };
         CommandsTest.Run r = CommandsTest.run(args);
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("done: validation loss").contains("model written to");
-        for (String f : new String[] {"model/config.json", "model/model.safetensors", "model/tokenizer.json", "checkpoint/checkpoint.safetensors"})
-            assertThat(out.resolve(f)).exists();
+        for (String f : new String[] {
+            "model/config.json", "model/model.safetensors", "model/tokenizer.json", "checkpoint/checkpoint.safetensors"
+        }) assertThat(out.resolve(f)).exists();
         var lines = Files.readAllLines(out.resolve("metrics.jsonl"));
         assertThat(lines).hasSize(21).first().asString().contains("\"step\":0");
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        double first = json.readTree(lines.getFirst()).get("val_loss").asDouble(), last = json.readTree(lines.getLast()).get("val_loss").asDouble();
+        double first = json.readTree(lines.getFirst()).get("val_loss").asDouble(),
+                last = json.readTree(lines.getLast()).get("val_loss").asDouble();
         assertThat(last).as("validation loss falls from scratch").isLessThan(first - 0.3);
         Models.Loaded m = Models.load(out.resolve("model"));
         assertThat(m.config().hidden()).isEqualTo(32);
         assertThat(m.tokenizer().vocabSize()).isEqualTo(512);
-        assertThat(CommandsTest.run("generate", out.resolve("model").toString(), "--max-tokens", "5").code()).isZero();
+        assertThat(CommandsTest.run("generate", out.resolve("model").toString(), "--max-tokens", "5")
+                        .code())
+                .isZero();
 
         // the run folder is not overwritten by accident
         CommandsTest.Run again = CommandsTest.run(args);
@@ -59,11 +83,20 @@ class TrainCommandTest {
 
     @Test
     void badOptionsAreRefusedBeforeAnyWork() {
-        CommandsTest.Run r = CommandsTest.run("train", "--config", "stories260K", "--data", "x.txt", "--out", tmp.toString());
+        CommandsTest.Run r =
+                CommandsTest.run("train", "--config", "stories260K", "--data", "x.txt", "--out", tmp.toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--tokenizer");
-        r = CommandsTest.run("train", "--config", "nope", "--tokenizer", SharedFiles.require("models/stories260K-hf").toString(),
-                "--data", "x.txt", "--out", tmp.resolve("o").toString());
+        r = CommandsTest.run(
+                "train",
+                "--config",
+                "nope",
+                "--tokenizer",
+                SharedFiles.require("models/stories260K-hf").toString(),
+                "--data",
+                "x.txt",
+                "--out",
+                tmp.resolve("o").toString());
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("nope").contains("preset");
     }
@@ -74,11 +107,25 @@ class TrainCommandTest {
         Path corpus = tmp.resolve("c.txt");
         Files.writeString(corpus, text.substring(0, 20_000));
         Path out = tmp.resolve("ft");
-        CommandsTest.Run r = CommandsTest.run("train", "--model", SharedFiles.require("models/stories260K/stories260K.bin").toString(),
-                "--data", corpus.toString(), "--out", out.toString(), "--seq-len", "64", "--batch", "2", "--steps", "1");
+        CommandsTest.Run r = CommandsTest.run(
+                "train",
+                "--model",
+                SharedFiles.require("models/stories260K/stories260K.bin").toString(),
+                "--data",
+                corpus.toString(),
+                "--out",
+                out.toString(),
+                "--seq-len",
+                "64",
+                "--batch",
+                "2",
+                "--steps",
+                "1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(out.resolve("model/tokenizer.json")).exists();
-        assertThat(CommandsTest.run("tokenize", out.resolve("model").toString(), "--text", "Hello world").out().strip())
+        assertThat(CommandsTest.run("tokenize", out.resolve("model").toString(), "--text", "Hello world")
+                        .out()
+                        .strip())
                 .isEqualTo("1 346 306 414 263 304 341");
     }
 }

@@ -33,10 +33,10 @@ class MultipleChoiceTest {
 
     @Test
     void accAndAccNormFollowLmEval() {
-        double[] ll = {-6.0, -8.0};       // summed log-likelihoods
-        double[] chars = {2.0, 8.0};      // choice lengths in characters
-        assertThat(MultipleChoice.argmax(ll, null)).isZero();          // acc: highest sum
-        assertThat(MultipleChoice.argmax(ll, chars)).isEqualTo(1);     // acc_norm: -1.0 per char beats -3.0
+        double[] ll = {-6.0, -8.0}; // summed log-likelihoods
+        double[] chars = {2.0, 8.0}; // choice lengths in characters
+        assertThat(MultipleChoice.argmax(ll, null)).isZero(); // acc: highest sum
+        assertThat(MultipleChoice.argmax(ll, chars)).isEqualTo(1); // acc_norm: -1.0 per char beats -3.0
         assertThat(MultipleChoice.argmax(new double[] {-1, -1}, null)).isZero(); // ties: first
     }
 }

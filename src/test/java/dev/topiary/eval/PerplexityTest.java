@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PerplexityTest {
-    static final LlamaConfig TINY = new LlamaConfig("llama", 16, 24, 2, 4, 2, 4, 40, 1e-5f, 10000, null, true, false, false,
-            64, 1, List.of(2), "float32");
+    static final LlamaConfig TINY = new LlamaConfig(
+            "llama", 16, 24, 2, 4, 2, 4, 40, 1e-5f, 10000, null, true, false, false, 64, 1, List.of(2), "float32");
     final LlamaWeights w = Init.fixed(TINY, 0.3);
 
     static int[] doc(int n, int seed) {

@@ -19,21 +19,30 @@ import org.junit.jupiter.api.Test;
 class Stories260KEvalTest {
     @Test
     void perplexityMatchesTheReference() throws Exception {
-        JsonNode ref = new ObjectMapper().readTree(Path.of("src/test/resources/fixtures/stories260k-ppl.json").toFile());
+        JsonNode ref = new ObjectMapper()
+                .readTree(Path.of("src/test/resources/fixtures/stories260k-ppl.json")
+                        .toFile());
         Models.Loaded m = Models.load(SharedFiles.require("models/stories260K-hf"));
-        String text = Corpus.read(SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), "text", 20_000).getFirst();
+        String text = Corpus.read(
+                        SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), "text", 20_000)
+                .getFirst();
         int[] ids = m.tokenizer().encode(text, true);
         int[] expectedIds = new int[ref.get("ids").size()];
-        for (int i = 0; i < expectedIds.length; i++) expectedIds[i] = ref.get("ids").get(i).asInt();
+        for (int i = 0; i < expectedIds.length; i++)
+            expectedIds[i] = ref.get("ids").get(i).asInt();
         assertThat(ids).containsExactly(expectedIds);
 
         for (int stride : new int[] {256, 512}) {
             JsonNode r = ref.get("seq512_stride" + stride);
             Perplexity.Result got = Perplexity.evaluate(m.weights(), List.of(ids), 512, stride, null);
             assertThat(got.tokens()).isEqualTo(r.get("scored").asLong());
-            assertThat(got.meanNll()).as("stride %d", stride).isCloseTo(r.get("mean_nll").asDouble(), within(1e-5));
+            assertThat(got.meanNll())
+                    .as("stride %d", stride)
+                    .isCloseTo(r.get("mean_nll").asDouble(), within(1e-5));
             assertThat(got.perplexity()).isCloseTo(Math.exp(r.get("mean_nll").asDouble()), within(1e-4));
         }
-        assertThat(Perplexity.evaluate(m.weights(), List.of(ids), 512, 512, null).meanNll()).isCloseTo(1.381, within(5e-4));
+        assertThat(Perplexity.evaluate(m.weights(), List.of(ids), 512, 512, null)
+                        .meanNll())
+                .isCloseTo(1.381, within(5e-4));
     }
 }

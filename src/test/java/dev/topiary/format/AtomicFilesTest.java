@@ -37,9 +37,11 @@ class AtomicFilesTest {
         Path f = tmp.resolve("a.json");
         AtomicFiles.writeString(f, "old");
         assertThatThrownBy(() -> AtomicFiles.write(f, t -> {
-            Files.writeString(t, "half");
-            throw new IOException("No space left on device");
-        })).isInstanceOf(FileSystemException.class).hasMessageContaining(f.toString())
+                    Files.writeString(t, "half");
+                    throw new IOException("No space left on device");
+                }))
+                .isInstanceOf(FileSystemException.class)
+                .hasMessageContaining(f.toString())
                 .hasMessageContaining("No space left");
         assertThat(Files.readString(f)).isEqualTo("old");
         assertThat(names(tmp)).containsExactly("a.json");
@@ -49,16 +51,18 @@ class AtomicFilesTest {
     void aFolderAppearsWholeOrNotAtAll() throws IOException {
         Path dir = tmp.resolve("model");
         assertThatThrownBy(() -> AtomicFiles.writeFolder(dir, t -> {
-            Files.writeString(t.resolve("config.json"), "{}");
-            throw new IOException("No space left on device");
-        })).hasMessageContaining("No space left");
+                    Files.writeString(t.resolve("config.json"), "{}");
+                    throw new IOException("No space left on device");
+                }))
+                .hasMessageContaining("No space left");
         assertThat(names(tmp)).isEmpty();
 
         AtomicFiles.writeFolder(dir, t -> Files.writeString(t.resolve("config.json"), "{\"v\": 1}"));
         // a failed rewrite keeps the previous folder as it was
         assertThatThrownBy(() -> AtomicFiles.writeFolder(dir, t -> {
-            throw new IOException("No space left on device");
-        })).isInstanceOf(IOException.class);
+                    throw new IOException("No space left on device");
+                }))
+                .isInstanceOf(IOException.class);
         assertThat(Files.readString(dir.resolve("config.json"))).isEqualTo("{\"v\": 1}");
         AtomicFiles.writeFolder(dir, t -> Files.writeString(t.resolve("config.json"), "{\"v\": 2}"));
         assertThat(Files.readString(dir.resolve("config.json"))).isEqualTo("{\"v\": 2}");
@@ -80,10 +84,11 @@ class AtomicFilesTest {
 
     @Test
     void anHfFolderOnAFullDiskLeavesNothing() throws Exception {
-        try (SmallDisk disk = SmallDisk.mount(tmp, 600)) {           // the fp32 model is about 1 MB
+        try (SmallDisk disk = SmallDisk.mount(tmp, 600)) { // the fp32 model is about 1 MB
             Path out = disk.dir.resolve("model");
             assertThatThrownBy(() -> HfCheckpoint.save(out, tinyModel(), DType.F32, 0))
-                    .isInstanceOf(FileSystemException.class).hasMessageContaining("No space left on device")
+                    .isInstanceOf(FileSystemException.class)
+                    .hasMessageContaining("No space left on device")
                     .hasMessageContaining(out.resolve("model.safetensors").toString());
             assertThat(names(disk.dir)).isEmpty();
         }

@@ -46,9 +46,14 @@ public class GgufFileTest {
             assertThat(g.getLong("tokenizer.ggml.padding_token_id", -1)).isEqualTo(4294967295L);
             assertThat(g.getDouble("llama.attention.layer_norm_rms_epsilon", 0)).isEqualTo(1e-5, offset(1e-11));
             assertThat(g.metadata().get("llama.embedding_length")).isEqualTo(64L);
-            assertThat(g.metadata().get("tokenizer.ggml.scores")).asInstanceOf(InstanceOfAssertFactories.LIST)
-                    .hasSize(512).element(300).isInstanceOf(Double.class);
-            assertThat(g.stringArray("tokenizer.ggml.tokens")).hasSize(512).startsWith("<unk>", "<s>", "</s>", "<0x00>");
+            assertThat(g.metadata().get("tokenizer.ggml.scores"))
+                    .asInstanceOf(InstanceOfAssertFactories.LIST)
+                    .hasSize(512)
+                    .element(300)
+                    .isInstanceOf(Double.class);
+            assertThat(g.stringArray("tokenizer.ggml.tokens"))
+                    .hasSize(512)
+                    .startsWith("<unk>", "<s>", "</s>", "<0x00>");
             assertThat(g.floatArray("tokenizer.ggml.scores")[300]).isEqualTo(-41f);
             assertThat(g.intArray("tokenizer.ggml.token_type")).startsWith(2, 3, 3, 6);
             assertThat(g.getLong("no.such.key", 7)).isEqualTo(7);
@@ -78,17 +83,61 @@ public class GgufFileTest {
 
     @Test
     void readsEveryValueType() throws IOException {
-        Writer w = new Writer().header(3, 0, 14)
-                .kv("u8", 0).u8(200).kv("i8", 1).u8(-5).kv("u16", 2).u16(60000).kv("i16", 3).u16(-3)
-                .kv("u32", 4).u32(4000000000L).kv("i32", 5).u32(-7).kv("f32", 6).f32(0.25f).kv("bool", 7).u8(1)
-                .kv("str", 8).str("héllo").kv("u64", 10).u64(1L << 40).kv("i64", 11).u64(-9).kv("f64", 12).f64(0.1)
-                .kv("strs", 9).u32(8).u64(2).str("a").str("▁b")
-                .kv("nested", 9).u32(9).u64(2).u32(5).u64(1).u32(42).u32(6).u64(2).f32(1.5f).f32(-2f);
+        Writer w = new Writer()
+                .header(3, 0, 14)
+                .kv("u8", 0)
+                .u8(200)
+                .kv("i8", 1)
+                .u8(-5)
+                .kv("u16", 2)
+                .u16(60000)
+                .kv("i16", 3)
+                .u16(-3)
+                .kv("u32", 4)
+                .u32(4000000000L)
+                .kv("i32", 5)
+                .u32(-7)
+                .kv("f32", 6)
+                .f32(0.25f)
+                .kv("bool", 7)
+                .u8(1)
+                .kv("str", 8)
+                .str("héllo")
+                .kv("u64", 10)
+                .u64(1L << 40)
+                .kv("i64", 11)
+                .u64(-9)
+                .kv("f64", 12)
+                .f64(0.1)
+                .kv("strs", 9)
+                .u32(8)
+                .u64(2)
+                .str("a")
+                .str("▁b")
+                .kv("nested", 9)
+                .u32(9)
+                .u64(2)
+                .u32(5)
+                .u64(1)
+                .u32(42)
+                .u32(6)
+                .u64(2)
+                .f32(1.5f)
+                .f32(-2f);
         try (GgufFile g = GgufFile.open(w.write(dir.resolve("types.gguf")))) {
-            assertThat(g.metadata()).containsEntry("u8", 200L).containsEntry("i8", -5L).containsEntry("u16", 60000L)
-                    .containsEntry("i16", -3L).containsEntry("u32", 4000000000L).containsEntry("i32", -7L)
-                    .containsEntry("f32", 0.25).containsEntry("bool", true).containsEntry("str", "héllo")
-                    .containsEntry("u64", 1L << 40).containsEntry("i64", -9L).containsEntry("f64", 0.1);
+            assertThat(g.metadata())
+                    .containsEntry("u8", 200L)
+                    .containsEntry("i8", -5L)
+                    .containsEntry("u16", 60000L)
+                    .containsEntry("i16", -3L)
+                    .containsEntry("u32", 4000000000L)
+                    .containsEntry("i32", -7L)
+                    .containsEntry("f32", 0.25)
+                    .containsEntry("bool", true)
+                    .containsEntry("str", "héllo")
+                    .containsEntry("u64", 1L << 40)
+                    .containsEntry("i64", -9L)
+                    .containsEntry("f64", 0.1);
             assertThat(g.stringArray("strs")).containsExactly("a", "▁b");
             assertThat(g.metadata().get("nested")).isEqualTo(List.of(List.of(42L), List.of(1.5, -2.0)));
             assertThat(g.getDouble("i32", 0)).isEqualTo(-7.0);
@@ -99,15 +148,30 @@ public class GgufFileTest {
 
     @Test
     void typedAccessorsRejectOtherTypesNamingTheKey() throws IOException {
-        Writer w = new Writer().header(3, 0, 3).kv("s", 8).str("x").kv("big", 9).u32(10).u64(1).u64(1L << 40)
-                .kv("floats", 9).u32(6).u64(1).f32(1f);
+        Writer w = new Writer()
+                .header(3, 0, 3)
+                .kv("s", 8)
+                .str("x")
+                .kv("big", 9)
+                .u32(10)
+                .u64(1)
+                .u64(1L << 40)
+                .kv("floats", 9)
+                .u32(6)
+                .u64(1)
+                .f32(1f);
         Path f = w.write(dir.resolve("typed.gguf"));
         try (GgufFile g = GgufFile.open(f)) {
-            assertThatThrownBy(() -> g.getLong("s", 0)).isInstanceOf(ModelFormatException.class)
-                    .hasMessageContaining(f.toString()).hasMessageContaining("'s'").hasMessageContaining("integer");
+            assertThatThrownBy(() -> g.getLong("s", 0))
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining(f.toString())
+                    .hasMessageContaining("'s'")
+                    .hasMessageContaining("integer");
             assertThatThrownBy(() -> g.intArray("big")).hasMessageContaining("'big'[0] = 1099511627776");
             assertThatThrownBy(() -> g.stringArray("floats")).hasMessageContaining("'floats'");
-            assertThatThrownBy(() -> g.string("missing")).hasMessageContaining("'missing'").hasMessageContaining("missing");
+            assertThatThrownBy(() -> g.string("missing"))
+                    .hasMessageContaining("'missing'")
+                    .hasMessageContaining("missing");
         }
     }
 
@@ -120,7 +184,10 @@ public class GgufFileTest {
         for (int i = 0; i < 32; i++) {
             q8[2 + i] = (byte) (i * 9 - 128);
         }
-        Writer w = new Writer().header(3, 4, 1).kv("general.alignment", 4).u32(64)
+        Writer w = new Writer()
+                .header(3, 4, 1)
+                .kv("general.alignment", 4)
+                .u32(64)
                 .tensor("half", new long[] {4, 2}, 1, 0)
                 .tensor("bf", new long[] {4}, 30, 64)
                 .tensor("q8", new long[] {32, 1}, 8, 128)
@@ -155,7 +222,8 @@ public class GgufFileTest {
     @Test
     void readsTensorsBeyondTwoGigabytes() throws IOException {
         long far = 3L << 30;
-        Writer w = new Writer().header(3, 2, 0)
+        Writer w = new Writer()
+                .header(3, 2, 0)
                 .tensor("near", new long[] {2}, 0, 0)
                 .tensor("far", new long[] {2}, 0, far)
                 .pad(32);
@@ -163,7 +231,13 @@ public class GgufFileTest {
         w.f32(1f).f32(2f);
         Path f = w.write(dir.resolve("big.gguf"));
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(3f).putFloat(-4f).flip(), dataStart + far);
+            ch.write(
+                    ByteBuffer.allocate(8)
+                            .order(ByteOrder.LITTLE_ENDIAN)
+                            .putFloat(3f)
+                            .putFloat(-4f)
+                            .flip(),
+                    dataStart + far);
         }
         try (GgufFile g = GgufFile.open(f)) {
             assertThat(g.tensor("far").orElseThrow().offset()).isEqualTo(dataStart + far);
@@ -183,11 +257,17 @@ public class GgufFileTest {
 
     @Test
     void readFloatsRejectsUnsupportedTypesAndUnknownNames() throws IOException {
-        Writer w = new Writer().header(3, 1, 0).tensor("q4", new long[] {32}, 2, 0).pad(32).bytes(new byte[18]);
+        Writer w = new Writer()
+                .header(3, 1, 0)
+                .tensor("q4", new long[] {32}, 2, 0)
+                .pad(32)
+                .bytes(new byte[18]);
         Path f = w.write(dir.resolve("q4.gguf"));
         try (GgufFile g = GgufFile.open(f)) {
-            assertThatThrownBy(() -> g.readFloats("q4")).isInstanceOf(ModelFormatException.class)
-                    .hasMessageContaining("'q4'").hasMessageContaining("Q4_0");
+            assertThatThrownBy(() -> g.readFloats("q4"))
+                    .isInstanceOf(ModelFormatException.class)
+                    .hasMessageContaining("'q4'")
+                    .hasMessageContaining("Q4_0");
             assertThatThrownBy(() -> g.readFloats("nope")).hasMessageContaining("'nope'");
         }
     }
@@ -198,8 +278,14 @@ public class GgufFileTest {
     class Malformed {
         @Test
         void badMagic() {
-            expectError("magic.gguf", w -> w.bytes("GGML".getBytes(StandardCharsets.US_ASCII)).u32(3).u64(0).u64(0),
-                    "bad magic", "not a GGUF file");
+            expectError(
+                    "magic.gguf",
+                    w -> w.bytes("GGML".getBytes(StandardCharsets.US_ASCII))
+                            .u32(3)
+                            .u64(0)
+                            .u64(0),
+                    "bad magic",
+                    "not a GGUF file");
         }
 
         @Test
@@ -224,7 +310,7 @@ public class GgufFileTest {
 
         @Test
         void emptyFile() {
-            expectError("empty.gguf", w -> { }, "magic", "truncated");
+            expectError("empty.gguf", w -> {}, "magic", "truncated");
         }
 
         @Test
@@ -239,24 +325,35 @@ public class GgufFileTest {
 
         @Test
         void stringLengthBeyondFile() {
-            expectError("strlen.gguf", w -> w.header(3, 0, 1).kv("general.name", 8).u64(1000).bytes(new byte[4]),
-                    "metadata 'general.name' length", "1000");
+            expectError(
+                    "strlen.gguf",
+                    w -> w.header(3, 0, 1).kv("general.name", 8).u64(1000).bytes(new byte[4]),
+                    "metadata 'general.name' length",
+                    "1000");
         }
 
         @Test
         void keyLengthBeyondFile() {
-            expectError("keylen.gguf", w -> w.header(3, 0, 1).u64(500).bytes(new byte[20]), "metadata key #0 length", "500");
+            expectError(
+                    "keylen.gguf",
+                    w -> w.header(3, 0, 1).u64(500).bytes(new byte[20]),
+                    "metadata key #0 length",
+                    "500");
         }
 
         @Test
         void invalidUtf8() {
-            expectError("utf8.gguf", w -> w.header(3, 0, 1).kv("k", 8).u64(2).bytes(new byte[] {(byte) 0xC3, 0x28}),
-                    "metadata 'k'", "UTF-8");
+            expectError(
+                    "utf8.gguf",
+                    w -> w.header(3, 0, 1).kv("k", 8).u64(2).bytes(new byte[] {(byte) 0xC3, 0x28}),
+                    "metadata 'k'",
+                    "UTF-8");
         }
 
         @Test
         void unknownValueType() {
-            expectError("vtype.gguf", w -> w.header(3, 0, 1).kv("k", 13).u32(0), "metadata 'k'", "unknown value type 13");
+            expectError(
+                    "vtype.gguf", w -> w.header(3, 0, 1).kv("k", 13).u32(0), "metadata 'k'", "unknown value type 13");
         }
 
         @Test
@@ -266,67 +363,125 @@ public class GgufFileTest {
 
         @Test
         void arrayLengthBeyondFile() {
-            expectError("arr.gguf", w -> w.header(3, 0, 1).kv("tokens", 9).u32(8).u64(1L << 33), "'tokens' array length", "8589934592");
+            expectError(
+                    "arr.gguf",
+                    w -> w.header(3, 0, 1).kv("tokens", 9).u32(8).u64(1L << 33),
+                    "'tokens' array length",
+                    "8589934592");
         }
 
         @Test
         void duplicateKey() {
-            expectError("dup.gguf", w -> w.header(3, 0, 2).kv("k", 4).u32(1).kv("k", 4).u32(2), "'k' appears twice");
+            expectError(
+                    "dup.gguf",
+                    w -> w.header(3, 0, 2).kv("k", 4).u32(1).kv("k", 4).u32(2),
+                    "'k' appears twice");
         }
 
         @Test
         void alignmentNotPowerOfTwo() {
-            expectError("align.gguf", w -> w.header(3, 0, 1).kv("general.alignment", 4).u32(24), "general.alignment", "24");
+            expectError(
+                    "align.gguf",
+                    w -> w.header(3, 0, 1).kv("general.alignment", 4).u32(24),
+                    "general.alignment",
+                    "24");
         }
 
         @Test
         void unknownGgmlType() {
-            expectError("type.gguf", w -> w.header(3, 1, 0).tensor("blk.0.weird", new long[] {4}, 31, 0).pad(32).bytes(new byte[16]),
-                    "tensor 'blk.0.weird'", "unknown ggml type id 31");
+            expectError(
+                    "type.gguf",
+                    w -> w.header(3, 1, 0)
+                            .tensor("blk.0.weird", new long[] {4}, 31, 0)
+                            .pad(32)
+                            .bytes(new byte[16]),
+                    "tensor 'blk.0.weird'",
+                    "unknown ggml type id 31");
         }
 
         @Test
         void tooManyDims() {
-            expectError("dims.gguf", w -> w.header(3, 1, 0).tensor("t", new long[] {1, 1, 1, 1, 1}, 0, 0),
-                    "tensor 't'", "n_dims 5");
+            expectError(
+                    "dims.gguf",
+                    w -> w.header(3, 1, 0).tensor("t", new long[] {1, 1, 1, 1, 1}, 0, 0),
+                    "tensor 't'",
+                    "n_dims 5");
         }
 
         @Test
         void tensorOffsetOutOfRange() {
-            expectError("offset.gguf", w -> w.header(3, 1, 0).tensor("output.weight", new long[] {8, 2}, 0, 4096).pad(32)
+            expectError(
+                    "offset.gguf",
+                    w -> w.header(3, 1, 0)
+                            .tensor("output.weight", new long[] {8, 2}, 0, 4096)
+                            .pad(32)
                             .bytes(new byte[64]),
-                    "tensor 'output.weight'", "offset 4096", "beyond the end of the file");
+                    "tensor 'output.weight'",
+                    "offset 4096",
+                    "beyond the end of the file");
         }
 
         @Test
         void tensorDataTruncated() {
-            expectError("trunc.gguf", w -> w.header(3, 1, 0).tensor("t", new long[] {64}, 0, 0).pad(32).bytes(new byte[100]),
-                    "tensor 't'", "256 bytes", "beyond the end of the file");
+            expectError(
+                    "trunc.gguf",
+                    w -> w.header(3, 1, 0)
+                            .tensor("t", new long[] {64}, 0, 0)
+                            .pad(32)
+                            .bytes(new byte[100]),
+                    "tensor 't'",
+                    "256 bytes",
+                    "beyond the end of the file");
         }
 
         @Test
         void tensorOffsetMisaligned() {
-            expectError("misaligned.gguf", w -> w.header(3, 1, 0).tensor("t", new long[] {2}, 0, 4).pad(32).bytes(new byte[64]),
-                    "tensor 't'", "offset 4", "alignment 32");
+            expectError(
+                    "misaligned.gguf",
+                    w -> w.header(3, 1, 0)
+                            .tensor("t", new long[] {2}, 0, 4)
+                            .pad(32)
+                            .bytes(new byte[64]),
+                    "tensor 't'",
+                    "offset 4",
+                    "alignment 32");
         }
 
         @Test
         void rowNotWholeBlocks() {
-            expectError("blocks.gguf", w -> w.header(3, 1, 0).tensor("q", new long[] {16, 2}, 8, 0).pad(32).bytes(new byte[68]),
-                    "tensor 'q'", "dims[0] = 16", "Q8_0 block size 32");
+            expectError(
+                    "blocks.gguf",
+                    w -> w.header(3, 1, 0)
+                            .tensor("q", new long[] {16, 2}, 8, 0)
+                            .pad(32)
+                            .bytes(new byte[68]),
+                    "tensor 'q'",
+                    "dims[0] = 16",
+                    "Q8_0 block size 32");
         }
 
         @Test
         void overlappingTensors() {
-            expectError("overlap.gguf", w -> w.header(3, 2, 0).tensor("a", new long[] {16}, 0, 0)
-                            .tensor("b", new long[] {16}, 0, 32).pad(32).bytes(new byte[96]),
-                    "tensor 'b'", "overlaps tensor 'a'");
+            expectError(
+                    "overlap.gguf",
+                    w -> w.header(3, 2, 0)
+                            .tensor("a", new long[] {16}, 0, 0)
+                            .tensor("b", new long[] {16}, 0, 32)
+                            .pad(32)
+                            .bytes(new byte[96]),
+                    "tensor 'b'",
+                    "overlaps tensor 'a'");
         }
 
         @Test
         void duplicateTensorName() {
-            expectError("duptensor.gguf", w -> w.header(3, 2, 0).tensor("a", new long[] {8}, 0, 0)
-                            .tensor("a", new long[] {8}, 0, 32).pad(32).bytes(new byte[64]),
+            expectError(
+                    "duptensor.gguf",
+                    w -> w.header(3, 2, 0)
+                            .tensor("a", new long[] {8}, 0, 0)
+                            .tensor("a", new long[] {8}, 0, 32)
+                            .pad(32)
+                            .bytes(new byte[64]),
                     "tensor 'a' appears twice");
         }
 

@@ -6,10 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.topiary.format.GgufFile;
+import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.GgufModel;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Llama2c;
-import dev.topiary.format.ModelFormatException;
 import dev.topiary.io.Safetensors;
 import dev.topiary.tokenizer.Tokenizers;
 import java.nio.ByteBuffer;
@@ -32,17 +32,21 @@ class FuzzFindingsTest {
     void configJsonLargerThanTheWeightsIsRefusedBeforeAllocating() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("m"));
         HfCheckpoint.save(dir, Seeds.tinyWeights(), dev.topiary.io.DType.F32, 1L << 30);
-        ObjectNode config = (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
+        ObjectNode config =
+                (ObjectNode) JSON.readTree(dir.resolve("config.json").toFile());
         config.put("num_hidden_layers", 1_000_000);
         Files.writeString(dir.resolve("config.json"), config.toString());
-        assertThatThrownBy(() -> HfCheckpoint.load(dir)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> HfCheckpoint.load(dir))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessage(dir.resolve("config.json")
                         + ": describes a model of 592000136 parameters, but the safetensors files"
                         + " hold only 728 values");
-        config.put("num_hidden_layers", 1).put("vocab_size", Integer.MAX_VALUE).put("intermediate_size",
-                Integer.MAX_VALUE);
+        config.put("num_hidden_layers", 1)
+                .put("vocab_size", Integer.MAX_VALUE)
+                .put("intermediate_size", Integer.MAX_VALUE);
         Files.writeString(dir.resolve("config.json"), config.toString());
-        assertThatThrownBy(() -> HfCheckpoint.load(dir)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> HfCheckpoint.load(dir))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("parameters, but the safetensors files hold only 728 values");
     }
 
@@ -56,9 +60,10 @@ class FuzzFindingsTest {
         Path f = tmp.resolve("big.gguf");
         Files.write(f, seed);
         try (GgufFile g = GgufFile.open(f)) {
-            assertThatThrownBy(() -> GgufModel.load(g)).isInstanceOf(ModelFormatException.class)
+            assertThatThrownBy(() -> GgufModel.load(g))
+                    .isInstanceOf(ModelFormatException.class)
                     .hasMessageContaining("the metadata describes a model of ")
-                            .hasMessageContaining("but the file's tensors hold only");
+                    .hasMessageContaining("but the file's tensors hold only");
         }
     }
 
@@ -71,8 +76,8 @@ class FuzzFindingsTest {
     @Test
     void tokenizerJsonWithAFarTokenIdIsRefused() throws Exception {
         Path dir = Files.createDirectories(tmp.resolve("t"));
-        Files.writeString(dir.resolve("tokenizer.json"), Seeds.BYTE_LEVEL_TOKENIZER.replace("\"1\": 9",
-                "\"1\": 16777216"));
+        Files.writeString(
+                dir.resolve("tokenizer.json"), Seeds.BYTE_LEVEL_TOKENIZER.replace("\"1\": 9", "\"1\": 16777216"));
         assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(dir.resolve("tokenizer.json")))
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessage(dir.resolve("tokenizer.json")
@@ -103,23 +108,31 @@ class FuzzFindingsTest {
         byte[] both = Arrays.copyOf(good, good.length + bad.length);
         System.arraycopy(bad, 0, both, good.length, bad.length);
         Files.write(f, both);
-        assertThatThrownBy(() -> dev.topiary.eval.TaskFile.read(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> dev.topiary.eval.TaskFile.read(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageStartingWith(f + ": line 2: not UTF-8 text");
     }
 
     @Test
     void llama2cHeaderWhoseSizeOverflowsIsRefused() throws Exception {
         ByteBuffer b = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(1 << 24).putInt(1 << 24).putInt(1 << 24).putInt(1 << 12).putInt(1 << 12).putInt(1 << 24)
+        b.putInt(1 << 24)
+                .putInt(1 << 24)
+                .putInt(1 << 24)
+                .putInt(1 << 12)
+                .putInt(1 << 12)
+                .putInt(1 << 24)
                 .putInt(1 << 24);
         Path f = tmp.resolve("huge.bin");
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Llama2c.load(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Llama2c.load(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessage(f + ": truncated: the header's shape needs more than 2^63 bytes, the file has 64");
         b.clear();
         b.putInt(6).putInt(16).putInt(1).putInt(2).putInt(1).putInt(16).putInt(4); // head dim 3
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Llama2c.load(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Llama2c.load(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessage(f + ": header: dim 6 / n_heads 2 = head dim 3, which is odd");
     }
 
@@ -130,13 +143,15 @@ class FuzzFindingsTest {
         b.putLong(header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
         Path f = tmp.resolve("x.safetensors");
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Safetensors.open(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Safetensors.open(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessage(f + ": tensor 't': shape [4611686018427387904,4] overflows 64-bit sizes");
         String wraps = "{\"t\": {\"dtype\": \"F32\", \"shape\": [4611686018427387905], \"data_offsets\": [0, 4]}}";
         b = ByteBuffer.allocate(8 + wraps.length() + 4).order(ByteOrder.LITTLE_ENDIAN);
         b.putLong(wraps.length()).put(wraps.getBytes(StandardCharsets.US_ASCII));
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Safetensors.open(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Safetensors.open(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("overflows 64-bit sizes");
     }
 
@@ -150,7 +165,8 @@ class FuzzFindingsTest {
         Path f = tmp.resolve("one.gguf");
         g.write(f);
         try (GgufFile file = GgufFile.open(f)) {
-            assertThatThrownBy(() -> GgufModel.readConfig(file)).isInstanceOf(ModelFormatException.class)
+            assertThatThrownBy(() -> GgufModel.readConfig(file))
+                    .isInstanceOf(ModelFormatException.class)
                     .hasMessage(f + ": tensor token_embd.weight has dims [8], expected [hidden, vocab]");
         }
         assertThat(f).exists();
@@ -167,7 +183,8 @@ class FuzzFindingsTest {
         Path f = tmp.resolve("vocab.gguf");
         g.write(f);
         try (GgufFile file = GgufFile.open(f)) {
-            assertThatThrownBy(() -> Tokenizers.fromGguf(file)).isInstanceOf(ModelFormatException.class)
+            assertThatThrownBy(() -> Tokenizers.fromGguf(file))
+                    .isInstanceOf(ModelFormatException.class)
                     .hasMessage(f
                             + ": metadata 'tokenizer.ggml.token_type'[3] = 6 (byte) but token 3 '?!' is not spelled "
                             + "like a byte, <0xHH>");

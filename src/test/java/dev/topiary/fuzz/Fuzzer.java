@@ -74,8 +74,9 @@ final class Fuzzer {
         long t0 = System.nanoTime(), rejected = 0;
         for (byte[] s : seeds) if (!check(target, s, -1)) throw new AssertionError(name + ": a seed input is rejected");
         for (long i = 0; i < iterations; i++) if (!check(target, mutator.mutate(), i)) rejected++;
-        System.err.printf("fuzz %s: %,d inputs (%,d rejected with ModelFormatException) in %.1f s, no crashes%n", name,
-                iterations + seeds.size(), rejected, (System.nanoTime() - t0) / 1e9);
+        System.err.printf(
+                "fuzz %s: %,d inputs (%,d rejected with ModelFormatException) in %.1f s, no crashes%n",
+                name, iterations + seeds.size(), rejected, (System.nanoTime() - t0) / 1e9);
         return iterations + seeds.size();
     }
 
@@ -94,11 +95,11 @@ final class Fuzzer {
         }
         long allocated = THREADS.getCurrentThreadAllocatedBytes() - before,
                 millis = (System.nanoTime() - t0) / 1_000_000;
-        if (millis > SLOW_MILLIS) throw failure(input, iteration, "took " + millis + " ms for a " + input.length
-                + "-byte input", null);
+        if (millis > SLOW_MILLIS)
+            throw failure(input, iteration, "took " + millis + " ms for a " + input.length + "-byte input", null);
         if (allocated > allocationLimit(input.length))
-            throw failure(input, iteration, "allocated " + allocated + " bytes for a " + input.length
-                    + "-byte input", null);
+            throw failure(
+                    input, iteration, "allocated " + allocated + " bytes for a " + input.length + "-byte input", null);
         return accepted;
     }
 
@@ -113,7 +114,7 @@ final class Fuzzer {
             cause.printStackTrace(new PrintWriter(w));
             trace = "\n" + w;
         }
-        return new AssertionError("fuzz " + name + ": input " + iteration + " (saved to " + saved + "): " + what
-                + trace, cause);
+        return new AssertionError(
+                "fuzz " + name + ": input " + iteration + " (saved to " + saved + "): " + what + trace, cause);
     }
 }

@@ -24,8 +24,27 @@ import java.util.SplittableRandom;
  */
 final class Mutator {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long[] INTERESTING = {0, 1, -1, 2, 7, 8, 255, 256, 0x7FFF, 0xFFFF, 0x7FFF_FFFFL, 0x8000_0000L,
-            0xFFFF_FFFFL, 1L << 24, 1L << 31, 1L << 32, 1L << 40, Long.MAX_VALUE, Long.MIN_VALUE};
+    private static final long[] INTERESTING = {
+        0,
+        1,
+        -1,
+        2,
+        7,
+        8,
+        255,
+        256,
+        0x7FFF,
+        0xFFFF,
+        0x7FFF_FFFFL,
+        0x8000_0000L,
+        0xFFFF_FFFFL,
+        1L << 24,
+        1L << 31,
+        1L << 32,
+        1L << 40,
+        Long.MAX_VALUE,
+        Long.MIN_VALUE
+    };
 
     private final SplittableRandom random;
     private final List<byte[]> seeds;
@@ -63,8 +82,11 @@ final class Mutator {
             case 4 -> b = Arrays.copyOf(b, random.nextInt(b.length));
             case 5 -> b = delete(b, at, 1 + random.nextInt(Math.min(64, b.length - at)));
             case 6 -> b = insert(b, at, randomBytes(1 + random.nextInt(16)));
-            case 7 -> b = insert(b, random.nextInt(b.length), Arrays.copyOfRange(b, at, Math.min(b.length, at + 1
-                    + random.nextInt(64))));
+            case 7 ->
+                b = insert(
+                        b,
+                        random.nextInt(b.length),
+                        Arrays.copyOfRange(b, at, Math.min(b.length, at + 1 + random.nextInt(64))));
             default -> {
                 byte[] other = seeds.get(random.nextInt(seeds.size()));
                 int cut = random.nextInt(other.length + 1);
@@ -134,14 +156,15 @@ final class Mutator {
             case 10 -> f.objectNode();
             case 11 -> f.arrayNode().add(old == null ? f.nullNode() : old.deepCopy());
             case 12 -> old != null && old.isTextual() ? f.textNode(old.asText() + randomText()) : f.textNode("x");
-            default -> old != null && old.isNumber() ? f.numberNode(old.asLong() + random.nextInt(-2, 3))
-                    : f.numberNode(0);
+            default ->
+                old != null && old.isNumber() ? f.numberNode(old.asLong() + random.nextInt(-2, 3)) : f.numberNode(0);
         };
     }
 
     private String randomText() {
-        String[] parts = {"a", " ", "\u2581", "<s>", "</s>", "<0x41>", "\u0000", "\uD83D\uDE00", "{{ x }}", "\\", "\"",
-                "\n", "é", "Ġ"};
+        String[] parts = {
+            "a", " ", "\u2581", "<s>", "</s>", "<0x41>", "\u0000", "\uD83D\uDE00", "{{ x }}", "\\", "\"", "\n", "é", "Ġ"
+        };
         StringBuilder s = new StringBuilder();
         int n = random.nextInt(5);
         for (int i = 0; i < n; i++) s.append(parts[random.nextInt(parts.length)]);
@@ -155,11 +178,13 @@ final class Mutator {
     }
 
     private static void putInt(byte[] b, int at, int v) {
-        if (at + 4 <= b.length) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, v);
+        if (at + 4 <= b.length)
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, v);
     }
 
     private static void putLong(byte[] b, int at, long v) {
-        if (at + 8 <= b.length) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(at, v);
+        if (at + 8 <= b.length)
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(at, v);
     }
 
     private static byte[] delete(byte[] b, int at, int n) {

@@ -4,7 +4,6 @@ package dev.topiary.fuzz;
 import static dev.topiary.fuzz.Seeds.utf8;
 
 import dev.topiary.align.AlignData;
-import dev.topiary.verify.AlignTaskFile;
 import dev.topiary.align.ChatExamples;
 import dev.topiary.chat.ChatTemplates;
 import dev.topiary.eval.Corpus;
@@ -19,6 +18,7 @@ import dev.topiary.model.LlamaConfig;
 import dev.topiary.recipe.ByteTokenizerFiles;
 import dev.topiary.tokenizer.Tokenizer;
 import dev.topiary.tokenizer.Tokenizers;
+import dev.topiary.verify.AlignTaskFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -122,7 +122,8 @@ class ParsersFuzzTest {
 
     /** The seeds: each row alone, and a two-line SFT file. */
     static List<String> jsonlSeeds() {
-        List<String> seeds = new java.util.ArrayList<>(JSONL_ROWS.lines().map(l -> l + "\n").toList());
+        List<String> seeds =
+                new java.util.ArrayList<>(JSONL_ROWS.lines().map(l -> l + "\n").toList());
         seeds.add("{\"prompt\": \"Once\", \"completion\": \" upon\"}\n{\"prompt\": \"a\", \"completion\": \"b\"}\n");
         return seeds;
     }
@@ -136,9 +137,12 @@ class ParsersFuzzTest {
         List<byte[]> seeds = jsonlSeeds().stream().map(Seeds::utf8).toList();
         new Fuzzer("jsonl", seeds, tmp.resolve("data.jsonl"), 500).run(file -> {
             // every reader on every input: each accepts it or says what is wrong with it
-            tryEach(() -> AlignData.sft(file, tok, chats),
+            tryEach(
+                    () -> AlignData.sft(file, tok, chats),
                     () -> AlignData.preferences(file, tok, ChatTemplates.builtIn("llama3")),
-                    () -> AlignTaskFile.read(file), () -> TaskFile.read(file), () -> Corpus.read(file, "text", 1000),
+                    () -> AlignTaskFile.read(file),
+                    () -> TaskFile.read(file),
+                    () -> Corpus.read(file, "text", 1000),
                     () -> ChatExamples.readMessages(file));
         });
     }

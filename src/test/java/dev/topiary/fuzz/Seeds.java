@@ -1,10 +1,10 @@
 // Seeds: small valid files of every format the fuzz tests mutate, made with the project's own writers.
 package dev.topiary.fuzz;
 
-import dev.topiary.io.DType;
 import dev.topiary.format.GgmlType;
-import dev.topiary.io.GgufExport;
 import dev.topiary.format.GgufWriter;
+import dev.topiary.io.DType;
+import dev.topiary.io.GgufExport;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.Safetensors;
 import dev.topiary.model.Init;
@@ -26,8 +26,8 @@ import java.util.Map;
 final class Seeds {
     private Seeds() {}
 
-    static final LlamaConfig TINY = new LlamaConfig("llama", 8, 16, 1, 2, 1, 4, 16, 1e-5f, 10000, null,
-            true, false, false, 32, 1, List.of(2), "float32");
+    static final LlamaConfig TINY = new LlamaConfig(
+            "llama", 8, 16, 1, 2, 1, 4, 16, 1e-5f, 10000, null, true, false, false, 32, 1, List.of(2), "float32");
 
     static LlamaWeights tinyWeights() {
         return Init.normal(TINY, 1, 0.1);
@@ -88,10 +88,13 @@ final class Seeds {
             out.add(Files.readAllBytes(dir.resolve("model.safetensors")));
         }
         Path f = tmp.resolve("meta.safetensors");
-        Safetensors.write(f, List.of(new Safetensors.Entry("a", DType.F32, new long[] {2, 3}, new float[6]),
-                new Safetensors.Entry("s", DType.BF16, new long[] {}, new float[] {1.5f}),
-                new Safetensors.Entry("e", DType.F16, new long[] {0}, new float[0])), Map.of("format", "pt", "note",
-                        "x"));
+        Safetensors.write(
+                f,
+                List.of(
+                        new Safetensors.Entry("a", DType.F32, new long[] {2, 3}, new float[6]),
+                        new Safetensors.Entry("s", DType.BF16, new long[] {}, new float[] {1.5f}),
+                        new Safetensors.Entry("e", DType.F16, new long[] {0}, new float[0])),
+                Map.of("format", "pt", "note", "x"));
         out.add(Files.readAllBytes(f));
         return out;
     }
@@ -99,9 +102,10 @@ final class Seeds {
     /** config.json texts for the tiny model (plain, with Llama 3 RoPE scaling, as Mistral). */
     static List<byte[]> configs() {
         String plain = TINY.toHfJson("float32").toString();
-        String llama3 = plain.replaceFirst("\\{",
+        String llama3 = plain.replaceFirst(
+                "\\{",
                 "{\"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0,"
-                + " \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}, \"eos_token_id\": [2, 3], ");
+                        + " \"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}, \"eos_token_id\": [2, 3], ");
         String mistral = plain.replace("\"llama\"", "\"mistral\"");
         return List.of(utf8(plain), utf8(llama3), utf8(mistral));
     }
@@ -140,13 +144,23 @@ final class Seeds {
         for (boolean tied : new boolean[] {true, false}) {
             LlamaConfig c = TINY;
             int D = c.headDim();
-            long floats = (long) c.vocab() * c.hidden() + c.layers() * (2L * c.hidden() + 2L * c.hidden() * c.qDim()
-                    + 2L * c.hidden() * c.kvDim() + 3L * c.hidden() * c.intermediate()) + c.hidden()
-                            + (long) c.maxPositions() * D
+            long floats = (long) c.vocab() * c.hidden()
+                    + c.layers()
+                            * (2L * c.hidden()
+                                    + 2L * c.hidden() * c.qDim()
+                                    + 2L * c.hidden() * c.kvDim()
+                                    + 3L * c.hidden() * c.intermediate())
+                    + c.hidden()
+                    + (long) c.maxPositions() * D
                     + (tied ? 0 : (long) c.vocab() * c.hidden());
             ByteBuffer b = ByteBuffer.allocate(28 + (int) floats * 4).order(ByteOrder.LITTLE_ENDIAN);
-            b.putInt(c.hidden()).putInt(c.intermediate()).putInt(c.layers()).putInt(c.heads()).putInt(c.kvHeads())
-                    .putInt(tied ? c.vocab() : -c.vocab()).putInt(c.maxPositions());
+            b.putInt(c.hidden())
+                    .putInt(c.intermediate())
+                    .putInt(c.layers())
+                    .putInt(c.heads())
+                    .putInt(c.kvHeads())
+                    .putInt(tied ? c.vocab() : -c.vocab())
+                    .putInt(c.maxPositions());
             for (long k = 0; k < floats; k++) b.putFloat((k % 7) * 0.01f);
             out.add(b.array());
         }
@@ -155,8 +169,9 @@ final class Seeds {
 
     /** A llama2.c tokenizer file (tok16.bin) for the tiny model. */
     static List<byte[]> llama2cTokenizers() {
-        String[] pieces = {"<unk>", "\n<s>\n", "\n</s>\n", "<0x0A>", " ", "a", "b", " a", "ab", " ab", "c", "é", "cc",
-                " c", "x", "y"};
+        String[] pieces = {
+            "<unk>", "\n<s>\n", "\n</s>\n", "<0x0A>", " ", "a", "b", " a", "ab", " ab", "c", "é", "cc", " c", "x", "y"
+        };
         ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(8);
         for (int i = 0; i < pieces.length; i++) {

@@ -61,7 +61,8 @@ class SamplerTest {
         assertThat(chiSquare(two, new double[] {0, 0.5 / 0.8, 0, 0.3 / 0.8, 0})).isLessThan(CHI2_999[1]);
         int[] three = counts(new Sampler(1f, 0.85f, 3), z, 40_000);
         assertThat(three[0] + three[4]).isZero();
-        assertThat(chiSquare(three, new double[] {0, 0.5 / 0.9, 0.1 / 0.9, 0.3 / 0.9, 0})).isLessThan(CHI2_999[2]);
+        assertThat(chiSquare(three, new double[] {0, 0.5 / 0.9, 0.1 / 0.9, 0.3 / 0.9, 0}))
+                .isLessThan(CHI2_999[2]);
     }
 
     @Test
@@ -106,7 +107,8 @@ class SamplerTest {
                 Sampler s = new Sampler(0.7f, topP, 99);
                 SplittableRandom ref = new SplittableRandom(99);
                 for (int k = 0; k < 200; k++) {
-                    assertThat(s.sample(z)).as("vocab %d, top-p %s, draw %d", vocab, topP, k)
+                    assertThat(s.sample(z))
+                            .as("vocab %d, top-p %s, draw %d", vocab, topP, k)
                             .isEqualTo(bySorting(z, 0.7f, topP, ref.nextDouble()));
                 }
             }

@@ -1,4 +1,5 @@
-// GgufExportTest: models exported to GGUF match llama.cpp's own stories260K.gguf and read back with the same logits and ids.
+// GgufExportTest: models exported to GGUF match llama.cpp's own stories260K.gguf and read back with the same logits and
+// ids.
 package dev.topiary.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -71,7 +72,9 @@ class GgufExportTest {
         Map<String, Tensor> out = new LinkedHashMap<>();
         try (GgufFile g = GgufFile.open(file)) {
             for (GgufFile.TensorInfo t : g.tensors())
-                out.put(t.name(), new Tensor(Arrays.stream(t.dims()).boxed().toList(), t.type(), g.readFloats(t.name())));
+                out.put(
+                        t.name(),
+                        new Tensor(Arrays.stream(t.dims()).boxed().toList(), t.type(), g.readFloats(t.name())));
         }
         return out;
     }
@@ -79,9 +82,15 @@ class GgufExportTest {
     private static void assertSameTensors(Map<String, Tensor> actual, Map<String, Tensor> expected) {
         assertThat(actual.keySet()).containsExactlyInAnyOrderElementsOf(expected.keySet());
         for (String name : expected.keySet()) {
-            assertThat(actual.get(name).dims()).as(name).isEqualTo(expected.get(name).dims());
-            assertThat(actual.get(name).type()).as(name).isEqualTo(expected.get(name).type());
-            assertThat(actual.get(name).values()).as(name).containsExactly(expected.get(name).values());
+            assertThat(actual.get(name).dims())
+                    .as(name)
+                    .isEqualTo(expected.get(name).dims());
+            assertThat(actual.get(name).type())
+                    .as(name)
+                    .isEqualTo(expected.get(name).type());
+            assertThat(actual.get(name).values())
+                    .as(name)
+                    .containsExactly(expected.get(name).values());
         }
     }
 
@@ -111,18 +120,30 @@ class GgufExportTest {
         Path file = dir.resolve("again.gguf");
         GgufExport.write(file, s.weights(), s.tokenizer(), GgmlType.F32, "stories260K");
         assertSameTensors(tensors(file), tensors(SharedFiles.require(GGUF)));
-        try (GgufFile ours = GgufFile.open(file); GgufFile ref = GgufFile.open(SharedFiles.require(GGUF))) {
-            for (String key : List.of("llama.embedding_length", "llama.feed_forward_length", "llama.attention.head_count",
-                    "llama.attention.head_count_kv", "llama.block_count", "llama.rope.dimension_count",
-                    "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id"))
-                assertThat(ours.metadata().get(key)).as(key).isEqualTo(ref.metadata().get(key));
+        try (GgufFile ours = GgufFile.open(file);
+                GgufFile ref = GgufFile.open(SharedFiles.require(GGUF))) {
+            for (String key : List.of(
+                    "llama.embedding_length",
+                    "llama.feed_forward_length",
+                    "llama.attention.head_count",
+                    "llama.attention.head_count_kv",
+                    "llama.block_count",
+                    "llama.rope.dimension_count",
+                    "tokenizer.ggml.bos_token_id",
+                    "tokenizer.ggml.eos_token_id",
+                    "tokenizer.ggml.unknown_token_id"))
+                assertThat(ours.metadata().get(key))
+                        .as(key)
+                        .isEqualTo(ref.metadata().get(key));
             assertThat(ours.string("general.architecture")).isEqualTo("llama");
             assertThat(ours.getLong("llama.attention.key_length", 0)).isEqualTo(8);
             assertThat(ours.getDouble("llama.attention.layer_norm_rms_epsilon", 0))
                     .isEqualTo(ref.getDouble("llama.attention.layer_norm_rms_epsilon", 1));
             assertThat(ours.stringArray("tokenizer.ggml.tokens")).isEqualTo(ref.stringArray("tokenizer.ggml.tokens"));
-            assertThat(ours.floatArray("tokenizer.ggml.scores")).containsExactly(ref.floatArray("tokenizer.ggml.scores"));
-            assertThat(ours.intArray("tokenizer.ggml.token_type")).containsExactly(ref.intArray("tokenizer.ggml.token_type"));
+            assertThat(ours.floatArray("tokenizer.ggml.scores"))
+                    .containsExactly(ref.floatArray("tokenizer.ggml.scores"));
+            assertThat(ours.intArray("tokenizer.ggml.token_type"))
+                    .containsExactly(ref.intArray("tokenizer.ggml.token_type"));
         }
     }
 
@@ -149,12 +170,23 @@ class GgufExportTest {
         Tokenizer tok;
         try (GgufFile g = GgufFile.open(file)) {
             tok = Tokenizers.fromGguf(g);
-            long matrices = g.tensors().stream().filter(t -> t.dims().length == 2 && t.type() == type).count();
-            assertThat(matrices).as("matrices stored as " + type).isGreaterThanOrEqualTo(type == GgmlType.Q8_0 ? 31 : 36);
+            long matrices = g.tensors().stream()
+                    .filter(t -> t.dims().length == 2 && t.type() == type)
+                    .count();
+            assertThat(matrices)
+                    .as("matrices stored as " + type)
+                    .isGreaterThanOrEqualTo(type == GgmlType.Q8_0 ? 31 : 36);
             assertThat(g.tensors().stream().filter(t -> t.dims().length == 1)).allMatch(t -> t.type() == GgmlType.F32);
         }
-        assertThat(List.of(back.config.hidden(), back.config.intermediate(), back.config.layers(), back.config.heads(),
-                back.config.kvHeads(), back.config.headDim(), back.config.vocab())).containsExactly(64, 172, 5, 8, 4, 8, 512);
+        assertThat(List.of(
+                        back.config.hidden(),
+                        back.config.intermediate(),
+                        back.config.layers(),
+                        back.config.heads(),
+                        back.config.kvHeads(),
+                        back.config.headDim(),
+                        back.config.vocab()))
+                .containsExactly(64, 172, 5, 8, 4, 8, 512);
         assertThat(back.config.tieEmbeddings()).isEqualTo(s.weights().config.tieEmbeddings());
         int[] ids = probeIds(s.tokenizer());
         assertThat(ids.length).isGreaterThan(150);
@@ -166,7 +198,9 @@ class GgufExportTest {
             default -> {
                 int V = back.config.vocab(), agree = 0, T = ids.length;
                 for (int t = 0; t < T; t++) agree += argmax(actual, t * V, V) == argmax(expected, t * V, V) ? 1 : 0;
-                System.out.printf("%s: top-1 agreement %d/%d, max |logit diff| %.4f%n", what, agree, T, Close.maxAbsDiff(actual, expected));
+                System.out.printf(
+                        "%s: top-1 agreement %d/%d, max |logit diff| %.4f%n",
+                        what, agree, T, Close.maxAbsDiff(actual, expected));
                 assertThat(agree).as(what + " top-1 agreement").isGreaterThanOrEqualTo((int) Math.ceil(0.9 * T));
             }
         }
@@ -187,16 +221,35 @@ class GgufExportTest {
     private static List<JsonNode> cases() throws IOException {
         Path f = SharedFiles.require("models/stories260K/reference/tokenizer_cases.jsonl");
         List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(new ObjectMapper().readTree(line));
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8))
+            if (!line.isBlank()) out.add(new ObjectMapper().readTree(line));
         return out;
     }
 
     // ---- configurations stories260K does not cover ----
 
-    private static LlamaConfig tiny(String type, int headDim, boolean tied, boolean bias, Rope.Scaling scaling,
-            double theta) {
-        return new LlamaConfig(type, 24, 40, 2, 4, 2, headDim, 512, 1e-5f, theta, scaling, tied,
-                bias || type.equals("qwen2"), bias && !type.equals("qwen2"), 4096, 1, List.of(2), "float32").validate("test");
+    private static LlamaConfig tiny(
+            String type, int headDim, boolean tied, boolean bias, Rope.Scaling scaling, double theta) {
+        return new LlamaConfig(
+                        type,
+                        24,
+                        40,
+                        2,
+                        4,
+                        2,
+                        headDim,
+                        512,
+                        1e-5f,
+                        theta,
+                        scaling,
+                        tied,
+                        bias || type.equals("qwen2"),
+                        bias && !type.equals("qwen2"),
+                        4096,
+                        1,
+                        List.of(2),
+                        "float32")
+                .validate("test");
     }
 
     /** Normal init, with random (not zero) biases so that their permutation is checked too. */
@@ -204,7 +257,10 @@ class GgufExportTest {
         LlamaWeights w = Init.normal(c, 42, 0.3);
         SplittableRandom r = new SplittableRandom(7);
         for (LlamaWeights.View v : w.views())
-            if (v.kind() == TensorKind.BQ || v.kind() == TensorKind.BK || v.kind() == TensorKind.BV || v.kind() == TensorKind.BO)
+            if (v.kind() == TensorKind.BQ
+                    || v.kind() == TensorKind.BK
+                    || v.kind() == TensorKind.BV
+                    || v.kind() == TensorKind.BO)
                 for (int i = 0; i < v.size(); i++) w.data[v.offset() + i] = (float) r.nextGaussian() * 0.3f;
         return w;
     }
@@ -228,7 +284,13 @@ class GgufExportTest {
     void headDimOtherThanHiddenOverHeadsRoundTrips(String variant) throws IOException {
         String type = variant.split(" ")[0];
         int headDim = variant.endsWith(" 6") ? 6 : 8;
-        LlamaConfig c = tiny(type, headDim, variant.contains("tied") && !variant.contains("untied"), variant.contains("bias"), null, 10000);
+        LlamaConfig c = tiny(
+                type,
+                headDim,
+                variant.contains("tied") && !variant.contains("untied"),
+                variant.contains("bias"),
+                null,
+                10000);
         assertThat(c.heads() * c.headDim() == c.hidden()).isEqualTo(headDim == 6);
         LlamaWeights w = init(c);
         LlamaWeights back = roundTrip(w, true);
@@ -237,9 +299,25 @@ class GgufExportTest {
             assertThat(g.string("general.architecture")).isEqualTo(arch);
             assertThat(g.getLong(arch + ".attention.key_length", 0)).isEqualTo(headDim);
         }
-        LlamaConfig expected = new LlamaConfig(arch, c.hidden(), c.intermediate(), c.layers(),
-                c.heads(), c.kvHeads(), c.headDim(), c.vocab(), c.rmsEps(), c.ropeTheta(), null, c.tieEmbeddings(), c.qkvBias(), c.oBias(),
-                c.maxPositions(), 1, List.of(2), "float32");
+        LlamaConfig expected = new LlamaConfig(
+                arch,
+                c.hidden(),
+                c.intermediate(),
+                c.layers(),
+                c.heads(),
+                c.kvHeads(),
+                c.headDim(),
+                c.vocab(),
+                c.rmsEps(),
+                c.ropeTheta(),
+                null,
+                c.tieEmbeddings(),
+                c.qkvBias(),
+                c.oBias(),
+                c.maxPositions(),
+                1,
+                List.of(2),
+                "float32");
         assertThat(back.config).isEqualTo(expected);
         assertThat(back.data).containsExactly(w.data);
         Close.assertClose(variant, Llama.logits(back, IDS), Llama.logits(w, IDS), 1e-5, 0);
@@ -263,7 +341,7 @@ class GgufExportTest {
             float[] divisors = g.readFloats("rope_freqs.weight");
             assertThat(divisors).hasSize(64).startsWith(1f).endsWith(8f);
             assertThat(g.tensor("rope_freqs.weight").orElseThrow().type()).isEqualTo(GgmlType.F32);
-            assertThat(g.has("llama.rope.scaling.type")).isFalse();  // llama.cpp would apply a linear factor on top
+            assertThat(g.has("llama.rope.scaling.type")).isFalse(); // llama.cpp would apply a linear factor on top
         }
         LlamaWeights back = GgufModel.load(file);
         assertThat(back.config.ropeScaling()).isEqualTo(llama3);
@@ -292,8 +370,12 @@ class GgufExportTest {
         // With head_dim 8 no frequency lies in the blend region: not rebuildable without the keys.
         var few = new Rope.Scaling("llama3", 8, 1, 4, 64);
         assertThatThrownBy(() -> roundTrip(init(tiny("llama", 8, true, false, few, 10000)), false))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("rope_freqs.weight");
-        assertThat(roundTrip(init(tiny("llama", 8, true, false, few, 10000)), true).config.ropeScaling()).isEqualTo(few);
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("rope_freqs.weight");
+        assertThat(roundTrip(init(tiny("llama", 8, true, false, few, 10000)), true)
+                        .config
+                        .ropeScaling())
+                .isEqualTo(few);
     }
 
     /** A model vocabulary larger than the tokenizer's is padded with unused pieces; a smaller one is an error. */
@@ -301,8 +383,25 @@ class GgufExportTest {
     void tokenizerIsPaddedToTheModelVocabulary() throws IOException {
         Tokenizer tok = load(BIN).tokenizer();
         LlamaConfig base = tiny("llama", 8, true, false, null, 10000);
-        LlamaConfig wide = new LlamaConfig("llama", 24, 40, 2, 4, 2, 8, 520, 1e-5f, 10000, null, true, false, false, 4096, 1,
-                List.of(2), "float32");
+        LlamaConfig wide = new LlamaConfig(
+                "llama",
+                24,
+                40,
+                2,
+                4,
+                2,
+                8,
+                520,
+                1e-5f,
+                10000,
+                null,
+                true,
+                false,
+                false,
+                4096,
+                1,
+                List.of(2),
+                "float32");
         Path file = dir.resolve("wide.gguf");
         GgufExport.write(file, init(wide), tok, GgmlType.F16, "wide");
         try (GgufFile g = GgufFile.open(file)) {
@@ -313,10 +412,28 @@ class GgufExportTest {
             assertThat(back.encode("Once upon a time", true)).containsExactly(tok.encode("Once upon a time", true));
             assertThat(g.getLong("general.file_type", -1)).isEqualTo(1);
         }
-        LlamaConfig narrow = new LlamaConfig("llama", 24, 40, 2, 4, 2, 8, 300, 1e-5f, 10000, null, true, false, false, 4096, 1,
-                List.of(2), "float32");
+        LlamaConfig narrow = new LlamaConfig(
+                "llama",
+                24,
+                40,
+                2,
+                4,
+                2,
+                8,
+                300,
+                1e-5f,
+                10000,
+                null,
+                true,
+                false,
+                false,
+                4096,
+                1,
+                List.of(2),
+                "float32");
         assertThatThrownBy(() -> GgufExport.write(dir.resolve("x.gguf"), init(narrow), tok, GgmlType.F32, "x"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("512 tokens");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("512 tokens");
         assertThatThrownBy(() -> GgufExport.write(dir.resolve("x.gguf"), init(base), tok, GgmlType.Q4_0, "x"))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(dir.resolve("x.gguf")).doesNotExist();

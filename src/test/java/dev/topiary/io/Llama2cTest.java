@@ -33,11 +33,15 @@ class Llama2cTest {
         ByteBuffer b = ByteBuffer.allocate(28 + 64).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(8).putInt(16).putInt(1).putInt(2).putInt(2).putInt(10).putInt(4);
         Files.write(f, b.array());
-        assertThatThrownBy(() -> Llama2c.load(f)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("m.bin").hasMessageContaining("truncated");
+        assertThatThrownBy(() -> Llama2c.load(f))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("m.bin")
+                .hasMessageContaining("truncated");
         ByteBuffer c = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
         c.putInt(8).putInt(-3).putInt(1).putInt(2).putInt(2).putInt(10).putInt(4);
         Files.write(f, c.array());
-        assertThatThrownBy(() -> Llama2c.load(f)).isInstanceOf(ModelFormatException.class).hasMessageContaining("hidden_dim = -3");
+        assertThatThrownBy(() -> Llama2c.load(f))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("hidden_dim = -3");
     }
 }

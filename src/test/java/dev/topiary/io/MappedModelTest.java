@@ -26,7 +26,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class MappedModelTest {
     static final Path FIXTURES = Path.of("src/test/resources/fixtures");
-    static final int[] IDS = {1, 403, 407, 261, 378, 275, 259, 411, 300, 266, 288, 271, 260, 500, 263, 2, 9, 77, 123, 321};
+    static final int[] IDS = {
+        1, 403, 407, 261, 378, 275, 259, 411, 300, 266, 288, 271, 260, 500, 263, 2, 9, 77, 123, 321
+    };
 
     @TempDir
     Path tmp;
@@ -46,7 +48,8 @@ class MappedModelTest {
         Llama.State s = new Llama.State(w.config(), ids.length);
         int V = w.config().vocab();
         float[] all = new float[ids.length * V];
-        for (int t = 0; t < ids.length; t++) System.arraycopy(Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST), 0, all, t * V, V);
+        for (int t = 0; t < ids.length; t++)
+            System.arraycopy(Llama.forward(w, s, ids, t, 1, Llama.Logits.LAST), 0, all, t * V, V);
         return all;
     }
 
@@ -55,7 +58,8 @@ class MappedModelTest {
     void fixturesMappedEqualLoaded(String name) {
         Path dir = FIXTURES.resolve(name);
         LlamaWeights loaded = HfCheckpoint.load(dir);
-        int[] ids = java.util.Arrays.stream(IDS).map(i -> i % loaded.config.vocab()).toArray();
+        int[] ids =
+                java.util.Arrays.stream(IDS).map(i -> i % loaded.config.vocab()).toArray();
         try (MappedModel m = MappedModel.openHf(dir)) {
             assertSameLogits(name, m, loaded, ids, 1e-5);
         }
@@ -115,10 +119,15 @@ class MappedModelTest {
             // and back to HF: the same bytes as the source
             Path again = tmp.resolve("again");
             try (MappedModel back = MappedModel.openGguf(gguf)) {
-                dev.topiary.prune.StreamingSurgery.write(back, dev.topiary.prune.Surgery.all(back.config(), new int[] {0, 1, 2, 3, 4}),
-                        again, DType.BF16, 0);
+                dev.topiary.prune.StreamingSurgery.write(
+                        back,
+                        dev.topiary.prune.Surgery.all(back.config(), new int[] {0, 1, 2, 3, 4}),
+                        again,
+                        DType.BF16,
+                        0);
             }
-            assertThat(Files.readAllBytes(again.resolve("model.safetensors"))).isEqualTo(Files.readAllBytes(bf16.resolve("model.safetensors")));
+            assertThat(Files.readAllBytes(again.resolve("model.safetensors")))
+                    .isEqualTo(Files.readAllBytes(bf16.resolve("model.safetensors")));
         }
     }
 
@@ -147,7 +156,8 @@ class MappedModelTest {
 
     static void assertClose(double[] a, double[] b) {
         assertThat(a).hasSameSizeAs(b);
-        for (int i = 0; i < a.length; i++) assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(b[i]) + 1e-12));
+        for (int i = 0; i < a.length; i++)
+            assertThat(a[i]).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-6 * Math.abs(b[i]) + 1e-12));
     }
 
     @Test
@@ -155,10 +165,14 @@ class MappedModelTest {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
         Files.copy(FIXTURES.resolve("tiny-qwen2/config.json"), dir.resolve("config.json"));
-        Safetensors.write(dir.resolve("model.safetensors"),
-                java.util.List.of(new Safetensors.Entry("model.embed_tokens.weight", DType.F32, new long[] {2, 2}, new float[4])),
+        Safetensors.write(
+                dir.resolve("model.safetensors"),
+                java.util.List.of(
+                        new Safetensors.Entry("model.embed_tokens.weight", DType.F32, new long[] {2, 2}, new float[4])),
                 java.util.Map.of());
-        assertThatThrownBy(() -> MappedModel.openHf(dir)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("model.embed_tokens.weight").hasMessageContaining("config.json implies");
+        assertThatThrownBy(() -> MappedModel.openHf(dir))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model.embed_tokens.weight")
+                .hasMessageContaining("config.json implies");
     }
 }

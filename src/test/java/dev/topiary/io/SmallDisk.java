@@ -19,7 +19,8 @@ public final class SmallDisk implements AutoCloseable {
         this.dir = dir;
     }
 
-    private static final java.util.concurrent.atomic.AtomicBoolean REPORTED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean REPORTED =
+            new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Mounts a tmpfs of {@code kib} KiB on a new folder under parent; skips the test when not permitted. */
     public static SmallDisk mount(Path parent, int kib) throws IOException, InterruptedException {
@@ -29,7 +30,8 @@ public final class SmallDisk implements AutoCloseable {
         boolean ok;
         try {
             Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=" + kib + "k", "tmpfs", dir.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             ok = p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             ok = false;
@@ -41,6 +43,9 @@ public final class SmallDisk implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        new ProcessBuilder("umount", dir.toString()).redirectErrorStream(true).start().waitFor(20, TimeUnit.SECONDS);
+        new ProcessBuilder("umount", dir.toString())
+                .redirectErrorStream(true)
+                .start()
+                .waitFor(20, TimeUnit.SECONDS);
     }
 }

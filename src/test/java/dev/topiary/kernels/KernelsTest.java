@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.Close;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import java.util.stream.Stream;
 
 /** The Vector API kernels against their scalar twins over awkward sizes. */
 class KernelsTest {
@@ -29,7 +29,8 @@ class KernelsTest {
         double exact = 0;
         for (int i = 0; i < n; i++) exact += (double) a[3 + i] * b[5 + i];
         assertThat((double) vec.dot(a, 3, b, 5, n)).isCloseTo(exact, org.assertj.core.data.Offset.offset(1e-5 * n));
-        assertThat((double) vec.dot(a, 3, b, 5, n)).isCloseTo(ref.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-5 * n));
+        assertThat((double) vec.dot(a, 3, b, 5, n))
+                .isCloseTo(ref.dot(a, 3, b, 5, n), org.assertj.core.data.Offset.offset(1e-5 * n));
         float[] y1 = random(n + 2, 3), y2 = y1.clone();
         vec.axpy(y1, 2, 0.37f, a, 3, n);
         ref.axpy(y2, 2, 0.37f, a, 3, n);
@@ -49,10 +50,14 @@ class KernelsTest {
         assertThat(s1).isCloseTo(s2, org.assertj.core.data.Offset.offset(1e-6 * Math.max(1, s2)));
         Close.assertClose("exp terms", o1, o2, 1e-7, 2e-6);
         assertThat(vec.expShiftSum(x, 3, n, shift, null, 0)).isEqualTo(s1);
-        float[] alias = x.clone();                                       // out may be the input itself
+        float[] alias = x.clone(); // out may be the input itself
         assertThat(vec.expShiftSum(alias, 3, n, shift, alias, 3)).isEqualTo(s1);
-        Close.assertClose("exp terms in place", java.util.Arrays.copyOfRange(alias, 3, n + 3),
-                java.util.Arrays.copyOfRange(o1, 2, n + 2), 0, 0);
+        Close.assertClose(
+                "exp terms in place",
+                java.util.Arrays.copyOfRange(alias, 3, n + 3),
+                java.util.Arrays.copyOfRange(o1, 2, n + 2),
+                0,
+                0);
         float[] y1 = x.clone(), y2 = x.clone();
         vec.scale(y1, 3, n, 0.3f);
         ref.scale(y2, 3, n, 0.3f);
@@ -61,10 +66,12 @@ class KernelsTest {
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> s = Stream.builder();
-        for (int b : new int[] {1, 3, 4, 7, 13, 33}) for (int k : SIZES) for (int n : new int[] {1, 7, 8, 13, 33, 257}) {
-            if ((long) b * k * n > 3_000_000) continue;
-            s.add(Arguments.of(b, k, n));
-        }
+        for (int b : new int[] {1, 3, 4, 7, 13, 33})
+            for (int k : SIZES)
+                for (int n : new int[] {1, 7, 8, 13, 33, 257}) {
+                    if ((long) b * k * n > 3_000_000) continue;
+                    s.add(Arguments.of(b, k, n));
+                }
         s.add(Arguments.of(257, 300, 70)); // several K blocks, several row blocks, ragged edges
         s.add(Arguments.of(200, 13, 4099));
         return s.build();
@@ -136,7 +143,8 @@ class KernelsTest {
                 for (boolean acc : new boolean[] {false, true}) {
                     vec.gemmSerial(c1, 3, ldc, a, 7, aT ? ldaT : lda, aT, b, 7, bT ? ldbT : ldb, bT, M, K, N, acc);
                     ref.gemmSerial(c2, 3, ldc, a, 7, aT ? ldaT : lda, aT, b, 7, bT ? ldbT : ldb, bT, M, K, N, acc);
-                    Close.assertClose("gemm aT=" + aT + " bT=" + bT + " acc=" + acc, c1, c2, 2e-5 * Math.sqrt(K) * 2, 1e-5);
+                    Close.assertClose(
+                            "gemm aT=" + aT + " bT=" + bT + " acc=" + acc, c1, c2, 2e-5 * Math.sqrt(K) * 2, 1e-5);
                 }
             }
     }

@@ -35,7 +35,9 @@ class TypedKernelsTest {
     @ParameterizedTest(name = "{0} B={1} K={2} N={3}")
     @MethodSource("shapes")
     void typedMatmulEqualsScalarAndWidenedFp32(WeightType type, int B, int K, int N) {
-        float[] x = KernelsTest.random(B * K + 5, 20), values = KernelsTest.random(N * K, 21), bias = KernelsTest.random(N + 1, 22);
+        float[] x = KernelsTest.random(B * K + 5, 20),
+                values = KernelsTest.random(N * K, 21),
+                bias = KernelsTest.random(N + 1, 22);
         Tensor w = Tensor.encode(type, values, N, K);
         float[] widened = w.toFloats();
         for (boolean withBias : new boolean[] {false, true}) {
@@ -103,7 +105,8 @@ class TypedKernelsTest {
 
     static Stream<Arguments> manyShapes() {
         Stream.Builder<Arguments> s = Stream.builder();
-        for (int b : new int[] {1, 2, 3, 4, 9}) for (int k : new int[] {1, 7, 32, 33, 96, 352, 1000}) s.add(Arguments.of(b, k));
+        for (int b : new int[] {1, 2, 3, 4, 9})
+            for (int k : new int[] {1, 7, 32, 33, 96, 352, 1000}) s.add(Arguments.of(b, k));
         return s.build();
     }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.topiary.format.ModelFormatException;
-import dev.topiary.nn.Rope;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -56,7 +55,8 @@ public class LlamaConfigTest {
         double base32 = 1 / Math.pow(500000, 64.0 / 128), wavelen = 2 * Math.PI / base32;
         double smooth = (8192 / wavelen - 1) / (4 - 1);
         assertThat(smooth).isBetween(0.0, 1.0);
-        assertThat(inv[32]).isCloseTo((1 - smooth) * base32 / 8 + smooth * base32, org.assertj.core.data.Offset.offset(1e-15));
+        assertThat(inv[32])
+                .isCloseTo((1 - smooth) * base32 / 8 + smooth * base32, org.assertj.core.data.Offset.offset(1e-15));
     }
 
     private static com.fasterxml.jackson.databind.JsonNode readTree(String s) {
@@ -69,13 +69,20 @@ public class LlamaConfigTest {
 
     @Test
     void badConfigsNameTheField() throws Exception {
-        assertThatThrownBy(() -> LlamaConfig.readHf(write(LLAMA_31_8B.replace("\"num_key_value_heads\": 8", "\"num_key_value_heads\": 5"))))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("num_key_value_heads").hasMessageContaining("5");
+        assertThatThrownBy(() -> LlamaConfig.readHf(
+                        write(LLAMA_31_8B.replace("\"num_key_value_heads\": 8", "\"num_key_value_heads\": 5"))))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("num_key_value_heads")
+                .hasMessageContaining("5");
         assertThatThrownBy(() -> LlamaConfig.readHf(write(LLAMA_31_8B.replace("\"hidden_size\": 4096,", ""))))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("hidden_size");
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("hidden_size");
         assertThatThrownBy(() -> LlamaConfig.readHf(write(LLAMA_31_8B.replace("\"llama\"", "\"gpt2\""))))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("model_type 'gpt2'");
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("model_type 'gpt2'");
         assertThatThrownBy(() -> LlamaConfig.readHf(write("{\"hidden_size\": ")))
-                .isInstanceOf(ModelFormatException.class).hasMessageContaining("config.json").hasMessageContaining("not valid JSON");
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("not valid JSON");
     }
 }

@@ -23,7 +23,8 @@ class LlamaTrainReferenceTest {
     static int[] flat(JsonNode rows) {
         int B = rows.size(), T = rows.get(0).size();
         int[] out = new int[B * T];
-        for (int b = 0; b < B; b++) for (int t = 0; t < T; t++) out[b * T + t] = rows.get(b).get(t).asInt();
+        for (int b = 0; b < B; b++)
+            for (int t = 0; t < T; t++) out[b * T + t] = rows.get(b).get(t).asInt();
         return out;
     }
 
@@ -35,7 +36,8 @@ class LlamaTrainReferenceTest {
 
     @Test
     void lossAndEveryGradientMatchPyTorch() throws Exception {
-        JsonNode ref = new ObjectMapper().readTree(DIR.resolve("train_reference.json").toFile());
+        JsonNode ref =
+                new ObjectMapper().readTree(DIR.resolve("train_reference.json").toFile());
         LlamaWeights w = HfCheckpoint.load(Path.of("src/test/resources/fixtures/tiny-llama3"));
         int[] inputs = flat(ref.get("inputs")), targets = flat(ref.get("targets"));
         int B = ref.get("inputs").size(), T = inputs.length / B, n = count(targets);
@@ -56,7 +58,12 @@ class LlamaTrainReferenceTest {
         int V = w.config.vocab();
         for (int b = 0; b < B; b++) {
             float[] inf = Llama.logits(w, java.util.Arrays.copyOfRange(inputs, b * T, (b + 1) * T));
-            Close.assertClose("logits of sequence " + b, java.util.Arrays.copyOfRange(trainLogits, b * T * V, (b + 1) * T * V), inf, 1e-5, 1e-5);
+            Close.assertClose(
+                    "logits of sequence " + b,
+                    java.util.Arrays.copyOfRange(trainLogits, b * T * V, (b + 1) * T * V),
+                    inf,
+                    1e-5,
+                    1e-5);
         }
         // the forward-only loss is the same
         assertThat(LlamaTrain.step(w, null, a, inputs, targets, 1f) / n).isCloseTo(loss, within(1e-9));
@@ -64,17 +71,24 @@ class LlamaTrainReferenceTest {
 
     @Test
     void tenAdamWStepsFollowTheReferenceTrajectory() throws Exception {
-        JsonNode ref = new ObjectMapper().readTree(DIR.resolve("train_reference.json").toFile());
+        JsonNode ref =
+                new ObjectMapper().readTree(DIR.resolve("train_reference.json").toFile());
         JsonNode opt = ref.get("adamw");
         LlamaWeights w = HfCheckpoint.load(Path.of("src/test/resources/fixtures/tiny-llama3"));
         int[] inputs = flat(ref.get("inputs")), targets = flat(ref.get("targets"));
         int B = ref.get("inputs").size(), T = inputs.length / B, n = count(targets);
-        var adam = new dev.topiary.train.AdamW(w, (float) opt.get("betas").get(0).asDouble(), (float) opt.get("betas").get(1).asDouble(),
-                (float) opt.get("eps").asDouble(), (float) opt.get("weight_decay").asDouble(), false);
+        var adam = new dev.topiary.train.AdamW(
+                w,
+                (float) opt.get("betas").get(0).asDouble(),
+                (float) opt.get("betas").get(1).asDouble(),
+                (float) opt.get("eps").asDouble(),
+                (float) opt.get("weight_decay").asDouble(),
+                false);
         var decayed = new java.util.TreeSet<String>();
         opt.get("decayed").forEach(x -> decayed.add(x.asText()));
         var ours = new java.util.TreeSet<String>();
-        for (int i = 0; i < w.views().size(); i++) if (adam.decays(i)) ours.add(w.views().get(i).name());
+        for (int i = 0; i < w.views().size(); i++)
+            if (adam.decays(i)) ours.add(w.views().get(i).name());
         assertThat(ours).isEqualTo(decayed);
         LlamaTrain.Activations a = new LlamaTrain.Activations(w.config, B, T);
         float[] grads = new float[w.data.length];
@@ -82,9 +96,12 @@ class LlamaTrainReferenceTest {
         for (int s = 0; s < losses.size(); s++) {
             java.util.Arrays.fill(grads, 0f);
             double loss = LlamaTrain.step(w, grads, a, inputs, targets, 1f / n) / n;
-            assertThat(loss).as("loss before step %d", s).isCloseTo(losses.get(s).asDouble(), within(2e-4 * (1 + s)));
+            assertThat(loss)
+                    .as("loss before step %d", s)
+                    .isCloseTo(losses.get(s).asDouble(), within(2e-4 * (1 + s)));
             adam.update(grads, (float) opt.get("lr").asDouble());
         }
-        assertThat(LlamaTrain.step(w, null, a, inputs, targets, 1f) / n).isCloseTo(ref.get("loss_after_10_steps").asDouble(), within(3e-3));
+        assertThat(LlamaTrain.step(w, null, a, inputs, targets, 1f) / n)
+                .isCloseTo(ref.get("loss_after_10_steps").asDouble(), within(3e-3));
     }
 }

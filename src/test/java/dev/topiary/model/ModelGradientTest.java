@@ -12,11 +12,47 @@ class ModelGradientTest {
     static LlamaConfig config(String variant) {
         return switch (variant) {
             // GQA, head_dim 6 != 16/4, untied head, q/k/v/o biases, llama3 RoPE
-            case "untied-bias" -> new LlamaConfig("llama", 16, 20, 2, 4, 2, 6, 23, 1e-5f, 500000,
-                    new Rope.Scaling("llama3", 8, 1, 4, 8), false, true, true, 64, 1, List.of(2), "float32");
+            case "untied-bias" ->
+                new LlamaConfig(
+                        "llama",
+                        16,
+                        20,
+                        2,
+                        4,
+                        2,
+                        6,
+                        23,
+                        1e-5f,
+                        500000,
+                        new Rope.Scaling("llama3", 8, 1, 4, 8),
+                        false,
+                        true,
+                        true,
+                        64,
+                        1,
+                        List.of(2),
+                        "float32");
             // tied embeddings, multi-query (1 kv head), Qwen2-style q/k/v bias only
-            case "tied-mqa" -> new LlamaConfig("qwen2", 12, 18, 2, 3, 1, 4, 19, 1e-6f, 10000, null, true, true, false,
-                    64, 1, List.of(2), "float32");
+            case "tied-mqa" ->
+                new LlamaConfig(
+                        "qwen2",
+                        12,
+                        18,
+                        2,
+                        3,
+                        1,
+                        4,
+                        19,
+                        1e-6f,
+                        10000,
+                        null,
+                        true,
+                        true,
+                        false,
+                        64,
+                        1,
+                        List.of(2),
+                        "float32");
             default -> throw new IllegalArgumentException(variant);
         };
     }
@@ -26,8 +62,9 @@ class ModelGradientTest {
     void everyTensorsGradientMatchesFiniteDifferences(String variant) {
         LlamaConfig c = config(variant);
         LlamaWeights w = Init.normal(c, 5, 0.3);
-        for (LlamaWeights.View v : w.views())   // non-trivial norms and biases
-            if (v.kind().isNormOrBias()) for (int i = 0; i < v.size(); i++) w.data[v.offset() + i] += (float) (0.2 * Math.sin(i + v.offset()));
+        for (LlamaWeights.View v : w.views()) // non-trivial norms and biases
+        if (v.kind().isNormOrBias())
+                for (int i = 0; i < v.size(); i++) w.data[v.offset() + i] += (float) (0.2 * Math.sin(i + v.offset()));
         int B = 2, T = 5;
         int[] inputs = new int[B * T], targets = new int[B * T];
         for (int i = 0; i < inputs.length; i++) {
@@ -38,7 +75,15 @@ class ModelGradientTest {
         float[] grads = new float[w.data.length];
         LlamaTrain.step(w, grads, a, inputs, targets, 1f);
         for (LlamaWeights.View v : w.views()) {
-            GradCheck.check(variant + " " + v.name(), w.data, v.offset(), grads, v.offset(), v.size(), 12, 1e-2,
+            GradCheck.check(
+                    variant + " " + v.name(),
+                    w.data,
+                    v.offset(),
+                    grads,
+                    v.offset(),
+                    v.size(),
+                    12,
+                    1e-2,
                     () -> LlamaTrain.step(w, null, a, inputs, targets, 1f));
         }
     }

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.Test;
 /** stories260K in each format against the reference logits of ../shared (float64 numpy forward). */
 class Stories260KLogitsTest {
     static int[] referenceIds() throws Exception {
-        var n = new ObjectMapper().readTree(SharedFiles.require("models/stories260K/reference/logits_case0.json").toFile());
+        var n = new ObjectMapper()
+                .readTree(SharedFiles.require("models/stories260K/reference/logits_case0.json")
+                        .toFile());
         int[] ids = new int[n.get("input_ids").size()];
         for (int i = 0; i < ids.length; i++) ids[i] = n.get("input_ids").get(i).asInt();
         return ids;

@@ -15,7 +15,8 @@ class KdLossTest {
     void equalLogitsGiveZero() {
         for (boolean rev : new boolean[] {false, true})
             for (float tau : new float[] {1, 2, 0.5f})
-                assertThat(KdLoss.full(null, 0, zs, 0, zs, 0, V, tau, rev, 1, a, b)).isCloseTo(0, within(1e-12));
+                assertThat(KdLoss.full(null, 0, zs, 0, zs, 0, V, tau, rev, 1, a, b))
+                        .isCloseTo(0, within(1e-12));
     }
 
     /** Forward KL by hand: softmax in double, then sum p_T log(p_T / p_S), times tau^2. */
@@ -37,13 +38,16 @@ class KdLossTest {
     @Test
     void handComputedCasesAtTemperatureOneAndTwo() {
         for (float tau : new float[] {1, 2}) {
-            assertThat(KdLoss.full(null, 0, zs, 0, zt, 0, V, tau, false, 1, a, b)).isCloseTo(byHand(zs, zt, tau, false), within(1e-9));
-            assertThat(KdLoss.full(null, 0, zs, 0, zt, 0, V, tau, true, 1, a, b)).isCloseTo(byHand(zs, zt, tau, true), within(1e-9));
+            assertThat(KdLoss.full(null, 0, zs, 0, zt, 0, V, tau, false, 1, a, b))
+                    .isCloseTo(byHand(zs, zt, tau, false), within(1e-9));
+            assertThat(KdLoss.full(null, 0, zs, 0, zt, 0, V, tau, true, 1, a, b))
+                    .isCloseTo(byHand(zs, zt, tau, true), within(1e-9));
         }
         // a two-token case small enough to check on paper: z_S = (0, 0) -> (1/2, 1/2); z_T = (ln 3, 0) -> (3/4, 1/4)
         float[] s2 = {0, 0}, t2 = {(float) Math.log(3), 0};
         double expected = 0.75 * Math.log(1.5) + 0.25 * Math.log(0.5);
-        assertThat(KdLoss.full(null, 0, s2, 0, t2, 0, 2, 1, false, 1, new double[2], new double[2])).isCloseTo(expected, within(1e-7));
+        assertThat(KdLoss.full(null, 0, s2, 0, t2, 0, 2, 1, false, 1, new double[2], new double[2]))
+                .isCloseTo(expected, within(1e-7));
     }
 
     @Test
@@ -68,7 +72,15 @@ class KdLossTest {
             for (boolean rev : new boolean[] {false, true}) {
                 float[] g = new float[V];
                 KdLoss.full(g, 0, s, 0, zt, 0, V, tau, rev, 1, a, b);
-                GradCheck.check("kl rev=" + rev + " tau=" + tau, s, 0, g, 0, V, V, 1e-3,
+                GradCheck.check(
+                        "kl rev=" + rev + " tau=" + tau,
+                        s,
+                        0,
+                        g,
+                        0,
+                        V,
+                        V,
+                        1e-3,
                         () -> KdLoss.full(null, 0, s, 0, zt, 0, V, tau, rev, 1, new double[V], new double[V]));
             }
             int k = 3;
@@ -78,7 +90,15 @@ class KdLossTest {
             assertThat(tail).isBetween(0.01f, 0.99f);
             float[] g = new float[V];
             KdLoss.topK(g, 0, s, 0, V, ids, 0, lp, 0, k, tail, tau, 1, a, new boolean[V]);
-            GradCheck.check("top-k tau=" + tau, s, 0, g, 0, V, V, 1e-3,
+            GradCheck.check(
+                    "top-k tau=" + tau,
+                    s,
+                    0,
+                    g,
+                    0,
+                    V,
+                    V,
+                    1e-3,
                     () -> KdLoss.topK(null, 0, s, 0, V, ids, 0, lp, 0, k, tail, tau, 1, new double[V], new boolean[V]));
         }
     }

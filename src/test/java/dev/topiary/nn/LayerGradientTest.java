@@ -28,8 +28,14 @@ class LayerGradientTest {
         RmsNorm.forward(y, 0, rstd, 0, x, 0, w, 0, R, C, 1e-5f);
         RmsNorm.backward(dx, 0, false, dw, 0, c, 0, x, 0, rstd, 0, w, 0, R, C);
         Runnable fwd = () -> RmsNorm.forward(y, 0, rstd, 0, x, 0, w, 0, R, C, 1e-5f);
-        check("rmsnorm dx", x, 0, dx, 0, R * C, 100, 1e-2, () -> { fwd.run(); return project(y, 0, R * C, 3); });
-        check("rmsnorm dw", w, 0, dw, 0, C, 100, 1e-2, () -> { fwd.run(); return project(y, 0, R * C, 3); });
+        check("rmsnorm dx", x, 0, dx, 0, R * C, 100, 1e-2, () -> {
+            fwd.run();
+            return project(y, 0, R * C, 3);
+        });
+        check("rmsnorm dw", w, 0, dw, 0, C, 100, 1e-2, () -> {
+            fwd.run();
+            return project(y, 0, R * C, 3);
+        });
     }
 
     @Test
@@ -38,14 +44,37 @@ class LayerGradientTest {
         float[] g = random(n, 4, 2), u = random(n, 5, 1), h = new float[n], dg = new float[n], du = new float[n];
         float[] c = projection(n, 6);
         SwiGlu.backward(dg, 0, du, 0, c, 0, g, 0, u, 0, n);
-        check("swiglu dg", g, 0, dg, 0, n, 100, 1e-2, () -> { SwiGlu.forward(h, 0, g, 0, u, 0, n); return project(h, 0, n, 6); });
-        check("swiglu du", u, 0, du, 0, n, 100, 1e-2, () -> { SwiGlu.forward(h, 0, g, 0, u, 0, n); return project(h, 0, n, 6); });
+        check("swiglu dg", g, 0, dg, 0, n, 100, 1e-2, () -> {
+            SwiGlu.forward(h, 0, g, 0, u, 0, n);
+            return project(h, 0, n, 6);
+        });
+        check("swiglu du", u, 0, du, 0, n, 100, 1e-2, () -> {
+            SwiGlu.forward(h, 0, g, 0, u, 0, n);
+            return project(h, 0, n, 6);
+        });
     }
 
     @Test
     void ropeWithLlama3Scaling() {
-        LlamaConfig cfg = new LlamaConfig("llama", 24, 8, 1, 2, 1, 12, 10, 1e-5f, 500000,
-                new Rope.Scaling("llama3", 8, 1, 4, 16), false, false, false, 64, 1, List.of(2), "float32");
+        LlamaConfig cfg = new LlamaConfig(
+                "llama",
+                24,
+                8,
+                1,
+                2,
+                1,
+                12,
+                10,
+                1e-5f,
+                500000,
+                new Rope.Scaling("llama3", 8, 1, 4, 16),
+                false,
+                false,
+                false,
+                64,
+                1,
+                List.of(2),
+                "float32");
         int T = 5, H = 2, D = 12, n = T * H * D, pos0 = 3;
         float[][] tab = cfg.ropeTables(pos0 + T);
         float[] x = random(n, 7, 1), y = new float[n], c = projection(n, 8), d = c.clone();
@@ -63,9 +92,18 @@ class LayerGradientTest {
         float[] logits = random(rows * V, 9, 2), d = new float[rows * V];
         int[] targets = {3, CrossEntropy.IGNORE, 0, 8};
         CrossEntropy.forwardBackward(d, logits, targets, 0, rows, V, 0.5f);
-        check("cross-entropy", logits, 0, d, 0, rows * V, 100, 1e-2,
+        check(
+                "cross-entropy",
+                logits,
+                0,
+                d,
+                0,
+                rows * V,
+                100,
+                1e-2,
                 () -> 0.5 * CrossEntropy.forwardBackward(null, logits, targets, 0, rows, V, 1f));
-        for (int i = V; i < 2 * V; i++) org.assertj.core.api.Assertions.assertThat(d[i]).isZero();
+        for (int i = V; i < 2 * V; i++)
+            org.assertj.core.api.Assertions.assertThat(d[i]).isZero();
     }
 
     @Test
@@ -100,7 +138,17 @@ class LayerGradientTest {
         float[] c = new float[T * H * D];
         for (int t = 0; t < T; t++) {
             float[] one = new float[H * D];
-            Attention.forward(Kernels.get(), one, java.util.Arrays.copyOfRange(q, t * H * D, (t + 1) * H * D), kx, vx, 1, t, H, KV, D);
+            Attention.forward(
+                    Kernels.get(),
+                    one,
+                    java.util.Arrays.copyOfRange(q, t * H * D, (t + 1) * H * D),
+                    kx,
+                    vx,
+                    1,
+                    t,
+                    H,
+                    KV,
+                    D);
             System.arraycopy(one, 0, c, t * H * D, H * D);
         }
         dev.topiary.Close.assertClose("attention decode", c, b, 1e-6, 1e-5);
@@ -121,8 +169,17 @@ class LayerGradientTest {
         }
         float[] c = new float[T * H * D], one = new float[H * D];
         for (int t = 0; t < T; t++) {
-            Attention.forward(Kernels.scalar(), one, java.util.Arrays.copyOfRange(q, t * H * D, (t + 1) * H * D), kx, vx, 1,
-                    pos0 + t, H, KV, D);
+            Attention.forward(
+                    Kernels.scalar(),
+                    one,
+                    java.util.Arrays.copyOfRange(q, t * H * D, (t + 1) * H * D),
+                    kx,
+                    vx,
+                    1,
+                    pos0 + t,
+                    H,
+                    KV,
+                    D);
             System.arraycopy(one, 0, c, t * H * D, H * D);
         }
         dev.topiary.Close.assertClose("prompt vs decode attention", prompt, c, 1e-5, 1e-4);

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 class ImportanceTest {
     final LlamaWeights w = SurgeryTest.model(false);
     final LlamaConfig c = w.config;
-    final List<int[]> samples = List.of(new int[] {1, 4, 7, 2, 9}, new int[] {1, 12, 3, 3, 28, 6, 0}, new int[] {1, 20, 5});
+    final List<int[]> samples =
+            List.of(new int[] {1, 4, 7, 2, 9}, new int[] {1, 12, 3, 3, 28, 6, 0}, new int[] {1, 20, 5});
 
     /** Raw activations of every hook, per sample. */
     static final class Recorder implements Llama.Probe {
@@ -108,10 +109,13 @@ class ImportanceTest {
                 assertThat(got.heads()[l][h]).isCloseTo(Math.sqrt(ss), within(1e-9));
             }
             for (int j = 0; j < F; j++)
-                assertThat(got.neurons()[l][j]).isCloseTo(meanAbsL2(rec.mlp.stream().map(x -> x[layer]).toList(), lengths, F, j), within(1e-9));
+                assertThat(got.neurons()[l][j])
+                        .isCloseTo(
+                                meanAbsL2(rec.mlp.stream().map(x -> x[layer]).toList(), lengths, F, j), within(1e-9));
             double bi = 0;
             for (double[] cs : rec.cosines) bi += cs[l];
-            assertThat(got.blockInfluence()[l]).isCloseTo(bi / lengths.stream().mapToInt(Integer::intValue).sum(), within(1e-9));
+            assertThat(got.blockInfluence()[l])
+                    .isCloseTo(bi / lengths.stream().mapToInt(Integer::intValue).sum(), within(1e-9));
         }
     }
 
@@ -127,7 +131,8 @@ class ImportanceTest {
         double expected = 0;
         for (int n = 0; n < samples.size(); n++) {
             double ss = 0;
-            for (int t = 0; t < samples.get(n).length; t++) ss += Math.pow(rec.mlp.get(n)[1][t * F + 4], 2);
+            for (int t = 0; t < samples.get(n).length; t++)
+                ss += Math.pow(rec.mlp.get(n)[1][t * F + 4], 2);
             expected += Math.sqrt(ss) / samples.size();
         }
         assertThat(mean.neurons()[1][4]).isCloseTo(expected, within(1e-9));

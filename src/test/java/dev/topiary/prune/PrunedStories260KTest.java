@@ -35,8 +35,13 @@ class PrunedStories260KTest {
         JsonNode ref = new ObjectMapper().readTree(DIR.resolve("reference.json").toFile());
         JsonNode t = ref.get("targets").get(name);
         Path out = tmp.resolve(name);
-        List<String> args = new ArrayList<>(List.of("prune", SharedFiles.require("models/stories260K-hf").toString(),
-                "--scores", DIR.resolve("scores.json").toString(), "--out", out.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "prune",
+                SharedFiles.require("models/stories260K-hf").toString(),
+                "--scores",
+                DIR.resolve("scores.json").toString(),
+                "--out",
+                out.toString()));
         t.get("args").forEach(a -> args.add(a.asText()));
         assertThat(Main.commandLine().execute(args.toArray(String[]::new))).isZero();
 
@@ -45,9 +50,15 @@ class PrunedStories260KTest {
         assertThat(w.config.layers()).isEqualTo(t.get("num_hidden_layers").asInt());
         assertThat(w.config.headDim()).isEqualTo(8);
         int[] ids = new ObjectMapper().convertValue(ref.get("ids"), int[].class);
-        Close.assertClose(name, Llama.logits(w, ids), Close.readF32(DIR.resolve(t.get("logits").asText())), 1e-4, 1e-5);
+        Close.assertClose(
+                name,
+                Llama.logits(w, ids),
+                Close.readF32(DIR.resolve(t.get("logits").asText())),
+                1e-4,
+                1e-5);
         assertThat(out.resolve("tokenizer.json")).exists();
-        JsonNode record = new ObjectMapper().readTree(out.resolve("pruning.json").toFile());
+        JsonNode record =
+                new ObjectMapper().readTree(out.resolve("pruning.json").toFile());
         assertThat(record.get("parameters_after").asLong()).isEqualTo(w.config.parameterCount());
         assertThat(Files.readString(out.resolve("config.json"))).contains("\"head_dim\" : 8");
     }

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.Close;
 import dev.topiary.SharedFiles;
-import dev.topiary.io.DType;
 import dev.topiary.format.GgmlType;
+import dev.topiary.io.DType;
 import dev.topiary.io.GgufExport;
 import dev.topiary.io.HfCheckpoint;
 import dev.topiary.io.MappedModel;
@@ -59,7 +59,8 @@ class StreamingSurgeryTest {
             StreamingSurgery.write(m, keep, streamed, type, 0);
         }
         for (Path f : files(old))
-            assertThat(Files.readAllBytes(streamed.resolve(f.getFileName()))).as(f.getFileName().toString())
+            assertThat(Files.readAllBytes(streamed.resolve(f.getFileName())))
+                    .as(f.getFileName().toString())
                     .isEqualTo(Files.readAllBytes(f));
         assertThat(files(streamed)).hasSameSizeAs(files(old));
     }
@@ -73,8 +74,11 @@ class StreamingSurgeryTest {
         try (MappedModel m = MappedModel.openHf(src)) {
             StreamingSurgery.write(m, keep, out, DType.F32, 60_000);
         }
-        JsonNode index = new ObjectMapper().readTree(out.resolve(HfCheckpoint.INDEX).toFile());
-        long shards = files(out).stream().filter(p -> p.toString().endsWith(".safetensors")).count();
+        JsonNode index =
+                new ObjectMapper().readTree(out.resolve(HfCheckpoint.INDEX).toFile());
+        long shards = files(out).stream()
+                .filter(p -> p.toString().endsWith(".safetensors"))
+                .count();
         assertThat(shards).isGreaterThan(2);
         var names = new java.util.TreeSet<String>();
         index.get("weight_map").fieldNames().forEachRemaining(names::add);

@@ -29,8 +29,8 @@ class StageRunnerTest {
     }
 
     private List<Stage> stages() {
-        return List.of(stage("a", List.of()), stage("b", List.of("a")), stage("c", List.of()),
-                stage("d", List.of("b")));
+        return List.of(
+                stage("a", List.of()), stage("b", List.of("a")), stage("c", List.of()), stage("d", List.of("b")));
     }
 
     private boolean run(ObjectNode state, String fingerprint) throws Exception {
@@ -41,31 +41,35 @@ class StageRunnerTest {
     void stagesRunOnceAndAgainOnlyWhenTheirArtifactOrAnInputIsRedone() throws Exception {
         ObjectNode state = new ObjectMapper().createObjectNode();
         stopB = true;
-        assertThat(run(state, "p")).isFalse();                      // b stopped: a done, the rest not run
+        assertThat(run(state, "p")).isFalse(); // b stopped: a done, the rest not run
         assertThat(ran).containsExactly("a");
         stopB = false;
         assertThat(run(state, "p")).isTrue();
         assertThat(ran).containsExactly("a", "b", "c", "d");
-        assertThat(new ObjectMapper().readTree(tmp.resolve("state.json").toFile()).get("done").toString())
+        assertThat(new ObjectMapper()
+                        .readTree(tmp.resolve("state.json").toFile())
+                        .get("done")
+                        .toString())
                 .isEqualTo("[\"a\",\"b\",\"c\",\"d\"]");
 
         ran.clear();
         assertThat(run(state, "p")).isTrue();
         assertThat(ran).isEmpty();
 
-        Files.delete(tmp.resolve("a.txt"));                         // a lost artifact: a, and b and d after it
+        Files.delete(tmp.resolve("a.txt")); // a lost artifact: a, and b and d after it
         assertThat(run(state, "p")).isTrue();
         assertThat(ran).containsExactly("a", "b", "d");
 
         ran.clear();
-        assertThat(run(state, "other")).isTrue();                   // another pipeline fingerprint: everything
+        assertThat(run(state, "other")).isTrue(); // another pipeline fingerprint: everything
         assertThat(ran).containsExactly("a", "b", "c", "d");
     }
 
     @Test
     void aStopRequestedBeforeAStageRunsNothing() throws Exception {
         ObjectNode state = new ObjectMapper().createObjectNode();
-        assertThat(new StageRunner(tmp, state, s -> {}, () -> true).run(stages(), "p")).isFalse();
+        assertThat(new StageRunner(tmp, state, s -> {}, () -> true).run(stages(), "p"))
+                .isFalse();
         assertThat(ran).isEmpty();
     }
 }

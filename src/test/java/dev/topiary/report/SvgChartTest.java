@@ -16,8 +16,13 @@ class SvgChartTest {
     void rendersOnePolylinePerSeriesWithEscapedLabels() {
         String svg = new SvgChart("loss <1>", "tokens", "nats")
                 .add("a & b", new double[] {0, 1, 2}, new double[] {3, 2, 1.5})
-                .add("c", new double[] {0, 2}, new double[] {2.5, Double.NaN}).render();
-        assertThat(svg).startsWith("<svg").endsWith("</svg>\n").contains("loss &lt;1&gt;").contains("a &amp; b");
+                .add("c", new double[] {0, 2}, new double[] {2.5, Double.NaN})
+                .render();
+        assertThat(svg)
+                .startsWith("<svg")
+                .endsWith("</svg>\n")
+                .contains("loss &lt;1&gt;")
+                .contains("a &amp; b");
         assertThat(svg.split("<polyline", -1)).hasSize(3);
     }
 }

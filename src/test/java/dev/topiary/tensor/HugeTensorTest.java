@@ -22,14 +22,18 @@ class HugeTensorTest {
 
     @Test
     void bf16TensorPastTwoToThe31Elements() throws Exception {
-        long rows = (1L << 21) + 512, cols = 1024, elements = rows * cols;  // 2^31 + 2^19 elements
+        long rows = (1L << 21) + 512, cols = 1024, elements = rows * cols; // 2^31 + 2^19 elements
         assertThat(elements).isGreaterThan(Integer.MAX_VALUE);
-        String json = "{\"big\":{\"dtype\":\"BF16\",\"shape\":[" + rows + "," + cols + "],\"data_offsets\":[0," + 2 * elements + "]}}";
+        String json = "{\"big\":{\"dtype\":\"BF16\",\"shape\":[" + rows + "," + cols + "],\"data_offsets\":[0,"
+                + 2 * elements + "]}}";
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
         Path file = tmp.resolve("huge.safetensors");
         long dataStart = 8 + header.length, lastRow = rows - 1;
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length).array());
+            f.write(ByteBuffer.allocate(8)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putLong(header.length)
+                    .array());
             f.write(header);
             f.setLength(dataStart + 2 * elements); // sparse: no blocks written
             // write row rows-1 = 1.5 + (k % 7) as bf16, past byte 2^32
@@ -59,9 +63,11 @@ class HugeTensorTest {
                 for (int b = 0; b < B; b++) {
                     double expected = 0;
                     for (int k = 0; k < cols; k++) expected += (double) x[(int) (b * cols + k)] * (1.5f + k % 7);
-                    assertThat((double) out[b * 6 + 5]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3 * expected));
+                    assertThat((double) out[b * 6 + 5])
+                            .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3 * expected));
                     assertThat(out[b * 6 + 4]).isEqualTo(0f);
-                    assertThat((double) ref[b * 6 + 5]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3 * expected));
+                    assertThat((double) ref[b * 6 + 5])
+                            .isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-3 * expected));
                 }
             }
         }

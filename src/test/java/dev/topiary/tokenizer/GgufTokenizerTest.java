@@ -40,10 +40,15 @@ class GgufTokenizerTest {
     /** As above, with boolean tokenizer.ggml.* keys ({@code flags}: key suffix -> value). */
     private Path gpt2Gguf(String name, String pre, List<String> tokens, int[] types, Map<String, Boolean> flags) {
         int kvs = 4 + (pre == null ? 0 : 1) + (types == null ? 0 : 1) + flags.size();
-        GgufFileTest.Writer w = new GgufFileTest.Writer().header(3, 0, kvs)
-                .kv("tokenizer.ggml.model", 8).str("gpt2")
-                .kv("tokenizer.ggml.eos_token_id", 4).u32(tokens.size() - 1)
-                .kv("tokenizer.ggml.tokens", 9).u32(8).u64(tokens.size());
+        GgufFileTest.Writer w = new GgufFileTest.Writer()
+                .header(3, 0, kvs)
+                .kv("tokenizer.ggml.model", 8)
+                .str("gpt2")
+                .kv("tokenizer.ggml.eos_token_id", 4)
+                .u32(tokens.size() - 1)
+                .kv("tokenizer.ggml.tokens", 9)
+                .u32(8)
+                .u64(tokens.size());
         tokens.forEach(w::str);
         w.kv("tokenizer.ggml.merges", 9).u32(8).u64(MERGES.size());
         MERGES.forEach(w::str);
@@ -61,16 +66,20 @@ class GgufTokenizerTest {
     }
 
     /** SentencePiece pieces: unk, BOS, EOS, ▁, a, b, ▁a, ▁b and the byte token of 'x'. */
-    private static final List<String> SPM_PIECES = List.of("<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a", "\u2581b",
-            "<0x78>");
+    private static final List<String> SPM_PIECES =
+            List.of("<unk>", "<s>", "</s>", "\u2581", "a", "b", "\u2581a", "\u2581b", "<0x78>");
 
     /** A weightless GGUF with a "llama" (SentencePiece) vocabulary and boolean tokenizer.ggml.* keys. */
     private Path spmGguf(String name, Map<String, Boolean> flags) {
         float[] scores = {0, 0, 0, -10, -10, -10, -1, -1, 0};
         int[] types = {2, 3, 3, 1, 1, 1, 1, 1, 6};
-        GgufFileTest.Writer w = new GgufFileTest.Writer().header(3, 0, 4 + flags.size())
-                .kv("tokenizer.ggml.model", 8).str("llama")
-                .kv("tokenizer.ggml.tokens", 9).u32(8).u64(SPM_PIECES.size());
+        GgufFileTest.Writer w = new GgufFileTest.Writer()
+                .header(3, 0, 4 + flags.size())
+                .kv("tokenizer.ggml.model", 8)
+                .str("llama")
+                .kv("tokenizer.ggml.tokens", 9)
+                .u32(8)
+                .u64(SPM_PIECES.size());
         SPM_PIECES.forEach(w::str);
         w.kv("tokenizer.ggml.scores", 9).u32(6).u64(scores.length);
         for (float s : scores) {
@@ -130,13 +139,20 @@ class GgufTokenizerTest {
     @Test
     void unknownPreIsAnErrorThatListsTheKnownNames() {
         Path f = gpt2Gguf("mystery.gguf", "mystery-bpe", tokens(), null);
-        assertThatThrownBy(() -> load(f)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining(f.toString()).hasMessageContaining("tokenizer.ggml.pre' = 'mystery-bpe'")
-                .hasMessageContaining("known: ").hasMessageContaining("deepseek-coder").hasMessageContaining("llama-bpe")
-                .hasMessageContaining("qwen2").hasMessageContaining("tekken");
+        assertThatThrownBy(() -> load(f))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("tokenizer.ggml.pre' = 'mystery-bpe'")
+                .hasMessageContaining("known: ")
+                .hasMessageContaining("deepseek-coder")
+                .hasMessageContaining("llama-bpe")
+                .hasMessageContaining("qwen2")
+                .hasMessageContaining("tekken");
         Path gemma = gpt2Gguf("gemma.gguf", "gemma4", tokens(), null);
-        assertThatThrownBy(() -> load(gemma)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("'gemma4'").hasMessageContaining("not byte-level BPE");
+        assertThatThrownBy(() -> load(gemma))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("'gemma4'")
+                .hasMessageContaining("not byte-level BPE");
     }
 
     @Test
@@ -145,7 +161,8 @@ class GgufTokenizerTest {
         int the = t.indexOf("Ġthe");
         int twelve = t.indexOf("12");
         for (String pre : List.of("deepseek-coder", "refact", "starcoder", "command-r", "viking")) {
-            assertThat(load(gpt2Gguf(pre + ".gguf", pre, t, null)).encode(" the 12", false)).as(pre)
+            assertThat(load(gpt2Gguf(pre + ".gguf", pre, t, null)).encode(" the 12", false))
+                    .as(pre)
                     .containsExactly(the, ' ', '1', '2');
         }
         for (String pre : List.of("falcon", "mpt", "deepseek-v3", "gpt-4o", "bloom")) {
@@ -159,13 +176,16 @@ class GgufTokenizerTest {
         List<String> t = tokens();
         t.set(0, "<s>");
         Tokenizer llama3 = load(gpt2Gguf("l3.gguf", "llama-bpe", t, null, Map.of()));
-        assertThat(llama3.addBosByDefault()).as("llama3 adds BOS by default in llama.cpp").isTrue();
+        assertThat(llama3.addBosByDefault())
+                .as("llama3 adds BOS by default in llama.cpp")
+                .isTrue();
         assertThat(llama3.addEosByDefault()).isFalse();
-        Tokenizer flags = load(gpt2Gguf("flags.gguf", "llama-bpe", t, null,
-                Map.of("add_bos_token", false, "add_eos_token", true)));
+        Tokenizer flags = load(
+                gpt2Gguf("flags.gguf", "llama-bpe", t, null, Map.of("add_bos_token", false, "add_eos_token", true)));
         assertThat(flags.addBosByDefault()).isFalse();
         assertThat(flags.addEosByDefault()).isTrue();
-        assertThat(load(gpt2Gguf("qwen.gguf", "qwen2", t, null)).addBosByDefault()).isFalse();
+        assertThat(load(gpt2Gguf("qwen.gguf", "qwen2", t, null)).addBosByDefault())
+                .isFalse();
     }
 
     @Test
@@ -181,8 +201,8 @@ class GgufTokenizerTest {
         assertThat(collapse.encode("  a   b ", false)).containsExactly(6, 7);
         assertThat(collapse.encode("   ", false)).isEmpty();
 
-        Tokenizer noPrefix = load(spmGguf("np.gguf", Map.of("add_space_prefix", false, "add_bos_token", false,
-                "add_eos_token", true)));
+        Tokenizer noPrefix = load(
+                spmGguf("np.gguf", Map.of("add_space_prefix", false, "add_bos_token", false, "add_eos_token", true)));
         assertThat(noPrefix.encode("a b", false)).containsExactly(4, 7);
         assertThat(noPrefix.addBosByDefault()).isFalse();
         assertThat(noPrefix.addEosByDefault()).isTrue();
@@ -192,7 +212,8 @@ class GgufTokenizerTest {
     @Test
     void tokenTypeLengthMismatchIsAnError() {
         Path f = gpt2Gguf("short-types.gguf", "gpt2", tokens(), new int[] {1, 1, 1});
-        assertThatThrownBy(() -> load(f)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> load(f))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("tokenizer.ggml.token_type' has 3 entries");
     }
 
@@ -202,18 +223,26 @@ class GgufTokenizerTest {
         t.remove("me");
         t.add("xx");
         Path f = gpt2Gguf("merge.gguf", "gpt2", t, null);
-        assertThatThrownBy(() -> load(f)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("tokenizer.ggml.merges'[3] = 'm e'").hasMessageContaining("'me' is not in the vocabulary");
+        assertThatThrownBy(() -> load(f))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("tokenizer.ggml.merges'[3] = 'm e'")
+                .hasMessageContaining("'me' is not in the vocabulary");
     }
 
     @Test
     void unsupportedOrMissingModel() {
-        Path bert = new GgufFileTest.Writer().header(3, 0, 1).kv("tokenizer.ggml.model", 8).str("bert")
+        Path bert = new GgufFileTest.Writer()
+                .header(3, 0, 1)
+                .kv("tokenizer.ggml.model", 8)
+                .str("bert")
                 .write(dir.resolve("bert.gguf"));
-        assertThatThrownBy(() -> load(bert)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> load(bert))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("'tokenizer.ggml.model' = 'bert' is not supported");
         Path none = new GgufFileTest.Writer().header(3, 0, 0).write(dir.resolve("none.gguf"));
-        assertThatThrownBy(() -> load(none)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("no tokenizer").hasMessageContaining("tokenizer.ggml.model");
+        assertThatThrownBy(() -> load(none))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("no tokenizer")
+                .hasMessageContaining("tokenizer.ggml.model");
     }
 }

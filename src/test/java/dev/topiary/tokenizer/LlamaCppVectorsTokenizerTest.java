@@ -25,8 +25,15 @@ class LlamaCppVectorsTokenizerTest {
     private static final String SEPARATOR = "\n__ggml_vocab_test__\n";
 
     @ParameterizedTest
-    @ValueSource(strings = {"ggml-vocab-llama-spm.gguf", "ggml-vocab-gpt-2.gguf", "ggml-vocab-deepseek-coder.gguf",
-            "ggml-vocab-falcon.gguf", "ggml-vocab-mpt.gguf", "ggml-vocab-refact.gguf"})
+    @ValueSource(
+            strings = {
+                "ggml-vocab-llama-spm.gguf",
+                "ggml-vocab-gpt-2.gguf",
+                "ggml-vocab-deepseek-coder.gguf",
+                "ggml-vocab-falcon.gguf",
+                "ggml-vocab-mpt.gguf",
+                "ggml-vocab-refact.gguf"
+            })
     void everyVectorLineMatches(String vocabFile) throws IOException {
         Path gguf = SharedFiles.require("data/tokenizer-vectors/" + vocabFile);
         List<String> inputs = inputs(gguf.resolveSibling(vocabFile + ".inp"));
@@ -39,7 +46,8 @@ class LlamaCppVectorsTokenizerTest {
             pre = g.optionalString("tokenizer.ggml.pre").orElse(null);
         }
         if (tok instanceof BpeTokenizer) {
-            assertThat(PreTokenizerType.byName(TokenizerExport.of(tok).pre())).as("exported pre-tokenizer")
+            assertThat(PreTokenizerType.byName(TokenizerExport.of(tok).pre()))
+                    .as("exported pre-tokenizer")
                     .isEqualTo(PreTokenizerType.byName(pre));
         }
         List<String> failures = new ArrayList<>();
@@ -47,7 +55,8 @@ class LlamaCppVectorsTokenizerTest {
             String want = expected.get(i).strip();
             String got = join(tok.encode(inputs.get(i), false));
             if (!got.equals(want)) {
-                failures.add("line " + (i + 1) + " text " + quote(inputs.get(i)) + "\n  expected [" + want + "]\n  actual   [" + got + "]");
+                failures.add("line " + (i + 1) + " text " + quote(inputs.get(i)) + "\n  expected [" + want
+                        + "]\n  actual   [" + got + "]");
             }
         }
         assertThat(failures).as(vocabFile + ": lines that differ").isEmpty();
@@ -65,7 +74,8 @@ class LlamaCppVectorsTokenizerTest {
         }
         Tokenizer tok = Tokenizers.load(dir);
         for (int i = 0; i < inputs.size(); i++) {
-            assertThat(join(tok.encode(inputs.get(i), false))).as("line %d %s", i + 1, quote(inputs.get(i)))
+            assertThat(join(tok.encode(inputs.get(i), false)))
+                    .as("line %d %s", i + 1, quote(inputs.get(i)))
                     .isEqualTo(expected.get(i).strip());
         }
     }

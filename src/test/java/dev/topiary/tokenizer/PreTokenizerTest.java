@@ -16,27 +16,32 @@ class PreTokenizerTest {
     }
 
     private static List<String> regex(String pattern, String text) {
-        return split(new PreTokenizer.Split(PreTokenizer.compile(pattern), PreTokenizer.Behavior.ISOLATED, false), text);
+        return split(
+                new PreTokenizer.Split(PreTokenizer.compile(pattern), PreTokenizer.Behavior.ISOLATED, false), text);
     }
 
     private static final String SAMPLE = "Hello world 12345 don't DON'T\n\n  x\u00a0y";
 
     @Test
     void gpt2Regex() {
-        assertThat(regex(PreTokenizer.GPT2, SAMPLE)).containsExactly(
-                "Hello", " world", " 12345", " don", "'t", " DON", "'", "T", "\n\n ", " x", "\u00a0", "y");
+        assertThat(regex(PreTokenizer.GPT2, SAMPLE))
+                .containsExactly(
+                        "Hello", " world", " 12345", " don", "'t", " DON", "'", "T", "\n\n ", " x", "\u00a0", "y");
     }
 
     @Test
     void llama3Regex() {
-        assertThat(regex(PreTokenizer.LLAMA3, SAMPLE)).containsExactly(
-                "Hello", " world", " ", "123", "45", " don", "'t", " DON", "'T", "\n\n", " ", " x", "\u00a0y");
+        assertThat(regex(PreTokenizer.LLAMA3, SAMPLE))
+                .containsExactly(
+                        "Hello", " world", " ", "123", "45", " don", "'t", " DON", "'T", "\n\n", " ", " x", "\u00a0y");
     }
 
     @Test
     void qwen2Regex() {
-        assertThat(regex(PreTokenizer.QWEN2, SAMPLE)).containsExactly(
-                "Hello", " world", " ", "1", "2", "3", "4", "5", " don", "'t", " DON", "'T", "\n\n", " ", " x", "\u00a0y");
+        assertThat(regex(PreTokenizer.QWEN2, SAMPLE))
+                .containsExactly(
+                        "Hello", " world", " ", "1", "2", "3", "4", "5", " don", "'t", " DON", "'T", "\n\n", " ", " x",
+                        "\u00a0y");
     }
 
     @Test

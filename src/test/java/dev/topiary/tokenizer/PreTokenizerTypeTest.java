@@ -23,7 +23,9 @@ class PreTokenizerTypeTest {
     }
 
     private static void assertSplit(String pre, String text, String... words) {
-        assertThat(split(pre, text)).as("%s on \"%s\"", pre, text.replace("\n", "\\n")).containsExactly(words);
+        assertThat(split(pre, text))
+                .as("%s on \"%s\"", pre, text.replace("\n", "\\n"))
+                .containsExactly(words);
     }
 
     @Test
@@ -48,7 +50,8 @@ class PreTokenizerTypeTest {
         }
         assertSplit("llama3", " x~y", " x", "~y");
         assertSplit("llama3", "a \t\n\n  b", "a", " \t\n\n", " ", " b");
-        assertThat(PreTokenizerType.byName("llama-bpe").orElseThrow().ignoreMerges()).isTrue();
+        assertThat(PreTokenizerType.byName("llama-bpe").orElseThrow().ignoreMerges())
+                .isTrue();
         assertThat(PreTokenizerType.byName("llama-bpe").orElseThrow().addBos()).isTrue();
         assertThat(PreTokenizerType.byName("dbrx").orElseThrow().ignoreMerges()).isFalse();
         assertThat(PreTokenizerType.byName("dbrx").orElseThrow().addBos()).isFalse();
@@ -77,7 +80,8 @@ class PreTokenizerTypeTest {
     @Test
     void minicpm5TakesDigitsInThreesAndWholeWords() {
         assertSplit("minicpm5", "12345 abc", "123", "45", " abc");
-        assertThat(PreTokenizerType.byName("minicpm5").orElseThrow().ignoreMerges()).isTrue();
+        assertThat(PreTokenizerType.byName("minicpm5").orElseThrow().ignoreMerges())
+                .isTrue();
     }
 
     @Test
@@ -90,7 +94,8 @@ class PreTokenizerTypeTest {
     @Test
     void deepseekCoderTakesDigitsAloneAndCjkApart() {
         assertSplit("deepseek-coder", "Hello 12345, 你好", "Hello", " ", "1", "2", "3", "4", "5", ",", " ", "你好");
-        assertSplit("deepseek-coder", SAMPLE, "Hello", " world", "'", "s", " ", "1", "2", "3", "4", "5", " I", "'", "M");
+        assertSplit(
+                "deepseek-coder", SAMPLE, "Hello", " world", "'", "s", " ", "1", "2", "3", "4", "5", " I", "'", "M");
     }
 
     @Test
@@ -165,8 +170,8 @@ class PreTokenizerTypeTest {
     void handWrittenDigitLookaheadsMatchTheirRegexes() {
         String[] alphabet = {"1", "2", "3", "a", "_", "é", " ", ".", "½", "٣"};
         Random r = new Random(3);
-        for (String regex : List.of(PreTokenizerType.Patterns.DIGITS_FROM_THE_RIGHT,
-                PreTokenizerType.Patterns.THREES_END_THE_RUN)) {
+        for (String regex : List.of(
+                PreTokenizerType.Patterns.DIGITS_FROM_THE_RIGHT, PreTokenizerType.Patterns.THREES_END_THE_RUN)) {
             var plain = new PreTokenizer.Split(Pattern.compile(regex), PreTokenizer.Behavior.ISOLATED, false);
             LlamaCppSplitter hand = new LlamaCppSplitter(List.of(regex));
             for (int n = 0; n < 3000; n++) {
@@ -188,14 +193,21 @@ class PreTokenizerTypeTest {
         String digits = "7".repeat(200_003);
         long start = System.nanoTime();
         for (String name : List.of("tekken", "gpt-4o", "granite-embed-multi-97m", "exaone-moe", "youtu", "tiny_aya")) {
-            assertThat(String.join("", split(name, letters + " " + letters))).as(name).hasSize(400_001);
+            assertThat(String.join("", split(name, letters + " " + letters)))
+                    .as(name)
+                    .hasSize(400_001);
         }
         assertThat(split("exaone-moe", "ab ".repeat(100_000))).hasSize(2);
         assertThat(split("tiny_aya", digits)).hasSize(66_668).startsWith("77", "777");
         assertThat(split("superbpe", digits)).hasSize(66_668).startsWith("77", "777");
         assertThat(split("afmoe", digits)).hasSize(66_668);
-        String mixed = "aé".repeat(30_000) + "7".repeat(30_000) + " ".repeat(30_000) + "!".repeat(30_000)
-                + "\n".repeat(30_000) + "你".repeat(30_000) + "🦙".repeat(30_000);
+        String mixed = "aé".repeat(30_000)
+                + "7".repeat(30_000)
+                + " ".repeat(30_000)
+                + "!".repeat(30_000)
+                + "\n".repeat(30_000)
+                + "你".repeat(30_000)
+                + "🦙".repeat(30_000);
         for (String name : PreTokenizerType.knownNames()) {
             PreTokenizerType t = PreTokenizerType.byName(name).orElseThrow();
             if (t.supported()) {
@@ -237,13 +249,30 @@ class PreTokenizerTypeTest {
 
     @Test
     void everyNameResolvesAndEveryRowCompiles() {
-        assertThat(PreTokenizerType.knownNames()).hasSizeGreaterThan(80)
-                .contains("default", "gpt-2", "llama-bpe", "deepseek-coder", "falcon", "mpt", "refact", "qwen2",
-                        "tekken", "chameleon", "kimi-k2", "superbpe", "bailingmoe", "seed-coder", "afmoe");
+        assertThat(PreTokenizerType.knownNames())
+                .hasSizeGreaterThan(80)
+                .contains(
+                        "default",
+                        "gpt-2",
+                        "llama-bpe",
+                        "deepseek-coder",
+                        "falcon",
+                        "mpt",
+                        "refact",
+                        "qwen2",
+                        "tekken",
+                        "chameleon",
+                        "kimi-k2",
+                        "superbpe",
+                        "bailingmoe",
+                        "seed-coder",
+                        "afmoe");
         for (String name : PreTokenizerType.knownNames()) {
             PreTokenizerType t = PreTokenizerType.byName(name).orElseThrow();
             if (t.supported()) {
-                assertThat(t.splitter().split("Hello, world! 12345 你好 🦙\n")).as(name).isNotEmpty();
+                assertThat(t.splitter().split("Hello, world! 12345 你好 🦙\n"))
+                        .as(name)
+                        .isNotEmpty();
             }
         }
         assertThat(PreTokenizerType.byName("gemma4").orElseThrow().supported()).isFalse();
@@ -253,8 +282,10 @@ class PreTokenizerTypeTest {
     @Test
     void wordsAlwaysCoverTheText() {
         Random r = new Random(7);
-        String[] alphabet = {"a", "Z", "é", "'", "s", " ", "  ", "\n", "\r", "\t", "\u00a0", "\u3000", "1", "½", "!", ".",
-                "~", "🦙", "你", "こ", "안", "\u0301", "\u200d", "$", "<", "\uFFFF"};
+        String[] alphabet = {
+            "a", "Z", "é", "'", "s", " ", "  ", "\n", "\r", "\t", "\u00a0", "\u3000", "1", "½", "!", ".", "~", "🦙",
+            "你", "こ", "안", "\u0301", "\u200d", "$", "<", "\uFFFF"
+        };
         for (String name : PreTokenizerType.knownNames()) {
             PreTokenizerType t = PreTokenizerType.byName(name).orElseThrow();
             if (!t.supported()) {
@@ -275,10 +306,13 @@ class PreTokenizerTypeTest {
     /** llama.cpp's hand-written and collapsed-regex splits agree with Java's Unicode regex for these patterns. */
     @Test
     void handSplitsAndCollapsedRegexesMatchTheUnicodeRegex() {
-        String[] alphabet = {"a", "B", "é", "É", "'", "s", "S", "t", "l", "L", "r", "e", "v", "d", "m", " ", " ", "\n",
-                "\r", "\t", "\u00a0", "\u3000", "1", "2", "½", "!", ".", "~", "🦙", "你", "\u0301", "\u200d", "-", "$"};
+        String[] alphabet = {
+            "a", "B", "é", "É", "'", "s", "S", "t", "l", "L", "r", "e", "v", "d", "m", " ", " ", "\n", "\r", "\t",
+            "\u00a0", "\u3000", "1", "2", "½", "!", ".", "~", "🦙", "你", "\u0301", "\u200d", "-", "$"
+        };
         String[][] pairs = {
-            {PreTokenizer.LLAMA3, "llama-bpe"}, {PreTokenizer.QWEN2, "qwen2"}, {PreTokenizer.GPT2, "gpt-2"}};
+            {PreTokenizer.LLAMA3, "llama-bpe"}, {PreTokenizer.QWEN2, "qwen2"}, {PreTokenizer.GPT2, "gpt-2"}
+        };
         Random r = new Random(42);
         for (String[] p : pairs) {
             var java = new PreTokenizer.Split(PreTokenizer.compile(p[0]), PreTokenizer.Behavior.ISOLATED, false);

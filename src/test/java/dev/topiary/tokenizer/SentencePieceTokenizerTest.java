@@ -8,8 +8,18 @@ import org.junit.jupiter.api.Test;
 
 class SentencePieceTokenizerTest {
     private static final String[] PIECES = {"<unk>", "<s>", "</s>", "a", "b", "ab", "ba", "aba", "\u2581", "\u2581a"};
-    private static final TokenType[] TYPES = {TokenType.UNKNOWN, TokenType.CONTROL, TokenType.CONTROL, TokenType.NORMAL,
-            TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL, TokenType.NORMAL};
+    private static final TokenType[] TYPES = {
+        TokenType.UNKNOWN,
+        TokenType.CONTROL,
+        TokenType.CONTROL,
+        TokenType.NORMAL,
+        TokenType.NORMAL,
+        TokenType.NORMAL,
+        TokenType.NORMAL,
+        TokenType.NORMAL,
+        TokenType.NORMAL,
+        TokenType.NORMAL
+    };
 
     private static Tokenizer tokenizer(float ab, float ba, int unk) {
         float[] scores = {0, 0, 0, -10, -10, ab, ba, -5, -10, -3};
@@ -41,7 +51,8 @@ class SentencePieceTokenizerTest {
         assertThat(tokenizer(-1, -2, 0).encode("axa", false)).containsExactly(3, 0, 3);
         assertThat(tokenizer(-1, -2, 0).decode(new int[] {1, 3, 0, 3, 2})).isEqualTo("a<unk>a");
         assertThatThrownBy(() -> tokenizer(-1, -2, -1).encode("axa", false))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'x' (U+0078)");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'x' (U+0078)");
     }
 
     @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class Stories260KTokenizerTest {
     /** The three sources of the same 512-piece vocabulary. */
     static Stream<Arguments> formats() {
-        return Stream.of(Arguments.of("models/stories260K/tok512.bin"),
+        return Stream.of(
+                Arguments.of("models/stories260K/tok512.bin"),
                 Arguments.of("models/stories260K/stories260K.gguf"),
                 Arguments.of("models/stories260K-hf"));
     }
@@ -40,7 +41,8 @@ class Stories260KTokenizerTest {
             int[] expected = new ObjectMapper().convertValue(c.path("ids_with_bos"), int[].class);
             int[] actual = tok.encode(text, true);
             if (!Arrays.equals(actual, expected)) {
-                failures.add(text + "\n  expected " + Arrays.toString(expected) + "\n  actual   " + Arrays.toString(actual));
+                failures.add(
+                        text + "\n  expected " + Arrays.toString(expected) + "\n  actual   " + Arrays.toString(actual));
             }
             assertThat(tok.encode(text, false)).containsExactly(Arrays.copyOfRange(expected, 1, expected.length));
             assertThat(tok.decode(actual)).as("decode(encode(%s))", text).isEqualTo(text);
@@ -101,7 +103,9 @@ class Stories260KTokenizerTest {
         }
         sb.append(stream.flush());
         assertThat(sb.toString()).isEqualTo(tok.decode(ids)).isEqualTo(text);
-        assertThat(heldBack).as("byte tokens of multi-byte characters are held back").isGreaterThan(5);
+        assertThat(heldBack)
+                .as("byte tokens of multi-byte characters are held back")
+                .isGreaterThan(5);
     }
 
     private static List<JsonNode> cases() throws IOException {

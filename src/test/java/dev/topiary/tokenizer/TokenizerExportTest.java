@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.topiary.SharedFiles;
-import dev.topiary.io.GgufExport;
 import dev.topiary.format.GgufFile;
 import dev.topiary.format.GgufWriter;
+import dev.topiary.io.GgufExport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -64,8 +64,14 @@ class TokenizerExportTest {
         List<String> expected = Files.readAllLines(gguf.resolveSibling(vocabFile + ".out"), StandardCharsets.UTF_8);
         List<String> failures = new ArrayList<>();
         for (int i = 0; i < inputs.size(); i++) {
-            String got = String.join(" ", Arrays.stream(back.encode(inputs.get(i), false)).mapToObj(Integer::toString).toList());
-            if (!got.equals(expected.get(i).strip())) failures.add("line " + (i + 1) + ": expected [" + expected.get(i).strip() + "] got [" + got + "]");
+            String got = String.join(
+                    " ",
+                    Arrays.stream(back.encode(inputs.get(i), false))
+                            .mapToObj(Integer::toString)
+                            .toList());
+            if (!got.equals(expected.get(i).strip()))
+                failures.add(
+                        "line " + (i + 1) + ": expected [" + expected.get(i).strip() + "] got [" + got + "]");
         }
         assertThat(failures).as(vocabFile).isEmpty();
         assertThat(back.bosId()).isEqualTo(source.bosId());
@@ -100,9 +106,9 @@ class TokenizerExportTest {
         assertThat(v.merges()).isEmpty();
         assertThat(v.addSpacePrefix()).isTrue();
         assertThat(v.addBos()).isTrue();
-        assertThat(v.scores()[bpe.id("\u2581t").orElseThrow()]).isEqualTo(0f);  // merge 0: "▁ t"
-        assertThat(v.scores()[bpe.id("he").orElseThrow()]).isEqualTo(-1f);      // merge 1: "h e"
-        assertThat(v.scores()[bpe.id("<0x41>").orElseThrow()]).isEqualTo(0f);   // byte pieces
+        assertThat(v.scores()[bpe.id("\u2581t").orElseThrow()]).isEqualTo(0f); // merge 0: "▁ t"
+        assertThat(v.scores()[bpe.id("he").orElseThrow()]).isEqualTo(-1f); // merge 1: "h e"
+        assertThat(v.scores()[bpe.id("<0x41>").orElseThrow()]).isEqualTo(0f); // byte pieces
         Tokenizer spm = roundTrip(v);
         assertThat(spm).isInstanceOf(SentencePieceTokenizer.class);
         for (JsonNode c : cases()) {
@@ -124,7 +130,8 @@ class TokenizerExportTest {
     static List<JsonNode> cases() throws IOException {
         Path f = SharedFiles.require("models/stories260K/reference/tokenizer_cases.jsonl");
         List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) if (!line.isBlank()) out.add(new ObjectMapper().readTree(line));
+        for (String line : Files.readAllLines(f, StandardCharsets.UTF_8))
+            if (!line.isBlank()) out.add(new ObjectMapper().readTree(line));
         return out;
     }
 }

@@ -19,8 +19,13 @@ class TokenizerJsonPreTokenizerTest {
     /** Awkward strings in the manner of llama.cpp's test vectors (no ASCII '~', whose class llama.cpp changes). */
     private static final List<String> TEXTS = List.of(
             "Hello, y'all! How are you 😁 ?我想在apple工作1314151天～",
-            "ied 4 ½ months", "Führer", " discards", "Cửa Việt", "កាន់តែពិសេសអាចខលចេញ",
-            "\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n", "    Hello\n    Hello",
+            "ied 4 ½ months",
+            "Führer",
+            " discards",
+            "Cửa Việt",
+            "កាន់តែពិសេសអាចខលចេញ",
+            "\n \n\n \n\n\n \t \t\t \t\n  \n   \n    \n     \n",
+            "    Hello\n    Hello",
             "🚀 (normal) 😶\u200d🌫️ (multiple emojis) ✅ 🦙🦙 3 33 333 3333 33333 333333 3333333 3.3 3..3 3...3",
             "нещо на Български ''''''```````\"\"\"\"......!!!!!!?????? I've been 'told he's there, 'RE you sure?"
                     + " 'M not sure I'll make it, 'D you like some tea? We'Ve a'lL",
@@ -67,19 +72,39 @@ class TokenizerJsonPreTokenizerTest {
      */
     @Test
     void splitSequencesReadTheSameAsTheGgufNames() throws IOException {
-        for (String name : List.of("deepseek-coder", "deepseek-llm", "deepseek-v3", "falcon", "refact", "qwen2",
-                "llama-bpe", "gpt-2", "default", "bloom", "viking", "superbpe", "chameleon", "seed-coder", "minicpm5")) {
+        for (String name : List.of(
+                "deepseek-coder",
+                "deepseek-llm",
+                "deepseek-v3",
+                "falcon",
+                "refact",
+                "qwen2",
+                "llama-bpe",
+                "gpt-2",
+                "default",
+                "bloom",
+                "viking",
+                "superbpe",
+                "chameleon",
+                "seed-coder",
+                "minicpm5")) {
             PreTokenizerType type = PreTokenizerType.byName(name).orElseThrow();
             ArrayNode steps = JSON.createArrayNode();
             for (String regex : type.regexes()) {
-                steps.add(regexSplit(regex.equals(PreTokenizerType.GPT2_PATTERN) ? PreTokenizer.GPT2 : regex, "Isolated"));
+                steps.add(regexSplit(
+                        regex.equals(PreTokenizerType.GPT2_PATTERN) ? PreTokenizer.GPT2 : regex, "Isolated"));
             }
-            steps.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("use_regex", false);
+            steps.addObject()
+                    .put("type", "ByteLevel")
+                    .put("add_prefix_space", false)
+                    .put("use_regex", false);
             ObjectNode seq = node("Sequence");
             seq.set("pretokenizers", steps);
             PreTokenizer fromJson = load(seq);
             for (String text : TEXTS) {
-                List<String> llamaCpp = type.splitter().split(text).stream().map(ByteLevel::encode).toList();
+                List<String> llamaCpp = type.splitter().split(text).stream()
+                        .map(ByteLevel::encode)
+                        .toList();
                 assertThat(split(fromJson, text)).as("%s on %s", name, text).isEqualTo(llamaCpp);
             }
         }
@@ -111,7 +136,8 @@ class TokenizerJsonPreTokenizerTest {
     void digitsPunctuationAndWhitespace() throws IOException {
         assertThat(split(load(node("Digits").put("individual_digits", true)), "a123b"))
                 .containsExactly("a", "1", "2", "3", "b");
-        assertThat(split(load(node("Digits").put("individual_digits", false)), "a123b½")).as("½ is a number too")
+        assertThat(split(load(node("Digits").put("individual_digits", false)), "a123b½"))
+                .as("½ is a number too")
                 .containsExactly("a", "123", "b", "½");
         assertThat(split(load(node("Punctuation")), "Hey!! ~x「y」"))
                 .containsExactly("Hey", "!", "!", " ", "~", "x", "「", "y", "」");
@@ -125,7 +151,9 @@ class TokenizerJsonPreTokenizerTest {
 
     @Test
     void metaspaceInASequenceWithDigits() throws IOException {
-        ObjectNode meta = node("Metaspace").put("replacement", "\u2581").put("prepend_scheme", "always")
+        ObjectNode meta = node("Metaspace")
+                .put("replacement", "\u2581")
+                .put("prepend_scheme", "always")
                 .put("split", true);
         PreTokenizer p = load(sequence(meta, node("Digits").put("individual_digits", true)));
         assertThat(split(p, "hi 42")).containsExactly("\u2581hi", "\u2581", "4", "2");
@@ -138,7 +166,8 @@ class TokenizerJsonPreTokenizerTest {
         assertThat(split(load(regexSplit(PreTokenizerType.KIMI_K2_MARKER, "Isolated")), "你好abc's 12345"))
                 .containsExactly("你好", "abc's", " ", "123", "45");
         assertThat(split(load(regexSplit("(?=(\\d{3})+(?!\\d))", "Isolated")), "1234567"))
-                .as("an empty match still splits").containsExactly("1", "234", "567");
+                .as("an empty match still splits")
+                .containsExactly("1", "234", "567");
         assertThat(PreTokenizer.javaProperties("\\p{L}\\P{Han}[\\p{Latin}&&[^\\p{Lu}]]\\\\p{Han}"))
                 .isEqualTo("\\p{L}\\P{IsHan}[\\p{IsLatin}&&[^\\p{Lu}]]\\\\p{Han}");
     }

@@ -1,4 +1,5 @@
-// TokenizerJsonTokenizerTest: tokenizer.json variants written here (byte-level Llama 3 style, Metaspace) and their errors.
+// TokenizerJsonTokenizerTest: tokenizer.json variants written here (byte-level Llama 3 style, Metaspace) and their
+// errors.
 package dev.topiary.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -68,12 +69,19 @@ class TokenizerJsonTokenizerTest {
         added.addObject().put("id", EOT).put("content", "<|eot_id|>").put("special", true);
         added.addObject().put("id", TOOL).put("content", "<tool>").put("special", false);
         ArrayNode pre = root.putObject("pre_tokenizer").put("type", "Sequence").putArray("pretokenizers");
-        pre.addObject().put("type", "Split").put("behavior", "Isolated").put("invert", false)
-                .putObject("pattern").put("Regex", PreTokenizer.LLAMA3);
+        pre.addObject()
+                .put("type", "Split")
+                .put("behavior", "Isolated")
+                .put("invert", false)
+                .putObject("pattern")
+                .put("Regex", PreTokenizer.LLAMA3);
         pre.addObject().put("type", "ByteLevel").put("add_prefix_space", false).put("use_regex", false);
         root.putObject("decoder").put("type", "ByteLevel");
-        ObjectNode template = root.putObject("post_processor").put("type", "Sequence").putArray("processors")
-                .addObject().put("type", "TemplateProcessing");
+        ObjectNode template = root.putObject("post_processor")
+                .put("type", "Sequence")
+                .putArray("processors")
+                .addObject()
+                .put("type", "TemplateProcessing");
         template.putArray("single").addObject().putObject("SpecialToken").put("id", "<|begin_of_text|>");
         return root;
     }
@@ -112,14 +120,16 @@ class TokenizerJsonTokenizerTest {
         assertThat(tok.encode("<|begin_of_text|> the<|eot_id|>", false, true)).containsExactly(BOS, 258, EOT);
         int[] plain = tok.encode("<|eot_id|>", false, false);
         assertThat(plain).doesNotContain(EOT).hasSizeGreaterThan(3);
-        assertThat(tok.encode(" the<tool>", false, false)).as("non-special added tokens always split")
+        assertThat(tok.encode(" the<tool>", false, false))
+                .as("non-special added tokens always split")
                 .containsExactly(258, TOOL);
         assertThat(tok.decode(new int[] {BOS, 258, TOOL, EOT})).isEqualTo(" the<tool>");
     }
 
     @Test
     void configOverridesBosEosAndAddBos() throws IOException {
-        Files.writeString(dir.resolve("tokenizer_config.json"),
+        Files.writeString(
+                dir.resolve("tokenizer_config.json"),
                 "{\"bos_token\": {\"content\": \"<|begin_of_text|>\"}, \"eos_token\": \"<|eot_id|>\", \"add_bos_token\": false,"
                         + " \"add_eos_token\": true}");
         Tokenizer tok = load(byteLevelJson(true, false));
@@ -135,20 +145,30 @@ class TokenizerJsonTokenizerTest {
      */
     @Test
     void metaspaceLayoutOfTheSameVocabulary() throws IOException {
-        ObjectNode json = (ObjectNode) JSON.readTree(SharedFiles.require("models/stories260K-hf/tokenizer.json").toFile());
+        ObjectNode json = (ObjectNode) JSON.readTree(
+                SharedFiles.require("models/stories260K-hf/tokenizer.json").toFile());
         json.putNull("normalizer");
-        json.putObject("pre_tokenizer").put("type", "Metaspace").put("replacement", "\u2581")
-                .put("prepend_scheme", "first").put("split", false);
-        json.putObject("decoder").put("type", "Metaspace").put("replacement", "\u2581").put("prepend_scheme", "first");
+        json.putObject("pre_tokenizer")
+                .put("type", "Metaspace")
+                .put("replacement", "\u2581")
+                .put("prepend_scheme", "first")
+                .put("split", false);
+        json.putObject("decoder")
+                .put("type", "Metaspace")
+                .put("replacement", "\u2581")
+                .put("prepend_scheme", "first");
         Tokenizer metaspace = load(json);
         Tokenizer legacy = Tokenizers.load(SharedFiles.require("models/stories260K-hf"));
-        for (String text : new String[] {"Once upon a time, there was a little girl named Lily.", "two  spaces", "Ünïcödé → 字 🙂"}) {
+        for (String text :
+                new String[] {"Once upon a time, there was a little girl named Lily.", "two  spaces", "Ünïcödé → 字 🙂"
+                }) {
             assertThat(metaspace.encode(text, true)).containsExactly(legacy.encode(text, true));
             assertThat(metaspace.decode(metaspace.encode(text, true))).isEqualTo(text);
         }
         // Hugging Face's Metaspace prepends nothing to text that already starts with a space.
         int[] legacyTwo = legacy.encode("  two", false);
-        assertThat(metaspace.encode("  two", false)).containsExactly(Arrays.copyOfRange(legacyTwo, 1, legacyTwo.length));
+        assertThat(metaspace.encode("  two", false))
+                .containsExactly(Arrays.copyOfRange(legacyTwo, 1, legacyTwo.length));
         int[] afterSpecial = metaspace.encode("<s>hi", false, true);
         int[] legacyAfterSpecial = legacy.encode("<s>hi", false, true);
         assertThat(legacyAfterSpecial).containsExactly(concat(1, legacy.encode("hi", false)));
@@ -161,20 +181,31 @@ class TokenizerJsonTokenizerTest {
     void errorsNameTheFieldAndValue() {
         ObjectNode unigram = byteLevelJson(true, false);
         ((ObjectNode) unigram.path("model")).put("type", "Unigram");
-        assertThat(loadError(unigram)).hasMessageContaining("tokenizer.json").hasMessageContaining("model.type = 'Unigram'");
+        assertThat(loadError(unigram))
+                .hasMessageContaining("tokenizer.json")
+                .hasMessageContaining("model.type = 'Unigram'");
 
         ObjectNode bert = byteLevelJson(true, false);
         ((ObjectNode) bert.path("pre_tokenizer").path("pretokenizers").get(0)).put("type", "BertPreTokenizer");
-        assertThat(loadError(bert)).hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'BertPreTokenizer'")
+        assertThat(loadError(bert))
+                .hasMessageContaining("pre_tokenizer.pretokenizers[0] type 'BertPreTokenizer'")
                 .hasMessageContaining("WhitespaceSplit");
 
         ObjectNode badMerge = byteLevelJson(false, false);
-        ((ArrayNode) badMerge.path("model").path("merges")).set(1, JSON.getNodeFactory().textNode("h zz"));
-        assertThat(loadError(badMerge)).hasMessageContaining("model.merges[1] = 'h zz'").hasMessageContaining("'zz'");
+        ((ArrayNode) badMerge.path("model").path("merges"))
+                .set(1, JSON.getNodeFactory().textNode("h zz"));
+        assertThat(loadError(badMerge))
+                .hasMessageContaining("model.merges[1] = 'h zz'")
+                .hasMessageContaining("'zz'");
 
         ObjectNode badRegex = byteLevelJson(false, false);
-        ((ObjectNode) badRegex.path("pre_tokenizer").path("pretokenizers").get(0).path("pattern")).put("Regex", "(unclosed");
-        assertThat(loadError(badRegex)).hasMessageContaining("pre_tokenizer.pretokenizers[0].pattern.Regex = '(unclosed'");
+        ((ObjectNode) badRegex.path("pre_tokenizer")
+                        .path("pretokenizers")
+                        .get(0)
+                        .path("pattern"))
+                .put("Regex", "(unclosed");
+        assertThat(loadError(badRegex))
+                .hasMessageContaining("pre_tokenizer.pretokenizers[0].pattern.Regex = '(unclosed'");
 
         ObjectNode badDecoder = byteLevelJson(false, false);
         badDecoder.putObject("decoder").put("type", "WordPiece");
@@ -184,8 +215,10 @@ class TokenizerJsonTokenizerTest {
     @Test
     void invalidJsonIsAModelFormatError() throws IOException {
         Path f = Files.writeString(dir.resolve("tokenizer.json"), "{\"model\": ");
-        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(f)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining(f.toString()).hasMessageContaining("not valid JSON");
+        assertThatThrownBy(() -> Tokenizers.fromTokenizerJson(f))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(f.toString())
+                .hasMessageContaining("not valid JSON");
     }
 
     private static int[] concat(int first, int[] rest) {

@@ -20,8 +20,13 @@ class TokenizerJsonWriterTest {
     Path tmp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"models/stories260K/stories260K.bin", "models/stories260K/stories260K.gguf",
-            "data/tokenizer-vectors/ggml-vocab-llama-spm.gguf", "data/tokenizer-vectors/ggml-vocab-gpt-2.gguf"})
+    @ValueSource(
+            strings = {
+                "models/stories260K/stories260K.bin",
+                "models/stories260K/stories260K.gguf",
+                "data/tokenizer-vectors/ggml-vocab-llama-spm.gguf",
+                "data/tokenizer-vectors/ggml-vocab-gpt-2.gguf"
+            })
     void roundTrip(String source) throws Exception {
         Tokenizer original = Tokenizers.load(SharedFiles.require(source));
         TokenizerJsonWriter.write(tmp, original);
@@ -32,10 +37,15 @@ class TokenizerJsonWriterTest {
         assertThat(back.addBosByDefault()).isEqualTo(original.addBosByDefault());
         Path inp = SharedFiles.require("data/tokenizer-vectors/ggml-vocab-gpt-2.gguf.inp");
         List<String> texts = new java.util.ArrayList<>(LlamaCppVectorsTokenizerTest.inputs(inp));
-        for (String line : Files.readAllLines(SharedFiles.require("models/stories260K/reference/tokenizer_cases.jsonl")))
+        for (String line :
+                Files.readAllLines(SharedFiles.require("models/stories260K/reference/tokenizer_cases.jsonl")))
             texts.add(new ObjectMapper().readTree(line).get("text").asText());
-        texts.addAll(Files.readAllLines(SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"), StandardCharsets.UTF_8)
-                .stream().limit(100).toList());
+        texts.addAll(Files.readAllLines(
+                        SharedFiles.require("data/tinystories-valid-head/tinystories_valid_head.txt"),
+                        StandardCharsets.UTF_8)
+                .stream()
+                .limit(100)
+                .toList());
         for (String s : texts) {
             int[] a = original.encode(s, true), b = back.encode(s, true);
             assertThat(ids(b)).as("%s: %s", source, s).isEqualTo(ids(a));

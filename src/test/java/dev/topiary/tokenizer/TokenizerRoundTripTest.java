@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -18,11 +17,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 class TokenizerRoundTripTest {
     private static final String TINYSTORIES = "data/tinystories-valid-head/tinystories_valid_head.txt";
-    private static final List<String> BOOKS = List.of("data/gutenberg-en/pg11.txt", "data/gutenberg-en/pg1342.txt",
-            "data/gutenberg-en/pg1661.txt");
+    private static final List<String> BOOKS =
+            List.of("data/gutenberg-en/pg11.txt", "data/gutenberg-en/pg1342.txt", "data/gutenberg-en/pg1661.txt");
 
     static Stream<Arguments> tokenizers() {
-        return Stream.of(Arguments.of("models/stories260K/tok512.bin"),
+        return Stream.of(
+                Arguments.of("models/stories260K/tok512.bin"),
                 Arguments.of("models/stories260K/stories260K.gguf"),
                 Arguments.of("models/stories260K-hf"),
                 Arguments.of("data/tokenizer-vectors/ggml-vocab-llama-spm.gguf"),
@@ -41,8 +41,16 @@ class TokenizerRoundTripTest {
         for (String book : BOOKS) {
             lines.addAll(firstLines(book, 1000));
         }
-        lines.addAll(List.of("   leading spaces", " one", "trailing  ", "\ttab", "\u00a0nbsp", "emoji 🦙🦙 and 字",
-                "mixed\r\nline ends\n\n", "<s> not special </s>", "<0x41> looks like a byte token"));
+        lines.addAll(List.of(
+                "   leading spaces",
+                " one",
+                "trailing  ",
+                "\ttab",
+                "\u00a0nbsp",
+                "emoji 🦙🦙 and 字",
+                "mixed\r\nline ends\n\n",
+                "<s> not special </s>",
+                "<0x41> looks like a byte token"));
         List<String> failures = new ArrayList<>();
         for (String line : lines) {
             String back = tok.decode(tok.encode(line, true));
@@ -58,7 +66,8 @@ class TokenizerRoundTripTest {
     void decodeOfEncodeIsIdentityOnWholeChunks(String source) throws IOException {
         Tokenizer tok = Tokenizers.load(SharedFiles.require(source));
         for (String corpus : List.of(TINYSTORIES, BOOKS.get(2))) {
-            String chunk = Files.readString(SharedFiles.require(corpus), StandardCharsets.UTF_8).substring(0, 50_000);
+            String chunk = Files.readString(SharedFiles.require(corpus), StandardCharsets.UTF_8)
+                    .substring(0, 50_000);
             assertThat(tok.decode(tok.encode(chunk, false))).isEqualTo(chunk);
         }
     }

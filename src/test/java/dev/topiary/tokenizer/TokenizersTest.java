@@ -24,9 +24,15 @@ class TokenizersTest {
         Path stories = SharedFiles.require("models/stories260K");
         int[] expected = Tokenizers.load(stories.resolve("tok512.bin")).encode("Hello world", true);
         assertThat(expected).containsExactly(1, 346, 306, 414, 263, 304, 341);
-        for (Path p : new Path[] {stories.resolve("stories260K.bin"), stories.resolve("stories260K.gguf"),
-                SharedFiles.require("models/stories260K-hf"), SharedFiles.require("models/stories260K-hf/tokenizer.json")}) {
-            assertThat(Tokenizers.load(p).encode("Hello world", true)).as(p.toString()).containsExactly(expected);
+        for (Path p : new Path[] {
+            stories.resolve("stories260K.bin"),
+            stories.resolve("stories260K.gguf"),
+            SharedFiles.require("models/stories260K-hf"),
+            SharedFiles.require("models/stories260K-hf/tokenizer.json")
+        }) {
+            assertThat(Tokenizers.load(p).encode("Hello world", true))
+                    .as(p.toString())
+                    .containsExactly(expected);
         }
     }
 
@@ -40,8 +46,10 @@ class TokenizersTest {
 
     @Test
     void folderWithoutTokenizerSaysWhatItLookedFor() {
-        assertThatThrownBy(() -> Tokenizers.load(dir)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("no tokenizer found").hasMessageContaining("tokenizer.json");
+        assertThatThrownBy(() -> Tokenizers.load(dir))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("no tokenizer found")
+                .hasMessageContaining("tokenizer.json");
     }
 
     @Test
@@ -50,33 +58,47 @@ class TokenizersTest {
         ByteBuffer header = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN);
         header.putInt(64).putInt(172).putInt(5).putInt(8).putInt(4).putInt(-512).putInt(512);
         Files.write(model, header.array());
-        assertThatThrownBy(() -> Tokenizers.load(model)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining(model.toString()).hasMessageContaining("tok512.bin").hasMessageContaining("tokenizer.bin");
+        assertThatThrownBy(() -> Tokenizers.load(model))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(model.toString())
+                .hasMessageContaining("tok512.bin")
+                .hasMessageContaining("tokenizer.bin");
     }
 
     @Test
     void llama2cTokenizerOfTheWrongSize() throws IOException {
         Path model = dir.resolve("model.bin");
-        Files.write(model, ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN).putInt(20, 100).array());
+        Files.write(
+                model,
+                ByteBuffer.allocate(28)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .putInt(20, 100)
+                        .array());
         Files.copy(SharedFiles.require("models/stories260K/tok512.bin"), dir.resolve("tokenizer.bin"));
-        assertThatThrownBy(() -> Tokenizers.load(model)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining("512 tokens").hasMessageContaining("vocab_size 100");
+        assertThatThrownBy(() -> Tokenizers.load(model))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("512 tokens")
+                .hasMessageContaining("vocab_size 100");
     }
 
     @Test
     void truncatedLlama2cTokenizer() throws IOException {
         byte[] full = Files.readAllBytes(SharedFiles.require("models/stories260K/tok512.bin"));
         Path cut = Files.write(dir.resolve("tokenizer.bin"), Arrays.copyOf(full, full.length - 3));
-        assertThatThrownBy(() -> Tokenizers.load(cut)).isInstanceOf(ModelFormatException.class)
-                .hasMessageContaining(cut.toString()).hasMessageContaining("token 511");
+        assertThatThrownBy(() -> Tokenizers.load(cut))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining(cut.toString())
+                .hasMessageContaining("token 511");
     }
 
     @Test
     void missingAndUnknownPaths() throws IOException {
-        assertThatThrownBy(() -> Tokenizers.load(dir.resolve("nothing-here"))).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Tokenizers.load(dir.resolve("nothing-here")))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("no such model file or folder");
         Path txt = Files.writeString(dir.resolve("notes.txt"), "hello");
-        assertThatThrownBy(() -> Tokenizers.load(txt)).isInstanceOf(ModelFormatException.class)
+        assertThatThrownBy(() -> Tokenizers.load(txt))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("not a tokenizer source");
     }
 }

@@ -3,10 +3,10 @@ package dev.topiary.train;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.SharedFiles;
+import dev.topiary.generate.Sampler;
 import dev.topiary.io.Models;
 import dev.topiary.model.Llama;
 import dev.topiary.model.LlamaWeights;
-import dev.topiary.generate.Sampler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,8 @@ class FineTuneTest {
         Path corpus = tmp.resolve("c.txt");
         Files.writeString(corpus, text.substring(0, 60_000));
         TokenDataset ds = TokenDataset.load(corpus, "text", m.tokenizer(), 64, 0.1, 1);
-        TrainOptions o = new TrainOptions(64, 4, 1, 12, 3e-4f, 3e-5f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 1, 0, 0, 0, false);
+        TrainOptions o =
+                new TrainOptions(64, 4, 1, 12, 3e-4f, 3e-5f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 1f, 1, 0, 0, 0, false);
         LlamaWeights w = m.weights();
         Trainer t = new Trainer(w, ds, o, tmp.resolve("ck"), null);
         double before = t.validationLoss();

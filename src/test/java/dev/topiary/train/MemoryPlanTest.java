@@ -24,7 +24,8 @@ class MemoryPlanTest {
         LlamaConfig c = LlamaConfig.preset("stories260K");
         for (boolean recompute : new boolean[] {false, true}) {
             var a = new LlamaTrain.Activations(c, 3, 17, recompute);
-            assertThat(LlamaTrain.Activations.estimateBytes(c, 3, 17, recompute)).isEqualTo(a.bytes());
+            assertThat(LlamaTrain.Activations.estimateBytes(c, 3, 17, recompute))
+                    .isEqualTo(a.bytes());
         }
     }
 
@@ -33,8 +34,11 @@ class MemoryPlanTest {
         MemoryPlan plan = MemoryPlan.of(LlamaConfig.preset("Llama-3.2-1B"), 64, 4096, false, null);
         assertThat(plan.parameters()).isEqualTo(1_235_814_400L);
         assertThat(plan.weights() + plan.optimizer()).isEqualTo(16 * 1_235_814_400L);
-        assertThatThrownBy(plan::check).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("weights").hasMessageContaining("activations").hasMessageContaining("--recompute")
+        assertThatThrownBy(plan::check)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("weights")
+                .hasMessageContaining("activations")
+                .hasMessageContaining("--recompute")
                 .hasMessageContaining("--accum");
     }
 
@@ -46,8 +50,20 @@ class MemoryPlanTest {
         StringWriter err = new StringWriter();
         var cl = Main.commandLine();
         cl.setErr(new PrintWriter(err));
-        int code = cl.execute("train", "--model", model.toString(), "--data", data.toString(), "--out", out.toString(),
-                "--batch", "4096", "--seq-len", "512", "--steps", "1");
+        int code = cl.execute(
+                "train",
+                "--model",
+                model.toString(),
+                "--data",
+                data.toString(),
+                "--out",
+                out.toString(),
+                "--batch",
+                "4096",
+                "--seq-len",
+                "512",
+                "--steps",
+                "1");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("needs").contains("activations").contains("--recompute");
         assertThat(Files.exists(out)).isFalse();

@@ -17,8 +17,8 @@ class ResumeTest {
     @TempDir
     Path tmp;
 
-    static final LlamaConfig TINY = new LlamaConfig("llama", 16, 24, 2, 4, 2, 6, 37, 1e-5f, 10000, null, true, false, false,
-            64, 1, List.of(2), "float32");
+    static final LlamaConfig TINY = new LlamaConfig(
+            "llama", 16, 24, 2, 4, 2, 6, 37, 1e-5f, 10000, null, true, false, false, 64, 1, List.of(2), "float32");
 
     static TokenDataset data() {
         int[] tokens = new int[900];
@@ -48,7 +48,8 @@ class ResumeTest {
         assertThat(finished).isFalse();
         assertThat(b.step()).isEqualTo(10);
 
-        LlamaWeights resumed = Init.normal(TINY, 999, 0.05); // different start: everything must come from the checkpoint
+        LlamaWeights resumed =
+                Init.normal(TINY, 999, 0.05); // different start: everything must come from the checkpoint
         Trainer c = new Trainer(resumed, data(), options(), tmp.resolve("b"), tmp.resolve("b.jsonl"));
         c.resume();
         assertThat(c.step()).isEqualTo(10);
@@ -58,20 +59,29 @@ class ResumeTest {
         assertThat(c.optimizer.m).containsExactly(a.optimizer.m);
         assertThat(c.optimizer.v).containsExactly(a.optimizer.v);
         // the metrics of both runs agree line for line
-        assertThat(Files.readAllLines(tmp.resolve("b.jsonl"))).hasSize(21) // the start, then one line per step
-                .zipSatisfy(Files.readAllLines(tmp.resolve("a.jsonl")), (x, y) ->
-                        assertThat(x.replaceAll("\"tokens_per_s\":[^,}]*", "")).isEqualTo(y.replaceAll("\"tokens_per_s\":[^,}]*", "")));
+        assertThat(Files.readAllLines(tmp.resolve("b.jsonl")))
+                .hasSize(21) // the start, then one line per step
+                .zipSatisfy(
+                        Files.readAllLines(tmp.resolve("a.jsonl")),
+                        (x, y) -> assertThat(x.replaceAll("\"tokens_per_s\":[^,}]*", ""))
+                                .isEqualTo(y.replaceAll("\"tokens_per_s\":[^,}]*", "")));
     }
 
     @Test
     void resumeWithOtherOptionsIsRefused() throws Exception {
         LlamaWeights w = Init.normal(TINY, 1, 0.05);
         TrainOptions o = options();
-        Trainer t = new Trainer(w, data(), new TrainOptions(12, 3, 2, 2, 3e-3f, 3e-4f, 1, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 11, 0, 1, 0, false),
-                tmp.resolve("c"), null);
+        Trainer t = new Trainer(
+                w,
+                data(),
+                new TrainOptions(12, 3, 2, 2, 3e-3f, 3e-4f, 1, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 11, 0, 1, 0, false),
+                tmp.resolve("c"),
+                null);
         t.run(new Trainer.Listener() {});
         Trainer other = new Trainer(Init.normal(TINY, 1, 0.05), data(), o, tmp.resolve("c"), null);
-        assertThatThrownBy(other::resume).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("other options");
+        assertThatThrownBy(other::resume)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("other options");
     }
 
     @Test

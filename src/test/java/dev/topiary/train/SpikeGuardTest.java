@@ -32,8 +32,15 @@ class SpikeGuardTest {
     void badStepsAreSkippedAndRolledBack() throws Exception {
         long[] step = {0};
         LlamaWeights w = Init.normal(ResumeTest.TINY, 1, 0.05);
-        TrainOptions o = new TrainOptions(12, 3, 1, 16, 3e-3f, 3e-4f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 11, 0, 2, 4, false);
-        Trainer t = new Trainer(w, ResumeTest.data(), o, tmp.resolve("ck"), tmp.resolve("m.jsonl"), faulty(step, List.of(6L, 9L, 10L, 11L)));
+        TrainOptions o =
+                new TrainOptions(12, 3, 1, 16, 3e-3f, 3e-4f, 2, 0.1f, 0.9f, 0.95f, 1e-8f, 0.5f, 11, 0, 2, 4, false);
+        Trainer t = new Trainer(
+                w,
+                ResumeTest.data(),
+                o,
+                tmp.resolve("ck"),
+                tmp.resolve("m.jsonl"),
+                faulty(step, List.of(6L, 9L, 10L, 11L)));
         t.run(new Trainer.Listener() {
             @Override
             public void step(long s, double loss, float lr, double gn, double tps) {

@@ -25,7 +25,12 @@ class TrainingRunTest {
     void aStoppedRunContinuesBitIdenticallyAndWritesTheModel() throws Exception {
         LlamaWeights straight = Init.normal(ResumeTest.TINY, 1, 0.05);
         TrainingRun.Result a = run(tmp.resolve("a"), TrainingRun.Start.FRESH)
-                .run(straight, ResumeTest.data(), ResumeTest.options(), Objective.CROSS_ENTROPY, null,
+                .run(
+                        straight,
+                        ResumeTest.data(),
+                        ResumeTest.options(),
+                        Objective.CROSS_ENTROPY,
+                        null,
                         new TrainingRun.Listener() {});
         assertThat(a.finished()).isTrue();
         assertThat(a.step()).isEqualTo(20);
@@ -34,8 +39,13 @@ class TrainingRunTest {
 
         LlamaWeights first = Init.normal(ResumeTest.TINY, 1, 0.05);
         TrainingRun b = run(tmp.resolve("b"), TrainingRun.Start.CONTINUE);
-        TrainingRun.Result stopped = b.run(first, ResumeTest.data(), ResumeTest.options(), Objective.CROSS_ENTROPY,
-                null, new TrainingRun.Listener() {
+        TrainingRun.Result stopped = b.run(
+                first,
+                ResumeTest.data(),
+                ResumeTest.options(),
+                Objective.CROSS_ENTROPY,
+                null,
+                new TrainingRun.Listener() {
                     @Override
                     public void step(long step, double loss, float lr, double gradNorm, double tps) {
                         if (step == 7) b.requestStop();
@@ -50,7 +60,12 @@ class TrainingRunTest {
         LlamaWeights resumed = Init.normal(ResumeTest.TINY, 999, 0.05);
         boolean[] wasResumed = new boolean[1];
         TrainingRun.Result c = run(tmp.resolve("b"), TrainingRun.Start.RESUME)
-                .run(resumed, ResumeTest.data(), ResumeTest.options(), Objective.CROSS_ENTROPY, null,
+                .run(
+                        resumed,
+                        ResumeTest.data(),
+                        ResumeTest.options(),
+                        Objective.CROSS_ENTROPY,
+                        null,
                         new TrainingRun.Listener() {
                             @Override
                             public void started(Trainer trainer, boolean r) {
@@ -68,8 +83,13 @@ class TrainingRunTest {
     void aStopBeforeTheStartEndsAtTheFirstCheckpoint() throws Exception {
         TrainingRun r = run(tmp.resolve("s"), TrainingRun.Start.FRESH);
         r.requestStop();
-        TrainingRun.Result res = r.run(Init.normal(ResumeTest.TINY, 1, 0.05), ResumeTest.data(),
-                ResumeTest.options(), Objective.CROSS_ENTROPY, null, new TrainingRun.Listener() {});
+        TrainingRun.Result res = r.run(
+                Init.normal(ResumeTest.TINY, 1, 0.05),
+                ResumeTest.data(),
+                ResumeTest.options(),
+                Objective.CROSS_ENTROPY,
+                null,
+                new TrainingRun.Listener() {});
         assertThat(res.finished()).isFalse();
         assertThat(res.step()).isEqualTo(1);
         assertThat(Checkpoint.exists(tmp.resolve("s/checkpoint"))).isTrue();
@@ -78,17 +98,25 @@ class TrainingRunTest {
     @Test
     void resumingAFolderWithoutARunIsRefused() throws Exception {
         Files.createDirectories(tmp.resolve("empty"));
-        assertThatThrownBy(() -> run(tmp.resolve("empty"), TrainingRun.Start.RESUME).checkFolder())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--resume: no checkpoint in");
+        assertThatThrownBy(() ->
+                        run(tmp.resolve("empty"), TrainingRun.Start.RESUME).checkFolder())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--resume: no checkpoint in");
     }
 
     @Test
     void aMemoryPlanThatCannotFitIsRefusedBeforeAnythingIsWritten() {
         TrainOptions o = TrainOptions.defaults().withSeqLen(12).withBatch(1 << 20);
         assertThatThrownBy(() -> run(tmp.resolve("big"), TrainingRun.Start.FRESH)
-                .run(Init.normal(ResumeTest.TINY, 1, 0.05), ResumeTest.data(), o, Objective.CROSS_ENTROPY, null,
-                        new TrainingRun.Listener() {}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Java heap");
+                        .run(
+                                Init.normal(ResumeTest.TINY, 1, 0.05),
+                                ResumeTest.data(),
+                                o,
+                                Objective.CROSS_ENTROPY,
+                                null,
+                                new TrainingRun.Listener() {}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("Java heap");
         assertThat(tmp.resolve("big")).doesNotExist();
     }
 
@@ -102,7 +130,8 @@ class TrainingRunTest {
         TrainOptions s = o.withSchedule(200, 2e-3f);
         assertThat(s.minLr()).isEqualTo(2e-3f / 10);
         assertThat(s.warmup()).isEqualTo(10);
-        assertThat(TrainOptions.defaults().withSeqLen(10).withBatch(2).stepsFor(41)).isEqualTo(3);
+        assertThat(TrainOptions.defaults().withSeqLen(10).withBatch(2).stepsFor(41))
+                .isEqualTo(3);
         assertThatThrownBy(() -> o.withBatch(0)).hasMessageContaining("--batch must be >= 1");
     }
 }

@@ -24,17 +24,25 @@ class AlignmentEvalTest {
     @Test
     void scoresEveryKind() throws Exception {
         String call = AlignTaskFileTest.CALL;
-        List<Item> items = items(AlignTaskFileTest.IFEVAL, AlignTaskFileTest.IFEVAL, call, call, call, call, AlignTaskFileTest.QA,
+        List<Item> items = items(
+                AlignTaskFileTest.IFEVAL,
+                AlignTaskFileTest.IFEVAL,
+                call,
+                call,
+                call,
+                call,
+                AlignTaskFileTest.QA,
                 AlignTaskFileTest.QA);
         List<String> responses = List.of(
-                "paris is lovely in spring",                  // ifeval: strict 2/2
-                "Paris:\nlovely, old and grand",              // strict 1/2 (upper case), loose 2/2
-                "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"paris\"}}",   // match, schema-valid
-                "get_weather(city='Paris', unit='k')",        // no match (unit), schema-invalid (enum)
-                "get_weather(town='Paris')",                  // no match, schema-invalid
-                "The weather tool would help here.",          // unparseable
-                "the eiffel tower",                           // EM 1, F1 1
-                "a tower in paris");                          // EM 0; best F1 vs "The Eiffel Tower": [tower, in, paris] vs [eiffel, tower] = 2*(1/3)(1/2)/(5/6) = 0.4
+                "paris is lovely in spring", // ifeval: strict 2/2
+                "Paris:\nlovely, old and grand", // strict 1/2 (upper case), loose 2/2
+                "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"paris\"}}", // match, schema-valid
+                "get_weather(city='Paris', unit='k')", // no match (unit), schema-invalid (enum)
+                "get_weather(town='Paris')", // no match, schema-invalid
+                "The weather tool would help here.", // unparseable
+                "the eiffel tower", // EM 1, F1 1
+                "a tower in paris"); // EM 0; best F1 vs "The Eiffel Tower": [tower, in, paris] vs [eiffel, tower] =
+        // 2*(1/3)(1/2)/(5/6) = 0.4
         AlignmentEval.Result r = AlignmentEval.score(items, responses);
 
         IfEval.Score s = r.ifeval().orElseThrow();
@@ -61,7 +69,8 @@ class AlignmentEvalTest {
         assertThat(r.verdicts().get(5).detail()).isEqualTo("not parseable as a call");
 
         String table = r.table();
-        assertThat(table).contains("ifeval prompt-level strict", "0.5000", "function-call unparseable", "qa token F1", "0.7000");
+        assertThat(table)
+                .contains("ifeval prompt-level strict", "0.5000", "function-call unparseable", "qa token F1", "0.7000");
         assertThat(table.lines()).hasSize(1 + 4 + 3 + 2);
     }
 
@@ -71,14 +80,18 @@ class AlignmentEvalTest {
         assertThat(r.ifeval()).isEmpty();
         assertThat(r.functionCalls()).isEmpty();
         assertThat(r.qa().orElseThrow().exactMatch()).isEqualTo(1.0);
-        assertThat(r.table()).doesNotContain("ifeval").doesNotContain("function-call").contains("qa exact match");
+        assertThat(r.table())
+                .doesNotContain("ifeval")
+                .doesNotContain("function-call")
+                .contains("qa exact match");
         assertThat(r.table().lines()).hasSize(3);
     }
 
     @Test
     void responsesMustPairWithItems() throws Exception {
         List<Item> items = items(AlignTaskFileTest.QA);
-        assertThatThrownBy(() -> AlignmentEval.score(items, List.of())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> AlignmentEval.score(items, List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0 responses for 1 items");
     }
 }

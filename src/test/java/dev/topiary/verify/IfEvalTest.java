@@ -11,9 +11,16 @@ class IfEvalTest {
     @Test
     void eightLooseVariants() {
         List<String> v = IfEval.looseVariants("Sure!\n**body** text\nHope this helps.");
-        assertThat(v).containsExactly(
-                "Sure!\n**body** text\nHope this helps.", "**body** text\nHope this helps.", "Sure!\n**body** text", "**body** text",
-                "Sure!\nbody text\nHope this helps.", "body text\nHope this helps.", "Sure!\nbody text", "body text");
+        assertThat(v)
+                .containsExactly(
+                        "Sure!\n**body** text\nHope this helps.",
+                        "**body** text\nHope this helps.",
+                        "Sure!\n**body** text",
+                        "**body** text",
+                        "Sure!\nbody text\nHope this helps.",
+                        "body text\nHope this helps.",
+                        "Sure!\nbody text",
+                        "body text");
     }
 
     @Test
@@ -30,17 +37,18 @@ class IfEvalTest {
         String r = "the answer is **yes** and nothing else";
         Instruction end = new EndsWith("nothing else");
         Instruction exact = new IncludeWords(List.of("yes"));
-        assertThat(IfEval.strict(exact, r)).isTrue();   // \b sits between * and y
+        assertThat(IfEval.strict(exact, r)).isTrue(); // \b sits between * and y
         Instruction phrase = new IncludeWords(List.of("is yes"));
         assertThat(IfEval.strict(phrase, r)).isFalse();
-        assertThat(IfEval.loose(phrase, r)).isTrue();  // asterisks removed
+        assertThat(IfEval.loose(phrase, r)).isTrue(); // asterisks removed
         assertThat(IfEval.strict(end, r)).isTrue();
     }
 
     @Test
     void looseCannotRescueAGenuineFailure() {
         Instruction max = new MaxWords(2);
-        assertThat(IfEval.loose(max, "one two three\nfour five six\nseven eight nine")).isFalse();
+        assertThat(IfEval.loose(max, "one two three\nfour five six\nseven eight nine"))
+                .isFalse();
     }
 
     @Test
@@ -54,8 +62,8 @@ class IfEvalTest {
     @Test
     void promptAndInstructionLevelAccuracies() {
         List<Instruction> two = List.of(new AllLowercase(), new MaxWords(3));
-        IfEval.Outcome a = IfEval.evaluate(two, "all good here");                  // strict 2/2
-        IfEval.Outcome b = IfEval.evaluate(two, "Note:\nfine by me");               // strict 0/2 (upper case, 4 words), loose 2/2
+        IfEval.Outcome a = IfEval.evaluate(two, "all good here"); // strict 2/2
+        IfEval.Outcome b = IfEval.evaluate(two, "Note:\nfine by me"); // strict 0/2 (upper case, 4 words), loose 2/2
         IfEval.Outcome c = IfEval.evaluate(List.of(new MinWords(5)), "too short"); // 0/1 both
         IfEval.Score s = IfEval.score(List.of(a, b, c));
         assertThat(s.prompts()).isEqualTo(3);

@@ -17,9 +17,10 @@ class InstructionTest {
     void includeWordsIsCaseInsensitiveAndWholeWord() {
         Instruction i = new IncludeWords(List.of("Paris", "tower"));
         assertThat(i.check("I saw the TOWER in paris.")).isTrue();
-        assertThat(i.check("I saw the towers in Paris.")).isFalse();   // "towers" is not "tower"
+        assertThat(i.check("I saw the towers in Paris.")).isFalse(); // "towers" is not "tower"
         assertThat(i.check("Parisian tower")).isFalse();
-        assertThat(new IncludeWords(List.of("new york")).check("Off to New York!")).isTrue();
+        assertThat(new IncludeWords(List.of("new york")).check("Off to New York!"))
+                .isTrue();
         assertThat(new IncludeWords(List.of("c++")).check("I like C++ a lot")).isTrue();
         assertThat(new IncludeWords(List.of("c++")).check("I like C++x")).isFalse();
     }
@@ -35,7 +36,7 @@ class InstructionTest {
     @Test
     void wordCounts() {
         // "don't" counts as two words, as with IFEval's \w+ tokenizer
-        String r = "I don't know, friend.";  // I, don, t, know, friend = 5
+        String r = "I don't know, friend."; // I, don, t, know, friend = 5
         assertThat(Texts.words(r)).isEqualTo(5);
         assertThat(new MaxWords(5).check(r)).isTrue();
         assertThat(new MaxWords(4).check(r)).isFalse();
@@ -75,7 +76,7 @@ class InstructionTest {
         assertThat(i.check("```json\n{\"a\": 1}\n```")).isTrue();
         assertThat(i.check("```\n[1, 2]\n```")).isTrue();
         assertThat(i.check("Here you go: {\"a\": 1}")).isFalse();
-        assertThat(i.check("{\"a\": 1} {\"b\": 2}")).isFalse();  // trailing content
+        assertThat(i.check("{\"a\": 1} {\"b\": 2}")).isFalse(); // trailing content
         assertThat(i.check("{\"a\": 1,}")).isFalse();
         assertThat(i.check("```json\n```")).isFalse();
     }
@@ -90,8 +91,10 @@ class InstructionTest {
 
     @Test
     void parsesEveryTypeFromJson() throws Exception {
-        assertThat(parse("{\"type\": \"include_words\", \"words\": [\"a\", \"b\"]}")).isEqualTo(new IncludeWords(List.of("a", "b")));
-        assertThat(parse("{\"type\": \"exclude_words\", \"words\": [\"x\"]}")).isEqualTo(new ExcludeWords(List.of("x")));
+        assertThat(parse("{\"type\": \"include_words\", \"words\": [\"a\", \"b\"]}"))
+                .isEqualTo(new IncludeWords(List.of("a", "b")));
+        assertThat(parse("{\"type\": \"exclude_words\", \"words\": [\"x\"]}"))
+                .isEqualTo(new ExcludeWords(List.of("x")));
         assertThat(parse("{\"type\": \"max_words\", \"n\": 10}")).isEqualTo(new MaxWords(10));
         assertThat(parse("{\"type\": \"min_words\", \"n\": 3}")).isEqualTo(new MinWords(3));
         assertThat(parse("{\"type\": \"max_sentences\", \"n\": 2}")).isEqualTo(new MaxSentences(2));
@@ -104,13 +107,18 @@ class InstructionTest {
 
     @Test
     void jsonErrorsNameTheField() {
-        assertThatThrownBy(() -> parse("{\"type\": \"shout\"}")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("'instruction.type'").hasMessageContaining("unknown instruction type 'shout'")
+        assertThatThrownBy(() -> parse("{\"type\": \"shout\"}"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'instruction.type'")
+                .hasMessageContaining("unknown instruction type 'shout'")
                 .hasMessageContaining("include_words");
-        assertThatThrownBy(() -> parse("{\"type\": \"max_words\", \"n\": 2.5}")).hasMessageContaining("'instruction.n'");
+        assertThatThrownBy(() -> parse("{\"type\": \"max_words\", \"n\": 2.5}"))
+                .hasMessageContaining("'instruction.n'");
         assertThatThrownBy(() -> parse("{\"type\": \"max_words\"}")).hasMessageContaining("'instruction.n': missing");
-        assertThatThrownBy(() -> parse("{\"type\": \"include_words\", \"words\": []}")).hasMessageContaining("'instruction.words'");
-        assertThatThrownBy(() -> parse("{\"type\": \"include_words\", \"words\": [\"a\", 1]}")).hasMessageContaining("'instruction.words[1]'");
+        assertThatThrownBy(() -> parse("{\"type\": \"include_words\", \"words\": []}"))
+                .hasMessageContaining("'instruction.words'");
+        assertThatThrownBy(() -> parse("{\"type\": \"include_words\", \"words\": [\"a\", 1]}"))
+                .hasMessageContaining("'instruction.words[1]'");
         assertThatThrownBy(() -> parse("{\"words\": []}")).hasMessageContaining("'instruction.type': missing");
     }
 }

@@ -33,7 +33,8 @@ class ToolSchemaTest {
         assertThat(t.properties()).containsKeys("city", "unit", "days");
         assertThat(t.required()).containsExactly("city");
         // OpenAI wrapper, no required list
-        ToolSchema w = schema("{\"type\": \"function\", \"function\": {\"name\": \"now\", \"parameters\": {\"type\": \"object\", \"properties\": {}}}}");
+        ToolSchema w = schema(
+                "{\"type\": \"function\", \"function\": {\"name\": \"now\", \"parameters\": {\"type\": \"object\", \"properties\": {}}}}");
         assertThat(w.name()).isEqualTo("now");
         assertThat(w.required()).isEmpty();
     }
@@ -41,37 +42,82 @@ class ToolSchemaTest {
     @Test
     void invalidDefinitionsNameTheField() {
         assertThatThrownBy(() -> schema("{\"parameters\": {\"type\": \"object\", \"properties\": {}}}"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'tools[0].name'");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'tools[0].name'");
         assertThatThrownBy(() -> schema("{\"name\": \"f\"}")).hasMessageContaining("'tools[0].parameters': missing");
         assertThatThrownBy(() -> schema("{\"name\": \"f\", \"parameters\": {\"type\": \"array\", \"properties\": {}}}"))
                 .hasMessageContaining("'tools[0].parameters.type'");
         assertThatThrownBy(() -> schema("{\"name\": \"f\", \"parameters\": {\"type\": \"object\"}}"))
                 .hasMessageContaining("'tools[0].parameters.properties'");
-        assertThatThrownBy(() -> schema("{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"text\"}}}}"))
+        assertThatThrownBy(
+                        () -> schema(
+                                "{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"text\"}}}}"))
                 .hasMessageContaining("'tools[0].parameters.properties.a.type'");
-        assertThatThrownBy(() -> schema("{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {}}, \"required\": [\"b\"]}}"))
-                .hasMessageContaining("'tools[0].parameters.required[0]'").hasMessageContaining("'b'");
-        assertThatThrownBy(() -> schema("{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {\"enum\": []}}}}"))
+        assertThatThrownBy(
+                        () -> schema(
+                                "{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {}}, \"required\": [\"b\"]}}"))
+                .hasMessageContaining("'tools[0].parameters.required[0]'")
+                .hasMessageContaining("'b'");
+        assertThatThrownBy(
+                        () -> schema(
+                                "{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"a\": {\"enum\": []}}}}"))
                 .hasMessageContaining("'tools[0].parameters.properties.a.enum'");
     }
 
     @Test
     void checksCallsAgainstTheSchema() throws Exception {
         ToolSchema t = schema(WEATHER);
-        assertThat(t.check(call("get_weather(city='Paris', unit='c', days=3, lat=48.85, alerts=False, hours=[1, 2], box={'w': 1})"))).isEmpty();
-        assertThat(t.check(call("get_weather(city='Paris', days=2.0)"))).isEmpty();            // 2.0 is an integer in JSON Schema
+        assertThat(
+                        t.check(
+                                call(
+                                        "get_weather(city='Paris', unit='c', days=3, lat=48.85, alerts=False, hours=[1, 2], box={'w': 1})")))
+                .isEmpty();
+        assertThat(t.check(call("get_weather(city='Paris', days=2.0)"))).isEmpty(); // 2.0 is an integer in JSON Schema
         assertThat(t.check(call("get_weather(unit='c')"))).containsExactly("missing required argument 'city'");
-        assertThat(t.check(call("get_weather(city=1)"))).singleElement().asString().contains("not of type string");
-        assertThat(t.check(call("get_weather(city='P', days=2.5)"))).singleElement().asString().contains("not of type integer");
-        assertThat(t.check(call("get_weather(city='P', days='2')"))).singleElement().asString().contains("not of type integer");
-        assertThat(t.check(call("get_weather(city='P', lat='1.0')"))).singleElement().asString().contains("not of type number");
-        assertThat(t.check(call("get_weather(city='P', alerts='yes')"))).singleElement().asString().contains("boolean");
-        assertThat(t.check(call("get_weather(city='P', unit='k')"))).singleElement().asString().contains("not one of");
-        assertThat(t.check(call("get_weather(city='P', hours=[1, 'x'])"))).singleElement().asString().contains("hours[1]");
-        assertThat(t.check(call("get_weather(city='P', hours=3)"))).singleElement().asString().contains("not of type array");
-        assertThat(t.check(call("get_weather(city='P', box={})"))).singleElement().asString().contains("lacks required field 'w'");
-        assertThat(t.check(call("get_weather(city='P', box=[])"))).singleElement().asString().contains("not of type object");
+        assertThat(t.check(call("get_weather(city=1)")))
+                .singleElement()
+                .asString()
+                .contains("not of type string");
+        assertThat(t.check(call("get_weather(city='P', days=2.5)")))
+                .singleElement()
+                .asString()
+                .contains("not of type integer");
+        assertThat(t.check(call("get_weather(city='P', days='2')")))
+                .singleElement()
+                .asString()
+                .contains("not of type integer");
+        assertThat(t.check(call("get_weather(city='P', lat='1.0')")))
+                .singleElement()
+                .asString()
+                .contains("not of type number");
+        assertThat(t.check(call("get_weather(city='P', alerts='yes')")))
+                .singleElement()
+                .asString()
+                .contains("boolean");
+        assertThat(t.check(call("get_weather(city='P', unit='k')")))
+                .singleElement()
+                .asString()
+                .contains("not one of");
+        assertThat(t.check(call("get_weather(city='P', hours=[1, 'x'])")))
+                .singleElement()
+                .asString()
+                .contains("hours[1]");
+        assertThat(t.check(call("get_weather(city='P', hours=3)")))
+                .singleElement()
+                .asString()
+                .contains("not of type array");
+        assertThat(t.check(call("get_weather(city='P', box={})")))
+                .singleElement()
+                .asString()
+                .contains("lacks required field 'w'");
+        assertThat(t.check(call("get_weather(city='P', box=[])")))
+                .singleElement()
+                .asString()
+                .contains("not of type object");
         assertThat(t.check(call("get_weather(city='P', mood='ok')"))).containsExactly("unknown argument 'mood'");
-        assertThat(t.check(call("get_forecast(city='P')"))).singleElement().asString().contains("is not 'get_weather'");
+        assertThat(t.check(call("get_forecast(city='P')")))
+                .singleElement()
+                .asString()
+                .contains("is not 'get_weather'");
     }
 }
