@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,6 +43,9 @@ import picocli.CommandLine.Option;
             "Threads: -Dtopiary.threads (default all cores); OpenBLAS gets the same count."
         })
 final class BenchCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Option(names = "--quick", description = "Fewer shapes and shorter timings (a smoke run).")
     boolean quick;
 

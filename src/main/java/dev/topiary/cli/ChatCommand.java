@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -42,6 +43,9 @@ import picocli.CommandLine.Parameters;
             ""
         })
 final class ChatCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder (for its chat template), .gguf or .bin")
     Path model;
 

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -22,6 +23,9 @@ import picocli.CommandLine.Parameters;
                     + "so generate and eval work on it; its text is meaningless."
         })
 final class InitCommand implements Callable<Integer> {
+    @Mixin
+    EngineOptions engine;
+
     @Parameters(
             index = "0",
             paramLabel = "CONFIG",
