@@ -59,13 +59,8 @@ public final class TeacherCache implements AutoCloseable {
     public static long hash(Weights w) {
         LlamaConfig c = w.config();
         long h = 1469598103934665603L ^ c.toHfJson("float32").toString().hashCode();
-        java.util.List<TensorKind> order = new java.util.ArrayList<>();
-        order.add(TensorKind.EMBED);
-        for (TensorKind k : TensorKind.values()) if (k.perLayer) order.add(k);
-        order.add(TensorKind.NORM);
-        order.add(TensorKind.LM_HEAD);
         var ints = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        for (TensorKind k : order) {
+        for (TensorKind k : TensorKind.STORAGE_ORDER) {
             if (!k.present(c)) continue;
             for (int l = 0; l < (k.perLayer ? c.layers() : 1); l++) {
                 dev.topiary.tensor.Tensor t = w.tensor(k, l);

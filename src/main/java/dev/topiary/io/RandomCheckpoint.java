@@ -26,12 +26,7 @@ public final class RandomCheckpoint {
             throws IOException {
         List<HfCheckpoint.Tensor> tensors = new ArrayList<>();
         int index = 0;
-        List<TensorKind> order = new ArrayList<>();
-        order.add(TensorKind.EMBED);
-        for (TensorKind k : TensorKind.values()) if (k.perLayer) order.add(k);
-        order.add(TensorKind.NORM);
-        order.add(TensorKind.LM_HEAD);
-        for (TensorKind k : order) {
+        for (TensorKind k : TensorKind.STORAGE_ORDER) {
             if (!k.present(c)) continue;
             for (int l = 0; l < (k.perLayer ? c.layers() : 1); l++) {
                 int[] shape = k.shape(c);

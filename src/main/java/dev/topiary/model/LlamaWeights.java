@@ -64,16 +64,12 @@ public final class LlamaWeights implements Weights {
         this.norm = n;
         this.lmHead = h != null ? h : e;
         this.data = new float[(int) offset];
+        for (View v : views) tensors.put(v, heapTensor(v));
     }
 
     /** Storage order: embedding, then each per-layer kind for all layers, then final norm and head. */
     private static List<TensorKind> order() {
-        List<TensorKind> o = new ArrayList<>();
-        o.add(TensorKind.EMBED);
-        for (TensorKind k : TensorKind.values()) if (k.perLayer) o.add(k);
-        o.add(TensorKind.NORM);
-        o.add(TensorKind.LM_HEAD);
-        return o;
+        return TensorKind.STORAGE_ORDER;
     }
 
     @Override
@@ -81,18 +77,20 @@ public final class LlamaWeights implements Weights {
         return config;
     }
 
-    private final java.util.Map<View, Tensor> tensors = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each view as a heap tensor over {@link #data}, made once: the forward pass asks for them per layer and token. */
+    private final java.util.Map<View, Tensor> tensors = new java.util.IdentityHashMap<>();
+
+    private Tensor heapTensor(View v) {
+        return Tensor.of(
+                data,
+                v.offset(),
+                java.util.Arrays.stream(v.shape()).asLongStream().toArray());
+    }
 
     @Override
     public Tensor tensor(TensorKind kind, int layer) {
         View v = kind == TensorKind.LM_HEAD ? lmHead : view(kind, layer);
-        if (v == null) return null;
-        return tensors.computeIfAbsent(
-                v,
-                x -> Tensor.of(
-                        data,
-                        x.offset(),
-                        java.util.Arrays.stream(x.shape()).asLongStream().toArray()));
+        return v == null ? null : tensors.get(v);
     }
 
     /** Every stored tensor, in storage order. */

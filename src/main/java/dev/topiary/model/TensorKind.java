@@ -26,6 +26,21 @@ public enum TensorKind {
     NORM("model.norm.weight", "output_norm.weight", false),
     LM_HEAD("lm_head.weight", "output.weight", false);
 
+    /**
+     * The order tensors are stored in everywhere (the fp32 buffer, written checkpoints, hashes): the
+     * embedding, then each per-layer kind for all layers, then the final norm and the head.
+     */
+    public static final java.util.List<TensorKind> STORAGE_ORDER = storageOrder();
+
+    private static java.util.List<TensorKind> storageOrder() {
+        java.util.List<TensorKind> o = new java.util.ArrayList<>();
+        o.add(EMBED);
+        for (TensorKind k : values()) if (k.perLayer) o.add(k);
+        o.add(NORM);
+        o.add(LM_HEAD);
+        return java.util.List.copyOf(o);
+    }
+
     public final String hfPattern;
     public final String ggufPattern;
     public final boolean perLayer;
