@@ -101,7 +101,7 @@ public final class Dpo implements Objective {
     @Override
     public double microStep(
             LlamaWeights w,
-            float[] grads,
+            LlamaWeights grads,
             LlamaTrain.Activations a,
             int[] inputs,
             int[] targets,

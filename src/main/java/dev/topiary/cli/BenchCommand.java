@@ -322,14 +322,15 @@ final class BenchCommand implements Callable<Integer> {
             }
             var act = new dev.topiary.model.LlamaTrain.Activations(c, B, T);
             var adam = new dev.topiary.train.AdamW(w, 0.9f, 0.95f, 1e-8f, 0.1f, false);
-            float[] g = new float[w.data.length];
+            LlamaWeights g = new LlamaWeights(c);
             double secs = seconds(() -> {
-                java.util.Arrays.fill(g, 0f);
+                g.zero();
                 dev.topiary.model.LlamaTrain.step(w, g, act, in, tg, 1f / in.length);
                 dev.topiary.train.AdamW.clipGradNorm(g, 1.0);
                 adam.update(g, 1e-4f);
             });
-            long memory = act.bytes() + 16L * w.data.length;
+            adam.close();
+            long memory = act.bytes() + 16L * w.parameterCount();
             rows.addObject()
                     .put("shape", name)
                     .put("train_tokens_per_s", B * T / secs)

@@ -227,7 +227,7 @@ final class TrainFlags {
                     o.tokensPerStep(),
                     resumed ? ", resuming at step " + trainer.step() : "",
                     InspectCommand.bytes(trainer.activationBytes()),
-                    InspectCommand.bytes(16 * (long) w.data.length));
+                    InspectCommand.bytes(16 * w.parameterCount()));
             bar = Progress.bar("train", o.steps());
             bar.stepTo(trainer.step());
         }

@@ -129,7 +129,7 @@ public final class Distiller implements Objective {
     @Override
     public double microStep(
             LlamaWeights w,
-            float[] grads,
+            LlamaWeights grads,
             LlamaTrain.Activations a,
             int[] inputs,
             int[] targets,

@@ -167,7 +167,7 @@ public final class HfCheckpoint {
         List<Tensor> tensors = new ArrayList<>();
         for (View v : w.views()) {
             long[] shape = Arrays.stream(v.shape()).asLongStream().toArray();
-            tensors.add(new Tensor(v.name(), shape, (spec, sink) -> sink.floats(w.data, v.offset(), v.size())));
+            tensors.add(new Tensor(v.name(), shape, (spec, sink) -> sink.floats(v.array(), 0, v.size())));
         }
         save(dir, w.config, tensors, dtype, shardBytes, tokenizerSource);
     }

@@ -128,7 +128,7 @@ public final class Llama2c {
         int count = k.perLayer ? w.config.layers() : 1;
         for (int l = 0; l < count; l++) {
             LlamaWeights.View v = w.view(k, l);
-            data.get(w.data, v.offset(), v.size());
+            data.get(v.array(), 0, v.size());
         }
     }
 

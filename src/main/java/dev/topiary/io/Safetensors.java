@@ -217,6 +217,12 @@ public final class Safetensors implements AutoCloseable {
                 t.dtype().weightType(), data.asSlice(t.begin(), t.end() - t.begin()), t.shape());
     }
 
+    /** The tensor's stored bytes over the mapping (valid until {@link #close()}); nothing is read. */
+    public MemorySegment bytes(String name) {
+        TensorInfo t = info(name);
+        return data.asSlice(t.begin(), t.end() - t.begin());
+    }
+
     /** The tensor's elements converted to fp32, in the file's (row-major) order. */
     public float[] readFloats(String name) {
         TensorInfo t = info(name);
@@ -306,6 +312,9 @@ public final class Safetensors implements AutoCloseable {
     public static final class Sink {
         private final FileChannel ch;
         private final ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        /** All of buf's bytes from index 0 (MemorySegment.ofBuffer would start at its position). */
+        private final MemorySegment whole = MemorySegment.ofArray(buf.array());
+
         private DType dtype;
         private long written;
 
@@ -318,7 +327,7 @@ public final class Safetensors implements AutoCloseable {
             while (off < n) {
                 if (!buf.hasRemaining()) flush();
                 int k = (int) Math.min(buf.remaining(), n - off);
-                MemorySegment.copy(bytes, off, MemorySegment.ofBuffer(buf), buf.position(), k);
+                MemorySegment.copy(bytes, off, whole, buf.position(), k);
                 buf.position(buf.position() + k);
                 off += k;
             }

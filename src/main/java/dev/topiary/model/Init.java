@@ -13,10 +13,9 @@ public final class Init {
         LlamaWeights w = new LlamaWeights(c);
         SplittableRandom r = new SplittableRandom(seed);
         for (LlamaWeights.View v : w.views()) {
-            float[] d = w.data;
-            int o = v.offset();
-            for (int i = 0; i < v.size(); i++) {
-                d[o + i] = switch (v.kind()) {
+            float[] d = v.array();
+            for (int i = 0; i < d.length; i++) {
+                d[i] = switch (v.kind()) {
                     case ATTN_NORM, FFN_NORM, NORM -> 1f;
                     case BQ, BK, BV, BO -> 0f;
                     default -> (float) (r.nextGaussian() * std);
@@ -38,7 +37,7 @@ public final class Init {
             };
             for (int i = 0; i < v.size(); i++) {
                 double s = Math.sin(0.37 * i + 1.3 * k);
-                w.data[v.offset() + i] = (float) (norm ? 1 + 0.1 * s : scale * s);
+                v.array()[i] = (float) (norm ? 1 + 0.1 * s : scale * s);
             }
         }
         return w;

@@ -14,7 +14,7 @@ import dev.topiary.tensor.Tensor;
  * backward walking the forward's steps in reverse (llm.c's gpt2_forward / gpt2_backward). The
  * loss is the mean cross-entropy over targets that are not {@link CrossEntropy#IGNORE}, scaled by
  * a factor the caller chooses (1 / target count of the whole accumulation group). Gradients
- * accumulate (+=) into a buffer with the parameters' flat layout; the caller zeroes it.
+ * accumulate (+=) into a {@link LlamaWeights} of the same config; the caller zeroes it.
  *
  * <p>Activations (R = B*T rows) are kept per layer for the backward pass, sized once for (B, T).
  */
@@ -139,7 +139,8 @@ public final class LlamaTrain {
      * @param scale   multiplies the summed per-token losses and their gradients (1 / number of targets)
      * @return the summed cross-entropy of the non-ignored targets (unscaled)
      */
-    public static double step(LlamaWeights w, float[] grads, Activations a, int[] inputs, int[] targets, float scale) {
+    public static double step(
+            LlamaWeights w, LlamaWeights grads, Activations a, int[] inputs, int[] targets, float scale) {
         forward(w, a, inputs);
         double loss = head(w, grads, a, crossEntropy(targets, scale));
         if (grads != null) backward(w, grads, a, inputs, null);
@@ -166,18 +167,7 @@ public final class LlamaTrain {
         forward(w, a, inputs);
         float[] out = new float[a.R * w.config.vocab()];
         Kernels.get()
-                .matmul(
-                        out,
-                        0,
-                        a.xnf,
-                        0,
-                        w.data,
-                        w.lmHead().offset(),
-                        null,
-                        0,
-                        a.R,
-                        w.config.hidden(),
-                        w.config.vocab());
+                .matmul(out, 0, a.xnf, 0, w.lmHead().array(), 0, null, 0, a.R, w.config.hidden(), w.config.vocab());
         return out;
     }
 
@@ -257,20 +247,18 @@ public final class LlamaTrain {
      * gradient of the final norm's output (into a.dxn) are accumulated chunk by chunk, so the (R, V)
      * logits never exist whole. Call after {@link #forward}; then {@link #backward}.
      */
-    public static double head(LlamaWeights w, float[] grads, Activations a, LogitLoss loss) {
+    public static double head(LlamaWeights w, LlamaWeights grads, Activations a, LogitLoss loss) {
         Kernels k = Kernels.get();
-        int R = a.R,
-                C = w.config.hidden(),
-                V = w.config.vocab(),
-                head = w.lmHead().offset();
+        int R = a.R, C = w.config.hidden(), V = w.config.vocab();
+        float[] head = w.lmHead().array();
         double total = 0;
         for (int r0 = 0; r0 < R; r0 += LOGIT_ROWS) {
             int rows = Math.min(LOGIT_ROWS, R - r0);
-            k.matmul(a.logits, 0, a.xnf, r0 * C, w.data, head, null, 0, rows, C, V);
+            k.matmul(a.logits, 0, a.xnf, r0 * C, head, 0, null, 0, rows, C, V);
             total += loss.apply(a.logits, r0, rows, V, grads != null);
             if (grads == null) continue;
-            k.matmulNN(a.dxn, r0 * C, a.logits, 0, w.data, head, rows, V, C, false); // dxnf = dlogits W
-            k.matmulTN(grads, head, a.logits, 0, a.xnf, r0 * C, V, rows, C, true); // dW += dlogits^T xnf
+            k.matmulNN(a.dxn, r0 * C, a.logits, 0, head, 0, rows, V, C, false); // dxnf = dlogits W
+            k.matmulTN(grads.lmHead().array(), 0, a.logits, 0, a.xnf, r0 * C, V, rows, C, true); // dW += dlogits^T xnf
         }
         return total;
     }
@@ -280,10 +268,9 @@ public final class LlamaTrain {
      * gradient (R, C) with respect to the residual stream {@link Activations#residual(int) x[l]}
      * (l = 0 .. L; 0 is the embedding output), from losses on hidden states (distillation's intermediate-state losses).
      */
-    public static void backward(LlamaWeights w, float[] g, Activations a, int[] inputs, float[][] extra) {
+    public static void backward(LlamaWeights w, LlamaWeights g, Activations a, int[] inputs, float[][] extra) {
         LlamaConfig c = w.config;
         Kernels k = Kernels.get();
-        float[] p = w.data;
         int R = a.R,
                 C = c.hidden(),
                 F = c.intermediate(),
@@ -297,16 +284,16 @@ public final class LlamaTrain {
                 a.dx,
                 0,
                 false,
-                g,
-                w.norm().offset(),
+                g.norm().array(),
+                0,
                 a.dxn,
                 0,
                 a.x[c.layers()],
                 0,
                 a.rstdf,
                 0,
-                p,
-                w.norm().offset(),
+                w.norm().array(),
+                0,
                 R,
                 C);
         for (int l = c.layers() - 1; l >= 0; l--) {
@@ -321,16 +308,16 @@ public final class LlamaTrain {
                     a.dx,
                     0,
                     true,
-                    g,
-                    w.layer(l, TensorKind.FFN_NORM).offset(),
+                    g.layer(l, TensorKind.FFN_NORM).array(),
+                    0,
                     a.dxn,
                     0,
                     a.xmid[l],
                     0,
                     a.rstd2[l],
                     0,
-                    p,
-                    w.layer(l, TensorKind.FFN_NORM).offset(),
+                    w.layer(l, TensorKind.FFN_NORM).array(),
+                    0,
                     R,
                     C);
             // --- attention block: xmid = x + att W_o^T (+ b_o) ---
@@ -350,24 +337,24 @@ public final class LlamaTrain {
                     a.dx,
                     0,
                     true,
-                    g,
-                    w.layer(l, TensorKind.ATTN_NORM).offset(),
+                    g.layer(l, TensorKind.ATTN_NORM).array(),
+                    0,
                     a.dxn,
                     0,
                     a.x[l],
                     0,
                     a.rstd1[l],
                     0,
-                    p,
-                    w.layer(l, TensorKind.ATTN_NORM).offset(),
+                    w.layer(l, TensorKind.ATTN_NORM).array(),
+                    0,
                     R,
                     C);
         }
         if (extra != null && extra[0] != null) add(a.dx, extra[0], R * C); // dx is now dL/dx[0]
-        int emb = w.embed().offset(); // dembed[tok] += dx
+        float[] demb = g.embed().array(); // dembed[tok] += dx
         for (int r = 0; r < R; r++) {
-            int o = emb + inputs[r] * C, d = r * C;
-            for (int i = 0; i < C; i++) g[o + i] += a.dx[d + i];
+            int o = inputs[r] * C, d = r * C;
+            for (int i = 0; i < C; i++) demb[o + i] += a.dx[d + i];
         }
     }
 
@@ -402,7 +389,7 @@ public final class LlamaTrain {
     private static void linearBackward(
             Kernels k,
             float[] din,
-            float[] g,
+            LlamaWeights g,
             float[] dout,
             float[] in,
             LlamaWeights w,
@@ -413,13 +400,12 @@ public final class LlamaTrain {
             int K,
             int N,
             boolean accumulate) {
-        int wo = w.layer(l, weight).offset();
-        k.matmulNN(din, 0, dout, 0, w.data, wo, R, N, K, accumulate);
-        k.matmulTN(g, wo, dout, 0, in, 0, N, R, K, true);
-        View b = bias == null ? null : w.layer(l, bias);
+        k.matmulNN(din, 0, dout, 0, w.layer(l, weight).array(), 0, R, N, K, accumulate);
+        k.matmulTN(g.layer(l, weight).array(), 0, dout, 0, in, 0, N, R, K, true);
+        View b = bias == null ? null : g.layer(l, bias);
         if (b != null) {
-            int bo = b.offset();
-            for (int r = 0; r < R; r++) for (int n = 0; n < N; n++) g[bo + n] += dout[r * N + n];
+            float[] db = b.array();
+            for (int r = 0; r < R; r++) for (int n = 0; n < N; n++) db[n] += dout[r * N + n];
         }
     }
 

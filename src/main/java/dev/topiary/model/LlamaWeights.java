@@ -2,26 +2,29 @@ package dev.topiary.model;
 
 import dev.topiary.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 
 /**
- * The parameters of a Llama model in fp32, llm.c style: one flat {@code float[]} holding every
- * tensor back to back in {@link TensorKind} order (layer by layer), with named views into it.
- * Zeroing, clipping, the optimizer step and checkpointing are then single loops over {@link #data}.
+ * The parameters of a Llama model in fp32 (the trained model, its gradients): one {@code float[]}
+ * per tensor, named by a {@link View}, in {@link TensorKind#STORAGE_ORDER}. Zeroing, clipping, the
+ * optimizer step and checkpointing are loops over {@link #views()}. No tensor of a Llama model
+ * comes near 2^31 elements, so the model as a whole has no such limit (an 8B model's largest
+ * tensor, the 128256 x 4096 embedding, has 525M).
  *
  * <p>A tied lm_head is not stored: {@link #lmHead()} is the embedding view.
  */
 public final class LlamaWeights implements Weights {
-    /** A named slice of {@link #data}: elements {@code [offset, offset + size)}, row-major with {@code shape}. */
-    public record View(TensorKind kind, int layer, String name, int offset, int[] shape) {
+    /** A named tensor: its values, row-major with {@code shape}. */
+    public record View(TensorKind kind, int layer, String name, float[] array, int[] shape) {
         public int size() {
-            return TensorKind.elements(shape);
+            return array.length;
         }
     }
 
     public final LlamaConfig config;
-    public final float[] data;
+    private final long parameters;
     private final List<View> views;
     private final View[][] perLayer; // [L][TensorKind.ordinal()], null when absent
     private final View embed, norm, lmHead;
@@ -29,12 +32,13 @@ public final class LlamaWeights implements Weights {
     public LlamaWeights(LlamaConfig config) {
         this.config = config;
         long parameters = config.parameterCount();
-        if (parameters > Memory.MAX_ARRAY)
-            throw new IllegalArgumentException("the model has " + parameters + " parameters (hidden " + config.hidden()
-                    + ", vocab " + config.vocab() + ", layers " + config.layers() + "); the fp32 engine holds at most "
-                    + Memory.MAX_ARRAY);
+        long largest = 0;
+        for (TensorKind k : order())
+            if (k.present(config))
+                largest = Math.max(
+                        largest, Arrays.stream(k.shape(config)).asLongStream().reduce(1, Math::multiplyExact));
         Memory.require(
-                new Memory.Need(4 * parameters, parameters, "fp32 weights"),
+                new Memory.Need(4 * parameters, largest, "fp32 weights"),
                 "a model of " + parameters + " parameters",
                 "choose a smaller model");
         List<View> vs = new ArrayList<>();
@@ -46,11 +50,8 @@ public final class LlamaWeights implements Weights {
             int count = k.perLayer ? config.layers() : 1;
             for (int l = 0; l < count; l++) {
                 int[] shape = k.shape(config);
-                if (offset + TensorKind.elements(shape) > Integer.MAX_VALUE - 8)
-                    throw new IllegalArgumentException(
-                            "model has more than 2^31 parameters; the fp32 engine holds at most "
-                                    + (Integer.MAX_VALUE - 8) + " (" + config.parameterCount() + " needed)");
-                View v = new View(k, k.perLayer ? l : -1, k.hfName(l), (int) offset, shape);
+                View v = new View(
+                        k, k.perLayer ? l : -1, k.hfName(l), new float[(int) TensorKind.elements(shape)], shape);
                 offset += v.size();
                 vs.add(v);
                 if (k.perLayer) perLayer[l][k.ordinal()] = v;
@@ -63,7 +64,7 @@ public final class LlamaWeights implements Weights {
         this.embed = e;
         this.norm = n;
         this.lmHead = h != null ? h : e;
-        this.data = new float[(int) offset];
+        this.parameters = offset;
         for (View v : views) tensors.put(v, heapTensor(v));
     }
 
@@ -77,14 +78,34 @@ public final class LlamaWeights implements Weights {
         return config;
     }
 
-    /** Each view as a heap tensor over {@link #data}, made once: the forward pass asks for them per layer and token. */
+    /** Each view as a heap tensor over its array, made once: the forward pass asks for them per layer and token. */
     private final java.util.Map<View, Tensor> tensors = new java.util.IdentityHashMap<>();
 
-    private Tensor heapTensor(View v) {
-        return Tensor.of(
-                data,
-                v.offset(),
-                java.util.Arrays.stream(v.shape()).asLongStream().toArray());
+    private static Tensor heapTensor(View v) {
+        return Tensor.of(v.array(), 0, Arrays.stream(v.shape()).asLongStream().toArray());
+    }
+
+    /** Parameters stored (a tied head counted once). */
+    public long parameterCount() {
+        return parameters;
+    }
+
+    /** Every value in storage order, for checks on small models (at most 2^31 values). */
+    public float[] flat() {
+        if (parameters > Memory.MAX_ARRAY)
+            throw new IllegalStateException("a model of " + parameters + " parameters has no flat copy");
+        float[] out = new float[(int) parameters];
+        int o = 0;
+        for (View v : views) {
+            System.arraycopy(v.array(), 0, out, o, v.size());
+            o += v.size();
+        }
+        return out;
+    }
+
+    /** Sets every value to zero (gradients between steps). */
+    public void zero() {
+        for (View v : views) Arrays.fill(v.array(), 0f);
     }
 
     @Override
@@ -129,12 +150,10 @@ public final class LlamaWeights implements Weights {
     public void set(View v, float[] values) {
         if (values.length != v.size())
             throw new IllegalArgumentException(v.name() + ": expected " + v.size() + " values, got " + values.length);
-        System.arraycopy(values, 0, data, v.offset(), values.length);
+        System.arraycopy(values, 0, v.array(), 0, values.length);
     }
 
     public float[] get(View v) {
-        float[] out = new float[v.size()];
-        System.arraycopy(data, v.offset(), out, 0, out.length);
-        return out;
+        return v.array().clone();
     }
 }

@@ -32,8 +32,8 @@ public final class Memory {
 
     /**
      * Training on (batch, seqLen) sequences: {@link LlamaTrain.Activations} (attention probabilities
-     * grow as seqLen squared; one layer's worth with recompute), plus gradients and both AdamW moments
-     * (12 bytes per parameter; the weights themselves are already loaded).
+     * grow as seqLen squared; one layer's worth with recompute), plus the gradients (4 bytes per
+     * parameter; the weights themselves are already loaded, and the AdamW moments live off the heap).
      */
     public static Need training(LlamaConfig c, long batch, long seqLen, boolean recompute) {
         long L = c.layers(), C = c.hidden(), F = c.intermediate(), Q = c.qDim(), KV = c.kvDim(), R = batch * seqLen;
@@ -53,13 +53,13 @@ public final class Memory {
                 + 3 * R * F
                 + Math.min(R, 256) * c.vocab()
                 + seqLen * c.headDim();
-        long optimizer = 3 * c.parameterCount();
+        long optimizer = c.parameterCount();
         long largest = Math.max(Math.max(probsPerLayer, R * F), Math.max(R * Q, Math.min(R, 256) * c.vocab()));
         return new Need(
                 4 * (saved + probs + scratch + optimizer),
                 largest,
                 "attention probabilities " + human(4 * probs) + ", other activations " + human(4 * (saved + scratch))
-                        + ", gradients and AdamW moments " + human(4 * optimizer));
+                        + ", gradients " + human(4 * optimizer));
     }
 
     /**

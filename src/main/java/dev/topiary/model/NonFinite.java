@@ -85,24 +85,25 @@ public final class NonFinite {
      * C); N non-finite values in all", or null when every weight is finite.
      */
     public static String find(LlamaWeights w) {
-        float[] d = w.data;
+        LlamaWeights.View at = null;
         int first = -1;
         long count = 0;
-        for (int i = 0; i < d.length; i++) {
-            if (!Float.isFinite(d[i])) {
-                if (first < 0) first = i;
-                count++;
+        for (LlamaWeights.View v : w.views()) {
+            float[] d = v.array();
+            for (int i = 0; i < d.length; i++) {
+                if (!Float.isFinite(d[i])) {
+                    if (at == null) {
+                        at = v;
+                        first = i;
+                    }
+                    count++;
+                }
             }
         }
-        if (first < 0) return null;
-        for (LlamaWeights.View v : w.views()) {
-            if (first < v.offset() || first >= v.offset() + v.size()) continue;
-            int i = first - v.offset();
-            int[] s = v.shape();
-            String at = s.length == 2 ? " (row " + i / s[1] + ", column " + i % s[1] + ")" : "";
-            return "tensor '" + v.name() + "' holds " + d[first] + " at index " + i + at + "; " + count
-                    + " non-finite value" + (count == 1 ? "" : "s") + " in all";
-        }
-        return "weight " + first + " is " + d[first];
+        if (at == null) return null;
+        int[] s = at.shape();
+        String where = s.length == 2 ? " (row " + first / s[1] + ", column " + first % s[1] + ")" : "";
+        return "tensor '" + at.name() + "' holds " + at.array()[first] + " at index " + first + where + "; " + count
+                + " non-finite value" + (count == 1 ? "" : "s") + " in all";
     }
 }

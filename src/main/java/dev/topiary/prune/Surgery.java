@@ -111,14 +111,14 @@ public final class Surgery {
 
     /** dst = src[rows][cols] (null: all, in order) for a matrix, or src[rows] for a vector. */
     private static void copy(LlamaWeights w, View src, LlamaWeights out, View dst, int[] rows, int[] cols) {
-        float[] a = w.data, b = out.data;
+        float[] a = src.array(), b = dst.array();
         if (src.shape().length == 1) {
-            for (int i = 0; i < dst.size(); i++) b[dst.offset() + i] = a[src.offset() + (rows == null ? i : rows[i])];
+            for (int i = 0; i < dst.size(); i++) b[i] = a[rows == null ? i : rows[i]];
             return;
         }
         int srcCols = src.shape()[1], dstRows = dst.shape()[0], dstCols = dst.shape()[1];
         for (int r = 0; r < dstRows; r++) {
-            int sr = src.offset() + (rows == null ? r : rows[r]) * srcCols, dr = dst.offset() + r * dstCols;
+            int sr = (rows == null ? r : rows[r]) * srcCols, dr = r * dstCols;
             if (cols == null) System.arraycopy(a, sr, b, dr, dstCols);
             else for (int k = 0; k < dstCols; k++) b[dr + k] = a[sr + cols[k]];
         }

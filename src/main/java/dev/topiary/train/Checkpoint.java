@@ -7,11 +7,15 @@ import dev.topiary.io.Safetensors;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A training checkpoint: one safetensors file holding the fp32 parameters and both AdamW moments
- * as flat tensors, with the step, the model's config.json, the options' trajectory key and the
+ * A training checkpoint: one safetensors file holding each fp32 parameter tensor and its two AdamW
+ * moments ({@code params.NAME}, {@code adam_m.NAME}, {@code adam_v.NAME}), with the step, the model's config.json, the options' trajectory key and the
  * dataset fingerprint in its metadata. Written atomically (temporary file, then rename), so a
  * crash or a full disk mid-write leaves the previous checkpoint intact.
  *
@@ -49,39 +53,54 @@ public final class Checkpoint {
     public static void save(Path dir, LlamaWeights w, AdamW opt, State s) throws IOException {
         Files.createDirectories(dir);
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("topiary_checkpoint", "1");
+        meta.put("topiary_checkpoint", VERSION);
         meta.put("step", Long.toString(s.step()));
         meta.put("trajectory", s.trajectoryKey());
         meta.put("data_fingerprint", Long.toString(s.dataFingerprint()));
         meta.put("config", s.configJson());
-        long[] shape = {w.data.length};
-        List<Safetensors.Entry> entries = new java.util.ArrayList<>(List.of(
-                new Safetensors.Entry("params", DType.F32, shape, w.data),
-                new Safetensors.Entry("adam_m", DType.F32, shape, opt.m),
-                new Safetensors.Entry("adam_v", DType.F32, shape, opt.v)));
-        s.extra()
-                .forEach((name, values) -> entries.add(
-                        new Safetensors.Entry("extra." + name, DType.F32, new long[] {values.length}, values)));
+        // Each tensor's bytes as they will be stored (fp32, little-endian), never copied whole to the heap.
+        Map<String, MemorySegment> bodies = new LinkedHashMap<>();
+        List<Safetensors.Spec> specs = new ArrayList<>();
+        List<LlamaWeights.View> views = w.views();
+        for (int i = 0; i < views.size(); i++) {
+            LlamaWeights.View v = views.get(i);
+            long[] shape = Arrays.stream(v.shape()).asLongStream().toArray();
+            long bytes = 4L * v.size();
+            bodies.put(PARAMS + v.name(), MemorySegment.ofArray(v.array()));
+            bodies.put(M + v.name(), opt.firstMoment().asSlice(4 * opt.offset(i), bytes));
+            bodies.put(V + v.name(), opt.secondMoment().asSlice(4 * opt.offset(i), bytes));
+            for (String prefix : List.of(PARAMS, M, V))
+                specs.add(new Safetensors.Spec(prefix + v.name(), DType.F32, shape));
+        }
+        s.extra().forEach((name, values) -> {
+            bodies.put(EXTRA + name, MemorySegment.ofArray(values));
+            specs.add(new Safetensors.Spec(EXTRA + name, DType.F32, new long[] {values.length}));
+        });
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+            throw new IllegalStateException("checkpoints are written on little-endian machines only");
         String metaCrc = crc(meta);
-        for (Safetensors.Entry e : entries) meta.put(CRC + e.name(), crc(e.values()));
+        bodies.forEach((name, body) -> meta.put(CRC + name, crc(body)));
         meta.put(CRC + "__metadata__", metaCrc);
-        Safetensors.write(dir.resolve(FILE), entries, meta);
+        Safetensors.write(dir.resolve(FILE), specs, meta, (spec, sink) -> sink.raw(bodies.get(spec.name())));
     }
+
+    /** Version 2: one tensor per model tensor and moment ("params.NAME", "adam_m.NAME", "adam_v.NAME"). */
+    static final String VERSION = "2";
+
+    private static final String PARAMS = "params.", M = "adam_m.", V = "adam_v.", EXTRA = "extra.";
 
     private static final String CRC = "crc32c.";
 
-    /** CRC32C of the values as stored (fp32, little-endian), as 8 hex digits. */
-    static String crc(float[] values) {
+    /** CRC32C of bytes as stored, as 8 hex digits. */
+    static String crc(MemorySegment bytes) {
         CRC32C c = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (float v : values) {
-            if (!buf.hasRemaining()) {
-                c.update(buf.flip());
-                buf.clear();
-            }
-            buf.putFloat(v);
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        MemorySegment chunk = MemorySegment.ofBuffer(buf);
+        for (long off = 0; off < bytes.byteSize(); off += chunk.byteSize()) {
+            int n = (int) Math.min(chunk.byteSize(), bytes.byteSize() - off);
+            MemorySegment.copy(bytes, off, chunk, 0, n);
+            c.update(buf.clear().limit(n));
         }
-        c.update(buf.flip());
         return "%08x".formatted(c.getValue());
     }
 
@@ -105,7 +124,7 @@ public final class Checkpoint {
         if (m == null || !m.equals(crc(meta))) throw corrupt(f, "its metadata (step, options, config)");
         for (String name : st.tensors().keySet()) {
             String want = meta.get(CRC + name);
-            if (want == null || !want.equals(crc(st.readFloats(name)))) throw corrupt(f, "tensor '" + name + "'");
+            if (want == null || !want.equals(crc(st.bytes(name)))) throw corrupt(f, "tensor '" + name + "'");
         }
     }
 
@@ -142,23 +161,39 @@ public final class Checkpoint {
         Path f = dir.resolve(FILE);
         try (Safetensors st = Safetensors.open(f)) {
             Map<String, String> meta = st.metadata();
-            if (!"1".equals(meta.get("topiary_checkpoint")))
+            String version = meta.get("topiary_checkpoint");
+            if (!VERSION.equals(version) && !"1".equals(version))
                 throw new ModelFormatException(f, "not a Topiary training checkpoint");
             verify(f, st, meta);
-            for (String name : List.of("params", "adam_m", "adam_v")) {
-                long n = st.info(name).elements();
-                if (n != w.data.length)
-                    throw new ModelFormatException(
-                            f,
-                            "tensor '" + name + "' has " + n + " values, the model has " + w.data.length
-                                    + " parameters: a checkpoint of another model?");
+            List<LlamaWeights.View> views = w.views();
+            if (version.equals("1")) loadFlat(f, st, w, opt); // one flat tensor each (Topiary before 2026-12)
+            else {
+                for (int i = 0; i < views.size(); i++) {
+                    LlamaWeights.View v = views.get(i);
+                    for (String prefix : List.of(PARAMS, M, V)) {
+                        String name = prefix + v.name();
+                        if (!st.tensors().containsKey(name))
+                            throw new ModelFormatException(
+                                    f, "no tensor '" + name + "': a checkpoint of another model?");
+                        long n = st.info(name).elements();
+                        if (n != v.size())
+                            throw new ModelFormatException(
+                                    f,
+                                    "tensor '" + name + "' has " + n + " values, the model's " + v.name() + " has "
+                                            + v.size() + ": a checkpoint of another model?");
+                    }
+                }
+                for (int i = 0; i < views.size(); i++) {
+                    LlamaWeights.View v = views.get(i);
+                    long bytes = 4L * v.size();
+                    MemorySegment.copy(st.bytes(PARAMS + v.name()), LE, 0, v.array(), 0, v.size());
+                    MemorySegment.copy(st.bytes(M + v.name()), 0, opt.firstMoment(), 4 * opt.offset(i), bytes);
+                    MemorySegment.copy(st.bytes(V + v.name()), 0, opt.secondMoment(), 4 * opt.offset(i), bytes);
+                }
             }
-            System.arraycopy(st.readFloats("params"), 0, w.data, 0, w.data.length);
-            System.arraycopy(st.readFloats("adam_m"), 0, opt.m, 0, opt.m.length);
-            System.arraycopy(st.readFloats("adam_v"), 0, opt.v, 0, opt.v.length);
             Map<String, float[]> extra = new LinkedHashMap<>();
             for (String name : st.tensors().keySet())
-                if (name.startsWith("extra.")) extra.put(name.substring(6), st.readFloats(name));
+                if (name.startsWith(EXTRA)) extra.put(name.substring(EXTRA.length()), st.readFloats(name));
             State s = new State(
                     Long.parseLong(meta.get("step")),
                     meta.get("trajectory"),
@@ -167,6 +202,30 @@ public final class Checkpoint {
                     extra);
             opt.step = s.step();
             return s;
+        }
+    }
+
+    private static final ValueLayout.OfFloat LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** A version-1 checkpoint: "params", "adam_m" and "adam_v" flat, tensors back to back in storage order. */
+    private static void loadFlat(Path f, Safetensors st, LlamaWeights w, AdamW opt) {
+        for (String name : List.of("params", "adam_m", "adam_v")) {
+            long n = st.info(name).elements();
+            if (n != w.parameterCount())
+                throw new ModelFormatException(
+                        f,
+                        "tensor '" + name + "' has " + n + " values, the model has " + w.parameterCount()
+                                + " parameters: a checkpoint of another model?");
+        }
+        long at = 0;
+        List<LlamaWeights.View> views = w.views();
+        for (int i = 0; i < views.size(); i++) {
+            LlamaWeights.View v = views.get(i);
+            long bytes = 4L * v.size();
+            MemorySegment.copy(st.bytes("params"), LE, at, v.array(), 0, v.size());
+            MemorySegment.copy(st.bytes("adam_m"), at, opt.firstMoment(), 4 * opt.offset(i), bytes);
+            MemorySegment.copy(st.bytes("adam_v"), at, opt.secondMoment(), 4 * opt.offset(i), bytes);
+            at += bytes;
         }
     }
 

@@ -10,8 +10,8 @@ import java.util.Locale;
 
 /**
  * What a training run will hold, computed from the shapes before anything is allocated: the trained
- * model's fp32 weights, gradients and both AdamW moments (16 bytes a parameter, on the Java heap),
- * the activations of one micro-batch (the T x T attention probabilities of every layer unless
+ * model's fp32 weights and gradients (8 bytes a parameter, on the Java heap) and both AdamW moments
+ * (8 bytes a parameter, outside the heap: see {@link AdamW}), the activations of one micro-batch (the T x T attention probabilities of every layer unless
  * {@code --recompute}), and a frozen teacher: its activations on the heap, its weights mapped from
  * disk in their stored type (page cache, outside the heap). {@link #check} refuses, with the plan in
  * the message, a run that cannot fit, so it fails in a second instead of after an hour.
@@ -19,7 +19,8 @@ import java.util.Locale;
 public record MemoryPlan(
         long parameters,
         long weights,
-        long optimizer,
+        long gradients,
+        long moments,
         long activations,
         long teacherActivations,
         long teacherMapped,
@@ -36,7 +37,8 @@ public record MemoryPlan(
         return new MemoryPlan(
                 p,
                 4 * p,
-                12 * p,
+                4 * p,
+                8 * p,
                 LlamaTrain.Activations.estimateBytes(student, batch, seqLen, recompute),
                 ta,
                 teacherOnHeap ? 0 : tm,
@@ -44,12 +46,15 @@ public record MemoryPlan(
                 physicalMemory());
     }
 
-    /** Heap bytes the run needs (weights, gradients, moments, activations). */
+    /** Heap bytes the run needs (weights, gradients, activations). */
     public long heap() {
-        return weights + optimizer + activations + teacherActivations;
+        return weights + gradients + activations + teacherActivations;
     }
 
-    /** Refuses a run whose heap need exceeds the JVM's heap, or whose heap plus mapped teacher exceed physical memory. */
+    /**
+     * Refuses a run whose heap need exceeds the JVM's heap, whose heap and moments (which cannot be paged
+     * out) exceed physical memory, or whose heap plus mapped teacher exceed it by far.
+     */
     public void check() {
         if (heap() > heapMax * 0.95)
             throw new IllegalArgumentException(
@@ -57,23 +62,29 @@ public record MemoryPlan(
                             + ": " + this
                             + ". Ways out: --recompute (attention probabilities of one layer), a smaller --batch with "
                             + "--accum, a shorter --seq-len, or a larger heap (TOPIARY_JAVA_OPTS=-Xmx...)");
-        if (physical > 0 && heap() + teacherMapped > physical * 1.5)
-            throw new IllegalArgumentException("this run needs " + gib(heap()) + " of heap plus a " + gib(teacherMapped)
-                    + " mapped teacher, far beyond the machine's " + gib(physical) + " of memory: " + this
-                    + ". Use --teacher-cache (top-k logits computed once), a smaller student or teacher");
+        if (physical > 0 && heap() + moments > physical * 0.95)
+            throw new IllegalArgumentException("this run needs " + gib(heap()) + " of heap plus " + gib(moments)
+                    + " of AdamW moments outside it, more than the machine's " + gib(physical) + " of memory: " + this
+                    + ". Choose a smaller student, or a machine with more memory");
+        if (physical > 0 && heap() + moments + teacherMapped > physical * 1.5)
+            throw new IllegalArgumentException(
+                    "this run needs " + gib(heap() + moments) + " of memory plus a " + gib(teacherMapped)
+                            + " mapped teacher, far beyond the machine's " + gib(physical) + " of memory: " + this
+                            + ". Use --teacher-cache (top-k logits computed once), a smaller student or teacher");
     }
 
     @Override
     public String toString() {
         return String.format(
                 Locale.ROOT,
-                "weights %s + gradients and AdamW moments %s + activations %s%s (heap %s of %s)%s",
+                "weights %s + gradients %s + activations %s%s (heap %s of %s) + AdamW moments %s off the heap%s",
                 gib(weights),
-                gib(optimizer),
+                gib(gradients),
                 gib(activations),
                 teacherActivations > 0 ? " + teacher activations " + gib(teacherActivations) : "",
                 gib(heap()),
                 gib(heapMax),
+                gib(moments),
                 teacherMapped > 0 ? "; teacher mapped " + gib(teacherMapped) : "");
     }
 

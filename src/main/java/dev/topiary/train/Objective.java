@@ -20,7 +20,7 @@ public interface Objective {
      */
     double microStep(
             LlamaWeights w,
-            float[] grads,
+            LlamaWeights grads,
             LlamaTrain.Activations a,
             int[] inputs,
             int[] targets,

@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * 3 skipped steps in a row the weights and moments are rolled back to the last checkpoint. A loss
  * that is not finite before any step was finite (a model holding NaN) stops the run with an error.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
     /** Receives progress; all methods are optional. */
     public interface Listener {
         default void step(long step, double loss, float lr, double gradNorm, double tokensPerSecond) {}
@@ -44,7 +44,7 @@ public final class Trainer {
     private final Path checkpointDir, metricsFile;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final LlamaTrain.Activations activations;
-    private final float[] grads;
+    private final LlamaWeights grads;
     private final int[] inputs, targets, sequences, segStarts;
     private final Objective objective;
     private long peakHeap;
@@ -92,7 +92,7 @@ public final class Trainer {
         this.metricsFile = metricsFile;
         this.optimizer = new AdamW(weights, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), false);
         this.activations = new LlamaTrain.Activations(weights.config, o.batch(), o.seqLen(), o.recompute());
-        this.grads = new float[weights.data.length];
+        this.grads = new LlamaWeights(weights.config);
         this.inputs = new int[o.batch() * o.seqLen()];
         this.targets = new int[o.batch() * o.seqLen()];
         this.sequences = new int[o.batch()];
@@ -111,6 +111,12 @@ public final class Trainer {
                 dev.topiary.model.Memory.training(c, o.batch(), o.seqLen(), o.recompute()),
                 "training with --seq-len " + o.seqLen() + " --batch " + o.batch(),
                 "lower --seq-len or --batch (or add --recompute)");
+    }
+
+    /** Frees the optimizer's moments (held outside the heap); the trainer must not run afterwards. */
+    @Override
+    public void close() {
+        optimizer.close();
     }
 
     public void requestStop() {
@@ -150,7 +156,7 @@ public final class Trainer {
         while (optimizer.step < o.steps()) {
             long step = optimizer.step;
             float lr = schedule.at(step);
-            java.util.Arrays.fill(grads, 0f);
+            grads.zero();
             // targets of the whole step first, to normalise the loss across micro-batches
             int count = 0;
             for (int m = 0; m < o.accum(); m++) {

@@ -162,6 +162,7 @@ public final class TrainingRun {
             finished = trainer.run(listener);
         } finally {
             current = null;
+            trainer.close(); // the moments (off the heap) go back now: the stages after training do not need them
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         if (!finished)

@@ -73,15 +73,15 @@ class DpoTest {
             a.segStart = seg;
             ds.trainBatch(0, 2, in, tg, sq);
             for (int b = 0; b < 2; b++) ds.segStarts(sq[b], b, seg);
-            float[] g = new float[w.data.length];
+            dev.topiary.model.LlamaWeights g = new dev.topiary.model.LlamaWeights(w.config);
             dpo.microStep(w, g, a, in, tg, sq, 1f);
             for (var v : w.views())
                 GradCheck.check(
                         variant + " " + v.name(),
-                        w.data,
-                        v.offset(),
-                        g,
-                        v.offset(),
+                        v.array(),
+                        0,
+                        g.view(v.kind(), v.layer()).array(),
+                        0,
                         v.size(),
                         5,
                         1e-2,
@@ -117,6 +117,6 @@ class DpoTest {
                 p3, data(), o, tmp.resolve("b"), null, new Dpo(0.5f, Dpo.Variant.SIGMOID, 0, p3, data(), 2));
         t3.resume(); // the reference log-probabilities come back from the checkpoint
         t3.run(new Trainer.Listener() {});
-        assertThat(p3.data).containsExactly(p1.data);
+        assertThat(p3.flat()).containsExactly(p1.flat());
     }
 }

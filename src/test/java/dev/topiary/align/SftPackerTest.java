@@ -85,7 +85,7 @@ public class SftPackerTest {
         var act = new LlamaTrain.Activations(C, 1, 7);
         LlamaTrain.forward(w, act, in);
         float[][] dlogits = new float[1][];
-        LlamaTrain.head(w, new float[w.data.length], act, (lg, r0, rows, V, grad) -> {
+        LlamaTrain.head(w, new dev.topiary.model.LlamaWeights(w.config), act, (lg, r0, rows, V, grad) -> {
             double l = CrossEntropy.forwardBackward(lg, lg, tg, r0, rows, V, 1f);
             dlogits[0] = java.util.Arrays.copyOf(lg, rows * V);
             return l;

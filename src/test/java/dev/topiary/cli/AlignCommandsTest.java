@@ -244,6 +244,6 @@ class AlignCommandsTest {
                 w3, dev.topiary.align.SftPacker.pack(ex, 24, true, 0, 0.1, 5).data(), o, tmp.resolve("s2"), null);
         t3.resume();
         t3.run(new dev.topiary.train.Trainer.Listener() {});
-        assertThat(w3.data).containsExactly(w1.data);
+        assertThat(w3.flat()).containsExactly(w1.flat());
     }
 }

@@ -40,7 +40,7 @@ class NumbersTest {
                 .filter(x -> x.name().equals("model.layers.1.mlp.up_proj.weight"))
                 .findFirst()
                 .orElseThrow();
-        w.data[v.offset() + 70] = Float.NaN;
+        v.array()[70] = Float.NaN;
         Path out = tmp.resolve("nan-model");
         HfCheckpoint.save(out, w, DType.F32, 0, model());
         return out;
@@ -167,7 +167,7 @@ class NumbersTest {
 
         ObjectMapper json = new ObjectMapper();
         for (String[] c : new String[][] {
-            {"vocab_size", "2147483647", "the model has 137439180672 parameters"},
+            {"vocab_size", "2147483647", "a model of 137439180672 parameters needs about 512.0 GiB"},
             {"num_hidden_layers", "0", "invalid num_hidden_layers (at least 1) = 0"},
             {"hidden_size", "64.5", "non-integer field 'hidden_size' (got 64.5)"}
         }) {

@@ -50,7 +50,7 @@ class DistillerTest {
             targets = {5, 9, 3, CrossEntropy.IGNORE, 2, 4, 11, 0, 21, 7},
             seqs = {0, 1};
 
-    double loss(Distiller d, float[] grads, LlamaTrain.Activations a) {
+    double loss(Distiller d, dev.topiary.model.LlamaWeights grads, LlamaTrain.Activations a) {
         return d.microStep(student, grads, a, inputs, targets, seqs, 1f);
     }
 
@@ -70,15 +70,15 @@ class DistillerTest {
                 Distiller d = new Distiller(teacher, 12, 31, o, null);
                 d.fixedLambdaForTests = 0.7;
                 var a = new LlamaTrain.Activations(student.config, B, T);
-                float[] g = new float[student.data.length];
+                dev.topiary.model.LlamaWeights g = new dev.topiary.model.LlamaWeights(student.config);
                 loss(d, g, a);
                 for (var v : student.views())
                     GradCheck.check(
                             kind + "/" + inter + " " + v.name(),
-                            student.data,
-                            v.offset(),
-                            g,
-                            v.offset(),
+                            v.array(),
+                            0,
+                            g.view(v.kind(), v.layer()).array(),
+                            0,
                             v.size(),
                             6,
                             1e-2,
@@ -99,7 +99,7 @@ class DistillerTest {
                     float[] b = d.projectionBias(), bg = d.projectionBiasGrad().clone();
                     java.util.Arrays.fill(b, 0.05f); // away from zero, where the bias starts
                     java.util.Arrays.fill(d.projectionBiasGrad(), 0f);
-                    loss(d, new float[student.data.length], a);
+                    loss(d, new dev.topiary.model.LlamaWeights(student.config), a);
                     bg = d.projectionBiasGrad().clone();
                     GradCheck.check(
                             kind + "/" + inter + " projection bias",
@@ -183,10 +183,10 @@ class DistillerTest {
                 31,
                 new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0.5f, Distiller.Intermediate.NONE, new int[0][], 1),
                 null);
-        float[] g = new float[student.data.length];
+        dev.topiary.model.LlamaWeights g = new dev.topiary.model.LlamaWeights(student.config);
         assertThat(d.microStep(student, g, new LlamaTrain.Activations(student.config, B, T), inputs, none, seqs, 1f))
                 .isZero();
-        for (float x : g) assertThat(x).isZero();
+        for (float x : g.flat()) assertThat(x).isZero();
     }
 
     static TokenDataset data() {
@@ -220,7 +220,7 @@ class DistillerTest {
         Trainer resumed = new Trainer(c, data(), o, tmp.resolve("b"), tmp.resolve("b.jsonl"), dc);
         resumed.resume();
         resumed.run(new Trainer.Listener() {});
-        assertThat(c.data).containsExactly(a.data);
+        assertThat(c.flat()).containsExactly(a.flat());
         var lines = java.nio.file.Files.readAllLines(tmp.resolve("a.jsonl"));
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
         double kl0 = json.readTree(lines.getFirst()).get("val_kl").asDouble(),
@@ -239,11 +239,12 @@ class DistillerTest {
             var o = new Distiller.Options(
                     1.5f, Distiller.Kind.TOPK, 5, 0, Distiller.Intermediate.NONE, new int[0][], 1);
             var act = new LlamaTrain.Activations(student.config, 2, 10);
-            float[] g1 = new float[student.data.length], g2 = new float[student.data.length];
+            dev.topiary.model.LlamaWeights g1 = new dev.topiary.model.LlamaWeights(student.config),
+                    g2 = new dev.topiary.model.LlamaWeights(student.config);
             double l1 = new Distiller(teacher, 12, 31, o, null).microStep(student, g1, act, in, tg, sq, 0.1f);
             double l2 = new Distiller(null, 12, 31, o, cache).microStep(student, g2, act, in, tg, sq, 0.1f);
             assertThat(l2).isCloseTo(l1, org.assertj.core.data.Offset.offset(1e-5));
-            dev.topiary.Close.assertClose("grads", g2, g1, 1e-6, 1e-4);
+            dev.topiary.Close.assertClose("grads", g2.flat(), g1.flat(), 1e-6, 1e-4);
         }
         // a different key is refused, naming what differs
         org.assertj.core.api.Assertions.assertThatThrownBy(() ->
@@ -266,7 +267,13 @@ class DistillerTest {
                 new Distiller.Options(1, Distiller.Kind.FORWARD, 0, 0, Distiller.Intermediate.COSINE, pairs, 1),
                 null);
         d.microStep(
-                s3, new float[s3.data.length], new LlamaTrain.Activations(s3.config, B, T), inputs, targets, seqs, 1f);
+                s3,
+                new dev.topiary.model.LlamaWeights(s3.config),
+                new LlamaTrain.Activations(s3.config, B, T),
+                inputs,
+                targets,
+                seqs,
+                1f);
         assertThat(d.projection()).isNull(); // equal widths: the identity map
         for (int p = 0; p < 3; p++)
             assertThat(d.lastPairLoss[p]).as("pair " + p).isLessThan(1e-9);

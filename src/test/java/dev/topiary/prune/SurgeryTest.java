@@ -45,10 +45,12 @@ class SurgeryTest {
 
     static LlamaWeights model(boolean tied) {
         LlamaWeights w = Init.normal(config(tied), 3, 0.4);
-        for (LlamaWeights.View v : w.views())
+        int offset = 0; // of the tensor in storage order
+        for (LlamaWeights.View v : w.views()) {
             if (v.kind().isNormOrBias())
-                for (int i = 0; i < v.size(); i++)
-                    w.data[v.offset() + i] += (float) (0.3 * Math.sin(7 * i + v.offset()));
+                for (int i = 0; i < v.size(); i++) v.array()[i] += (float) (0.3 * Math.sin(7 * i + offset));
+            offset += v.size();
+        }
         return w;
     }
 
@@ -67,7 +69,7 @@ class SurgeryTest {
     void pruningToTheOriginalShapeGivesIdenticalLogits(boolean tied) {
         LlamaWeights w = model(tied);
         LlamaWeights same = Surgery.apply(w, Surgery.all(w.config, Surgery.range(w.config.layers())));
-        assertThat(same.data).containsExactly(w.data);
+        assertThat(same.flat()).containsExactly(w.flat());
         assertThat(Llama.logits(same, TOKENS)).containsExactly(Llama.logits(w, TOKENS));
         // and through scores and a target equal to the original shape
         Scores s = new Scores(
@@ -85,7 +87,7 @@ class SurgeryTest {
                 0,
                 null);
         LlamaWeights viaTarget = Surgery.apply(w, new PruneTarget(null, null, null, null, null).keep(w.config, s));
-        assertThat(viaTarget.data).containsExactly(w.data);
+        assertThat(viaTarget.flat()).containsExactly(w.flat());
     }
 
     @ParameterizedTest
@@ -113,7 +115,7 @@ class SurgeryTest {
                 }
             }
             LlamaWeights permuted = Surgery.apply(w, new Surgery.Keep(hidden, neurons, heads, all.layers()));
-            assertThat(permuted.data).isNotEqualTo(w.data);
+            assertThat(permuted.flat()).isNotEqualTo(w.flat());
             Close.assertClose(
                     axis + " permutation, tied " + tied,
                     Llama.logits(permuted, TOKENS),
@@ -160,9 +162,9 @@ class SurgeryTest {
         assertThat(p.layer(1, dev.topiary.model.TensorKind.WO).shape()).containsExactly(6, 20);
         // a kept entry is the original one: o_proj row 2 = hidden channel 8, column 5 = head 2's channel 0 (2*5+0) of
         // layer 2
-        int ro = p.layer(1, dev.topiary.model.TensorKind.WO).offset(),
-                so = w.layer(2, dev.topiary.model.TensorKind.WO).offset();
-        assertThat(p.data[ro + 2 * 20 + 5]).isEqualTo(w.data[so + 8 * 30 + 2 * 5]);
+        float[] ro = p.layer(1, dev.topiary.model.TensorKind.WO).array(),
+                so = w.layer(2, dev.topiary.model.TensorKind.WO).array();
+        assertThat(ro[2 * 20 + 5]).isEqualTo(so[8 * 30 + 2 * 5]);
         assertThat(new PruneTarget(null, null, null, null, new int[] {1})
                         .keep(w.config, s)
                         .layers())

@@ -33,7 +33,7 @@ class MemoryPlanTest {
     void aOneBillionModelWithHugeBatchesIsRefusedWithThePlan() {
         MemoryPlan plan = MemoryPlan.of(LlamaConfig.preset("Llama-3.2-1B"), 64, 4096, false, null);
         assertThat(plan.parameters()).isEqualTo(1_235_814_400L);
-        assertThat(plan.weights() + plan.optimizer()).isEqualTo(16 * 1_235_814_400L);
+        assertThat(plan.weights() + plan.gradients() + plan.moments()).isEqualTo(16 * 1_235_814_400L);
         assertThatThrownBy(plan::check)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("weights")

@@ -75,8 +75,8 @@ class TrainingRunTest {
         assertThat(wasResumed[0]).isTrue();
         assertThat(c.finished()).isTrue();
         assertThat(c.startStep()).isEqualTo(7);
-        assertThat(resumed.data).containsExactly(straight.data);
-        assertThat(HfCheckpoint.load(tmp.resolve("b/model")).data).containsExactly(straight.data);
+        assertThat(resumed.flat()).containsExactly(straight.flat());
+        assertThat(HfCheckpoint.load(tmp.resolve("b/model")).flat()).containsExactly(straight.flat());
     }
 
     @Test
