@@ -89,13 +89,41 @@ public final class ChatTemplates {
 
     /**
      * The template the commands use for a model: the built-in {@code builtInName} when one is given
-     * ({@code --chat-template}), else the model folder's own ({@link #forModel}), else (a .gguf or
-     * llama2.c file) {@code chatml}.
+     * ({@code --chat-template}), else the model folder's own ({@link #forModel}), else a .gguf file's
+     * {@code tokenizer.chat_template} ({@link #forGguf}), else {@code chatml} (a llama2.c file, or a
+     * GGUF file without a template).
      */
     public static ChatTemplate choose(Path model, String builtInName) {
         if (builtInName != null) return builtIn(builtInName);
         if (!Files.exists(model)) throw new IllegalArgumentException(model + ": no such model file or folder");
-        return Files.isDirectory(model) ? forModel(model) : builtIn("chatml");
+        if (Files.isDirectory(model)) return forModel(model);
+        if (model.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf")) {
+            ChatTemplate t = forGguf(model);
+            if (t != null) return t;
+        }
+        return builtIn("chatml");
+    }
+
+    /**
+     * The Jinja template a GGUF file keeps as {@code tokenizer.chat_template} (as llama.cpp reads it), with
+     * its BOS and EOS tokens as {@code bos_token} and {@code eos_token}; null when the file has none.
+     *
+     * @throws IllegalArgumentException when the file cannot be read as GGUF
+     */
+    public static ChatTemplate forGguf(Path file) {
+        try (dev.topiary.format.GgufFile g = dev.topiary.format.GgufFile.open(file)) {
+            java.util.Optional<String> source = g.optionalString("tokenizer.chat_template");
+            if (source.isEmpty() || source.get().isBlank()) return null;
+            Map<String, Object> special = new LinkedHashMap<>();
+            List<String> tokens = g.has("tokenizer.ggml.tokens") ? g.stringArray("tokenizer.ggml.tokens") : List.of();
+            for (String[] key : new String[][] {{"bos_token", "bos"}, {"eos_token", "eos"}, {"unk_token", "unknown"}}) {
+                long id = g.getLong("tokenizer.ggml." + key[1] + "_token_id", -1);
+                if (id >= 0 && id < tokens.size()) special.put(key[0], tokens.get((int) id));
+            }
+            return new JinjaChatTemplate(file + " tokenizer.chat_template", Map.of("default", source.get()), special);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the GGUF file: " + e.getMessage(), e);
+        }
     }
 
     /**

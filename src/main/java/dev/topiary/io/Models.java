@@ -33,7 +33,7 @@ public final class Models {
      * training and surgery (at most 2^31 parameters). Each is made on first use. A malformed tokenizer
      * file is kept as {@code tokenizerError}, which {@link #requireTokenizer} throws.
      */
-    public static final class Loaded {
+    public static final class Loaded implements AutoCloseable {
         private final Path path;
         private final Format format;
         private final LlamaConfig config;
@@ -116,6 +116,17 @@ public final class Models {
                 checkFinite(path, mapped); // scans the mapped weights once: the OS reads them from disk
             }
             return mapped;
+        }
+
+        /**
+         * Unmaps the weights (their pages leave the process now rather than at a later collection) and drops
+         * the fp32 copy; neither may be used afterwards. The tokenizer and config stay.
+         */
+        @Override
+        public synchronized void close() {
+            if (mapped instanceof MappedModel m) m.close();
+            mapped = null;
+            weights = null;
         }
     }
 

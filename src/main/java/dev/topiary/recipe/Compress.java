@@ -17,15 +17,19 @@ import dev.topiary.eval.HeldOut;
 import dev.topiary.eval.ReadBack;
 import dev.topiary.generate.Greedy;
 import dev.topiary.io.DType;
+import dev.topiary.io.GgufExport;
 import dev.topiary.io.HfCheckpoint;
+import dev.topiary.io.MappedModel;
 import dev.topiary.io.Models;
 import dev.topiary.model.LlamaConfig;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.prune.Calibration;
 import dev.topiary.prune.Importance;
 import dev.topiary.prune.PruneTarget;
 import dev.topiary.prune.Scores;
 import dev.topiary.prune.Search;
+import dev.topiary.prune.StreamingSurgery;
 import dev.topiary.prune.Surgery;
 import dev.topiary.report.ModelCard;
 import dev.topiary.report.Report;
@@ -361,15 +365,27 @@ public final class Compress {
 
     private boolean correct() throws Exception {
         if (plan.correctTokens() <= 0) return true;
-        Models.Loaded m = Models.load(Path.of(plan.model()));
-        TrainOptions o = trainOptions(plan.correctTokens(), plan.lr() / 4);
-        TokenDataset ds = TokenDataset.load(data(), "text", m.requireTokenizer(), o.seqLen(), 0.05, o.seed());
-        return train(
-                run.resolve("correct"), m.requireWeights(), ds, o, Objective.CROSS_ENTROPY, Path.of(plan.model()), -1);
+        try (Models.Loaded m = Models.load(Path.of(plan.model()))) {
+            TrainOptions o = trainOptions(plan.correctTokens(), plan.lr() / 4);
+            TokenDataset ds = TokenDataset.load(data(), "text", m.requireTokenizer(), o.seqLen(), 0.05, o.seed());
+            return train(
+                    run.resolve("correct"),
+                    m.requireWeights(),
+                    ds,
+                    o,
+                    Objective.CROSS_ENTROPY,
+                    Path.of(plan.model()),
+                    -1);
+        }
     }
 
     private boolean importance() throws Exception {
-        Models.Loaded t = Models.load(teacherPath());
+        try (Models.Loaded t = Models.load(teacherPath())) {
+            return importance(t);
+        }
+    }
+
+    private boolean importance(Models.Loaded t) throws Exception {
         List<int[]> cal = Calibration.samples(
                 data().getLast(), "text", t.requireTokenizer(), plan.calibSamples(), plan.seqLen(), plan.seed());
         Scores s = Importance.score(
@@ -386,7 +402,12 @@ public final class Compress {
     }
 
     private boolean prune() throws Exception {
-        Models.Loaded t = Models.load(teacherPath());
+        try (Models.Loaded t = Models.load(teacherPath())) {
+            return prune(t);
+        }
+    }
+
+    private boolean prune(Models.Loaded t) throws Exception {
         LlamaConfig c = t.config();
         Scores s = Scores.read(run.resolve("scores.json"));
         PruneTarget target;
@@ -457,7 +478,13 @@ public final class Compress {
     }
 
     private boolean distill() throws Exception {
-        Models.Loaded teacher = Models.load(teacherPath()), student = Models.load(run.resolve("pruned"));
+        try (Models.Loaded teacher = Models.load(teacherPath());
+                Models.Loaded student = Models.load(run.resolve("pruned"))) {
+            return distill(teacher, student);
+        }
+    }
+
+    private boolean distill(Models.Loaded teacher, Models.Loaded student) throws Exception {
         int vocab = Vocabularies.shared(teacher, student);
         TrainOptions o = trainOptions(plan.distillTokens(), plan.lr());
         TokenDataset ds = TokenDataset.load(data(), "text", student.requireTokenizer(), o.seqLen(), 0.05, o.seed());
@@ -482,8 +509,12 @@ public final class Compress {
         String text = Corpus.read(data().getLast(), "text", Long.MAX_VALUE).getLast();
         String heldOut = text.substring((int) (text.length() * 0.95));
         ObjectNode out = JSON.createObjectNode();
-        out.set("teacher", evaluate(Models.load(teacherPath()), heldOut));
-        out.set("student", evaluate(Models.load(run.resolve("distill/model")), heldOut));
+        try (Models.Loaded teacher = Models.load(teacherPath())) {
+            out.set("teacher", evaluate(teacher, heldOut));
+        }
+        try (Models.Loaded student = Models.load(run.resolve("distill/model"))) {
+            out.set("student", evaluate(student, heldOut));
+        }
         HfCheckpoint.writeJson(run.resolve("eval.json"), out);
         for (String who : List.of("teacher", "student")) {
             JsonNode e = out.get(who);
@@ -516,35 +547,57 @@ public final class Compress {
         return n;
     }
 
+    /**
+     * The distilled model as an HF folder and a GGUF file, each streamed tensor by tensor from the mapped
+     * model (nothing is widened to an fp32 copy on the heap) and read back through its own reader, the
+     * logits compared with the distilled model's.
+     */
     private boolean export() throws Exception {
         Path out = run.resolve("export");
-        Models.Loaded m = Models.load(run.resolve("distill/model"));
-        HfCheckpoint.save(out, m.requireWeights(), DType.F32, 0, run.resolve("distill/model"));
-        JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
-        String card = ModelCard.text(run.getFileName().toString(), recipe(), m.config(), eval);
-        dev.topiary.format.AtomicFiles.writeString(out.resolve("README.md"), card);
-        // read back what was written (HF and GGUF) and compare logits with the distilled model
-        ReadBack hf = ReadBack.compare(m.requireWeights(), HfCheckpoint.load(out), m.requireTokenizer());
-        log.accept("  wrote " + out + "; read back: " + hf);
-        Path gguf = out.resolve("model.gguf");
-        dev.topiary.io.GgufExport.write(
-                gguf,
-                m.requireWeights(),
-                m.requireTokenizer(),
-                dev.topiary.format.GgmlType.F32,
-                run.getFileName().toString());
-        ReadBack gg = ReadBack.compare(m.requireWeights(), dev.topiary.io.GgufModel.load(gguf), m.requireTokenizer());
-        log.accept("  wrote " + gguf + "; read back: " + gg);
-        ObjectNode rb = JSON.createObjectNode();
-        rb.putObject("hf")
-                .put("max_abs_diff", hf.maxAbsDiff())
-                .put("top1_agree", hf.agree())
-                .put("positions", hf.positions());
-        rb.putObject("gguf")
-                .put("max_abs_diff", gg.maxAbsDiff())
-                .put("top1_agree", gg.agree())
-                .put("positions", gg.positions());
-        HfCheckpoint.writeJson(out.resolve("readback.json"), rb);
+        Path distilled = run.resolve("distill/model");
+        try (Models.Loaded m = Models.load(distilled)) {
+            Weights w = m.inference();
+            Tokenizer tok = m.requireTokenizer();
+            LlamaConfig c = m.config();
+            StreamingSurgery.write(
+                    w,
+                    Surgery.all(
+                            c, java.util.stream.IntStream.range(0, c.layers()).toArray()),
+                    out,
+                    DType.F32,
+                    0,
+                    distilled);
+            JsonNode eval = JSON.readTree(run.resolve("eval.json").toFile());
+            String card = ModelCard.text(run.getFileName().toString(), recipe(), c, eval);
+            dev.topiary.format.AtomicFiles.writeString(out.resolve("README.md"), card);
+            ReadBack hf;
+            try (MappedModel back = MappedModel.openHf(out)) {
+                hf = ReadBack.compare(w, back, tok);
+            }
+            log.accept("  wrote " + out + "; read back: " + hf);
+            Path gguf = out.resolve("model.gguf");
+            GgufExport.write(
+                    gguf,
+                    w,
+                    tok,
+                    dev.topiary.format.GgmlType.F32,
+                    run.getFileName().toString());
+            ReadBack gg;
+            try (MappedModel back = MappedModel.openGguf(gguf)) {
+                gg = ReadBack.compare(w, back, tok);
+            }
+            log.accept("  wrote " + gguf + "; read back: " + gg);
+            ObjectNode rb = JSON.createObjectNode();
+            rb.putObject("hf")
+                    .put("max_abs_diff", hf.maxAbsDiff())
+                    .put("top1_agree", hf.agree())
+                    .put("positions", hf.positions());
+            rb.putObject("gguf")
+                    .put("max_abs_diff", gg.maxAbsDiff())
+                    .put("top1_agree", gg.agree())
+                    .put("positions", gg.positions());
+            HfCheckpoint.writeJson(out.resolve("readback.json"), rb);
+        }
         return true;
     }
 

@@ -62,6 +62,35 @@ class TemplateCommandTest {
     }
 
     @Test
+    void aGgufFileRendersWithTheTemplateItKeeps() throws Exception {
+        Path messages = write("chat.json", CHAT);
+        Path dir = Path.of(fixture("llama-3.1-8b-instruct"));
+        String source = dev.topiary.chat.ChatTemplates.jinjaSource(dir).orElseThrow();
+        Path gguf = tmp.resolve("model.gguf");
+        new dev.topiary.format.GgufWriter()
+                .putString("general.architecture", "llama")
+                .putString("tokenizer.chat_template", source)
+                .putStrings("tokenizer.ggml.tokens", List.of("<unk>", "<|begin_of_text|>", "<|eot_id|>"))
+                .putU32("tokenizer.ggml.bos_token_id", 1)
+                .putU32("tokenizer.ggml.eos_token_id", 2)
+                .write(gguf);
+        CommandsTest.Run fromFolder = CommandsTest.run(
+                "template", dir.toString(), "--messages", messages.toString(), "--add-generation-prompt");
+        CommandsTest.Run fromGguf = CommandsTest.run(
+                "template", gguf.toString(), "--messages", messages.toString(), "--add-generation-prompt");
+        assertThat(fromGguf.code()).as(fromGguf.err()).isZero();
+        assertThat(fromGguf.out()).isEqualTo(fromFolder.out()).startsWith("<|begin_of_text|>");
+        // without a stored template: ChatML
+        Path bare = tmp.resolve("bare.gguf");
+        new dev.topiary.format.GgufWriter()
+                .putString("general.architecture", "llama")
+                .write(bare);
+        CommandsTest.Run chatml = CommandsTest.run(
+                "template", bare.toString(), "--messages", messages.toString(), "--add-generation-prompt");
+        assertThat(chatml.out()).startsWith("<|im_start|>system\nYou are helpful.");
+    }
+
+    @Test
     void toolsAndABuiltInTemplate() throws Exception {
         Path messages = write("chat.json", "{\"messages\": " + CHAT + "}");
         Path tools = write("tools.json", TOOLS);
