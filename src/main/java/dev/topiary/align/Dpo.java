@@ -2,6 +2,7 @@ package dev.topiary.align;
 
 import dev.topiary.model.LlamaTrain;
 import dev.topiary.model.LlamaWeights;
+import dev.topiary.model.Weights;
 import dev.topiary.nn.CrossEntropy;
 import dev.topiary.train.Objective;
 import dev.topiary.train.TokenDataset;
@@ -34,7 +35,7 @@ public final class Dpo implements Objective {
     /** Reward margins and accuracy of the last micro-batch. */
     public double lastMargin, lastAccuracy;
 
-    public Dpo(float beta, Variant variant, float eps, LlamaWeights reference, TokenDataset pairs, int pairsPerStep) {
+    public Dpo(float beta, Variant variant, float eps, Weights reference, TokenDataset pairs, int pairsPerStep) {
         this.pairsPerStep = pairsPerStep;
         if (!(beta > 0)) throw new IllegalArgumentException("--beta must be > 0, got " + beta);
         if (eps < 0 || eps >= 0.5f)
@@ -46,7 +47,7 @@ public final class Dpo implements Objective {
         int n = pairs.sequences();
         refLogp = new float[2 * n];
         int[] in = new int[pairs.seqLen], tg = new int[pairs.seqLen], seg = new int[pairs.seqLen];
-        LlamaTrain.Activations a = new LlamaTrain.Activations(reference.config, 1, pairs.seqLen);
+        LlamaTrain.Activations a = new LlamaTrain.Activations(reference.config(), 1, pairs.seqLen);
         a.segStart = seg;
         for (int s = 0; s < n; s++) {
             pairs.copySequence(s, 0, in, tg);
@@ -57,19 +58,24 @@ public final class Dpo implements Objective {
         }
     }
 
-    /** Summed log-probabilities of the targets in each half of a row (forward only). */
-    double[] logps(LlamaWeights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
+    /**
+     * Summed log-probabilities of the targets in each half of a row (forward only), the logits made
+     * {@link LlamaTrain#LOGIT_ROWS} rows at a time; w may be a mapped reference model in its stored type.
+     */
+    double[] logps(Weights w, LlamaTrain.Activations a, int[] inputs, int[] targets) {
         LlamaTrain.forward(w, a, inputs);
         double[] out = new double[2 * (inputs.length / (2 * half))];
-        LlamaTrain.head(w, null, a, (logits, r0, rows, V, grad) -> {
-            for (int r = 0; r < rows; r++) {
-                int g = r0 + r;
-                out[g / half] -= rowLoss(logits, r * V, V, targets[g]);
-            }
-            return 0;
-        });
+        int V = w.config().vocab(), R = a.rows(), chunk = Math.min(R, LlamaTrain.LOGIT_ROWS);
+        if (logits == null || logits.length < chunk * V) logits = new float[chunk * V];
+        for (int r0 = 0; r0 < R; r0 += chunk) {
+            int rows = Math.min(chunk, R - r0);
+            LlamaTrain.logits(w, a, r0, rows, logits);
+            for (int r = 0; r < rows; r++) out[(r0 + r) / half] -= rowLoss(logits, r * V, V, targets[r0 + r]);
+        }
         return out;
     }
+
+    private float[] logits; // (LOGIT_ROWS, V) scratch of logps
 
     private static double rowLoss(float[] logits, int off, int V, int target) {
         if (target == CrossEntropy.IGNORE) return 0;

@@ -46,7 +46,10 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     EngineOptions engine;
 
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder or .gguf (each with its own chat template, else ChatML), or a llama2.c .bin")
+    @Parameters(
+            index = "0",
+            paramLabel = "MODEL",
+            description = "HF folder or .gguf (each with its own chat template, else ChatML), or a llama2.c .bin")
     Path model;
 
     @Option(names = "--system", description = "System message.")

@@ -72,11 +72,16 @@ final class DpoCommand implements Callable<Integer> {
         TrainOptions o = half.withSeqLen(2 * half.seqLen());
         // the reference log-probabilities are all computed now, before training: the policy itself serves when there is
         // no --ref
-        LlamaWeights reference = ref == null ? w : Models.load(ref).requireWeights();
+        // (a separate --ref is read mapped, in its stored type, and unmapped once they are done)
         System.out.printf(
                 "%d preference pairs (%d answers truncated to %d tokens); reference log-probabilities from %s%n",
                 pairs.size(), packed.getValue(), half.seqLen(), ref == null ? model : ref);
-        Dpo dpo = new Dpo(beta, variant, labelSmoothing, reference, packed.getKey(), o.batch() * o.accum());
+        Dpo dpo;
+        if (ref == null) dpo = new Dpo(beta, variant, labelSmoothing, w, packed.getKey(), o.batch() * o.accum());
+        else
+            try (Models.Loaded r = Models.load(ref)) {
+                dpo = new Dpo(beta, variant, labelSmoothing, r.inference(), packed.getKey(), o.batch() * o.accum());
+            }
         return run.run("DPO of " + model, w, packed.getKey(), o, dpo, model);
     }
 }

@@ -29,7 +29,10 @@ import picocli.CommandLine.Parameters;
             ""
         })
 final class TemplateCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "MODEL", description = "HF folder or .gguf (each with its own chat template, else ChatML), or a llama2.c .bin")
+    @Parameters(
+            index = "0",
+            paramLabel = "MODEL",
+            description = "HF folder or .gguf (each with its own chat template, else ChatML), or a llama2.c .bin")
     Path model;
 
     @Option(names = "--messages", required = true, paramLabel = "FILE", description = "The conversation (JSON).")

@@ -22,7 +22,7 @@ public final class LlamaTrain {
     private LlamaTrain() {}
 
     /** Rows of logits materialised at once: the (R, V) logits never exist whole. */
-    static final int LOGIT_ROWS = 256;
+    public static final int LOGIT_ROWS = 256;
 
     /** Saved activations and scratch for one (B, T). */
     public static final class Activations {
