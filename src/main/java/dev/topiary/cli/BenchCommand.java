@@ -354,7 +354,7 @@ final class BenchCommand implements Callable<Integer> {
                     "%-12s | %10.0f %14s | %10s %14s | %s%n",
                     shapes.get(i),
                     ours,
-                    InspectCommand.bytes(row.get("memory_bytes").asLong()),
+                    Sizes.human(row.get("memory_bytes").asLong()),
                     theirs == null ? "-" : String.format("%.0f", theirs),
                     torch == null
                             ? "-"

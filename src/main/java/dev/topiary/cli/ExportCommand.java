@@ -94,7 +94,7 @@ final class ExportCommand implements Callable<Integer> {
                                         .toArray()),
                         out,
                         t,
-                        PruneCommand.parseBytes("5GB"),
+                        Sizes.parse("--shard-size", "5GB"),
                         model.path);
                 back = () -> MappedModel.openHf(out);
             }

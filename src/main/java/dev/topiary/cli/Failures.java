@@ -57,7 +57,7 @@ final class Failures {
             case IllegalStateException s -> s.getMessage();
             case OutOfMemoryError o ->
                 "out of memory (Java heap at most "
-                        + InspectCommand.bytes(Runtime.getRuntime().maxMemory())
+                        + Sizes.human(Runtime.getRuntime().maxMemory())
                         + "): lower --seq-len or --batch, or give the JVM more with TOPIARY_JAVA_OPTS=-Xmx...";
             case ReadOnlyFileSystemException r -> "the file system is read-only; choose another --out";
             case JsonProcessingException j -> json(j);

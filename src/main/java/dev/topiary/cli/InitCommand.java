@@ -63,7 +63,7 @@ final class InitCommand implements Callable<Integer> {
         LlamaConfig c =
                 Files.isRegularFile(Path.of(config)) ? LlamaConfig.readHf(Path.of(config)) : LlamaConfig.preset(config);
         long t0 = System.nanoTime();
-        RandomCheckpoint.write(out, c, dtype, seed, std, PruneCommand.parseBytes(shardSize));
+        RandomCheckpoint.write(out, c, dtype, seed, std, Sizes.parse("--shard-size", shardSize));
         if (!noTokenizer && c.vocab() >= ByteTokenizerFiles.VOCAB) ByteTokenizerFiles.write(out);
         PruneCommand.describe("init", c);
         System.out.printf("wrote %s (%s, seed %d) in %.1f s%n", out, dtype, seed, (System.nanoTime() - t0) / 1e9);

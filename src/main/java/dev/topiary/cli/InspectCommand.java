@@ -60,17 +60,17 @@ final class InspectCommand implements Callable<Integer> {
             System.out.printf("parameters   %,d (%s)%n", params, human(params, ""));
             System.out.printf(
                     "memory       %s for fp32 weights; KV cache %s per token, %s at %d positions%n",
-                    bytes(params * 4),
-                    bytes(2L * c.layers() * c.kvDim() * 4),
-                    bytes(2L * c.layers() * c.kvDim() * 4 * c.maxPositions()),
+                    Sizes.human(params * 4),
+                    Sizes.human(2L * c.layers() * c.kvDim() * 4),
+                    Sizes.human(2L * c.layers() * c.kvDim() * 4 * c.maxPositions()),
                     c.maxPositions());
         } else {
             System.out.println("architecture (no weights: vocabulary only)");
         }
         Map<String, long[]> dtypes = dtypes(format);
         dtypes.forEach((k, v) ->
-                System.out.printf("tensors      %s %s, %s%n", v[0] < 0 ? "all" : v[0] + " x", k, bytes(v[1])));
-        System.out.printf("on disk      %s%n", bytes(diskSize()));
+                System.out.printf("tensors      %s %s, %s%n", v[0] < 0 ? "all" : v[0] + " x", k, Sizes.human(v[1])));
+        System.out.printf("on disk      %s%n", Sizes.human(diskSize()));
         Tokenizer t = m.tokenizer();
         if (t == null) System.out.println("tokenizer    none found");
         else
@@ -131,12 +131,5 @@ final class InspectCommand implements Callable<Integer> {
         if (n >= 1_000_000) return String.format("%.2f M%s", n / 1e6, unit);
         if (n >= 1_000) return String.format("%.1f K%s", n / 1e3, unit);
         return n + unit;
-    }
-
-    static String bytes(long b) {
-        if (b >= 1L << 30) return String.format("%.2f GiB", b / (double) (1L << 30));
-        if (b >= 1L << 20) return String.format("%.2f MiB", b / (double) (1L << 20));
-        if (b >= 1L << 10) return String.format("%.1f KiB", b / 1024.0);
-        return b + " B";
     }
 }

@@ -191,7 +191,7 @@ final class ModelBench {
                 r.format(),
                 r.dtype(),
                 r.params() / 1e6,
-                InspectCommand.bytes(r.storedBytes())));
+                Sizes.human(r.storedBytes())));
         b.append(String.format(
                 Locale.ROOT,
                 "%-8s | %7s | %12s | %10s | %10s | %10s%n",
@@ -214,9 +214,7 @@ final class ModelBench {
                     x.max()));
         }
         b.append(String.format(
-                Locale.ROOT,
-                "peak RSS (VmHWM): %s%n",
-                r.peakRssBytes() < 0 ? "-" : InspectCommand.bytes(r.peakRssBytes())));
+                Locale.ROOT, "peak RSS (VmHWM): %s%n", r.peakRssBytes() < 0 ? "-" : Sizes.human(r.peakRssBytes())));
         if (!Double.isNaN(r.copyBytesPerSecond()))
             b.append(String.format(
                     Locale.ROOT,
@@ -227,7 +225,7 @@ final class ModelBench {
             b.append(String.format(
                     Locale.ROOT,
                     "decode reads %s of weights per token: %.1f GB/s",
-                    InspectCommand.bytes(r.bytesPerToken()),
+                    Sizes.human(r.bytesPerToken()),
                     r.decodeBytesPerSecond() / 1e9));
             if (!Double.isNaN(r.copyBytesPerSecond()))
                 b.append(String.format(

@@ -144,7 +144,7 @@ final class PruneCommand implements Callable<Integer> {
                     target.keep(c, zeroScores(c)).layers());
         }
         DType type = dtype != null ? dtype : defaultDtype(w);
-        LlamaConfig pc = StreamingSurgery.write(w, keep, out, type, parseBytes(shardSize), model);
+        LlamaConfig pc = StreamingSurgery.write(w, keep, out, type, Sizes.parse("--shard-size", shardSize), model);
         HfCheckpoint.writeJson(out.resolve("pruning.json"), record(c, pc, keep));
         describe("source", c);
         describe("pruned", pc);
@@ -162,26 +162,6 @@ final class PruneCommand implements Callable<Integer> {
             case BF16 -> DType.BF16;
             case Q8_0 -> DType.F32;
         };
-    }
-
-    /** "5GB", "500MB", "64KB", "1234" (bytes), "0" (no sharding); decimal units, as Hugging Face's max_shard_size. */
-    static long parseBytes(String s) {
-        String t = s.trim().toUpperCase(java.util.Locale.ROOT);
-        long unit = 1;
-        for (String[] u : new String[][] {{"GB", "1000000000"}, {"MB", "1000000"}, {"KB", "1000"}, {"B", "1"}}) {
-            if (t.endsWith(u[0])) {
-                unit = Long.parseLong(u[1]);
-                t = t.substring(0, t.length() - u[0].length()).trim();
-                break;
-            }
-        }
-        try {
-            double v = Double.parseDouble(t);
-            if (v < 0 || Double.isNaN(v)) throw new NumberFormatException();
-            return (long) (v * unit);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--shard-size '" + s + "' is not a size (e.g. 5GB, 500MB, 0)");
-        }
     }
 
     private LlamaConfig config() throws Exception {
@@ -229,8 +209,8 @@ final class PruneCommand implements Callable<Integer> {
                 c.headDim(),
                 c.vocab(),
                 p,
-                InspectCommand.bytes(4 * p),
-                InspectCommand.bytes(2 * p));
+                Sizes.human(4 * p),
+                Sizes.human(2 * p));
     }
 
     private ObjectNode record(LlamaConfig from, LlamaConfig to, Surgery.Keep keep) {

@@ -190,7 +190,7 @@ final class TrainFlags {
         }
         System.out.printf(
                 "done: validation loss %.4f; %.1f s, %.0f tokens/s; heap in use %s%n",
-                r.validationLoss(), r.seconds(), r.tokensPerSecond(), InspectCommand.bytes(r.peakHeapBytes()));
+                r.validationLoss(), r.seconds(), r.tokensPerSecond(), Sizes.human(r.peakHeapBytes()));
         System.out.printf("model written to %s; metrics in %s%n", folder.model(), folder.metrics());
         return 0;
     }
@@ -222,12 +222,14 @@ final class TrainFlags {
                     "%s, %,d parameters; data %,d tokens: %d train / %d validation sequences of %d%n",
                     what, w.config.parameterCount(), ds.tokens.length, ds.trainSequences, ds.valSequences, o.seqLen());
             System.out.printf(
-                    "%d steps of %,d tokens%s; activations %s, weights+grads+AdamW %s (16 bytes/parameter)%n",
+                    "%d steps of %,d tokens%s; activations %s, weights+gradients %s (heap), AdamW moments %s (off"
+                            + " the heap)%n",
                     o.steps(),
                     o.tokensPerStep(),
                     resumed ? ", resuming at step " + trainer.step() : "",
-                    InspectCommand.bytes(trainer.activationBytes()),
-                    InspectCommand.bytes(16 * w.parameterCount()));
+                    Sizes.human(trainer.activationBytes()),
+                    Sizes.human(8 * w.parameterCount()),
+                    Sizes.human(8 * w.parameterCount()));
             bar = Progress.bar("train", o.steps());
             bar.stepTo(trainer.step());
         }
