@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,76 +43,16 @@ public final class HfCheckpoint {
 
     /** Loads config and weights; bf16/f16 weights are widened to fp32. */
     public static LlamaWeights load(Path dir) {
-        LlamaConfig config = readConfig(dir);
-        Map<String, Path> where = tensorFiles(dir);
-        Map<Path, Safetensors> open = new HashMap<>();
-        try {
-            // the files must hold at least as many values as config.json describes before the weights are allocated
-            long stored = 0;
-            for (Path f : new TreeSet<>(where.values()))
-                for (Safetensors.TensorInfo t :
-                        open.computeIfAbsent(f, Safetensors::open).tensors().values())
-                    stored = Math.addExact(stored, t.elements());
-            long needed = config.parameterCount();
-            if (needed > stored)
-                throw new ModelFormatException(
-                        dir.resolve("config.json"),
-                        "describes a model of "
-                                + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
-                                + " parameters, but the safetensors files hold only " + stored + " values");
+        try (MappedModel m = MappedModel.openHf(dir)) { // names, shapes and sizes are checked there
             LlamaWeights w;
             try {
-                w = new LlamaWeights(config);
+                w = new LlamaWeights(m.config());
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(dir.resolve("config.json"), e.getMessage());
             }
-            for (View v : w.views()) {
-                Path f = where.get(v.name());
-                if (f == null)
-                    throw new ModelFormatException(
-                            dir,
-                            "tensor '" + v.name() + "' is missing (config.json " + describe(v.kind(), config)
-                                    + "); files read: "
-                                    + new TreeSet<>(where.values())
-                                            .stream()
-                                                    .map(p -> p.getFileName().toString())
-                                                    .toList());
-                Safetensors st = open.computeIfAbsent(f, Safetensors::open);
-                Safetensors.TensorInfo info = st.info(v.name());
-                long[] expected = Arrays.stream(v.shape()).asLongStream().toArray();
-                if (!Arrays.equals(info.shape(), expected))
-                    throw new ModelFormatException(
-                            f,
-                            "tensor '" + v.name() + "' has shape " + Arrays.toString(info.shape())
-                                    + " but config.json implies " + Arrays.toString(expected));
-                w.set(v, st.readFloats(v.name()));
-            }
-            var known = new java.util.HashSet<String>();
-            w.views().forEach(v -> known.add(v.name()));
-            if (config.tieEmbeddings()) known.add(TensorKind.LM_HEAD.hfName(0)); // saved by some tools anyway
-            List<String> extra = where.keySet().stream()
-                    .filter(n -> !known.contains(n) && !n.endsWith("rotary_emb.inv_freq"))
-                    .sorted()
-                    .toList();
-            if (!extra.isEmpty())
-                LOG.warn(
-                        "{}: ignoring {} tensors this architecture does not use, e.g. {}",
-                        dir,
-                        extra.size(),
-                        extra.getFirst());
+            for (View v : w.views()) m.tensor(v.kind(), v.layer()).copyTo(v.array());
             return w;
-        } finally {
-            open.values().forEach(Safetensors::close);
         }
-    }
-
-    private static String describe(TensorKind k, LlamaConfig c) {
-        return switch (k) {
-            case BQ, BK, BV -> "says q/k/v have biases";
-            case BO -> "has attention_bias = true";
-            case LM_HEAD -> "has tie_word_embeddings = false";
-            default -> "model_type " + c.modelType();
-        };
     }
 
     /** Tensor name to the file holding it: one model.safetensors, or the index's weight_map. */

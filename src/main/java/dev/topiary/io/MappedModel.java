@@ -65,12 +65,31 @@ public final class MappedModel implements Weights, AutoCloseable {
         };
     }
 
+    /**
+     * A Hugging Face folder: config.json and one model.safetensors or the shards of its index. Refuses a
+     * config.json that describes more values than the files hold, a missing tensor (saying what in
+     * config.json asks for it) and a tensor of the wrong shape; warns of tensors the architecture does not use.
+     */
     public static MappedModel openHf(Path dir) {
         LlamaConfig config = HfCheckpoint.readConfig(dir);
         Map<String, Path> where = HfCheckpoint.tensorFiles(dir);
         Map<Path, Safetensors> open = new LinkedHashMap<>();
         Map<String, Tensor> tensors = new HashMap<>();
         try {
+            // the files must hold at least as many values as config.json describes (a clear message, before
+            // anyone sizes buffers from the config)
+            long stored = 0;
+            for (Path f : new TreeSet<>(where.values()))
+                for (Safetensors.TensorInfo t :
+                        open.computeIfAbsent(f, Safetensors::open).tensors().values())
+                    stored = Math.addExact(stored, t.elements());
+            long needed = config.parameterCount();
+            if (needed > stored)
+                throw new ModelFormatException(
+                        dir.resolve("config.json"),
+                        "describes a model of "
+                                + (needed == Long.MAX_VALUE ? "more than 2^63" : String.valueOf(needed))
+                                + " parameters, but the safetensors files hold only " + stored + " values");
             for (TensorKind k : TensorKind.values()) {
                 if (!k.present(config)) continue;
                 for (int l = 0; l < (k.perLayer ? config.layers() : 1); l++) {
@@ -79,7 +98,8 @@ public final class MappedModel implements Weights, AutoCloseable {
                     if (f == null)
                         throw new ModelFormatException(
                                 dir,
-                                "tensor '" + name + "' is missing; files read: "
+                                "tensor '" + name + "' is missing (config.json " + describe(k, config)
+                                        + "); files read: "
                                         + new TreeSet<>(where.values())
                                                 .stream()
                                                         .map(x ->
@@ -101,8 +121,32 @@ public final class MappedModel implements Weights, AutoCloseable {
             open.values().forEach(Safetensors::close);
             throw e;
         }
+        List<String> extra = where.keySet().stream()
+                .filter(n -> !tensors.containsKey(n) && !n.endsWith("rotary_emb.inv_freq"))
+                .filter(n ->
+                        !(config.tieEmbeddings() && n.equals(TensorKind.LM_HEAD.hfName(0)))) // saved anyway by some
+                .sorted()
+                .toList();
+        if (!extra.isEmpty())
+            LOG.warn(
+                    "{}: ignoring {} tensors this architecture does not use, e.g. {}",
+                    dir,
+                    extra.size(),
+                    extra.getFirst());
         return new MappedModel(dir, config, tensors, false, new ArrayList<>(open.values()));
     }
+
+    /** What in config.json asks for a tensor of kind k, for the message when it is missing. */
+    private static String describe(TensorKind k, LlamaConfig c) {
+        return switch (k) {
+            case BQ, BK, BV -> "says q/k/v have biases";
+            case BO -> "has attention_bias = true";
+            case LM_HEAD -> "has tie_word_embeddings = false";
+            default -> "model_type " + c.modelType();
+        };
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MappedModel.class);
 
     public static MappedModel openGguf(Path file) {
         GgufFile g;

@@ -181,14 +181,22 @@ public final class Tensor {
             throw new IllegalStateException(
                     "tensor " + Arrays.toString(shape) + " has " + elements + " elements, more than one array holds");
         float[] out = new float[(int) elements];
-        if (elements == 0) return out;
+        copyTo(out);
+        return out;
+    }
+
+    /** All elements converted to fp32 into {@code dst}, which holds exactly {@link #elements()}. */
+    public void copyTo(float[] dst) {
+        if (dst.length != elements)
+            throw new IllegalArgumentException(
+                    "tensor " + Arrays.toString(shape) + " has " + elements + " elements, the array " + dst.length);
+        if (elements == 0) return;
         long cols = cols();
         if (cols <= Integer.MAX_VALUE) {
-            for (long r = 0; r < rows(); r++) readRow(r, 0, (int) cols, out, (int) (r * cols));
+            for (long r = 0; r < rows(); r++) readRow(r, 0, (int) cols, dst, (int) (r * cols));
         } else {
-            for (int i = 0; i < out.length; i++) out[i] = get(i);
+            for (int i = 0; i < dst.length; i++) dst[i] = get(i);
         }
-        return out;
     }
 
     @Override

@@ -172,6 +172,17 @@ class MappedModelTest {
                 java.util.Map.of());
         assertThatThrownBy(() -> MappedModel.openHf(dir))
                 .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("config.json: describes a model of 20224 parameters")
+                .hasMessageContaining("hold only 4 values");
+        // enough values in all, but the embedding misshapen
+        Safetensors.write(
+                dir.resolve("model.safetensors"),
+                java.util.List.of(
+                        new Safetensors.Entry("model.embed_tokens.weight", DType.F32, new long[] {2, 2}, new float[4]),
+                        new Safetensors.Entry("filler", DType.F32, new long[] {20224}, new float[20224])),
+                java.util.Map.of());
+        assertThatThrownBy(() -> MappedModel.openHf(dir))
+                .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("model.embed_tokens.weight")
                 .hasMessageContaining("config.json implies");
     }
