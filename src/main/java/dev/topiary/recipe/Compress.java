@@ -341,6 +341,11 @@ public final class Compress {
             long last = System.nanoTime();
 
             @Override
+            public void planned(dev.topiary.train.MemoryPlan plan) {
+                log.accept("  memory plan: " + plan);
+            }
+
+            @Override
             public void started(Trainer trainer, boolean resumed) {
                 if (resumed) log.accept("  resuming at step " + trainer.step() + " of " + o.steps());
             }
