@@ -74,9 +74,11 @@ public final class StreamingSurgery {
 
     /** Output tensor {@code kind} of new layer j from source layer l: rows then columns selected (null: all). */
     private static HfCheckpoint.Tensor tensor(
-            Weights w, TensorKind kind, int l, int j, LlamaConfig nc, int[] rows, int[] cols, DType dtype) {
+            Weights w, TensorKind kind, int l, int j, LlamaConfig nc, int[] rows, int[] keptCols, DType dtype) {
         Tensor src = w.tensor(kind, l);
         LlamaConfig c = w.config();
+        // every column kept: whole rows, copied as stored bytes when the type stays
+        int[] cols = keptCols != null && identity(keptCols, src.cols()) ? null : keptCols;
         int heads = switch (kind) {
             case WQ, BQ -> c.heads();
             case WK, BK -> c.kvHeads();
@@ -115,6 +117,13 @@ public final class StreamingSurgery {
                 sink.floats(picked, 0, outCols);
             }
         });
+    }
+
+    /** Whether {@code cols} keeps every one of n columns, in order. */
+    private static boolean identity(int[] cols, long n) {
+        if (cols.length != n) return false;
+        for (int i = 0; i < cols.length; i++) if (cols[i] != i) return false;
+        return true;
     }
 
     /** Source rows (interleaved layout) for wanted rows given in rotate-half layout, per head of D rows. */

@@ -65,6 +65,27 @@ class StreamingSurgeryTest {
         assertThat(files(streamed)).hasSameSizeAs(files(old));
     }
 
+    /** Whole rows in the source's type are copied as stored bytes, one after another: depth pruning and re-export. */
+    @ParameterizedTest
+    @ValueSource(strings = {"F32", "BF16"})
+    void keptLayersAreTheSourceBytes(String dtype) throws Exception {
+        Path src = SharedFiles.require("models/stories260K-hf");
+        DType type = DType.valueOf(dtype);
+        Path source = tmp.resolve("source");
+        HfCheckpoint.save(source, HfCheckpoint.load(src), type, 0);
+        LlamaWeights w = HfCheckpoint.load(source);
+        for (int[] layers : new int[][] {{0, 2, 4}, {0, 1, 2, 3, 4}}) {
+            Path old = tmp.resolve("old" + layers.length), streamed = tmp.resolve("streamed" + layers.length);
+            HfCheckpoint.save(old, Surgery.keepLayers(w, layers), type, 0);
+            try (MappedModel m = MappedModel.openHf(source)) {
+                StreamingSurgery.write(m, Surgery.all(w.config, layers), streamed, type, 0);
+            }
+            assertThat(Files.readAllBytes(streamed.resolve("model.safetensors")))
+                    .as("layers %s", java.util.Arrays.toString(layers))
+                    .isEqualTo(Files.readAllBytes(old.resolve("model.safetensors")));
+        }
+    }
+
     @Test
     void smallShardsGiveAnIndexThatCoversEveryTensor() throws Exception {
         Path src = SharedFiles.require("models/stories260K-hf");
