@@ -44,30 +44,15 @@ public final class StreamingSurgery {
         int D = c.headDim();
         int[] kh = keep.hidden();
         List<HfCheckpoint.Tensor> out = new ArrayList<>();
-        out.add(tensor(w, TensorKind.EMBED, 0, 0, nc, null, kh, dtype));
-        for (TensorKind k : TensorKind.values()) {
-            if (!k.perLayer || !k.present(nc)) continue;
-            for (int j = 0; j < nc.layers(); j++) {
-                int l = keep.layers()[j];
-                int[] qRows = Surgery.headRows(keep.heads()[l], D), kf = keep.neurons()[l];
-                int[] rows = switch (k) {
-                    case ATTN_NORM, FFN_NORM, BO -> kh;
-                    case WQ, BQ -> qRows;
-                    case WO, W_DOWN -> kh;
-                    case W_GATE, W_UP -> kf;
-                    default -> null;
-                };
-                int[] cols = switch (k) {
-                    case WQ, WK, WV, W_GATE, W_UP -> kh;
-                    case WO -> qRows;
-                    case W_DOWN -> kf;
-                    default -> null;
-                };
-                out.add(tensor(w, k, l, j, nc, rows, cols, dtype));
+        for (TensorKind k :
+                TensorKind.STORAGE_ORDER) { // HF names are sorted when written; this order is for the reader
+            if (!k.present(nc)) continue;
+            for (int j = 0; j < (k.perLayer ? nc.layers() : 1); j++) {
+                int l = k.perLayer ? keep.layers()[j] : 0;
+                Surgery.Slice s = Surgery.slice(k, l, keep, c.headDim());
+                out.add(tensor(w, k, l, j, nc, s.rows(), s.cols(), dtype));
             }
         }
-        out.add(tensor(w, TensorKind.NORM, 0, 0, nc, kh, null, dtype));
-        if (!c.tieEmbeddings()) out.add(tensor(w, TensorKind.LM_HEAD, 0, 0, nc, null, kh, dtype));
         HfCheckpoint.save(dir, nc, out, dtype, shardBytes, tokenizerSource);
         return nc;
     }

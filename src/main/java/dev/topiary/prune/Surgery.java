@@ -35,34 +35,42 @@ public final class Surgery {
         return c.withShape(keep.hidden().length, newF, keep.layers().length, newHeads);
     }
 
+    /** The rows and columns of a source tensor that the pruned tensor keeps, in order (null: all). */
+    record Slice(int[] rows, int[] cols) {}
+
+    /**
+     * The slicing rule of every tensor, in one place for the in-memory and the streamed surgery: tensor
+     * {@code k} of source layer {@code l} (ignored for whole-model kinds) keeps these rows and columns.
+     */
+    static Slice slice(TensorKind k, int l, Keep keep, int headDim) {
+        int[] kh = keep.hidden();
+        if (!k.perLayer)
+            return switch (k) {
+                case EMBED, LM_HEAD -> new Slice(null, kh); // all V rows, hidden columns
+                case NORM -> new Slice(kh, null);
+                default -> throw new AssertionError(k);
+            };
+        int[] qRows = headRows(keep.heads()[l], headDim), kf = keep.neurons()[l];
+        return switch (k) {
+            case ATTN_NORM, FFN_NORM, BO -> new Slice(kh, null);
+            case WQ -> new Slice(qRows, kh);
+            case BQ -> new Slice(qRows, null);
+            case WK, WV -> new Slice(null, kh);
+            case BK, BV -> new Slice(null, null);
+            case WO -> new Slice(kh, qRows);
+            case W_GATE, W_UP -> new Slice(kf, kh);
+            case W_DOWN -> new Slice(kh, kf);
+            default -> throw new AssertionError(k);
+        };
+    }
+
     public static LlamaWeights apply(LlamaWeights w, Keep keep) {
         LlamaConfig c = w.config;
-        int D = c.headDim();
-        LlamaConfig nc = prunedConfig(c, keep);
-        LlamaWeights out = new LlamaWeights(nc);
-        int[] kh = keep.hidden();
-        // embedding and (untied) head: all V rows, hidden columns
-        copy(w, w.embed(), out, out.embed(), null, kh);
-        if (!c.tieEmbeddings()) copy(w, w.lmHead(), out, out.lmHead(), null, kh);
-        copy(w, w.norm(), out, out.norm(), kh, null);
-        for (int j = 0; j < keep.layers().length; j++) {
-            int l = keep.layers()[j];
-            int[] qRows = headRows(keep.heads()[l], D), kf = keep.neurons()[l];
-            copy(w, w.layer(l, TensorKind.ATTN_NORM), out, out.layer(j, TensorKind.ATTN_NORM), kh, null);
-            copy(w, w.layer(l, TensorKind.FFN_NORM), out, out.layer(j, TensorKind.FFN_NORM), kh, null);
-            copy(w, w.layer(l, TensorKind.WQ), out, out.layer(j, TensorKind.WQ), qRows, kh);
-            copy(w, w.layer(l, TensorKind.WK), out, out.layer(j, TensorKind.WK), null, kh);
-            copy(w, w.layer(l, TensorKind.WV), out, out.layer(j, TensorKind.WV), null, kh);
-            copy(w, w.layer(l, TensorKind.WO), out, out.layer(j, TensorKind.WO), kh, qRows);
-            if (c.qkvBias()) {
-                copy(w, w.layer(l, TensorKind.BQ), out, out.layer(j, TensorKind.BQ), qRows, null);
-                copy(w, w.layer(l, TensorKind.BK), out, out.layer(j, TensorKind.BK), null, null);
-                copy(w, w.layer(l, TensorKind.BV), out, out.layer(j, TensorKind.BV), null, null);
-            }
-            if (c.oBias()) copy(w, w.layer(l, TensorKind.BO), out, out.layer(j, TensorKind.BO), kh, null);
-            copy(w, w.layer(l, TensorKind.W_GATE), out, out.layer(j, TensorKind.W_GATE), kf, kh);
-            copy(w, w.layer(l, TensorKind.W_UP), out, out.layer(j, TensorKind.W_UP), kf, kh);
-            copy(w, w.layer(l, TensorKind.W_DOWN), out, out.layer(j, TensorKind.W_DOWN), kh, kf);
+        LlamaWeights out = new LlamaWeights(prunedConfig(c, keep));
+        for (View dst : out.views()) {
+            int l = dst.layer() < 0 ? -1 : keep.layers()[dst.layer()];
+            Slice s = slice(dst.kind(), l, keep, c.headDim());
+            copy(w.view(dst.kind(), Math.max(l, 0)), dst, s.rows(), s.cols());
         }
         return out;
     }
@@ -110,7 +118,7 @@ public final class Surgery {
     }
 
     /** dst = src[rows][cols] (null: all, in order) for a matrix, or src[rows] for a vector. */
-    private static void copy(LlamaWeights w, View src, LlamaWeights out, View dst, int[] rows, int[] cols) {
+    private static void copy(View src, View dst, int[] rows, int[] cols) {
         float[] a = src.array(), b = dst.array();
         if (src.shape().length == 1) {
             for (int i = 0; i < dst.size(); i++) b[i] = a[rows == null ? i : rows[i]];
