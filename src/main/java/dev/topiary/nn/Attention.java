@@ -310,8 +310,7 @@ public final class Attention {
                 k.gemmSerial(dp, 0, T, dout, rq + h * D, QD, false, vx, rk + kvh * D, KVD, true, T, D, T, false);
                 for (int t = 0; t < T; t++) {
                     int o = t * T, po = pOff + t * T;
-                    float dot = 0f;
-                    for (int s = 0; s <= t; s++) dot += probs[po + s] * dp[o + s];
+                    float dot = k.dot(probs, po, dp, o, t + 1);
                     for (int s = 0; s <= t; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
                     for (int s = t + 1; s < T; s++) dp[o + s] = 0f;
                 }

@@ -168,6 +168,14 @@ public final class Checkpoint {
             List<LlamaWeights.View> views = w.views();
             if (version.equals("1")) loadFlat(f, st, w, opt); // one flat tensor each (Topiary before 2026-12)
             else {
+                long stored = st.tensors().keySet().stream()
+                        .filter(n -> n.startsWith(PARAMS))
+                        .count();
+                if (stored != views.size())
+                    throw new ModelFormatException(
+                            f,
+                            "holds " + stored + " parameter tensors, the model has " + views.size()
+                                    + ": a checkpoint of another model?");
                 for (int i = 0; i < views.size(); i++) {
                     LlamaWeights.View v = views.get(i);
                     for (String prefix : List.of(PARAMS, M, V)) {

@@ -109,5 +109,17 @@ class CheckpointTest {
                 .isInstanceOf(ModelFormatException.class)
                 .hasMessageContaining("mlp")
                 .hasMessageContaining("another model");
+        LlamaWeights shallower = Init.normal(
+                ResumeTest.TINY.withShape(
+                        ResumeTest.TINY.hidden(),
+                        ResumeTest.TINY.intermediate(),
+                        ResumeTest.TINY.layers() - 1,
+                        ResumeTest.TINY.heads()),
+                1,
+                0.05);
+        assertThatThrownBy(() -> Checkpoint.load(tmp, shallower, new AdamW(shallower, 0.9f, 0.95f, 1e-8f, 0f, false)))
+                .isInstanceOf(ModelFormatException.class)
+                .hasMessageContaining("parameter tensors")
+                .hasMessageContaining("another model");
     }
 }
