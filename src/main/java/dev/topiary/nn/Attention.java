@@ -310,7 +310,9 @@ public final class Attention {
                 k.gemmSerial(dp, 0, T, dout, rq + h * D, QD, false, vx, rk + kvh * D, KVD, true, T, D, T, false);
                 for (int t = 0; t < T; t++) {
                     int o = t * T, po = pOff + t * T;
-                    float dot = k.dot(probs, po, dp, o, t + 1);
+                    float dot = 0f; // a plain loop: the vector dot's lane order may change when C2 compiles it,
+                    // and a resumed run must repeat an uninterrupted one bit for bit
+                    for (int s = 0; s <= t; s++) dot += probs[po + s] * dp[o + s];
                     for (int s = 0; s <= t; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
                     for (int s = t + 1; s < T; s++) dp[o + s] = 0f;
                 }
