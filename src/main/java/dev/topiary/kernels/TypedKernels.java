@@ -180,10 +180,7 @@ final class TypedKernels {
             s2 = f32(seg, b2 + off).fma(xv, s2);
             s3 = f32(seg, b3 + off).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD),
-                r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD),
-                r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
         for (; i < K; i++) {
             float xi = x[xo + i];
             long off = 4L * i;
@@ -211,10 +208,7 @@ final class TypedKernels {
             s2 = bf16(seg, b2 + off).fma(xv, s2);
             s3 = bf16(seg, b3 + off).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD),
-                r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD),
-                r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
         for (; i < K; i++) {
             float xi = x[xo + i];
             long off = 2L * i;
@@ -259,10 +253,10 @@ final class TypedKernels {
             a2 = p2.fma(scale(seg, b2 + off), a2);
             a3 = p3.fma(scale(seg, b3 + off), a3);
         }
-        out[o] = a0.reduceLanes(VectorOperators.ADD);
-        out[o + 1] = a1.reduceLanes(VectorOperators.ADD);
-        out[o + 2] = a2.reduceLanes(VectorOperators.ADD);
-        out[o + 3] = a3.reduceLanes(VectorOperators.ADD);
+        out[o] = Lanes.sum(a0);
+        out[o + 1] = Lanes.sum(a1);
+        out[o + 2] = Lanes.sum(a2);
+        out[o + 3] = Lanes.sum(a3);
     }
 
     private static FloatVector scale(MemorySegment seg, long off) {
@@ -289,7 +283,7 @@ final class TypedKernels {
             }
             for (int upper = K - L; i <= upper; i += L)
                 s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < K; i++) s += Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16) * x[xo + i];
         return s;
@@ -308,7 +302,7 @@ final class TypedKernels {
             }
             for (int upper = K - L; i <= upper; i += L)
                 s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < K; i++) s += seg.get(FLOAT, base + 4L * i) * x[xo + i];
         return s;
@@ -328,6 +322,6 @@ final class TypedKernels {
             for (int j = L; j < 32; j += L) p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + i + j), p);
             acc = p.fma(d, acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return Lanes.sum(acc);
     }
 }

@@ -1,0 +1,35 @@
+package dev.topiary.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/** The lane sum folds in halves, in one order, so its bits do not depend on the JIT. */
+class LanesTest {
+    /** The documented order written out in scalar code: lane i += lane i + step, step = L/2, L/4, ..., 1. */
+    static float folded(float[] lanes) {
+        float[] a = lanes.clone();
+        for (int step = a.length / 2; step >= 1; step /= 2) {
+            float[] b = new float[a.length];
+            for (int i = 0; i < a.length; i++) b[i] = a[i] + a[(i + step) % a.length];
+            a = b;
+        }
+        return a[0];
+    }
+
+    @Test
+    void sumsInHalvesExactlyAsWrittenOut() {
+        var s = VectorKernels.floatSpecies();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(5);
+        for (int trial = 0; trial < 20_000; trial++) { // long enough for C2 to compile sum() part way through
+            float[] lanes = new float[s.length()];
+            for (int i = 0; i < lanes.length; i++)
+                lanes[i] = (float) (r.nextDouble(-1, 1) * Math.pow(10, r.nextInt(-6, 7)));
+            float got = Lanes.sum(FloatVector.fromArray(s, lanes, 0));
+            assertThat(Float.floatToRawIntBits(got))
+                    .as("trial %d", trial)
+                    .isEqualTo(Float.floatToRawIntBits(folded(lanes)));
+        }
+    }
+}
