@@ -10,10 +10,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. The matmul is a GotoBLAS-style blocked GEMM:
  *
  * <pre>
- *   for each block of KC <= 320 columns of K        (x[:, k-block] stays in L2)
+ *   for each block of KC <= 320 columns of K
  *     for each block of MC rows of x
+ *       pack x[rows, k-block] into micro-panels of MR rows, k-major      (in L2, shared by all panels)
  *       for each panel of NR = 2 vectors of output columns     (split across threads)
- *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
+ *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1; one gather per vector)
  *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
  *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
@@ -34,9 +35,12 @@ public final class VectorKernels implements Kernels {
     private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 480;
 
     static final int GEMV_ROWS = 4;
+    /** Row offsets j * ldb (j < L) for the gathers of {@link #packTransposed}, per thread. */
+    private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
-    private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[MC * KC_MAX]);
+    private static final ThreadLocal<float[]> APACK =
+            ThreadLocal.withInitial(() -> new float[(MC + MR - 1) / MR * MR * KC_MAX]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -346,31 +350,23 @@ public final class VectorKernels implements Kernels {
             boolean overwrite = k0 == 0 && !accumulate;
             for (int m0 = r0; m0 < r1; m0 += MC) {
                 int mc = Math.min(MC, r1 - m0);
-                // The micro-kernel wants rows of A contiguous in k; a transposed A is copied into that form.
-                float[] ab = a;
-                int abOff = aOff + m0 * aRs + k0 * aCs, abRs = aRs;
-                if (aCs != 1) {
-                    ab = APACK.get();
-                    for (int i = 0; i < mc; i++)
-                        for (int k = 0; k < kc; k++) ab[i * kc + k] = a[abOff + i * aRs + k * aCs];
-                    abOff = 0;
-                    abRs = kc;
-                }
+                // A[m0 .. m0+mc, k0 .. k0+kc] as MR-row micro-panels, shared by every column panel below.
+                float[] ap = APACK.get();
+                packA(ap, a, aOff + m0 * aRs + k0 * aCs, aRs, aCs, mc, kc);
                 for (int p = p0; p < p1; p++) {
                     int n0 = p * NR, nr = Math.min(NR, N - n0);
                     if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, k0, kc, nr);
                     else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
                     else pack(packed, b, bOff + k0 * ldb + n0, ldb, kc, nr);
                     for (int i = 0; i < mc; i += MR) {
-                        int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;
+                        int mr = Math.min(MR, mc - i), row = m0 + i;
                         float[] bi = overwrite ? bias : null;
                         micro(
                                 c,
                                 cOff + row * ldc + n0,
                                 ldc,
-                                ab,
-                                ao,
-                                abRs,
+                                ap,
+                                i * kc,
                                 packed,
                                 kc,
                                 mr,
@@ -384,8 +380,43 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * A[i, k] = a[aOff + i*aRs + k*aCs] for i < mc, k < kc, packed into micro-panels of MR rows:
+     * ap[(i / MR) * MR * kc + k * MR + i % MR]; rows past mc in the last panel are zero.
+     */
+    private static void packA(float[] ap, float[] a, int aOff, int aRs, int aCs, int mc, int kc) {
+        for (int i0 = 0; i0 < mc; i0 += MR) {
+            int base = i0 * kc, mr = Math.min(MR, mc - i0);
+            if (aCs == 1) {
+                // Rows contiguous in k: read each row in order, write it with stride MR.
+                for (int r = 0; r < mr; r++) {
+                    int src = aOff + (i0 + r) * aRs;
+                    for (int k = 0; k < kc; k++) ap[base + k * MR + r] = a[src + k];
+                }
+            } else {
+                // Transposed A (columns contiguous in i): each k gives MR consecutive values.
+                for (int k = 0; k < kc; k++) {
+                    int src = aOff + k * aCs + i0 * aRs;
+                    for (int r = 0; r < mr; r++) ap[base + k * MR + r] = a[src + r * aRs];
+                }
+            }
+            for (int r = mr; r < MR; r++) for (int k = 0; k < kc; k++) ap[base + k * MR + r] = 0f;
+        }
+    }
+
     /** B stored (N, K) with row stride ldb: packed[k * NR + j] = b[j * ldb + k] for j < nr, zero for padding. */
     private static void packTransposed(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
+        if (nr == NR) {
+            // Whole panel: each vector of packed (L consecutive j at one k) is one gather down L rows of b.
+            int[] rows = ROWS.get();
+            if (rows[1] != ldb) for (int j = 0; j < L; j++) rows[j] = j * ldb;
+            for (int v = 0; v < NR; v += L) {
+                int src = bOff + v * ldb;
+                for (int k = 0; k < kc; k++)
+                    FloatVector.fromArray(S, b, src + k, rows, 0).intoArray(packed, k * NR + v);
+            }
+            return;
+        }
         for (int j = 0; j < nr; j++) {
             int src = bOff + j * ldb;
             for (int k = 0; k < kc; k++) packed[k * NR + j] = b[src + k];
@@ -402,16 +433,15 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*aRs + k]. Rows beyond mr re-read the last valid row (their
-     * results are discarded), so the inner loop has no branches.
+     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = ap[aOff + k*MR + i] (a packed micro-panel, zero
+     * past row mr; only the mr valid rows are written back).
      */
     private static void micro(
             float[] out,
             int cOff,
             int N,
-            float[] x,
+            float[] ap,
             int aOff,
-            int aRs,
             float[] packed,
             int kc,
             int mr,
@@ -419,12 +449,6 @@ public final class VectorKernels implements Kernels {
             float[] bias,
             int biasOff,
             boolean overwrite) {
-        int a0 = aOff,
-                a1 = aOff + Math.min(1, mr - 1) * aRs,
-                a2 = aOff + Math.min(2, mr - 1) * aRs,
-                a3 = aOff + Math.min(3, mr - 1) * aRs,
-                a4 = aOff + Math.min(4, mr - 1) * aRs,
-                a5 = aOff + Math.min(5, mr - 1) * aRs;
         FloatVector c00 = FloatVector.zero(S),
                 c01 = c00,
                 c10 = c00,
@@ -437,24 +461,24 @@ public final class VectorKernels implements Kernels {
                 c41 = c00,
                 c50 = c00,
                 c51 = c00;
-        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+        for (int k = 0, pk = 0, pa = aOff; k < kc; k++, pk += NR, pa += MR) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            FloatVector a = FloatVector.broadcast(S, ap[pa]);
             c00 = b0.fma(a, c00);
             c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 1]);
             c10 = b0.fma(a, c10);
             c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 2]);
             c20 = b0.fma(a, c20);
             c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 3]);
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 4]);
             c40 = b0.fma(a, c40);
             c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 5]);
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
         }

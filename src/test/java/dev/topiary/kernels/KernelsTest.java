@@ -72,8 +72,10 @@ class KernelsTest {
                     if ((long) b * k * n > 3_000_000) continue;
                     s.add(Arguments.of(b, k, n));
                 }
-        s.add(Arguments.of(257, 300, 70)); // several K blocks, several row blocks, ragged edges
+        s.add(Arguments.of(257, 300, 70)); // several row panels, ragged edges
         s.add(Arguments.of(200, 13, 4099));
+        s.add(Arguments.of(521, 700, 70)); // several K blocks and row blocks, split across threads by rows
+        s.add(Arguments.of(61, 650, 200)); // several K blocks, split by column panels, ragged last panel
         return s.build();
     }
 
