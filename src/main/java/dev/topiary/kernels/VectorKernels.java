@@ -10,13 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. The matmul is a GotoBLAS-style blocked GEMM:
  *
  * <pre>
- *   for each block of KC <= 320 columns of K
+ *   for each block of KS <= 2560 columns of K
  *     for each block of MC rows of x
- *       pack x[rows, k-block] into micro-panels of MR rows, k-major      (in L2, shared by all panels)
- *       for each panel of NR = 2 vectors of output columns     (split across threads)
- *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1; one gather per vector)
- *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
- *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
+ *       pack x[rows, KS-block] into micro-panels of MR rows, k-major, per k-block of KC <= 320
+ *       for each chunk of NCP = 16 panels of NR = 2 vectors of output columns   (split across threads)
+ *         for each k-block                                     (the rows x chunk block of C stays in L2)
+ *           for each panel of the chunk
+ *             pack w[panel, k-block] transposed: packed[k][j]  (KC x NR floats, in L1; one gather per vector)
+ *             for each MR = 6 rows: micro-kernel, 12 vector accumulators,
+ *                  per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
  *
  * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
@@ -28,19 +30,26 @@ public final class VectorKernels implements Kernels {
     private static final int L = S.length();
     /**
      * Micro-kernel 6 rows x 2 vectors (12 accumulators: fits AVX2's 16 registers; larger kernels
-     * overflow C2's inlining budget for Vector API calls and fall off the intrinsics). Row blocks of
-     * MC = 480 rows keep x[rows, k-block] in L2, so each packed panel is used by every row of a
-     * typical batch.
+     * overflow C2's inlining budget for Vector API calls and fall off the intrinsics). A packed
+     * weight panel of KC_MAX x NR floats (40 KB at 512 bits) stays in L1 while every row of the row
+     * block runs over it; row blocks of MC = 480 rows keep x[rows, k-block] in L2.
      */
     private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 480;
+
+    /**
+     * Packed x covers up to KS_MAX columns of K (a few k-blocks: 4.9 MB at 480 rows), so that the
+     * output columns can be taken NCP panels at a time through all those k-blocks: the C block
+     * (256 rows x 512 columns: 512 KB) then stays in L2 between its k-blocks instead of going
+     * out to memory and back once per k-block.
+     */
+    private static final int KS_MAX = 2560, NCP = 16;
 
     static final int GEMV_ROWS = 4;
     /** Row offsets j * ldb (j < L) for the gathers of {@link #packTransposed}, per thread. */
     private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
-    private static final ThreadLocal<float[]> APACK =
-            ThreadLocal.withInitial(() -> new float[(MC + MR - 1) / MR * MR * KC_MAX]);
+    private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -345,48 +354,66 @@ public final class VectorKernels implements Kernels {
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
         if (bt != null && kBlocks > 1) KC = (KC + 31) / 32 * 32; // typed rows are converted in whole Q8_0 blocks
-        for (int k0 = 0; k0 < K; k0 += KC) {
-            int kc = Math.min(KC, K - k0);
-            boolean overwrite = k0 == 0 && !accumulate;
+        int KS = Math.max(1, KS_MAX / KC) * KC;
+        for (int s0 = 0; s0 < K; s0 += KS) {
+            int ks = Math.min(KS, K - s0);
             for (int m0 = r0; m0 < r1; m0 += MC) {
-                int mc = Math.min(MC, r1 - m0);
-                // A[m0 .. m0+mc, k0 .. k0+kc] as MR-row micro-panels, shared by every column panel below.
-                float[] ap = APACK.get();
-                packA(ap, a, aOff + m0 * aRs + k0 * aCs, aRs, aCs, mc, kc);
-                for (int p = p0; p < p1; p++) {
-                    int n0 = p * NR, nr = Math.min(NR, N - n0);
-                    if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, k0, kc, nr);
-                    else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
-                    else pack(packed, b, bOff + k0 * ldb + n0, ldb, kc, nr);
-                    for (int i = 0; i < mc; i += MR) {
-                        int mr = Math.min(MR, mc - i), row = m0 + i;
-                        float[] bi = overwrite ? bias : null;
-                        micro(
-                                c,
-                                cOff + row * ldc + n0,
-                                ldc,
-                                ap,
-                                i * kc,
-                                packed,
-                                kc,
-                                mr,
-                                nr,
-                                bi,
-                                biasOff + n0,
-                                overwrite);
+                int mc = Math.min(MC, r1 - m0), mp = (mc + MR - 1) / MR * MR;
+                // A[m0 .. m0+mc, s0 .. s0+ks], each k-block as MR-row micro-panels at ap[k0 * mp ...].
+                float[] ap = apack(mp * ks);
+                for (int k0 = 0; k0 < ks; k0 += KC)
+                    packA(ap, k0 * mp, a, aOff + m0 * aRs + (s0 + k0) * aCs, aRs, aCs, mc, Math.min(KC, ks - k0));
+                for (int q0 = p0; q0 < p1; q0 += NCP) {
+                    int q1 = Math.min(p1, q0 + NCP);
+                    for (int k0 = 0; k0 < ks; k0 += KC) {
+                        int kc = Math.min(KC, ks - k0), kg = s0 + k0;
+                        boolean overwrite = kg == 0 && !accumulate;
+                        for (int p = q0; p < q1; p++) {
+                            int n0 = p * NR, nr = Math.min(NR, N - n0);
+                            if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, kg, kc, nr);
+                            else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + kg, ldb, kc, nr);
+                            else pack(packed, b, bOff + kg * ldb + n0, ldb, kc, nr);
+                            for (int i = 0; i < mc; i += MR) {
+                                int mr = Math.min(MR, mc - i), row = m0 + i;
+                                float[] bi = overwrite ? bias : null;
+                                micro(
+                                        c,
+                                        cOff + row * ldc + n0,
+                                        ldc,
+                                        ap,
+                                        k0 * mp + i * kc,
+                                        packed,
+                                        kc,
+                                        mr,
+                                        nr,
+                                        bi,
+                                        biasOff + n0,
+                                        overwrite);
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
+    /** This thread's buffer for packed A, grown to at least n floats. */
+    private static float[] apack(int n) {
+        float[] ap = APACK.get();
+        if (ap.length < n) {
+            ap = new float[n];
+            APACK.set(ap);
+        }
+        return ap;
+    }
+
     /**
      * A[i, k] = a[aOff + i*aRs + k*aCs] for i < mc, k < kc, packed into micro-panels of MR rows:
-     * ap[(i / MR) * MR * kc + k * MR + i % MR]; rows past mc in the last panel are zero.
+     * ap[apOff + (i / MR) * MR * kc + k * MR + i % MR]; rows past mc in the last panel are zero.
      */
-    private static void packA(float[] ap, float[] a, int aOff, int aRs, int aCs, int mc, int kc) {
+    private static void packA(float[] ap, int apOff, float[] a, int aOff, int aRs, int aCs, int mc, int kc) {
         for (int i0 = 0; i0 < mc; i0 += MR) {
-            int base = i0 * kc, mr = Math.min(MR, mc - i0);
+            int base = apOff + i0 * kc, mr = Math.min(MR, mc - i0);
             if (aCs == 1) {
                 // Rows contiguous in k: read each row in order, write it with stride MR.
                 for (int r = 0; r < mr; r++) {
