@@ -108,6 +108,15 @@ class KernelsTest {
     }
 
     @org.junit.jupiter.api.Test
+    void threadSplitTakesRowsWhenPanelsShareOutUnevenly() {
+        assertThat(VectorKernels.byPanels(9, 43, 2)).isFalse(); // 5 panels against 4
+        assertThat(VectorKernels.byPanels(3, 100, 2)).isFalse(); // too few panels
+        assertThat(VectorKernels.byPanels(32, 43, 2)).isTrue();
+        assertThat(VectorKernels.byPanels(1000, 43, 2)).isTrue();
+        assertThat(VectorKernels.byPanels(9, 3, 2)).isTrue(); // too few rows
+    }
+
+    @org.junit.jupiter.api.Test
     void scalarProductsMatchTheirDefinitions() {
         int M = 3, K = 4, N = 5;
         float[] a = random(M * K, 30), b = random(K * N, 31), w = random(N * K, 32);
