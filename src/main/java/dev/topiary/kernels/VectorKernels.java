@@ -10,12 +10,15 @@ import jdk.incubator.vector.VectorSpecies;
  * Vector API kernels. The matmul is a GotoBLAS-style blocked GEMM:
  *
  * <pre>
- *   for each block of KC <= 320 columns of K        (x[:, k-block] stays in L2)
+ *   for each block of KS <= 2560 columns of K
  *     for each block of MC rows of x
- *       for each panel of NR = 2 vectors of output columns     (split across threads)
- *         pack w[panel, k-block] transposed: packed[k][j]      (KC x NR floats, in L1)
- *         for each MR = 6 rows: micro-kernel, 12 vector accumulators,
- *              per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
+ *       pack x[rows, KS-block] into micro-panels of MR rows, k-major, per k-block of KC <= 320
+ *       for each chunk of NCP = 16 panels of NR = 2 vectors of output columns   (split across threads)
+ *         for each k-block                                     (the rows x chunk block of C stays in L2)
+ *           for each panel of the chunk
+ *             pack w[panel, k-block] transposed: packed[k][j]  (KC x NR floats, in L1; one gather per vector)
+ *             for each MR = 6 rows: micro-kernel, 12 vector accumulators,
+ *                  per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
  *
  * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
@@ -27,16 +30,26 @@ public final class VectorKernels implements Kernels {
     private static final int L = S.length();
     /**
      * Micro-kernel 6 rows x 2 vectors (12 accumulators: fits AVX2's 16 registers; larger kernels
-     * overflow C2's inlining budget for Vector API calls and fall off the intrinsics). Row blocks of
-     * MC = 480 rows keep x[rows, k-block] in L2, so each packed panel is used by every row of a
-     * typical batch.
+     * overflow C2's inlining budget for Vector API calls and fall off the intrinsics). A packed
+     * weight panel of KC_MAX x NR floats (40 KB at 512 bits) stays in L1 while every row of the row
+     * block runs over it; row blocks of MC = 480 rows keep x[rows, k-block] in L2.
      */
     private static final int NR = 2 * L, MR = 6, KC_MAX = 320, MC = 480;
 
+    /**
+     * Packed x covers up to KS_MAX columns of K (a few k-blocks: 4.9 MB at 480 rows), so that the
+     * output columns can be taken NCP panels at a time through all those k-blocks: the C block
+     * (256 rows x 512 columns: 512 KB) then stays in L2 between its k-blocks instead of going
+     * out to memory and back once per k-block.
+     */
+    private static final int KS_MAX = 2560, NCP = 16;
+
     static final int GEMV_ROWS = 4;
+    /** Row offsets j * ldb (j < L) for the gathers of {@link #packTransposed}, per thread. */
+    private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
-    private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[MC * KC_MAX]);
+    private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -209,7 +222,7 @@ public final class VectorKernels implements Kernels {
     /**
      * C (M, N) (+)= A (M, K) * B (K, N), where A[i, k] = a[aOff + i*aRs + k*aCs], and B[k, j] is
      * b[bOff + j*ldb + k] when {@code bTrans} (a weight matrix, stored (N, K)), else b[bOff + k*ldb + j].
-     * Split across threads by column panels, or by row blocks when there are few panels.
+     * Split across threads by column panels or by row groups, as {@link #byPanels} decides.
      */
     private static void gemm(
             float[] c,
@@ -252,7 +265,7 @@ public final class VectorKernels implements Kernels {
             boolean accumulate) {
         int panels = (N + NR - 1) / NR;
         long work = (long) M * K * N;
-        if (panels >= 4 * Parallel.threads() || M < 2 * MR * Parallel.threads()) {
+        if (byPanels(panels, (M + MR - 1) / MR, Parallel.threads())) {
             Parallel.forRange(
                     panels,
                     work,
@@ -308,6 +321,20 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /**
+     * Whether to split the threads' work by column panels (each thread packs all of x) rather than by
+     * row groups (each packs all of w): by panels when there are few row groups, or when there are
+     * plenty of panels and they share out among the threads within 5% as evenly as the row groups do
+     * (9 panels on 2 threads, 5 against 4, take the rows instead).
+     */
+    static boolean byPanels(int panels, int rowGroups, int threads) {
+        if (rowGroups < 2 * threads) return true;
+        if (panels < 4 * threads) return false;
+        double panelShare = (double) panels / (threads * ((panels + threads - 1) / threads));
+        double rowShare = (double) rowGroups / (threads * ((rowGroups + threads - 1) / threads));
+        return panelShare >= rowShare - 0.05;
+    }
+
     /** Rows [r0, r1) times column panels [p0, p1), blocked over K and rows; C has row stride ldc. */
     private static void block(
             float[] c,
@@ -341,51 +368,96 @@ public final class VectorKernels implements Kernels {
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
         if (bt != null && kBlocks > 1) KC = (KC + 31) / 32 * 32; // typed rows are converted in whole Q8_0 blocks
-        for (int k0 = 0; k0 < K; k0 += KC) {
-            int kc = Math.min(KC, K - k0);
-            boolean overwrite = k0 == 0 && !accumulate;
+        int KS = Math.max(1, KS_MAX / KC) * KC;
+        for (int s0 = 0; s0 < K; s0 += KS) {
+            int ks = Math.min(KS, K - s0);
             for (int m0 = r0; m0 < r1; m0 += MC) {
-                int mc = Math.min(MC, r1 - m0);
-                // The micro-kernel wants rows of A contiguous in k; a transposed A is copied into that form.
-                float[] ab = a;
-                int abOff = aOff + m0 * aRs + k0 * aCs, abRs = aRs;
-                if (aCs != 1) {
-                    ab = APACK.get();
-                    for (int i = 0; i < mc; i++)
-                        for (int k = 0; k < kc; k++) ab[i * kc + k] = a[abOff + i * aRs + k * aCs];
-                    abOff = 0;
-                    abRs = kc;
-                }
-                for (int p = p0; p < p1; p++) {
-                    int n0 = p * NR, nr = Math.min(NR, N - n0);
-                    if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, k0, kc, nr);
-                    else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + k0, ldb, kc, nr);
-                    else pack(packed, b, bOff + k0 * ldb + n0, ldb, kc, nr);
-                    for (int i = 0; i < mc; i += MR) {
-                        int mr = Math.min(MR, mc - i), row = m0 + i, ao = abOff + i * abRs;
-                        float[] bi = overwrite ? bias : null;
-                        micro(
-                                c,
-                                cOff + row * ldc + n0,
-                                ldc,
-                                ab,
-                                ao,
-                                abRs,
-                                packed,
-                                kc,
-                                mr,
-                                nr,
-                                bi,
-                                biasOff + n0,
-                                overwrite);
+                int mc = Math.min(MC, r1 - m0), mp = (mc + MR - 1) / MR * MR;
+                // A[m0 .. m0+mc, s0 .. s0+ks], each k-block as MR-row micro-panels at ap[k0 * mp ...].
+                float[] ap = apack(mp * ks);
+                for (int k0 = 0; k0 < ks; k0 += KC)
+                    packA(ap, k0 * mp, a, aOff + m0 * aRs + (s0 + k0) * aCs, aRs, aCs, mc, Math.min(KC, ks - k0));
+                for (int q0 = p0; q0 < p1; q0 += NCP) {
+                    int q1 = Math.min(p1, q0 + NCP);
+                    for (int k0 = 0; k0 < ks; k0 += KC) {
+                        int kc = Math.min(KC, ks - k0), kg = s0 + k0;
+                        boolean overwrite = kg == 0 && !accumulate;
+                        for (int p = q0; p < q1; p++) {
+                            int n0 = p * NR, nr = Math.min(NR, N - n0);
+                            if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, kg, kc, nr);
+                            else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + kg, ldb, kc, nr);
+                            else pack(packed, b, bOff + kg * ldb + n0, ldb, kc, nr);
+                            for (int i = 0; i < mc; i += MR) {
+                                int mr = Math.min(MR, mc - i), row = m0 + i;
+                                float[] bi = overwrite ? bias : null;
+                                micro(
+                                        c,
+                                        cOff + row * ldc + n0,
+                                        ldc,
+                                        ap,
+                                        k0 * mp + i * kc,
+                                        packed,
+                                        kc,
+                                        mr,
+                                        nr,
+                                        bi,
+                                        biasOff + n0,
+                                        overwrite);
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
+    /** This thread's buffer for packed A, grown to at least n floats. */
+    private static float[] apack(int n) {
+        float[] ap = APACK.get();
+        if (ap.length < n) {
+            ap = new float[n];
+            APACK.set(ap);
+        }
+        return ap;
+    }
+
+    /**
+     * A[i, k] = a[aOff + i*aRs + k*aCs] for i < mc, k < kc, packed into micro-panels of MR rows:
+     * ap[apOff + (i / MR) * MR * kc + k * MR + i % MR]; rows past mc in the last panel are zero.
+     */
+    private static void packA(float[] ap, int apOff, float[] a, int aOff, int aRs, int aCs, int mc, int kc) {
+        for (int i0 = 0; i0 < mc; i0 += MR) {
+            int base = apOff + i0 * kc, mr = Math.min(MR, mc - i0);
+            if (aCs == 1) {
+                // Rows contiguous in k: read each row in order, write it with stride MR.
+                for (int r = 0; r < mr; r++) {
+                    int src = aOff + (i0 + r) * aRs;
+                    for (int k = 0; k < kc; k++) ap[base + k * MR + r] = a[src + k];
+                }
+            } else {
+                // Transposed A (columns contiguous in i): each k gives MR consecutive values.
+                for (int k = 0; k < kc; k++) {
+                    int src = aOff + k * aCs + i0 * aRs;
+                    for (int r = 0; r < mr; r++) ap[base + k * MR + r] = a[src + r * aRs];
+                }
+            }
+            for (int r = mr; r < MR; r++) for (int k = 0; k < kc; k++) ap[base + k * MR + r] = 0f;
+        }
+    }
+
     /** B stored (N, K) with row stride ldb: packed[k * NR + j] = b[j * ldb + k] for j < nr, zero for padding. */
     private static void packTransposed(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
+        if (nr == NR) {
+            // Whole panel: each vector of packed (L consecutive j at one k) is one gather down L rows of b.
+            int[] rows = ROWS.get();
+            if (rows[1] != ldb) for (int j = 0; j < L; j++) rows[j] = j * ldb;
+            for (int v = 0; v < NR; v += L) {
+                int src = bOff + v * ldb;
+                for (int k = 0; k < kc; k++)
+                    FloatVector.fromArray(S, b, src + k, rows, 0).intoArray(packed, k * NR + v);
+            }
+            return;
+        }
         for (int j = 0; j < nr; j++) {
             int src = bOff + j * ldb;
             for (int k = 0; k < kc; k++) packed[k * NR + j] = b[src + k];
@@ -402,16 +474,15 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = x[aOff + i*aRs + k]. Rows beyond mr re-read the last valid row (their
-     * results are discarded), so the inner loop has no branches.
+     * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = ap[aOff + k*MR + i] (a packed micro-panel, zero
+     * past row mr; only the mr valid rows are written back).
      */
     private static void micro(
             float[] out,
             int cOff,
             int N,
-            float[] x,
+            float[] ap,
             int aOff,
-            int aRs,
             float[] packed,
             int kc,
             int mr,
@@ -419,12 +490,6 @@ public final class VectorKernels implements Kernels {
             float[] bias,
             int biasOff,
             boolean overwrite) {
-        int a0 = aOff,
-                a1 = aOff + Math.min(1, mr - 1) * aRs,
-                a2 = aOff + Math.min(2, mr - 1) * aRs,
-                a3 = aOff + Math.min(3, mr - 1) * aRs,
-                a4 = aOff + Math.min(4, mr - 1) * aRs,
-                a5 = aOff + Math.min(5, mr - 1) * aRs;
         FloatVector c00 = FloatVector.zero(S),
                 c01 = c00,
                 c10 = c00,
@@ -437,24 +502,24 @@ public final class VectorKernels implements Kernels {
                 c41 = c00,
                 c50 = c00,
                 c51 = c00;
-        for (int k = 0, pk = 0; k < kc; k++, pk += NR) {
+        for (int k = 0, pk = 0, pa = aOff; k < kc; k++, pk += NR, pa += MR) {
             FloatVector b0 = FloatVector.fromArray(S, packed, pk), b1 = FloatVector.fromArray(S, packed, pk + L);
-            FloatVector a = FloatVector.broadcast(S, x[a0 + k]);
+            FloatVector a = FloatVector.broadcast(S, ap[pa]);
             c00 = b0.fma(a, c00);
             c01 = b1.fma(a, c01);
-            a = FloatVector.broadcast(S, x[a1 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 1]);
             c10 = b0.fma(a, c10);
             c11 = b1.fma(a, c11);
-            a = FloatVector.broadcast(S, x[a2 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 2]);
             c20 = b0.fma(a, c20);
             c21 = b1.fma(a, c21);
-            a = FloatVector.broadcast(S, x[a3 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 3]);
             c30 = b0.fma(a, c30);
             c31 = b1.fma(a, c31);
-            a = FloatVector.broadcast(S, x[a4 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 4]);
             c40 = b0.fma(a, c40);
             c41 = b1.fma(a, c41);
-            a = FloatVector.broadcast(S, x[a5 + k]);
+            a = FloatVector.broadcast(S, ap[pa + 5]);
             c50 = b0.fma(a, c50);
             c51 = b1.fma(a, c51);
         }

@@ -72,8 +72,10 @@ class KernelsTest {
                     if ((long) b * k * n > 3_000_000) continue;
                     s.add(Arguments.of(b, k, n));
                 }
-        s.add(Arguments.of(257, 300, 70)); // several K blocks, several row blocks, ragged edges
+        s.add(Arguments.of(257, 300, 70)); // several row panels, ragged edges
         s.add(Arguments.of(200, 13, 4099));
+        s.add(Arguments.of(521, 700, 70)); // several K blocks and row blocks, split across threads by rows
+        s.add(Arguments.of(61, 650, 200)); // several K blocks, split by column panels, ragged last panel
         return s.build();
     }
 
@@ -103,6 +105,15 @@ class KernelsTest {
             ref.matmulTN(t2, 1, a, 5, b, 3, M, K, N, acc);
             Close.assertClose("TN M=" + M + " K=" + K + " N=" + N, t1, t2, 2e-5 * Math.sqrt(K), 1e-5);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void threadSplitTakesRowsWhenPanelsShareOutUnevenly() {
+        assertThat(VectorKernels.byPanels(9, 43, 2)).isFalse(); // 5 panels against 4
+        assertThat(VectorKernels.byPanels(3, 100, 2)).isFalse(); // too few panels
+        assertThat(VectorKernels.byPanels(32, 43, 2)).isTrue();
+        assertThat(VectorKernels.byPanels(1000, 43, 2)).isTrue();
+        assertThat(VectorKernels.byPanels(9, 3, 2)).isTrue(); // too few rows
     }
 
     @org.junit.jupiter.api.Test
