@@ -1,16 +1,21 @@
 package dev.topiary.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The sum of a vector's lanes in one fixed order. {@code reduceLanes(ADD)} may add the lanes in one
+ * Lane operations whose bits do not depend on the JIT. The sum of a vector's lanes in one fixed order. {@code reduceLanes(ADD)} may add the lanes in one
  * order before C2 compiles a method (the Java fallback, lane after lane) and in another after (a
  * tree), so a loss, and every weight after it, could depend on when the JIT got to a kernel: a
  * resumed training run would then not repeat an uninterrupted one bit for bit. Here the lanes are
  * folded in halves (lane i plus lane i + L/2, then i + L/4, ...) with lanewise adds and shuffles,
- * which compute the same bits compiled or not.
+ * which compute the same bits compiled or not. Likewise {@code lanewise(EXP)} is Math.exp lane by
+ * lane before compilation and the vector math library after, which can differ in the last bit:
+ * {@link #exp} is made of exact lanewise arithmetic only.
  */
 final class Lanes {
     private Lanes() {}
@@ -36,5 +41,43 @@ final class Lanes {
     static float sum(FloatVector v) {
         for (VectorShuffle<Float> s : HALVES) v = v.add(v.rearrange(s));
         return v.lane(0);
+    }
+
+    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
+    private static final float ROUND = 12582912f;
+
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+
+    /**
+     * e^x lane by lane to about 1 ulp (Cephes' expf: x = n ln 2 + r with |r| <= ln 2 / 2, a degree-6
+     * polynomial in r, times 2^n by building the exponent), with fused multiply-adds, adds and integer
+     * bit operations only; 0 below -87.34 (where e^x leaves the normal range), +infinity above 88.376
+     * (where 2^n would leave it; the true value there is within a factor 1.4 of Float.MAX_VALUE), NaN stays NaN.
+     */
+    static FloatVector exp(FloatVector x) {
+        VectorMask<Float> under = x.lt(-87.33654f), over = x.compare(VectorOperators.GT, 88.37626f);
+        FloatVector xc = x.max(-87.33654f).min(88.37626f);
+        FloatVector t = xc.fma(bc(LOG2E), bc(ROUND)); // n + ROUND, n = round(x log2 e)
+        FloatVector n = t.sub(ROUND);
+        FloatVector r = n.fma(bc(-LN2_HI), xc);
+        r = n.fma(bc(-LN2_LO), r);
+        FloatVector p = bc(1.9875691500e-4f);
+        p = p.fma(r, bc(1.3981999507e-3f));
+        p = p.fma(r, bc(8.3334519073e-3f));
+        p = p.fma(r, bc(4.1665795894e-2f));
+        p = p.fma(r, bc(1.6666665459e-1f));
+        p = p.fma(r, bc(5.0000001201e-1f));
+        FloatVector y = p.mul(r).fma(r, r).add(1f); // 1 + r + r^2 p(r)
+        IntVector e = ((IntVector) t.reinterpretAsInts())
+                .sub(ROUND_BITS)
+                .add(127)
+                .lanewise(VectorOperators.LSHL, 23); // the bits of 2^n
+        FloatVector scaled = y.mul(e.reinterpretAsFloats());
+        return scaled.blend(0f, under).blend(Float.POSITIVE_INFINITY, over).blend(x, x.test(VectorOperators.IS_NAN));
+    }
+
+    private static FloatVector bc(float v) {
+        return FloatVector.broadcast(S, v);
     }
 }

@@ -358,7 +358,7 @@ public final class VectorKernels implements Kernels {
             int p0,
             int p1,
             boolean accumulate) {
-        float[] packed = PACK.get();
+        float[] packed = PACK.get(), tile = TILE.get(); // once per call: small GEMMs (attention) make many
         if (K == 0) {
             if (!accumulate)
                 for (int r = r0; r < r1; r++)
@@ -402,7 +402,8 @@ public final class VectorKernels implements Kernels {
                                         nr,
                                         bi,
                                         biasOff + n0,
-                                        overwrite);
+                                        overwrite,
+                                        tile);
                             }
                         }
                     }
@@ -475,7 +476,8 @@ public final class VectorKernels implements Kernels {
 
     /**
      * C[mr, nr] (+)= A[mr, kc] * packed[kc, NR], A[i, k] = ap[aOff + k*MR + i] (a packed micro-panel, zero
-     * past row mr; only the mr valid rows are written back).
+     * past row mr; only the mr valid rows are written back). {@code tile} (MR x NR) takes a ragged tile's
+     * sums before the valid part is copied out.
      */
     private static void micro(
             float[] out,
@@ -489,7 +491,8 @@ public final class VectorKernels implements Kernels {
             int nr,
             float[] bias,
             int biasOff,
-            boolean overwrite) {
+            boolean overwrite,
+            float[] tile) {
         FloatVector c00 = FloatVector.zero(S),
                 c01 = c00,
                 c10 = c00,
@@ -570,8 +573,8 @@ public final class VectorKernels implements Kernels {
             c51.intoArray(out, o5 + L);
             return;
         }
-        // Ragged tile: spill to a scratch tile, then copy the valid part with plain loops.
-        float[] t = TILE.get();
+        // Ragged tile: spill to the scratch tile, then copy the valid part with plain loops.
+        float[] t = tile;
         c00.intoArray(t, 0);
         c01.intoArray(t, L);
         c10.intoArray(t, NR);
@@ -651,10 +654,7 @@ public final class VectorKernels implements Kernels {
             s2 = FloatVector.fromArray(S, w, w2 + i).fma(xv, s2);
             s3 = FloatVector.fromArray(S, w, w3 + i).fma(xv, s3);
         }
-        float r0 = s0.reduceLanes(VectorOperators.ADD),
-                r1 = s1.reduceLanes(VectorOperators.ADD),
-                r2 = s2.reduceLanes(VectorOperators.ADD),
-                r3 = s3.reduceLanes(VectorOperators.ADD);
+        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
         for (; i < K; i++) {
             float xi = x[xo + i];
             r0 += w[w0 + i] * xi;
@@ -695,7 +695,7 @@ public final class VectorKernels implements Kernels {
             }
             for (int upper = n - L; i <= upper; i += L)
                 s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
-            s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
         }
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
@@ -714,7 +714,10 @@ public final class VectorKernels implements Kernels {
         return m;
     }
 
-    /** Vector EXP (the JDK's vector math library where it has one), lane sums folded into double per 64 vectors. */
+    /**
+     * {@link Lanes#exp} (the same bits compiled or not, so a training run's losses do not depend on when the
+     * JIT reached this loop), lane sums folded into double per 64 vectors.
+     */
     @Override
     public double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff) {
         int i = 0;
@@ -723,11 +726,11 @@ public final class VectorKernels implements Kernels {
         while (i <= n - L) {
             FloatVector acc = FloatVector.zero(S);
             for (int upper = Math.min(n - L, i + 63 * L); i <= upper; i += L) {
-                FloatVector e = FloatVector.fromArray(S, x, off + i).sub(sh).lanewise(VectorOperators.EXP);
+                FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, off + i).sub(sh));
                 if (out != null) e.intoArray(out, outOff + i);
                 acc = acc.add(e);
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += Lanes.sum(acc);
         }
         for (; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - shift);

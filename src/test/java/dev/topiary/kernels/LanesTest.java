@@ -32,4 +32,35 @@ class LanesTest {
                     .isEqualTo(Float.floatToRawIntBits(folded(lanes)));
         }
     }
+
+    @Test
+    void expIsWithinTwoUlpsOfMathExpAndExactAtTheEdges() {
+        var s = VectorKernels.floatSpecies();
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        float[] x = new float[s.length()], out = new float[s.length()];
+        for (int trial = 0; trial < 20_000; trial++) {
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-87.3, 88.3);
+            Lanes.exp(FloatVector.fromArray(s, x, 0)).intoArray(out, 0);
+            for (int i = 0; i < x.length; i++) {
+                float want = (float) Math.exp(x[i]);
+                assertThat(Math.abs(out[i] - want)).as("exp(%s)", x[i]).isLessThanOrEqualTo(2 * Math.ulp(want));
+            }
+        }
+        float[] edges = {
+            0f, -0f, 1f, -1f, Float.NEGATIVE_INFINITY, -1000f, -87.4f, Float.POSITIVE_INFINITY, 89f, Float.NaN
+        };
+        for (int at = 0; at < edges.length; at += x.length) {
+            java.util.Arrays.fill(x, 0f);
+            int n = Math.min(x.length, edges.length - at);
+            System.arraycopy(edges, at, x, 0, n);
+            Lanes.exp(FloatVector.fromArray(s, x, 0)).intoArray(out, 0);
+            for (int i = 0; i < n; i++) {
+                float e = x[i];
+                if (Float.isNaN(e)) assertThat(out[i]).isNaN();
+                else if (e < -87.34f) assertThat(out[i]).as("exp(%s)", e).isZero();
+                else if (e > 88.38f) assertThat(out[i]).as("exp(%s)", e).isEqualTo(Float.POSITIVE_INFINITY);
+                else assertThat(out[i]).as("exp(%s)", e).isEqualTo((float) Math.exp(e));
+            }
+        }
+    }
 }
