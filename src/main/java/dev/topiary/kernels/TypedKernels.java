@@ -54,18 +54,30 @@ final class TypedKernels {
         return r;
     }
 
-    /** packed[k * nrMax + j] = w[n0 + j, k0 + k] for j < nr, zero for j in [nr, nrMax). */
+    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L]);
+
+    /**
+     * packed[k * nrMax + j] = w[n0 + j, k0 + k] for j < nr, zero for j in [nr, nrMax). The nr rows are
+     * widened into a contiguous (nr, kc) buffer first; a whole panel is then transposed with one gather
+     * down L rows per vector, as the fp32 GEMM packs its panels.
+     */
     static void packTransposed(float[] packed, int nrMax, Tensor w, int n0, int k0, int kc, int nr) {
-        float[] row = rowBuffer(kc);
-        for (int j = 0; j < nr; j++) {
-            convertRow(w, n0 + j, k0, kc, row);
-            for (int k = 0; k < kc; k++) packed[k * nrMax + j] = row[k];
+        float[] rows = rowBuffer(nr * kc);
+        for (int j = 0; j < nr; j++) convertRow(w, n0 + j, k0, kc, rows, j * kc);
+        if (nr == nrMax && nrMax % L == 0) {
+            int[] idx = GATHER.get();
+            if (idx[1] != kc) for (int j = 0; j < L; j++) idx[j] = j * kc;
+            for (int v = 0; v < nrMax; v += L)
+                for (int k = 0; k < kc; k++)
+                    FloatVector.fromArray(S, rows, v * kc + k, idx, 0).intoArray(packed, k * nrMax + v);
+            return;
         }
+        for (int j = 0; j < nr; j++) for (int k = 0; k < kc; k++) packed[k * nrMax + j] = rows[j * kc + k];
         for (int j = nr; j < nrMax; j++) for (int k = 0; k < kc; k++) packed[k * nrMax + j] = 0f;
     }
 
-    /** Elements [k0, k0 + kc) of row n, widened to fp32 into dst[0 ...]. */
-    static void convertRow(Tensor w, long n, int k0, int kc, float[] dst) {
+    /** Elements [k0, k0 + kc) of row n, widened to fp32 into dst[dstOff ...]. */
+    static void convertRow(Tensor w, long n, int k0, int kc, float[] dst, int dstOff) {
         MemorySegment seg = w.segment();
         long first = n * w.cols() + k0;
         switch (w.type()) {
@@ -73,12 +85,13 @@ final class TypedKernels {
                 int i = 0;
                 long base = first * 2;
                 for (int upper = kc - L; i <= upper; i += L)
-                    bf16(seg, base + 2L * i).intoArray(dst, i);
-                for (; i < kc; i++) dst[i] = Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16);
+                    bf16(seg, base + 2L * i).intoArray(dst, dstOff + i);
+                for (; i < kc; i++)
+                    dst[dstOff + i] = Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16);
             }
             case Q8_0 -> {
                 if (BS == null || k0 % 32 != 0) {
-                    w.readRow(n, k0, kc, dst, 0);
+                    w.readRow(n, k0, kc, dst, dstOff);
                     return;
                 }
                 int i = 0;
@@ -86,11 +99,11 @@ final class TypedKernels {
                 for (; i + 32 <= kc; i += 32, block++) {
                     long base = block * 34;
                     FloatVector d = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, base)));
-                    for (int j = 0; j < 32; j += L) q8(seg, base + 2 + j).mul(d).intoArray(dst, i + j);
+                    for (int j = 0; j < 32; j += L) q8(seg, base + 2 + j).mul(d).intoArray(dst, dstOff + i + j);
                 }
-                if (i < kc) w.readRow(n, k0 + i, kc - i, dst, i);
+                if (i < kc) w.readRow(n, k0 + i, kc - i, dst, dstOff + i);
             }
-            default -> w.readRow(n, k0, kc, dst, 0);
+            default -> w.readRow(n, k0, kc, dst, dstOff);
         }
     }
 
