@@ -79,6 +79,35 @@ class AlignCommandsTest {
         var last = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines.getLast());
         assertThat(last.get("preference_accuracy").asDouble()).isEqualTo(1.0);
         assertThat(last.get("reward_margin").asDouble()).isGreaterThan(0);
+        // the same run with the policy's own folder as --ref (read mapped): the same model, bit for bit
+        r = CommandsTest.run(
+                "dpo",
+                tmp.resolve("sft/model").toString(),
+                "--ref",
+                tmp.resolve("sft/model").toString(),
+                "--data",
+                prefFile.toString(),
+                "--out",
+                tmp.resolve("dpo-ref").toString(),
+                "--seq-len",
+                "32",
+                "--batch",
+                "4",
+                "--steps",
+                "8",
+                "--lr",
+                "1e-3",
+                "--beta",
+                "0.5",
+                "--eval-every",
+                "4",
+                "--val-fraction",
+                "0.2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(dev.topiary.io.HfCheckpoint.load(tmp.resolve("dpo-ref/model"))
+                        .flat())
+                .containsExactly(dev.topiary.io.HfCheckpoint.load(tmp.resolve("dpo/model"))
+                        .flat());
     }
 
     @Test
