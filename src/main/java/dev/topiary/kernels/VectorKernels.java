@@ -367,7 +367,9 @@ public final class VectorKernels implements Kernels {
             return;
         }
         int kBlocks = (K + KC_MAX - 1) / KC_MAX, KC = (K + kBlocks - 1) / kBlocks; // equal blocks, none tiny
-        if (bt != null && kBlocks > 1) KC = (KC + 31) / 32 * 32; // typed rows are converted in whole Q8_0 blocks
+        // typed rows are converted in whole Q8_0 blocks; fp32 ones are blocked the same way, so that a mapped
+        // fp32 tensor and its heap copy sum in the same order (the same bits)
+        if (kBlocks > 1) KC = (KC + 31) / 32 * 32;
         int KS = Math.max(1, KS_MAX / KC) * KC;
         for (int s0 = 0; s0 < K; s0 += KS) {
             int ks = Math.min(KS, K - s0);

@@ -9,7 +9,6 @@ import dev.topiary.model.LlamaWeights;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,15 +93,18 @@ public final class Checkpoint {
     /** CRC32C of bytes as stored, as 8 hex digits. */
     static String crc(MemorySegment bytes) {
         CRC32C c = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
-        MemorySegment chunk = MemorySegment.ofBuffer(buf);
-        for (long off = 0; off < bytes.byteSize(); off += chunk.byteSize()) {
-            int n = (int) Math.min(chunk.byteSize(), bytes.byteSize() - off);
-            MemorySegment.copy(bytes, off, chunk, 0, n);
-            c.update(buf.clear().limit(n));
+        byte[] chunk = CRC_CHUNK.get();
+        MemorySegment dst = MemorySegment.ofArray(chunk);
+        for (long off = 0; off < bytes.byteSize(); off += chunk.length) {
+            int n = (int) Math.min(chunk.length, bytes.byteSize() - off);
+            MemorySegment.copy(bytes, off, dst, 0, n);
+            c.update(chunk, 0, n);
         }
         return "%08x".formatted(c.getValue());
     }
+
+    /** One reused buffer per thread: a save or a resume checksums hundreds of tensors. */
+    private static final ThreadLocal<byte[]> CRC_CHUNK = ThreadLocal.withInitial(() -> new byte[1 << 20]);
 
     /** CRC32C of the metadata entries other than checksums, in key order. */
     static String crc(Map<String, String> meta) {
@@ -161,6 +163,8 @@ public final class Checkpoint {
         Path f = dir.resolve(FILE);
         try (Safetensors st = Safetensors.open(f)) {
             Map<String, String> meta = st.metadata();
+            if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+                throw new IllegalStateException("checkpoints are read on little-endian machines only");
             String version = meta.get("topiary_checkpoint");
             if (!VERSION.equals(version) && !"1".equals(version))
                 throw new ModelFormatException(f, "not a Topiary training checkpoint");
@@ -183,6 +187,10 @@ public final class Checkpoint {
                         if (!st.tensors().containsKey(name))
                             throw new ModelFormatException(
                                     f, "no tensor '" + name + "': a checkpoint of another model?");
+                        if (st.info(name).dtype() != DType.F32)
+                            throw new ModelFormatException(
+                                    f,
+                                    "tensor '" + name + "' is " + st.info(name).dtype() + ", not F32");
                         long n = st.info(name).elements();
                         if (n != v.size())
                             throw new ModelFormatException(

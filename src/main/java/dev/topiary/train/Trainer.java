@@ -90,9 +90,10 @@ public final class Trainer implements AutoCloseable {
         this.options = o;
         this.checkpointDir = checkpointDir;
         this.metricsFile = metricsFile;
-        this.optimizer = new AdamW(weights, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), false);
         this.activations = new LlamaTrain.Activations(weights.config, o.batch(), o.seqLen(), o.recompute());
         this.grads = new LlamaWeights(weights.config);
+        // last: the moments are native memory, which nothing frees if a later allocation fails
+        this.optimizer = new AdamW(weights, o.beta1(), o.beta2(), o.eps(), o.weightDecay(), false);
         this.inputs = new int[o.batch() * o.seqLen()];
         this.targets = new int[o.batch() * o.seqLen()];
         this.sequences = new int[o.batch()];

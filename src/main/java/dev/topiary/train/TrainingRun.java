@@ -152,12 +152,14 @@ public final class TrainingRun {
         boolean resume = folder.hasCheckpoint();
         if (!resume && folder.metrics() != null) Files.deleteIfExists(folder.metrics());
         Trainer trainer = new Trainer(w, ds, o, folder.checkpoint(), folder.metrics(), objective, spikeFactor);
-        if (resume) trainer.resume();
-        listener.started(trainer, resume);
-        long t0 = System.nanoTime(), startStep = trainer.step();
-        current = trainer;
+        long t0, startStep;
         boolean finished;
         try {
+            if (resume) trainer.resume();
+            listener.started(trainer, resume);
+            t0 = System.nanoTime();
+            startStep = trainer.step();
+            current = trainer;
             if (stop.get()) trainer.requestStop();
             finished = trainer.run(listener);
         } finally {

@@ -51,6 +51,21 @@ class TypedKernelsTest {
         }
     }
 
+    /** A mapped fp32 tensor and its heap copy give the same bits (same K blocks, same panels), GEMM and GEMV. */
+    @org.junit.jupiter.api.Test
+    void fp32FromASegmentEqualsTheHeapArrayBitForBit() {
+        for (int[] s : new int[][] {{64, 700, 70}, {257, 2048, 40}, {3, 1000, 33}}) {
+            int B = s[0], K = s[1], N = s[2];
+            float[] x = KernelsTest.random(B * K, 30), values = KernelsTest.random(N * K, 31);
+            Tensor mapped = Tensor.encode(WeightType.F32, values, N, K), heap = Tensor.of(values, 0, N, K);
+            assertThat(mapped.array()).isNull();
+            float[] o1 = new float[B * N], o2 = new float[B * N];
+            vec.matmul(o1, 0, x, 0, mapped, null, 0, B, K, N);
+            vec.matmul(o2, 0, x, 0, heap, null, 0, B, K, N);
+            assertThat(o1).as("B=%d K=%d N=%d", B, K, N).containsExactly(o2);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("types")
     void encodingRoundsAsReferenceDoes(WeightType type) {
