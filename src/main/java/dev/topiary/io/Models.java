@@ -29,8 +29,8 @@ public final class Models {
     /**
      * An opened model: its config and tokenizer (null if none found), and its weights two ways:
      * {@link #inference()} maps them in their stored types (HF folders and GGUF files open in
-     * milliseconds whatever their size), {@link #requireWeights()} reads them into one fp32 buffer for
-     * training and surgery (at most 2^31 parameters). Each is made on first use. A malformed tokenizer
+     * milliseconds whatever their size), {@link #requireWeights()} reads them into fp32 arrays, one per
+     * tensor, for training and surgery. Each is made on first use. A malformed tokenizer
      * file is kept as {@code tokenizerError}, which {@link #requireTokenizer} throws.
      */
     public static final class Loaded implements AutoCloseable {

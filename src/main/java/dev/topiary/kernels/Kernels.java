@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Chosen once, at start-up, with one log line; {@code -Dtopiary.simd=false} forces the scalar
  * path. Arrays are passed with offsets (llm.c's pointer arithmetic), so that a kernel can work on
- * a view into a flat parameter buffer without copying.
+ * a slice of a larger array (a row block, one sequence of a batch) without copying.
  */
 public interface Kernels {
 

@@ -8,7 +8,7 @@ import java.util.Arrays;
 /**
  * A weight tensor in its stored type: a row-major array of {@link #elements()} values behind a
  * {@link MemorySegment} (a memory-mapped file region, so nothing is read until used), or an fp32
- * slice of a Java array (the trained model's flat buffer). Indices are {@code long}: a tensor may
+ * slice of a Java array (a tensor of the trained model). Indices are {@code long}: a tensor may
  * hold more than 2^31 elements.
  *
  * <p>Matrices are PyTorch's (out_features, in_features) = ({@link #rows()}, {@link #cols()}); a
