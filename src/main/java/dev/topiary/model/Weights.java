@@ -4,7 +4,7 @@ import dev.topiary.tensor.Tensor;
 
 /**
  * The tensors the inference forward pass reads, each in its stored type: the trained model's fp32
- * arrays ({@link LlamaWeights}) or a memory-mapped checkpoint ({@link MappedWeights}), where a
+ * arrays ({@link LlamaWeights}) or a memory-mapped checkpoint ({@code io.MappedModel}), where a
  * bf16 8B model opens in milliseconds and nothing is read until used.
  *
  * <p>Norm weights and biases are small and always fp32 on the heap ({@link Tensor#array()} is set).
