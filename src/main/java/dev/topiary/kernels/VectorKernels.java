@@ -263,62 +263,37 @@ public final class VectorKernels implements Kernels {
             int K,
             int N,
             boolean accumulate) {
-        int panels = (N + NR - 1) / NR;
+        int panels = (N + NR - 1) / NR, blocks = (M + MR - 1) / MR;
         long work = (long) M * K * N;
-        if (byPanels(panels, (M + MR - 1) / MR, Parallel.threads())) {
-            Parallel.forRange(
-                    panels,
-                    work,
-                    (chunk, p0, p1) -> block(
-                            c,
-                            cOff,
-                            N,
-                            a,
-                            aOff,
-                            aRs,
-                            aCs,
-                            b,
-                            bOff,
-                            ldb,
-                            bTrans,
-                            bt,
-                            bias,
-                            biasOff,
-                            0,
-                            M,
-                            K,
-                            N,
-                            p0,
-                            p1,
-                            accumulate));
-        } else {
-            int blocks = (M + MR - 1) / MR;
-            Parallel.forRange(
-                    blocks,
-                    work,
-                    (chunk, b0, b1) -> block(
-                            c,
-                            cOff,
-                            N,
-                            a,
-                            aOff,
-                            aRs,
-                            aCs,
-                            b,
-                            bOff,
-                            ldb,
-                            bTrans,
-                            bt,
-                            bias,
-                            biasOff,
-                            b0 * MR,
-                            Math.min(M, b1 * MR),
-                            K,
-                            N,
-                            0,
-                            panels,
-                            accumulate));
+        /** One thread's share: rows [r0, r1) times column panels [p0, p1). */
+        interface Share {
+            void run(int r0, int r1, int p0, int p1);
         }
+        Share share = (r0, r1, p0, p1) -> block(
+                c,
+                cOff,
+                N,
+                a,
+                aOff,
+                aRs,
+                aCs,
+                b,
+                bOff,
+                ldb,
+                bTrans,
+                bt,
+                bias,
+                biasOff,
+                r0,
+                r1,
+                K,
+                N,
+                p0,
+                p1,
+                accumulate);
+        if (byPanels(panels, blocks, Parallel.threads()))
+            Parallel.forRange(panels, work, (chunk, p0, p1) -> share.run(0, M, p0, p1));
+        else Parallel.forRange(blocks, work, (chunk, b0, b1) -> share.run(b0 * MR, Math.min(M, b1 * MR), 0, panels));
     }
 
     /**

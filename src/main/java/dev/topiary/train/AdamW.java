@@ -93,16 +93,27 @@ public final class AdamW implements AutoCloseable {
         var grads = g.views();
         for (int t = 0; t < views.size(); t++) {
             float shrink = decay[t] ? 1f - lr * weightDecay : 1f;
-            float[] p = views.get(t).array(), gt = grads.get(t).array();
-            long o = offsets[t];
-            for (int i = 0; i < p.length; i++) {
-                float gi = gt[i];
-                float mi = beta1 * m.getAtIndex(F, o + i) + (1 - beta1) * gi;
-                float vi = beta2 * v.getAtIndex(F, o + i) + (1 - beta2) * gi * gi;
-                m.setAtIndex(F, o + i, mi);
-                v.setAtIndex(F, o + i, vi);
-                p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
-            }
+            update(views.get(t).array(), grads.get(t).array(), m, v, offsets[t], shrink, stepSize, sqrtBc2);
+        }
+    }
+
+    /** The update of p from g, its moments at elements [o, o + p.length) of m and v. */
+    private void update(
+            float[] p,
+            float[] g,
+            MemorySegment m,
+            MemorySegment v,
+            long o,
+            float shrink,
+            float stepSize,
+            float sqrtBc2) {
+        for (int i = 0; i < p.length; i++) {
+            float gi = g[i];
+            float mi = beta1 * m.getAtIndex(F, o + i) + (1 - beta1) * gi;
+            float vi = beta2 * v.getAtIndex(F, o + i) + (1 - beta2) * gi * gi;
+            m.setAtIndex(F, o + i, mi);
+            v.setAtIndex(F, o + i, vi);
+            p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
         }
     }
 
@@ -113,13 +124,8 @@ public final class AdamW implements AutoCloseable {
      */
     public void update(float[] p, float[] g, float[] m, float[] v, long t, float lr) {
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        float stepSize = (float) (lr / bc1), sqrtBc2 = (float) Math.sqrt(bc2);
-        for (int i = 0; i < p.length; i++) {
-            float gi = g[i];
-            float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
-            float vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
-            p[i] = p[i] - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
-        }
+        update(p, g, MemorySegment.ofArray(m), MemorySegment.ofArray(v), 0, 1f, (float) (lr / bc1), (float)
+                Math.sqrt(bc2));
     }
 
     /** Scales g so that its global L2 norm is at most maxNorm; returns the norm before clipping. */
