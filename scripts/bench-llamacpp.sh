@@ -41,8 +41,9 @@ while [ $# -gt 0 ]; do
     *) MODEL=$1; shift ;;
   esac
 done
-[ -f "$SRC/CMakeLists.txt" ] && [ -d "$SRC/tools/llama-bench" ] || {
-  echo "bench-llamacpp: $SRC is not a llama.cpp source tree (no CMakeLists.txt and tools/llama-bench)" >&2; exit 2; }
+# llama-bench sits in tools/ since mid-2025 and in examples/ before
+[ -f "$SRC/CMakeLists.txt" ] && { [ -d "$SRC/tools/llama-bench" ] || [ -d "$SRC/examples/llama-bench" ]; } || {
+  echo "bench-llamacpp: $SRC is not a llama.cpp source tree (no CMakeLists.txt and tools/ or examples/llama-bench)" >&2; exit 2; }
 mkdir -p "$OUT"
 
 # --- llama-bench, built once ---------------------------------------------------------------------
@@ -91,14 +92,16 @@ TOPIARY_JAVA_OPTS="${TOPIARY_JAVA_OPTS:-} -Dtopiary.threads=$T" \
 
 python3 - "$OUT/llamacpp.json" "$OUT/topiary.json" "$OUT/summary.jsonl" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'EOF'
 import json, sys, time
-lc, lc_sd = {}, {}
+lc, lc_sd, build = {}, {}, None
 for r in json.load(open(sys.argv[1])):
     k = 'decode' if r['n_prompt'] == 0 else 'prefill'
     lc[k], lc_sd[k] = r['avg_ts'], r['stddev_ts']
+    build = f"{r.get('build_commit')} ({r.get('build_number')})"
 tp = json.load(open(sys.argv[2]))
 row = {"date": time.strftime("%Y-%m-%d %H:%M"), "model": tp["model"], "dtype": tp["dtype"], "threads": tp["threads"],
-       "cpu": tp["cpu"], "load_before": sys.argv[4], "topiary_peak_rss_bytes": tp["peak_rss_bytes"]}
-print("== topiary / llama.cpp")
+       "cpu": tp["cpu"], "load_before": sys.argv[4], "topiary_peak_rss_bytes": tp["peak_rss_bytes"],
+       "llamacpp_build": build}
+print(f"== topiary / llama.cpp (build {build})")
 for k in ('prefill', 'decode'):
     if k in lc and k in tp:
         ours = tp[k]['tokens_per_s_median']

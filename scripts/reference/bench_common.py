@@ -59,6 +59,9 @@ def blas_info():
         lib = "/usr/lib/x86_64-linux-gnu/libblas.so.3"
         if os.path.exists(lib):
             info += " -> " + os.path.realpath(lib)
+    if "openblas" in info.lower():
+        import openblas_core
+        info += ", " + openblas_core.describe()
     return info
 
 
@@ -66,6 +69,9 @@ def optimised_blas(info=None):
     """True when torch's BLAS is an optimised one (OpenBLAS, MKL, BLIS, ...); False for the reference
     BLAS, against which a speed ratio says nothing: callers report no ratio then."""
     info = (info or blas_info()).lower()
+    # OpenBLAS on its generic SSE3 kernels (a CPU it does not know) is as crippled as the reference BLAS
+    if "core prescott" in info or "core core2" in info:
+        return False
     return any(name in info for name in ("openblas", "mkl", "blis", "atlas", "accelerate"))
 
 

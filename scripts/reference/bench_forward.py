@@ -14,7 +14,9 @@ import os
 import sys
 import time
 
-import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import openblas_core  # noqa: E402  (sets OPENBLAS_CORETYPE before torch loads OpenBLAS)
+import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llama_ref  # noqa: E402
@@ -46,7 +48,7 @@ def main():
     median = times[len(times) // 2]  # the median repetition: robust on a shared machine
     assert logits.shape == (args.tokens, cfg["vocab_size"]) and torch.isfinite(logits).all()
     print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "shape": args.shape,
-                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "optimised_blas": optimised_blas(), "reps": args.reps,
+                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "openblas_core": openblas_core.core_name(), "optimised_blas": optimised_blas(), "reps": args.reps,
                       "prefill_tokens_per_s": round(args.tokens / median, 1),
                       "prefill_tokens_per_s_best": round(args.tokens / times[0], 1)}))
 

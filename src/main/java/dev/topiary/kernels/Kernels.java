@@ -92,6 +92,36 @@ public interface Kernels {
             int N,
             boolean accumulate);
 
+    /**
+     * One head's causal attention scores, on the calling thread: {@code s[sOff + t*lds + j] = sum_d
+     * q[qOff + t*ldq + d] * k[kOff + j*ldk + d]} for {@code j <= t < T}, d < D. Entries past the
+     * diagonal (j > t, j < lds) may be overwritten with anything; the caller masks them. Training's
+     * S = Q K^T and dP = dO V^T: only the lower triangle is computed.
+     */
+    void causalScores(
+            float[] s, int sOff, int lds, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, int T, int D);
+
+    /**
+     * {@code out[t, :] (+)= sum_{j <= t} p[t, j] v[j, :]} for t < T over D columns, with out[t, d] at
+     * outOff + t*ldo + d, p[t, j] at pOff + t*ldp + j, v[j, d] at vOff + j*ldv + d: attention's O = P V
+     * and dQ = dS K. With {@code pTransposed}, p enters transposed: {@code out[j, :] (+)= sum_{t >= j}
+     * p[t, j] v[t, :]}, attention's dK = dS^T Q and dV = P^T dO. p past the diagonal is not read.
+     */
+    void causalMix(
+            float[] out,
+            int outOff,
+            int ldo,
+            float[] p,
+            int pOff,
+            int ldp,
+            boolean pTransposed,
+            float[] v,
+            int vOff,
+            int ldv,
+            int T,
+            int D,
+            boolean accumulate);
+
     /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

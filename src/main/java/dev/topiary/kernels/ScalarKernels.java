@@ -127,6 +127,38 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void causalScores(
+            float[] s, int sOff, int lds, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, int T, int D) {
+        for (int t = 0; t < T; t++)
+            for (int j = 0; j <= t; j++) s[sOff + t * lds + j] = dot(q, qOff + t * ldq, k, kOff + j * ldk, D);
+    }
+
+    @Override
+    public void causalMix(
+            float[] out,
+            int outOff,
+            int ldo,
+            float[] p,
+            int pOff,
+            int ldp,
+            boolean pTransposed,
+            float[] v,
+            int vOff,
+            int ldv,
+            int T,
+            int D,
+            boolean accumulate) {
+        for (int i = 0; i < T; i++)
+            for (int d = 0; d < D; d++) {
+                float sum = 0f;
+                if (pTransposed) for (int t = i; t < T; t++) sum += p[pOff + t * ldp + i] * v[vOff + t * ldv + d];
+                else for (int j = 0; j <= i; j++) sum += p[pOff + i * ldp + j] * v[vOff + j * ldv + d];
+                int o = outOff + i * ldo + d;
+                out[o] = accumulate ? out[o] + sum : sum;
+            }
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];

@@ -351,7 +351,7 @@ public final class VectorKernels implements Kernels {
             for (int m0 = r0; m0 < r1; m0 += MC) {
                 int mc = Math.min(MC, r1 - m0), mp = (mc + MR - 1) / MR * MR;
                 // A[m0 .. m0+mc, s0 .. s0+ks], each k-block as MR-row micro-panels at ap[k0 * mp ...].
-                float[] ap = apack(mp * ks);
+                float[] ap = buffer(APACK, mp * ks);
                 for (int k0 = 0; k0 < ks; k0 += KC)
                     packA(ap, k0 * mp, a, aOff + m0 * aRs + (s0 + k0) * aCs, aRs, aCs, mc, Math.min(KC, ks - k0));
                 for (int q0 = p0; q0 < p1; q0 += NCP) {
@@ -389,14 +389,14 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** This thread's buffer for packed A, grown to at least n floats. */
-    private static float[] apack(int n) {
-        float[] ap = APACK.get();
-        if (ap.length < n) {
-            ap = new float[n];
-            APACK.set(ap);
+    /** This thread's buffer of {@code local}, grown to at least n floats. */
+    static float[] buffer(ThreadLocal<float[]> local, int n) {
+        float[] b = local.get();
+        if (b.length < n) {
+            b = new float[n];
+            local.set(b);
         }
-        return ap;
+        return b;
     }
 
     /**
@@ -649,6 +649,31 @@ public final class VectorKernels implements Kernels {
         out[o + 1] = r1;
         out[o + 2] = r2;
         out[o + 3] = r3;
+    }
+
+    @Override
+    public void causalScores(
+            float[] s, int sOff, int lds, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, int T, int D) {
+        VectorAttention.scores(s, sOff, lds, q, qOff, ldq, k, kOff, ldk, T, D);
+    }
+
+    @Override
+    public void causalMix(
+            float[] out,
+            int outOff,
+            int ldo,
+            float[] p,
+            int pOff,
+            int ldp,
+            boolean pTransposed,
+            float[] v,
+            int vOff,
+            int ldv,
+            int T,
+            int D,
+            boolean accumulate) {
+        if (pTransposed) VectorAttention.mixT(out, outOff, ldo, p, pOff, ldp, v, vOff, ldv, T, D, accumulate);
+        else VectorAttention.mix(out, outOff, ldo, p, pOff, ldp, v, vOff, ldv, T, D, accumulate);
     }
 
     @Override

@@ -5,8 +5,10 @@ import dev.topiary.kernels.Parallel;
 
 /**
  * Causal multi-head attention with grouped key/value heads (GQA: query head h reads kv head
- * h / (H/KV)), scaled by 1/sqrt(D). Per head the scores and the weighted sum are two matrix
- * products through {@link Kernels#gemmSerial}; heads (and, for prompts, blocks of queries) run in
+ * h / (H/KV)), scaled by 1/sqrt(D). For prompts the scores and the weighted sum are matrix
+ * products through {@link Kernels#gemmSerial}, in blocks with a running softmax; training computes
+ * only the lower triangle of each head's products ({@link Kernels#causalScores}, {@link
+ * Kernels#causalMix}). Heads (and, for prompts, blocks of queries) run in
  * parallel. Decoding (a few new tokens) takes a dot-product path instead.
  */
 public final class Attention {
@@ -125,47 +127,21 @@ public final class Attention {
     }
 
     /**
-     * One head, {@code rows} queries at positions first, first+1, ... over keys [0, len): scores and
-     * probabilities into s (rows, len), output into out (rows, H*D) at head h.
+     * One head of one training sequence of T tokens: the lower triangle of S = Q_h K_h^T into the
+     * probabilities (T, T) at pOff, softmax with the causal mask (and, when {@code segStart} is given,
+     * query t only sees keys from segStart[segOff + t] on), then O_h = P V_h into out at head h.
      */
-    static void head(
+    static void trainHead(
             Kernels k,
             float[] out,
-            int outOff,
-            float[] s,
-            int sOff,
+            float[] probs,
+            int pOff,
             float[] q,
-            int qOff,
-            float[] kc,
-            int kOff,
-            float[] vc,
-            int vOff,
-            int rows,
-            int first,
-            int len,
-            int h,
-            int H,
-            int KV,
-            int D) {
-        head(k, out, outOff, s, sOff, q, qOff, kc, kOff, vc, vOff, rows, first, len, h, H, KV, D, null, 0);
-    }
-
-    /** As above; when {@code segStart} is given, query row t only sees keys from segStart[segOff + t] on. */
-    static void head(
-            Kernels k,
-            float[] out,
-            int outOff,
-            float[] s,
-            int sOff,
-            float[] q,
-            int qOff,
-            float[] kc,
-            int kOff,
-            float[] vc,
-            int vOff,
-            int rows,
-            int first,
-            int len,
+            float[] kx,
+            float[] vx,
+            int rq,
+            int rk,
+            int T,
             int h,
             int H,
             int KV,
@@ -174,15 +150,26 @@ public final class Attention {
             int segOff) {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D;
         float scale = (float) (1.0 / Math.sqrt(D));
-        // S = Q_h K_h^T                                  (rows, len)
-        k.gemmSerial(s, sOff, len, q, qOff + h * D, QD, false, kc, kOff + kvh * D, KVD, true, rows, D, len, false);
-        for (int t = 0; t < rows; t++) {
+        k.causalScores(probs, pOff, T, q, rq + h * D, QD, kx, rk + kvh * D, KVD, T, D);
+        for (int t = 0; t < T; t++) {
             int from = segStart == null ? 0 : segStart[segOff + t];
-            if (from > 0) java.util.Arrays.fill(s, sOff + t * len, sOff + t * len + from, Float.NEGATIVE_INFINITY);
-            softmaxRow(s, sOff + t * len, first + t + 1, len, scale);
+            if (from > 0) java.util.Arrays.fill(probs, pOff + t * T, pOff + t * T + from, Float.NEGATIVE_INFINITY);
+            softmaxTrain(k, probs, pOff + t * T, t + 1, T, scale);
         }
-        // O_h = P V_h                                    (rows, D)
-        k.gemmSerial(out, outOff + h * D, QD, s, sOff, len, false, vc, vOff + kvh * D, KVD, false, rows, len, D, false);
+        k.causalMix(out, rq + h * D, QD, probs, pOff, T, false, vx, rk + kvh * D, KVD, T, D, false);
+    }
+
+    /**
+     * As {@link #softmaxRow}, through the kernels (a vector exp whose bits do not depend on the JIT, the
+     * sum in double): a training step takes T^2/2 exponentials per head, which with {@code Math.exp} one
+     * at a time took most of the forward attention of a small-headed model.
+     */
+    static void softmaxTrain(Kernels k, float[] p, int o, int valid, int len, float scale) {
+        k.scale(p, o, valid, scale);
+        float max = k.max(p, o, valid);
+        double sum = k.expShiftSum(p, o, valid, max, p, o);
+        k.scale(p, o, valid, (float) (1.0 / sum));
+        java.util.Arrays.fill(p, o + valid, o + len, 0f);
     }
 
     /**
@@ -254,20 +241,16 @@ public final class Attention {
             int[] segStart) {
         Parallel.forEach(B * H, (long) B * H * T * T * D, bh -> {
             int b = bh / H, h = bh % H;
-            head(
+            trainHead(
                     k,
                     out,
-                    b * T * H * D,
                     probs,
                     bh * T * T,
                     q,
-                    b * T * H * D,
                     kx,
-                    b * T * KV * D,
                     vx,
+                    b * T * H * D,
                     b * T * KV * D,
-                    T,
-                    0,
                     T,
                     h,
                     H,
@@ -306,20 +289,18 @@ public final class Attention {
             for (int g = 0; g < group; g++) {
                 int h = kvh * group + g, pOff = (b * H + h) * T * T;
                 boolean acc = g > 0;
-                // dP = dO_h V_h^T                                   (T, T)
-                k.gemmSerial(dp, 0, T, dout, rq + h * D, QD, false, vx, rk + kvh * D, KVD, true, T, D, T, false);
+                // dP = dO_h V_h^T, lower triangle                  (T, T)
+                k.causalScores(dp, 0, T, dout, rq + h * D, QD, vx, rk + kvh * D, KVD, T, D);
                 for (int t = 0; t < T; t++) {
                     int o = t * T, po = pOff + t * T;
-                    float dot = 0f; // a plain loop: the vector dot's lane order may change when C2 compiles it,
-                    // and a resumed run must repeat an uninterrupted one bit for bit
-                    for (int s = 0; s <= t; s++) dot += probs[po + s] * dp[o + s];
+                    float dot = k.dot(probs, po, dp, o, t + 1); // lanes summed in a fixed order (kernels/Lanes)
                     for (int s = 0; s <= t; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
-                    for (int s = t + 1; s < T; s++) dp[o + s] = 0f;
                 }
-                // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h
-                k.gemmSerial(dq, rq + h * D, QD, dp, 0, T, false, kx, rk + kvh * D, KVD, false, T, T, D, false);
-                k.gemmSerial(dk, rk + kvh * D, KVD, dp, 0, T, true, q, rq + h * D, QD, false, T, T, D, acc);
-                k.gemmSerial(dv, rk + kvh * D, KVD, probs, pOff, T, true, dout, rq + h * D, QD, false, T, T, D, acc);
+                // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h   (the kernels read dS and P up to the
+                // diagonal)
+                k.causalMix(dq, rq + h * D, QD, dp, 0, T, false, kx, rk + kvh * D, KVD, T, D, false);
+                k.causalMix(dk, rk + kvh * D, KVD, dp, 0, T, true, q, rq + h * D, QD, T, D, acc);
+                k.causalMix(dv, rk + kvh * D, KVD, probs, pOff, T, true, dout, rq + h * D, QD, T, D, acc);
             }
         });
     }

@@ -1,0 +1,265 @@
+package dev.topiary.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API versions of {@link Kernels#causalScores}, {@link Kernels#causalMix} (plain and
+ * transposed): one head's causal attention products for training, four rows at a time,
+ * computing only the lower triangle. Scores run along the keys (the keys transposed once per call,
+ * so any head size fills whole vectors); the mixes run along the head dimension (the head's rows
+ * copied into a contiguous buffer padded to whole vectors, so a head of 8 on 16 lanes needs no masks). Small heads (8 in
+ * stories260K) waste most of a GEMM micro-kernel's 32 columns and spend more time packing than
+ * multiplying; here every lane of every multiply-add is useful, and nothing is packed but K^T.
+ *
+ * <p>Each sum runs over its index in increasing order with fused multiply-adds, the same bits
+ * compiled or not.
+ */
+final class VectorAttention {
+    private VectorAttention() {}
+
+    private static final VectorSpecies<Float> S = VectorKernels.floatSpecies();
+    private static final int L = S.length();
+
+    /** The transposed keys of {@link #scores}, and a spill tile, per thread. */
+    private static final ThreadLocal<float[]> KT = ThreadLocal.withInitial(() -> new float[0]);
+
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[8 * L]);
+
+    static void scores(
+            float[] s, int sOff, int lds, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, int T, int D) {
+        int jp = (T + 2 * L - 1) / (2 * L) * (2 * L);
+        float[] kt = VectorKernels.buffer(KT, D * jp), tile = TILE.get();
+        for (int j = 0; j < T; j++) {
+            int src = kOff + j * ldk;
+            for (int d = 0; d < D; d++) kt[d * jp + j] = k[src + d];
+        }
+        for (int d = 0; d < D; d++) java.util.Arrays.fill(kt, d * jp + T, d * jp + jp, 0f);
+        for (int t0 = 0; t0 < T; t0 += 4) {
+            int r = Math.min(4, T - t0);
+            // rows past T (last block) repeat the last row; they are computed and not stored
+            int q0 = qOff + t0 * ldq,
+                    q1 = qOff + (t0 + Math.min(1, r - 1)) * ldq,
+                    q2 = qOff + (t0 + Math.min(2, r - 1)) * ldq,
+                    q3 = qOff + (t0 + Math.min(3, r - 1)) * ldq;
+            // two vectors of keys at a time: each broadcast of q feeds two multiply-adds
+            for (int j0 = 0; j0 < t0 + r; j0 += 2 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int d = 0, kk = j0; d < D; d++, kk += jp) {
+                    FloatVector kv = FloatVector.fromArray(S, kt, kk), kw = FloatVector.fromArray(S, kt, kk + L);
+                    FloatVector x = FloatVector.broadcast(S, q[q0 + d]);
+                    a0 = kv.fma(x, a0);
+                    b0 = kw.fma(x, b0);
+                    x = FloatVector.broadcast(S, q[q1 + d]);
+                    a1 = kv.fma(x, a1);
+                    b1 = kw.fma(x, b1);
+                    x = FloatVector.broadcast(S, q[q2 + d]);
+                    a2 = kv.fma(x, a2);
+                    b2 = kw.fma(x, b2);
+                    x = FloatVector.broadcast(S, q[q3 + d]);
+                    a3 = kv.fma(x, a3);
+                    b3 = kw.fma(x, b3);
+                }
+                int o = sOff + t0 * lds + j0;
+                if (j0 + 2 * L <= lds) {
+                    a0.intoArray(s, o);
+                    b0.intoArray(s, o + L);
+                    if (r > 1) {
+                        a1.intoArray(s, o + lds);
+                        b1.intoArray(s, o + lds + L);
+                    }
+                    if (r > 2) {
+                        a2.intoArray(s, o + 2 * lds);
+                        b2.intoArray(s, o + 2 * lds + L);
+                    }
+                    if (r > 3) {
+                        a3.intoArray(s, o + 3 * lds);
+                        b3.intoArray(s, o + 3 * lds + L);
+                    }
+                } else { // the row ends inside these two vectors
+                    a0.intoArray(tile, 0);
+                    b0.intoArray(tile, L);
+                    a1.intoArray(tile, 2 * L);
+                    b1.intoArray(tile, 3 * L);
+                    a2.intoArray(tile, 4 * L);
+                    b2.intoArray(tile, 5 * L);
+                    a3.intoArray(tile, 6 * L);
+                    b3.intoArray(tile, 7 * L);
+                    emit(tile, 2 * L, s, o, lds, r, lds - j0, false);
+                }
+            }
+        }
+    }
+
+    static void mix(
+            float[] out,
+            int outOff,
+            int ldo,
+            float[] p,
+            int pOff,
+            int ldp,
+            float[] v,
+            int vOff,
+            int ldv,
+            int T,
+            int D,
+            boolean accumulate) {
+        int[] at = new int[1];
+        v = contiguous(v, vOff, ldv, T, D, at);
+        vOff = 0;
+        ldv = at[0];
+        float[] tile = TILE.get();
+        for (int t0 = 0; t0 < T; t0 += 4) {
+            int r = Math.min(4, T - t0);
+            int p0 = pOff + t0 * ldp,
+                    p1 = pOff + (t0 + Math.min(1, r - 1)) * ldp,
+                    p2 = pOff + (t0 + Math.min(2, r - 1)) * ldp,
+                    p3 = pOff + (t0 + Math.min(3, r - 1)) * ldp;
+            for (int dc = 0; dc < D; dc += L) {
+                boolean full = dc + L <= D;
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                // keys 0..t0 are below the diagonal of all four rows
+                for (int j = 0, vo = vOff + dc; j <= t0; j++, vo += ldv) {
+                    FloatVector x = FloatVector.fromArray(S, v, vo);
+                    a0 = x.fma(FloatVector.broadcast(S, p[p0 + j]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, p[p1 + j]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, p[p2 + j]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, p[p3 + j]), a3);
+                }
+                // the triangle: row t0 + i also takes keys t0 + 1 .. t0 + i
+                if (r > 1) {
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + (t0 + 1) * ldv + dc);
+                    a1 = x.fma(FloatVector.broadcast(S, p[p1 + t0 + 1]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, p[p2 + t0 + 1]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, p[p3 + t0 + 1]), a3);
+                }
+                if (r > 2) {
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + (t0 + 2) * ldv + dc);
+                    a2 = x.fma(FloatVector.broadcast(S, p[p2 + t0 + 2]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, p[p3 + t0 + 2]), a3);
+                }
+                if (r > 3)
+                    a3 = FloatVector.fromArray(S, v, vOff + (t0 + 3) * ldv + dc)
+                            .fma(FloatVector.broadcast(S, p[p3 + t0 + 3]), a3);
+                int o = outOff + t0 * ldo + dc;
+                if (full) {
+                    if (accumulate) {
+                        a0 = a0.add(FloatVector.fromArray(S, out, o));
+                        if (r > 1) a1 = a1.add(FloatVector.fromArray(S, out, o + ldo));
+                        if (r > 2) a2 = a2.add(FloatVector.fromArray(S, out, o + 2 * ldo));
+                        if (r > 3) a3 = a3.add(FloatVector.fromArray(S, out, o + 3 * ldo));
+                    }
+                    a0.intoArray(out, o);
+                    if (r > 1) a1.intoArray(out, o + ldo);
+                    if (r > 2) a2.intoArray(out, o + 2 * ldo);
+                    if (r > 3) a3.intoArray(out, o + 3 * ldo);
+                } else { // the head dimension ends inside this vector
+                    a0.intoArray(tile, 0);
+                    a1.intoArray(tile, L);
+                    a2.intoArray(tile, 2 * L);
+                    a3.intoArray(tile, 3 * L);
+                    emit(tile, L, out, o, ldo, r, D - dc, accumulate);
+                }
+            }
+        }
+    }
+
+    static void mixT(
+            float[] out,
+            int outOff,
+            int ldo,
+            float[] p,
+            int pOff,
+            int ldp,
+            float[] v,
+            int vOff,
+            int ldv,
+            int T,
+            int D,
+            boolean accumulate) {
+        int[] at = new int[1];
+        v = contiguous(v, vOff, ldv, T, D, at);
+        vOff = 0;
+        ldv = at[0];
+        float[] tile = TILE.get();
+        for (int j0 = 0; j0 < T; j0 += 4) {
+            int r = Math.min(4, T - j0);
+            // columns past T (last block) repeat the last column; computed, not stored
+            int c1 = j0 + Math.min(1, r - 1), c2 = j0 + Math.min(2, r - 1), c3 = j0 + Math.min(3, r - 1);
+            for (int dc = 0; dc < D; dc += L) {
+                boolean full = dc + L <= D;
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                // the triangle: query t = j0 + i contributes to columns j0 .. j0 + i only
+                int pr = pOff + j0 * ldp;
+                a0 = FloatVector.fromArray(S, v, vOff + j0 * ldv + dc).fma(FloatVector.broadcast(S, p[pr + j0]), a0);
+                if (r > 1) {
+                    pr += ldp;
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + (j0 + 1) * ldv + dc);
+                    a0 = x.fma(FloatVector.broadcast(S, p[pr + j0]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, p[pr + c1]), a1);
+                }
+                if (r > 2) {
+                    pr += ldp;
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + (j0 + 2) * ldv + dc);
+                    a0 = x.fma(FloatVector.broadcast(S, p[pr + j0]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, p[pr + c1]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, p[pr + c2]), a2);
+                }
+                // queries j0 + 3 .. T - 1 are at or past the diagonal of all four columns
+                for (int t = j0 + 3, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
+                    FloatVector x = FloatVector.fromArray(S, v, vo);
+                    a0 = x.fma(FloatVector.broadcast(S, p[po + j0]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, p[po + c1]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, p[po + c2]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, p[po + c3]), a3);
+                }
+                int o = outOff + j0 * ldo + dc;
+                if (full) {
+                    if (accumulate) {
+                        a0 = a0.add(FloatVector.fromArray(S, out, o));
+                        if (r > 1) a1 = a1.add(FloatVector.fromArray(S, out, o + ldo));
+                        if (r > 2) a2 = a2.add(FloatVector.fromArray(S, out, o + 2 * ldo));
+                        if (r > 3) a3 = a3.add(FloatVector.fromArray(S, out, o + 3 * ldo));
+                    }
+                    a0.intoArray(out, o);
+                    if (r > 1) a1.intoArray(out, o + ldo);
+                    if (r > 2) a2.intoArray(out, o + 2 * ldo);
+                    if (r > 3) a3.intoArray(out, o + 3 * ldo);
+                } else { // the head dimension ends inside this vector
+                    a0.intoArray(tile, 0);
+                    a1.intoArray(tile, L);
+                    a2.intoArray(tile, 2 * L);
+                    a3.intoArray(tile, 3 * L);
+                    emit(tile, L, out, o, ldo, r, D - dc, accumulate);
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows r of a spilled tile (row i at tile[i * tileLd]), n values each, into (or added to) dst at off + i * ld.
+     */
+    private static void emit(float[] tile, int tileLd, float[] dst, int off, int ld, int r, int n, boolean accumulate) {
+        for (int i = 0; i < r; i++)
+            if (accumulate) for (int c = 0; c < n; c++) dst[off + i * ld + c] += tile[i * tileLd + c];
+            else System.arraycopy(tile, i * tileLd, dst, off + i * ld, n);
+    }
+
+    /**
+     * The T rows of v copied into a contiguous buffer with rows of whole vectors (the head dimension
+     * rounded up to the lane count, zero past it): the mixes then read whole vectors without masks and
+     * without running past the array, and rows that lie far apart in v (a head of a wide activation:
+     * 8 KiB apart for 32 heads of 64) no longer fall into the same few cache sets. A copy of T x D
+     * floats against the T^2 D / 2 multiply-adds that read it. Sets {@code at[0]} to the row stride.
+     */
+    private static float[] contiguous(float[] v, int vOff, int ldv, int T, int D, int[] at) {
+        int ld = (D + L - 1) / L * L;
+        float[] b = VectorKernels.buffer(KT, T * ld);
+        for (int t = 0; t < T; t++) {
+            System.arraycopy(v, vOff + t * ldv, b, t * ld, D);
+            if (ld > D) java.util.Arrays.fill(b, t * ld + D, t * ld + ld, 0f);
+        }
+        at[0] = ld;
+        return b;
+    }
+}
