@@ -98,15 +98,13 @@ public final class Attention {
                     java.util.Arrays.fill(buf, p, p + kb, 0f);
                     continue;
                 }
-                float max = buf[mOff + t];
-                for (int j = 0; j < valid; j++) max = Math.max(max, buf[p + j] * scale);
-                float sum = 0f;
-                for (int j = 0; j < valid; j++) {
-                    float e = (float) Math.exp(buf[p + j] * scale - max);
-                    buf[p + j] = e;
-                    sum += e;
-                }
-                java.util.Arrays.fill(buf, p + valid, p + kb, 0f);
+                // the scores' exponentials through the kernels, over whole vectors (see softmaxTrain)
+                int n = padded(valid, kb);
+                java.util.Arrays.fill(buf, p + valid, p + n, Float.NEGATIVE_INFINITY);
+                k.scale(buf, p, n, scale);
+                float max = Math.max(buf[mOff + t], k.max(buf, p, n));
+                float sum = (float) k.expShiftSum(buf, p, n, max, buf, p);
+                java.util.Arrays.fill(buf, p + n, p + kb, 0f);
                 float old = buf[mOff + t];
                 if (old != max && old != Float.NEGATIVE_INFINITY) {
                     float alpha = (float) Math.exp(old - max);
@@ -162,14 +160,26 @@ public final class Attention {
     /**
      * As {@link #softmaxRow}, through the kernels (a vector exp whose bits do not depend on the JIT, the
      * sum in double): a training step takes T^2/2 exponentials per head, which with {@code Math.exp} one
-     * at a time took most of the forward attention of a small-headed model.
+     * at a time took most of the forward attention of a small-headed model. The row is taken up to a
+     * multiple of {@link #PAD} (its extra entries set to -infinity, which come out 0), so that the
+     * kernels run whole vectors and none of their scalar tails.
      */
     static void softmaxTrain(Kernels k, float[] p, int o, int valid, int len, float scale) {
-        k.scale(p, o, valid, scale);
-        float max = k.max(p, o, valid);
-        double sum = k.expShiftSum(p, o, valid, max, p, o);
-        k.scale(p, o, valid, (float) (1.0 / sum));
-        java.util.Arrays.fill(p, o + valid, o + len, 0f);
+        int n = padded(valid, len);
+        java.util.Arrays.fill(p, o + valid, o + n, Float.NEGATIVE_INFINITY);
+        k.scale(p, o, n, scale);
+        float max = k.max(p, o, n);
+        double sum = k.expShiftSum(p, o, n, max, p, o);
+        k.scale(p, o, n, (float) (1.0 / sum));
+        java.util.Arrays.fill(p, o + n, o + len, 0f);
+    }
+
+    /** Rows are padded to a multiple of 16 floats: whole vectors at every lane width up to 512 bits. */
+    static final int PAD = 16;
+
+    /** {@code valid} rounded up to a multiple of {@link #PAD}, at most {@code len}. */
+    static int padded(int valid, int len) {
+        return Math.min(len, (valid + PAD - 1) / PAD * PAD);
     }
 
     /**
@@ -293,8 +303,11 @@ public final class Attention {
                 k.causalScores(dp, 0, T, dout, rq + h * D, QD, vx, rk + kvh * D, KVD, T, D);
                 for (int t = 0; t < T; t++) {
                     int o = t * T, po = pOff + t * T;
-                    float dot = k.dot(probs, po, dp, o, t + 1); // lanes summed in a fixed order (kernels/Lanes)
-                    for (int s = 0; s <= t; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
+                    // up to a multiple of PAD: P is 0 past the diagonal, dP (unspecified there) is zeroed
+                    int n = padded(t + 1, T);
+                    java.util.Arrays.fill(dp, o + t + 1, o + n, 0f);
+                    float dot = k.dot(probs, po, dp, o, n); // lanes summed in a fixed order (kernels/Lanes)
+                    for (int s = 0; s < n; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
                 }
                 // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h   (the kernels read dS and P up to the
                 // diagonal)
