@@ -182,56 +182,49 @@ final class VectorAttention {
         vOff = 0;
         ldv = at[0];
         float[] tile = TILE.get();
-        for (int j0 = 0; j0 < T; j0 += 4) {
-            int r = Math.min(4, T - j0);
+        // eight columns at a time: each query row t gives eight p values from one cache line
+        for (int j0 = 0; j0 < T; j0 += 8) {
+            int r = Math.min(8, T - j0);
             // columns past T (last block) repeat the last column; computed, not stored
             int c1 = j0 + Math.min(1, r - 1), c2 = j0 + Math.min(2, r - 1), c3 = j0 + Math.min(3, r - 1);
+            int c4 = j0 + Math.min(4, r - 1), c5 = j0 + Math.min(5, r - 1), c6 = j0 + Math.min(6, r - 1);
+            int c7 = j0 + Math.min(7, r - 1);
             for (int dc = 0; dc < D; dc += L) {
-                boolean full = dc + L <= D;
-                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
                 // the triangle: query t = j0 + i contributes to columns j0 .. j0 + i only
-                int pr = pOff + j0 * ldp;
-                a0 = FloatVector.fromArray(S, v, vOff + j0 * ldv + dc).fma(FloatVector.broadcast(S, p[pr + j0]), a0);
-                if (r > 1) {
-                    pr += ldp;
-                    FloatVector x = FloatVector.fromArray(S, v, vOff + (j0 + 1) * ldv + dc);
-                    a0 = x.fma(FloatVector.broadcast(S, p[pr + j0]), a0);
-                    a1 = x.fma(FloatVector.broadcast(S, p[pr + c1]), a1);
+                int tri = Math.min(T, j0 + 7);
+                for (int t = j0; t < tri; t++) {
+                    int i = t - j0, po = pOff + t * ldp;
+                    FloatVector x = FloatVector.fromArray(S, v, vOff + t * ldv + dc);
+                    a0 = x.fma(FloatVector.broadcast(S, p[po + j0]), a0);
+                    if (i >= 1) a1 = x.fma(FloatVector.broadcast(S, p[po + c1]), a1);
+                    if (i >= 2) a2 = x.fma(FloatVector.broadcast(S, p[po + c2]), a2);
+                    if (i >= 3) a3 = x.fma(FloatVector.broadcast(S, p[po + c3]), a3);
+                    if (i >= 4) a4 = x.fma(FloatVector.broadcast(S, p[po + c4]), a4);
+                    if (i >= 5) a5 = x.fma(FloatVector.broadcast(S, p[po + c5]), a5);
+                    if (i >= 6) a6 = x.fma(FloatVector.broadcast(S, p[po + c6]), a6);
                 }
-                if (r > 2) {
-                    pr += ldp;
-                    FloatVector x = FloatVector.fromArray(S, v, vOff + (j0 + 2) * ldv + dc);
-                    a0 = x.fma(FloatVector.broadcast(S, p[pr + j0]), a0);
-                    a1 = x.fma(FloatVector.broadcast(S, p[pr + c1]), a1);
-                    a2 = x.fma(FloatVector.broadcast(S, p[pr + c2]), a2);
-                }
-                // queries j0 + 3 .. T - 1 are at or past the diagonal of all four columns
-                for (int t = j0 + 3, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
+                // queries j0 + 7 .. T - 1 are at or past the diagonal of all eight columns
+                for (int t = j0 + 7, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
                     FloatVector x = FloatVector.fromArray(S, v, vo);
                     a0 = x.fma(FloatVector.broadcast(S, p[po + j0]), a0);
                     a1 = x.fma(FloatVector.broadcast(S, p[po + c1]), a1);
                     a2 = x.fma(FloatVector.broadcast(S, p[po + c2]), a2);
                     a3 = x.fma(FloatVector.broadcast(S, p[po + c3]), a3);
+                    a4 = x.fma(FloatVector.broadcast(S, p[po + c4]), a4);
+                    a5 = x.fma(FloatVector.broadcast(S, p[po + c5]), a5);
+                    a6 = x.fma(FloatVector.broadcast(S, p[po + c6]), a6);
+                    a7 = x.fma(FloatVector.broadcast(S, p[po + c7]), a7);
                 }
-                int o = outOff + j0 * ldo + dc;
-                if (full) {
-                    if (accumulate) {
-                        a0 = a0.add(FloatVector.fromArray(S, out, o));
-                        if (r > 1) a1 = a1.add(FloatVector.fromArray(S, out, o + ldo));
-                        if (r > 2) a2 = a2.add(FloatVector.fromArray(S, out, o + 2 * ldo));
-                        if (r > 3) a3 = a3.add(FloatVector.fromArray(S, out, o + 3 * ldo));
-                    }
-                    a0.intoArray(out, o);
-                    if (r > 1) a1.intoArray(out, o + ldo);
-                    if (r > 2) a2.intoArray(out, o + 2 * ldo);
-                    if (r > 3) a3.intoArray(out, o + 3 * ldo);
-                } else { // the head dimension ends inside this vector
-                    a0.intoArray(tile, 0);
-                    a1.intoArray(tile, L);
-                    a2.intoArray(tile, 2 * L);
-                    a3.intoArray(tile, 3 * L);
-                    emit(tile, L, out, o, ldo, r, D - dc, accumulate);
-                }
+                a0.intoArray(tile, 0);
+                a1.intoArray(tile, L);
+                a2.intoArray(tile, 2 * L);
+                a3.intoArray(tile, 3 * L);
+                a4.intoArray(tile, 4 * L);
+                a5.intoArray(tile, 5 * L);
+                a6.intoArray(tile, 6 * L);
+                a7.intoArray(tile, 7 * L);
+                emit(tile, L, out, outOff + j0 * ldo + dc, ldo, r, Math.min(L, D - dc), accumulate);
             }
         }
     }
