@@ -254,13 +254,20 @@ final class TypedKernels {
                     p1 = q8(seg, b1 + off + 2).mul(xv),
                     p2 = q8(seg, b2 + off + 2).mul(xv),
                     p3 = q8(seg, b3 + off + 2).mul(xv);
-            for (int j = L; j < 32; j += L) {
-                xv = FloatVector.fromArray(S, x, xo + i + j);
-                p0 = q8(seg, b0 + off + 2 + j).fma(xv, p0);
-                p1 = q8(seg, b1 + off + 2 + j).fma(xv, p1);
-                p2 = q8(seg, b2 + off + 2 + j).fma(xv, p2);
-                p3 = q8(seg, b3 + off + 2 + j).fma(xv, p3);
-            }
+            if (L == 16) { // the block's second half written out: a two-step inner loop ran at half the speed
+                xv = FloatVector.fromArray(S, x, xo + i + 16);
+                p0 = q8(seg, b0 + off + 18).fma(xv, p0);
+                p1 = q8(seg, b1 + off + 18).fma(xv, p1);
+                p2 = q8(seg, b2 + off + 18).fma(xv, p2);
+                p3 = q8(seg, b3 + off + 18).fma(xv, p3);
+            } else
+                for (int j = L; j < 32; j += L) {
+                    xv = FloatVector.fromArray(S, x, xo + i + j);
+                    p0 = q8(seg, b0 + off + 2 + j).fma(xv, p0);
+                    p1 = q8(seg, b1 + off + 2 + j).fma(xv, p1);
+                    p2 = q8(seg, b2 + off + 2 + j).fma(xv, p2);
+                    p3 = q8(seg, b3 + off + 2 + j).fma(xv, p3);
+                }
             a0 = p0.fma(scale(seg, b0 + off), a0);
             a1 = p1.fma(scale(seg, b1 + off), a1);
             a2 = p2.fma(scale(seg, b2 + off), a2);
