@@ -122,6 +122,26 @@ public interface Kernels {
             int D,
             boolean accumulate);
 
+    /** The SwiGLU gate over n elements: {@code h = silu(g) * u}, silu(g) = g / (1 + e^-g); h may be g. */
+    void swiglu(float[] h, int hOff, float[] g, int gOff, float[] u, int uOff, int n);
+
+    /**
+     * Its backward: {@code dg = dh * u * silu'(g)}, {@code du = dh * silu(g)}, silu'(g) = sig(g) (1 + g (1 -
+     * sig(g))); overwrites dg and du.
+     */
+    void swigluBackward(
+            float[] dg,
+            int dgOff,
+            float[] du,
+            int duOff,
+            float[] dh,
+            int dhOff,
+            float[] g,
+            int gOff,
+            float[] u,
+            int uOff,
+            int n);
+
     /** {@code sum_i a[aOff + i] * b[bOff + i]} over n elements. */
     float dot(float[] a, int aOff, float[] b, int bOff, int n);
 

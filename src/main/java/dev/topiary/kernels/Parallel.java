@@ -6,18 +6,25 @@ import java.util.concurrent.RecursiveAction;
 import java.util.function.IntConsumer;
 
 /**
- * The engine's thread pool: {@code -Dtopiary.threads=N} (default: all cores). Work is split into
- * one contiguous chunk per thread, so each thread streams its own rows of a weight matrix.
+ * The engine's threads: {@code -Dtopiary.threads=N} (default: all cores). Work is split into one
+ * contiguous chunk per thread, so each thread streams its own rows of a weight matrix. The calling
+ * thread computes the first chunk itself and a pool of N - 1 workers the others: with a pool of N
+ * workers and the caller waiting beside them, N + 1 threads shared N cores, and on a 2-core machine
+ * the scheduler often left both workers on one core (stories15M prefill measured at one-thread speed
+ * in about half of the runs, at twice it in the others).
  */
 public final class Parallel {
     private Parallel() {}
 
-    private static final int THREADS =
-            Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors());
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1, THREADS));
+    private static final int THREADS = Math.max(
+            1, Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors()));
+    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS - 1) : null;
+
+    /** Set while the calling thread computes its own chunk: loops nested in it run inline, as in a worker. */
+    private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
 
     public static int threads() {
-        return POOL.getParallelism();
+        return THREADS;
     }
 
     /** Body of a parallel loop over the chunk {@code [from, to)} handled by thread slot {@code chunk}. */
@@ -39,13 +46,16 @@ public final class Parallel {
      * {@code work} (in multiply-adds, roughly) is under {@link #MIN_PARALLEL_WORK}.
      */
     public static void forRange(int n, long work, RangeBody body) {
-        int chunks = work < MIN_PARALLEL_WORK ? 1 : Math.min(threads(), n);
-        if (chunks <= 1 || Thread.currentThread() instanceof ForkJoinWorkerThread t && t.getPool() == POOL) {
+        int chunks = work < MIN_PARALLEL_WORK ? 1 : Math.min(THREADS, n);
+        boolean[] inside = INSIDE.get();
+        if (chunks <= 1
+                || inside[0]
+                || Thread.currentThread() instanceof ForkJoinWorkerThread t && t.getPool() == POOL) {
             if (n > 0) body.run(0, 0, n);
             return;
         }
         RecursiveAction[] tasks = new RecursiveAction[chunks];
-        for (int c = 0; c < chunks; c++) {
+        for (int c = 1; c < chunks; c++) {
             final int chunk = c, from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
             tasks[c] = new RecursiveAction() {
                 @Override
@@ -53,13 +63,26 @@ public final class Parallel {
                     body.run(chunk, from, to);
                 }
             };
+            POOL.execute(tasks[c]);
         }
-        POOL.invoke(new RecursiveAction() {
-            @Override
-            protected void compute() {
-                invokeAll(tasks);
+        Throwable failure = null;
+        inside[0] = true;
+        try {
+            body.run(0, 0, (int) ((long) n / chunks));
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            inside[0] = false;
+        }
+        for (int c = 1; c < chunks; c++) { // join helps: a task no worker has taken yet runs here
+            try {
+                tasks[c].join();
+            } catch (Throwable e) {
+                if (failure == null) failure = e;
             }
-        });
+        }
+        if (failure instanceof RuntimeException r) throw r;
+        if (failure instanceof Error e) throw e;
     }
 
     /** Runs {@code body(i)} for every i in {@code [0, n)}, in parallel chunks. */

@@ -159,6 +159,35 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void swiglu(float[] h, int hOff, float[] g, int gOff, float[] u, int uOff, int n) {
+        for (int i = 0; i < n; i++) h[hOff + i] = silu(g[gOff + i]) * u[uOff + i];
+    }
+
+    static float silu(float x) {
+        return x / (1f + (float) Math.exp(-x));
+    }
+
+    @Override
+    public void swigluBackward(
+            float[] dg,
+            int dgOff,
+            float[] du,
+            int duOff,
+            float[] dh,
+            int dhOff,
+            float[] g,
+            int gOff,
+            float[] u,
+            int uOff,
+            int n) {
+        for (int i = 0; i < n; i++) {
+            float x = g[gOff + i], sig = 1f / (1f + (float) Math.exp(-x)), d = dh[dhOff + i];
+            du[duOff + i] = d * x * sig;
+            dg[dgOff + i] = d * u[uOff + i] * sig * (1f + x * (1f - sig));
+        }
+    }
+
+    @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
         float s = 0f;
         for (int i = 0; i < n; i++) s += a[aOff + i] * b[bOff + i];

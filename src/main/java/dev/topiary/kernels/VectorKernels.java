@@ -621,7 +621,7 @@ public final class VectorKernels implements Kernels {
     }
 
     /** out[o + r] = w[r, :] . x (+ bias[bo + r]) for the four rows r of w starting at w0 (row stride K). */
-    private static void dot4(float[] out, int o, float[] x, int xo, float[] w, int w0, int K, float[] bias, int bo) {
+    static void dot4(float[] out, int o, float[] x, int xo, float[] w, int w0, int K, float[] bias, int bo) {
         int w1 = w0 + K, w2 = w1 + K, w3 = w2 + K, i = 0;
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
         for (int upper = K - L; i <= upper; i += L) {
@@ -674,6 +674,53 @@ public final class VectorKernels implements Kernels {
             boolean accumulate) {
         if (pTransposed) VectorAttention.mixT(out, outOff, ldo, p, pOff, ldp, v, vOff, ldv, T, D, accumulate);
         else VectorAttention.mix(out, outOff, ldo, p, pOff, ldp, v, vOff, ldv, T, D, accumulate);
+    }
+
+    /**
+     * In parallel over whole vectors (the last, partial one takes the scalar twin's loop), so which
+     * elements take {@link Lanes#exp} and which {@code Math.exp} depends on n only, not on the threads.
+     */
+    @Override
+    public void swiglu(float[] h, int hOff, float[] g, int gOff, float[] u, int uOff, int n) {
+        int whole = n / L;
+        Parallel.forRange(whole, (long) n * 8, (chunk, from, to) -> {
+            for (int i = from * L; i < to * L; i += L) {
+                FloatVector x = FloatVector.fromArray(S, g, gOff + i);
+                FloatVector e = Lanes.exp(x.neg()).add(1f);
+                x.div(e).mul(FloatVector.fromArray(S, u, uOff + i)).intoArray(h, hOff + i);
+            }
+        });
+        int i = whole * L;
+        ScalarKernels.INSTANCE.swiglu(h, hOff + i, g, gOff + i, u, uOff + i, n - i);
+    }
+
+    @Override
+    public void swigluBackward(
+            float[] dg,
+            int dgOff,
+            float[] du,
+            int duOff,
+            float[] dh,
+            int dhOff,
+            float[] g,
+            int gOff,
+            float[] u,
+            int uOff,
+            int n) {
+        int whole = n / L;
+        Parallel.forRange(whole, (long) n * 8, (chunk, from, to) -> {
+            for (int i = from * L; i < to * L; i += L) {
+                FloatVector x = FloatVector.fromArray(S, g, gOff + i), d = FloatVector.fromArray(S, dh, dhOff + i);
+                FloatVector sig =
+                        FloatVector.broadcast(S, 1f).div(Lanes.exp(x.neg()).add(1f));
+                d.mul(x).mul(sig).intoArray(du, duOff + i);
+                FloatVector slope = x.mul(sig.neg().add(1f)).add(1f);
+                d.mul(FloatVector.fromArray(S, u, uOff + i)).mul(sig).mul(slope).intoArray(dg, dgOff + i);
+            }
+        });
+        int i = whole * L;
+        ScalarKernels.INSTANCE.swigluBackward(
+                dg, dgOff + i, du, duOff + i, dh, dhOff + i, g, gOff + i, u, uOff + i, n - i);
     }
 
     @Override

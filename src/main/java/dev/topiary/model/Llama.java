@@ -4,7 +4,6 @@ import dev.topiary.kernels.Kernels;
 import dev.topiary.nn.Attention;
 import dev.topiary.nn.RmsNorm;
 import dev.topiary.nn.Rope;
-import dev.topiary.nn.SwiGlu;
 import dev.topiary.tensor.Tensor;
 
 /**
@@ -198,7 +197,7 @@ public final class Llama {
                 new TensorKind[2],
                 new float[][] {s.hb, s.hb2},
                 new int[] {0, 0});
-        SwiGlu.forward(s.hb, 0, s.hb, 0, s.hb2, 0, T * F); // hb = silu(gate) * up
+        k.swiglu(s.hb, 0, s.hb, 0, s.hb2, 0, T * F); // hb = silu(gate) * up
         if (probe != null) probe.mlpHidden(l, s.hb, T, F);
         linear(k, s.xb2, 0, s.hb, w, l, TensorKind.W_DOWN, null, T, F, C);
         add(s.x, s.xb2, T * C); // residual

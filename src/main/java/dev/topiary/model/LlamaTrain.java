@@ -6,7 +6,6 @@ import dev.topiary.nn.Attention;
 import dev.topiary.nn.CrossEntropy;
 import dev.topiary.nn.RmsNorm;
 import dev.topiary.nn.Rope;
-import dev.topiary.nn.SwiGlu;
 import dev.topiary.tensor.Tensor;
 
 /**
@@ -217,7 +216,7 @@ public final class LlamaTrain {
             RmsNorm.forward(a.xn2[l], 0, a.rstd2[l], 0, a.xmid[l], 0, n2.array(), n2.arrayOffset(), R, C, c.rmsEps());
             linear(k, a.gate[l], a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F);
             linear(k, a.up[l], a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F);
-            SwiGlu.forward(a.hid[l], 0, a.gate[l], 0, a.up[l], 0, R * F);
+            k.swiglu(a.hid[l], 0, a.gate[l], 0, a.up[l], 0, R * F);
             linear(k, a.x[l + 1], a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C);
             add(a.x[l + 1], a.xmid[l], R * C); // x' = xmid + mlp
         }
@@ -300,7 +299,7 @@ public final class LlamaTrain {
             if (extra != null && extra[l + 1] != null) add(a.dx, extra[l + 1], R * C); // dx is now dL/dx[l+1]
             // --- MLP block: x' = xmid + hid W_down^T ---
             linearBackward(k, a.dhid, g, a.dx, a.hid[l], w, l, TensorKind.W_DOWN, null, R, F, C, false);
-            SwiGlu.backward(a.dgate, 0, a.dup, 0, a.dhid, 0, a.gate[l], 0, a.up[l], 0, R * F);
+            k.swigluBackward(a.dgate, 0, a.dup, 0, a.dhid, 0, a.gate[l], 0, a.up[l], 0, R * F);
             linearBackward(k, a.dxn, g, a.dgate, a.xn2[l], w, l, TensorKind.W_GATE, null, R, C, F, false);
             linearBackward(k, a.dxn, g, a.dup, a.xn2[l], w, l, TensorKind.W_UP, null, R, C, F, true);
             // dx (the residual's gradient) += through the FFN norm: now the gradient at xmid

@@ -64,6 +64,30 @@ class KernelsTest {
         assertThat(y1).containsExactly(y2);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 13, 33, 257, 4099})
+    void swigluAndItsBackwardEqualScalar(int n) {
+        float[] g = random(n, 21), u = random(n, 22), dh = random(n, 23);
+        for (int i = 0; i < n; i++) g[i] *= 4f; // the sigmoid's tails too
+        if (n > 8) {
+            g[1] = 100f; // e^-g underflows
+            g[2] = -100f; // e^-g overflows: silu = -0
+            g[3] = Float.NaN;
+        }
+        float[] h1 = new float[n], h2 = new float[n];
+        vec.swiglu(h1, 0, g, 0, u, 0, n);
+        ref.swiglu(h2, 0, g, 0, u, 0, n);
+        Close.assertClose("swiglu", h1, h2, 1e-6, 1e-5);
+        float[] dg1 = new float[n], du1 = new float[n], dg2 = new float[n], du2 = new float[n];
+        vec.swigluBackward(dg1, 0, du1, 0, dh, 0, g, 0, u, 0, n);
+        ref.swigluBackward(dg2, 0, du2, 0, dh, 0, g, 0, u, 0, n);
+        Close.assertClose("swiglu dg", dg1, dg2, 1e-6, 1e-5);
+        Close.assertClose("swiglu du", du1, du2, 1e-6, 1e-5);
+        float[] inPlace = g.clone(); // inference gates in place: h is g
+        vec.swiglu(inPlace, 0, inPlace, 0, u, 0, n);
+        Close.assertClose("swiglu in place", inPlace, h2, 1e-6, 1e-5);
+    }
+
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> s = Stream.builder();
         for (int b : new int[] {1, 3, 4, 7, 13, 33})

@@ -43,13 +43,13 @@ class LayerGradientTest {
         int n = 33;
         float[] g = random(n, 4, 2), u = random(n, 5, 1), h = new float[n], dg = new float[n], du = new float[n];
         float[] c = projection(n, 6);
-        SwiGlu.backward(dg, 0, du, 0, c, 0, g, 0, u, 0, n);
+        dev.topiary.kernels.Kernels.get().swigluBackward(dg, 0, du, 0, c, 0, g, 0, u, 0, n);
         check("swiglu dg", g, 0, dg, 0, n, 100, 1e-2, () -> {
-            SwiGlu.forward(h, 0, g, 0, u, 0, n);
+            dev.topiary.kernels.Kernels.get().swiglu(h, 0, g, 0, u, 0, n);
             return project(h, 0, n, 6);
         });
         check("swiglu du", u, 0, du, 0, n, 100, 1e-2, () -> {
-            SwiGlu.forward(h, 0, g, 0, u, 0, n);
+            dev.topiary.kernels.Kernels.get().swiglu(h, 0, g, 0, u, 0, n);
             return project(h, 0, n, 6);
         });
     }
