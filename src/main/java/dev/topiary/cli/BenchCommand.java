@@ -94,7 +94,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--warmup",
             defaultValue = "2",
-            description = "With --model: unmeasured runs of each test first, and at least 2 s of them unless 0 "
+            description = "With --model: unmeasured runs of each test first, and at least 5 s of them unless 0 "
                     + "(default ${DEFAULT-VALUE}).")
     int warmup;
 

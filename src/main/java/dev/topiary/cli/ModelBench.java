@@ -21,7 +21,7 @@ import java.util.Locale;
  *   <li>decode ({@code tgN}): N tokens one at a time from an empty cache, logits of each;</li>
  * </ul>
  *
- * each warmed up (at least --warmup runs and, when that is not 0, two seconds, so that the JIT has
+ * each warmed up (at least --warmup runs and, when that is not 0, five seconds, so that the JIT has
  * compiled the kernels), then repeated R times (median, standard deviation, min and max reported). It adds
  * the peak resident memory of the process (VmHWM), the machine's memory bandwidth (a parallel copy
  * loop) and the bandwidth decoding draws: the weight bytes one token reads times tokens/s.
@@ -116,7 +116,7 @@ final class ModelBench {
     }
 
     /** Unmeasured runs go on for at least this long (C2 compiles the kernels meanwhile), besides the --warmup count. */
-    static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("topiary.benchWarmupSeconds", "2"));
+    static final double WARMUP_SECONDS = Double.parseDouble(System.getProperty("topiary.benchWarmupSeconds", "5"));
 
     private static Rates measure(String test, int tokens, int repeat, int warmup, Runnable body) {
         long start = System.nanoTime();
