@@ -389,6 +389,16 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /** This thread's buffer of {@code local}, grown to at least n ints. */
+    static int[] intBuffer(ThreadLocal<int[]> local, int n) {
+        int[] b = local.get();
+        if (b.length < n) {
+            b = new int[n];
+            local.set(b);
+        }
+        return b;
+    }
+
     /** This thread's buffer of {@code local}, grown to at least n floats. */
     static float[] buffer(ThreadLocal<float[]> local, int n) {
         float[] b = local.get();

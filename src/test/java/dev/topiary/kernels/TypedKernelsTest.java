@@ -51,6 +51,26 @@ class TypedKernelsTest {
         }
     }
 
+    /**
+     * A BF16 tensor and its widened fp32 copy give the same bits: whole panels are packed from the raw
+     * BF16 rows (two values per int gather), ragged ones through the widened rows, and both must equal
+     * the fp32 panels. Odd K takes the widened path throughout.
+     */
+    @org.junit.jupiter.api.Test
+    void bf16PanelsEqualTheWidenedCopyBitForBit() {
+        for (int[] s : new int[][] {{64, 640, 96}, {130, 770, 100}, {9, 2048, 64}, {6, 65, 40}, {64, 4096, 33}}) {
+            int B = s[0], K = s[1], N = s[2];
+            float[] x = KernelsTest.random(B * K, 32), values = KernelsTest.random(N * K, 33);
+            Tensor bf16 = Tensor.encode(WeightType.BF16, values, N, K);
+            float[] wide = new float[N * K];
+            for (int n = 0; n < N; n++) bf16.readRow(n, 0, K, wide, n * K);
+            float[] o1 = new float[B * N], o2 = new float[B * N];
+            vec.matmul(o1, 0, x, 0, bf16, null, 0, B, K, N);
+            vec.matmul(o2, 0, x, 0, wide, 0, null, 0, B, K, N);
+            assertThat(o1).as("B=%d K=%d N=%d", B, K, N).containsExactly(o2);
+        }
+    }
+
     /** A mapped fp32 tensor and its heap copy give the same bits (same K blocks, same panels), GEMM and GEMV. */
     @org.junit.jupiter.api.Test
     void fp32FromASegmentEqualsTheHeapArrayBitForBit() {
