@@ -8,10 +8,8 @@ import java.util.function.IntConsumer;
 /**
  * The engine's threads: {@code -Dtopiary.threads=N} (default: all cores). Work is split into one
  * contiguous chunk per thread, so each thread streams its own rows of a weight matrix. The calling
- * thread computes the first chunk itself and a pool of N - 1 workers the others: with a pool of N
- * workers and the caller waiting beside them, N + 1 threads shared N cores, and on a 2-core machine
- * the scheduler often left both workers on one core (stories15M prefill measured at one-thread speed
- * in about half of the runs, at twice it in the others).
+ * thread computes the first chunk itself and a pool of N - 1 workers the others, so that N threads
+ * share N cores (with a pool of N workers the caller waited beside them: N + 1 threads).
  */
 public final class Parallel {
     private Parallel() {}
