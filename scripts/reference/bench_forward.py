@@ -18,7 +18,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import openblas_core  # noqa: E402  (sets OPENBLAS_CORETYPE before torch loads OpenBLAS)
 import torch  # noqa: E402
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llama_ref  # noqa: E402
 from bench_common import SHAPES, blas_info, optimised_blas, warn_if_reference_blas, make_config, random_weights  # noqa: E402
 

@@ -185,6 +185,10 @@ final class BenchCommand implements Callable<Integer> {
                     {2048, 32000}
                 };
         OpenBlas blas = OpenBlas.load(Parallel.threads());
+        if (blas != null && System.getenv("OPENBLAS_CORETYPE") != null)
+            System.err.println("bench: OPENBLAS_CORETYPE=" + System.getenv("OPENBLAS_CORETYPE")
+                    + " holds OpenBLAS to that kernel family, perhaps not its best on this CPU; "
+                    + "run with env -u OPENBLAS_CORETYPE to compare against its own choice");
         System.out.printf(
                 "%nmatmul, %d rows (tokens), GFLOP/s; OpenBLAS %s%n",
                 tokens, blas == null ? "not available" : blas.describe());

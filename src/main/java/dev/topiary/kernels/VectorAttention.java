@@ -116,7 +116,6 @@ final class VectorAttention {
                     p2 = pOff + (t0 + Math.min(2, r - 1)) * ldp,
                     p3 = pOff + (t0 + Math.min(3, r - 1)) * ldp;
             for (int dc = 0; dc < D; dc += L) {
-                boolean full = dc + L <= D;
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
                 // keys 0..t0 are below the diagonal of all four rows
                 for (int j = 0, vo = vOff + dc; j <= t0; j++, vo += ldv) {
@@ -141,25 +140,12 @@ final class VectorAttention {
                 if (r > 3)
                     a3 = FloatVector.fromArray(S, v, vOff + (t0 + 3) * ldv + dc)
                             .fma(FloatVector.broadcast(S, p[p3 + t0 + 3]), a3);
-                int o = outOff + t0 * ldo + dc;
-                if (full) {
-                    if (accumulate) {
-                        a0 = a0.add(FloatVector.fromArray(S, out, o));
-                        if (r > 1) a1 = a1.add(FloatVector.fromArray(S, out, o + ldo));
-                        if (r > 2) a2 = a2.add(FloatVector.fromArray(S, out, o + 2 * ldo));
-                        if (r > 3) a3 = a3.add(FloatVector.fromArray(S, out, o + 3 * ldo));
-                    }
-                    a0.intoArray(out, o);
-                    if (r > 1) a1.intoArray(out, o + ldo);
-                    if (r > 2) a2.intoArray(out, o + 2 * ldo);
-                    if (r > 3) a3.intoArray(out, o + 3 * ldo);
-                } else { // the head dimension ends inside this vector
-                    a0.intoArray(tile, 0);
-                    a1.intoArray(tile, L);
-                    a2.intoArray(tile, 2 * L);
-                    a3.intoArray(tile, 3 * L);
-                    emit(tile, L, out, o, ldo, r, D - dc, accumulate);
-                }
+                // through the tile, as the transposed mix stores: 4 vectors against t0 + 1 steps of the loop above
+                a0.intoArray(tile, 0);
+                a1.intoArray(tile, L);
+                a2.intoArray(tile, 2 * L);
+                a3.intoArray(tile, 3 * L);
+                emit(tile, L, out, outOff + t0 * ldo + dc, ldo, r, Math.min(L, D - dc), accumulate);
             }
         }
     }
