@@ -155,8 +155,10 @@ final class TypedKernels {
     }
 
     /**
-     * Output columns [from, to) of the GEMV. F32, BF16 and Q8_0 go four weight rows at a time (each
-     * vector of x loaded once for four rows; four streams in flight); F16 widens each row into a buffer.
+     * Output columns [from, to) of the GEMV, one weight row at a time (one sequential stream, as
+     * {@link VectorKernels#gemvRows}), dotted with each of the B rows of x while it is in L1. F16 rows,
+     * and Q8_0 ones where L bytes make no vector, are widened into a buffer first and dotted as the
+     * heap fp32 GEMV dots them: the same sums, the same bits.
      */
     static void gemvRows(
             float[] out,
@@ -173,147 +175,22 @@ final class TypedKernels {
             int to) {
         MemorySegment seg = w.segment();
         WeightType type = w.type();
-        boolean buffered = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null);
-        int n = from;
-        if (!buffered) {
-            for (; n + 4 <= to; n += 4)
-                for (int b = 0; b < B; b++) {
-                    int o = outOff + b * N + n, xo = xOff + b * K;
-                    switch (type) {
-                        case F32 -> dot4F32(out, o, x, xo, seg, 4L * n * K, K);
-                        case BF16 -> dot4Bf16(out, o, x, xo, seg, 2L * n * K, K);
-                        default -> dot4Q8(out, o, x, xo, seg, 34L * n * (K / 32), K);
-                    }
-                    if (bias != null) for (int r = 0; r < 4; r++) out[o + r] += bias[biasOff + n + r];
-                }
-        }
-        if (buffered) {
-            // rows widened four at a time and dotted as the heap fp32 GEMV dots them: the same sums, the same bits
-            float[] rows = rowBuffer(4 * K);
-            for (; n + 4 <= to; n += 4) {
-                for (int r = 0; r < 4; r++) w.readRow(n + r, 0, K, rows, r * K);
-                for (int b = 0; b < B; b++)
-                    VectorKernels.dot4(out, outOff + b * N + n, x, xOff + b * K, rows, 0, K, bias, biasOff + n);
-            }
-        }
-        float[] row = buffered ? rowBuffer(K) : null;
-        for (; n < to; n++) {
+        float[] row = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null) ? rowBuffer(K) : null;
+        for (int n = from; n < to; n++) {
             float bv = bias == null ? 0f : bias[biasOff + n];
             if (row != null) w.readRow(n, 0, K, row, 0);
             for (int b = 0; b < B; b++) {
                 int xo = xOff + b * K;
-                float s = switch (type) {
-                    case BF16 -> dotBf16(seg, (long) n * K * 2, x, xo, K);
-                    case Q8_0 -> row != null ? dot(row, x, xo, K) : dotQ8(seg, (long) n * (K / 32) * 34, x, xo, K);
-                    case F32 -> dotF32(seg, (long) n * K * 4, x, xo, K);
-                    case F16 -> dot(row, x, xo, K);
-                };
+                float s = row != null
+                        ? dot(row, x, xo, K)
+                        : switch (type) {
+                            case BF16 -> dotBf16(seg, (long) n * K * 2, x, xo, K);
+                            case Q8_0 -> dotQ8(seg, (long) n * (K / 32) * 34, x, xo, K);
+                            default -> dotF32(seg, (long) n * K * 4, x, xo, K);
+                        };
                 out[outOff + b * N + n] = s + bv;
             }
         }
-    }
-
-    /** out[o + r] = row r . x for four F32 rows starting at byte base (row stride 4K bytes). */
-    private static void dot4F32(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
-        long stride = 4L * K, b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        int i = 0;
-        for (int upper = K - L; i <= upper; i += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            long off = 4L * i;
-            s0 = f32(seg, b0 + off).fma(xv, s0);
-            s1 = f32(seg, b1 + off).fma(xv, s1);
-            s2 = f32(seg, b2 + off).fma(xv, s2);
-            s3 = f32(seg, b3 + off).fma(xv, s3);
-        }
-        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
-        for (; i < K; i++) {
-            float xi = x[xo + i];
-            long off = 4L * i;
-            r0 += seg.get(FLOAT, b0 + off) * xi;
-            r1 += seg.get(FLOAT, b1 + off) * xi;
-            r2 += seg.get(FLOAT, b2 + off) * xi;
-            r3 += seg.get(FLOAT, b3 + off) * xi;
-        }
-        out[o] = r0;
-        out[o + 1] = r1;
-        out[o + 2] = r2;
-        out[o + 3] = r3;
-    }
-
-    /** As {@link #dot4F32} for BF16 rows (row stride 2K bytes). */
-    private static void dot4Bf16(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
-        long stride = 2L * K, b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
-        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-        int i = 0;
-        for (int upper = K - L; i <= upper; i += L) {
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            long off = 2L * i;
-            s0 = bf16(seg, b0 + off).fma(xv, s0);
-            s1 = bf16(seg, b1 + off).fma(xv, s1);
-            s2 = bf16(seg, b2 + off).fma(xv, s2);
-            s3 = bf16(seg, b3 + off).fma(xv, s3);
-        }
-        float r0 = Lanes.sum(s0), r1 = Lanes.sum(s1), r2 = Lanes.sum(s2), r3 = Lanes.sum(s3);
-        for (; i < K; i++) {
-            float xi = x[xo + i];
-            long off = 2L * i;
-            r0 += bf16At(seg, b0 + off) * xi;
-            r1 += bf16At(seg, b1 + off) * xi;
-            r2 += bf16At(seg, b2 + off) * xi;
-            r3 += bf16At(seg, b3 + off) * xi;
-        }
-        out[o] = r0;
-        out[o + 1] = r1;
-        out[o + 2] = r2;
-        out[o + 3] = r3;
-    }
-
-    private static float bf16At(MemorySegment seg, long off) {
-        return Float.intBitsToFloat((seg.get(SHORT, off) & 0xffff) << 16);
-    }
-
-    /**
-     * As {@link #dot4F32} for Q8_0 rows (K / 32 blocks of 34 bytes each): per block, x's 32 values
-     * are loaded once, each row's int8 block is dotted with them and scaled by the row's block scale.
-     */
-    private static void dot4Q8(float[] out, int o, float[] x, int xo, MemorySegment seg, long base, int K) {
-        long stride = 34L * (K / 32), b0 = base, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < K; i += 32) {
-            long off = 34L * (i / 32);
-            FloatVector xv = FloatVector.fromArray(S, x, xo + i);
-            FloatVector p0 = q8(seg, b0 + off + 2).mul(xv),
-                    p1 = q8(seg, b1 + off + 2).mul(xv),
-                    p2 = q8(seg, b2 + off + 2).mul(xv),
-                    p3 = q8(seg, b3 + off + 2).mul(xv);
-            if (L == 16) { // the block's second half written out: a two-step inner loop ran at half the speed
-                xv = FloatVector.fromArray(S, x, xo + i + 16);
-                p0 = q8(seg, b0 + off + 18).fma(xv, p0);
-                p1 = q8(seg, b1 + off + 18).fma(xv, p1);
-                p2 = q8(seg, b2 + off + 18).fma(xv, p2);
-                p3 = q8(seg, b3 + off + 18).fma(xv, p3);
-            } else
-                for (int j = L; j < 32; j += L) {
-                    xv = FloatVector.fromArray(S, x, xo + i + j);
-                    p0 = q8(seg, b0 + off + 2 + j).fma(xv, p0);
-                    p1 = q8(seg, b1 + off + 2 + j).fma(xv, p1);
-                    p2 = q8(seg, b2 + off + 2 + j).fma(xv, p2);
-                    p3 = q8(seg, b3 + off + 2 + j).fma(xv, p3);
-                }
-            a0 = p0.fma(scale(seg, b0 + off), a0);
-            a1 = p1.fma(scale(seg, b1 + off), a1);
-            a2 = p2.fma(scale(seg, b2 + off), a2);
-            a3 = p3.fma(scale(seg, b3 + off), a3);
-        }
-        out[o] = Lanes.sum(a0);
-        out[o + 1] = Lanes.sum(a1);
-        out[o + 2] = Lanes.sum(a2);
-        out[o + 3] = Lanes.sum(a3);
-    }
-
-    private static FloatVector scale(MemorySegment seg, long off) {
-        return FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
     }
 
     private static float dot(float[] row, float[] x, int xo, int K) {
@@ -372,7 +249,11 @@ final class TypedKernels {
             long off = base + 34L * blk;
             FloatVector d = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
             FloatVector p = q8(seg, off + 2).mul(FloatVector.fromArray(S, x, xo + i));
-            for (int j = L; j < 32; j += L) p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + i + j), p);
+            if (L == 16) // the block's second half written out: a two-step inner loop ran at half the speed
+            p = q8(seg, off + 18).fma(FloatVector.fromArray(S, x, xo + i + 16), p);
+            else
+                for (int j = L; j < 32; j += L)
+                    p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + i + j), p);
             acc = p.fma(d, acc);
         }
         return Lanes.sum(acc);
