@@ -1,22 +1,45 @@
 package dev.topiary.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntConsumer;
 
 /**
  * The engine's threads: {@code -Dtopiary.threads=N} (default: all cores). Work is split into one
  * contiguous chunk per thread, so each thread streams its own rows of a weight matrix. The calling
- * thread computes the first chunk itself and a pool of N - 1 workers the others, so that N threads
- * share N cores (with a pool of N workers the caller waited beside them: N + 1 threads).
+ * thread computes the first chunk itself and N - 1 workers the others, so that N threads share N
+ * cores.
+ *
+ * <p>A worker that has finished a chunk keeps polling for the next one for {@link #SPIN_NANOS}
+ * before it parks, as llama.cpp's threads poll between the operations of a graph: waking a parked
+ * thread took about 40 us on this project's virtual machines, and decoding one token runs some 75
+ * parallel loops a few microseconds apart (a fork-join pool spent more time waking its workers than
+ * the small models spent computing). A chunk that no worker has started when the caller finishes
+ * its own is run by the caller. With more threads than cores nobody spins: spinning would take the
+ * cores from the threads with work.
  */
 public final class Parallel {
     private Parallel() {}
 
     private static final int THREADS = Math.max(
             1, Integer.getInteger("topiary.threads", Runtime.getRuntime().availableProcessors()));
-    private static final ForkJoinPool POOL = THREADS > 1 ? new ForkJoinPool(THREADS - 1) : null;
+
+    /** How long an idle worker (and a caller waiting for its workers) polls before it parks. */
+    static final long SPIN_NANOS = THREADS <= Runtime.getRuntime().availableProcessors() ? 200_000 : 0;
+
+    private static final Worker[] WORKERS = new Worker[THREADS - 1];
+
+    static {
+        for (int i = 0; i < WORKERS.length; i++) {
+            WORKERS[i] = new Worker(i + 1);
+            WORKERS[i].start();
+        }
+    }
+
+    /** One parallel loop at a time uses the workers; a loop that finds them taken runs on its own thread. */
+    private static final ReentrantLock TEAM = new ReentrantLock();
 
     /** Set while the calling thread computes its own chunk: loops nested in it run inline, as in a worker. */
     private static final ThreadLocal<boolean[]> INSIDE = ThreadLocal.withInitial(() -> new boolean[1]);
@@ -46,41 +69,112 @@ public final class Parallel {
     public static void forRange(int n, long work, RangeBody body) {
         int chunks = work < MIN_PARALLEL_WORK ? 1 : Math.min(THREADS, n);
         boolean[] inside = INSIDE.get();
-        if (chunks <= 1
-                || inside[0]
-                || Thread.currentThread() instanceof ForkJoinWorkerThread t && t.getPool() == POOL) {
+        if (chunks <= 1 || inside[0] || Thread.currentThread() instanceof Worker || !TEAM.tryLock()) {
             if (n > 0) body.run(0, 0, n);
             return;
         }
-        RecursiveAction[] tasks = new RecursiveAction[chunks];
-        for (int c = 1; c < chunks; c++) {
-            final int chunk = c, from = (int) ((long) n * c / chunks), to = (int) ((long) n * (c + 1) / chunks);
-            tasks[c] = new RecursiveAction() {
-                @Override
-                protected void compute() {
-                    body.run(chunk, from, to);
-                }
-            };
-            POOL.execute(tasks[c]);
-        }
-        Throwable failure = null;
-        inside[0] = true;
         try {
-            body.run(0, 0, (int) ((long) n / chunks));
-        } catch (Throwable e) {
-            failure = e;
-        } finally {
-            inside[0] = false;
-        }
-        for (int c = 1; c < chunks; c++) { // join helps: a task no worker has taken yet runs here
+            Job job = new Job(body, n, chunks, Thread.currentThread());
+            for (int c = 1; c < chunks; c++) WORKERS[c - 1].post(job);
+            inside[0] = true;
             try {
-                tasks[c].join();
+                job.run(0);
+                for (int c = 1; c < chunks; c++) job.run(c); // the chunks no worker has started yet
+            } finally {
+                inside[0] = false;
+            }
+            job.await();
+            job.rethrow();
+        } finally {
+            TEAM.unlock();
+        }
+    }
+
+    /** One parallel loop: its chunks, which of them have been taken, and the first failure. */
+    private static final class Job {
+        final RangeBody body;
+        final int n, chunks;
+        final Thread caller;
+        final AtomicIntegerArray taken;
+        final AtomicInteger pending;
+        volatile Throwable failure;
+
+        Job(RangeBody body, int n, int chunks, Thread caller) {
+            this.body = body;
+            this.n = n;
+            this.chunks = chunks;
+            this.caller = caller;
+            this.taken = new AtomicIntegerArray(chunks);
+            this.pending = new AtomicInteger(chunks);
+        }
+
+        /** Runs chunk c unless another thread has taken it. */
+        void run(int c) {
+            if (!taken.compareAndSet(c, 0, 1)) return;
+            try {
+                body.run(c, (int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
             } catch (Throwable e) {
                 if (failure == null) failure = e;
+            } finally {
+                if (pending.decrementAndGet() == 0 && Thread.currentThread() != caller) LockSupport.unpark(caller);
             }
         }
-        if (failure instanceof RuntimeException r) throw r;
-        if (failure instanceof Error e) throw e;
+
+        void await() {
+            long start = System.nanoTime();
+            for (int i = 0; pending.get() > 0; i++) {
+                if ((i & 63) != 0 || System.nanoTime() - start < SPIN_NANOS) Thread.onSpinWait();
+                else LockSupport.parkNanos(this, 50_000);
+            }
+        }
+
+        void rethrow() {
+            Throwable f = failure;
+            if (f instanceof RuntimeException r) throw r;
+            if (f instanceof Error e) throw e;
+            if (f != null) throw new IllegalStateException(f);
+        }
+    }
+
+    /** A daemon thread that runs the chunks posted to it: polls for {@link #SPIN_NANOS}, then parks. */
+    private static final class Worker extends Thread {
+        private volatile Job job;
+        private volatile boolean parked;
+        /** The chunk this worker runs of every job: the caller runs chunk 0, worker i chunk i. */
+        private final int chunk;
+
+        Worker(int chunk) {
+            super("topiary-worker-" + chunk);
+            this.chunk = chunk;
+            setDaemon(true);
+        }
+
+        void post(Job j) {
+            job = j;
+            if (parked) LockSupport.unpark(this);
+        }
+
+        @Override
+        public void run() {
+            long idleSince = System.nanoTime();
+            for (int i = 0; ; i++) {
+                Job j = job;
+                if (j != null) {
+                    job = null;
+                    j.run(chunk);
+                    idleSince = System.nanoTime();
+                    continue;
+                }
+                if ((i & 63) != 0 || System.nanoTime() - idleSince < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                parked = true;
+                if (job == null) LockSupport.park(this);
+                parked = false;
+                idleSince = System.nanoTime();
+            }
+        }
     }
 
     /** Runs {@code body(i)} for every i in {@code [0, n)}, in parallel chunks. */
