@@ -244,18 +244,27 @@ final class TypedKernels {
 
     /** A Q8_0 row (K / 32 blocks of 34 bytes) dotted with x: per block, sum(q * x) in L lanes, then times the scale. */
     private static float dotQ8(MemorySegment seg, long base, float[] x, int xo, int K) {
-        FloatVector acc = FloatVector.zero(S);
-        for (int blk = 0, i = 0; i < K; blk++, i += 32) {
-            long off = base + 34L * blk;
-            FloatVector d = FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
-            FloatVector p = q8(seg, off + 2).mul(FloatVector.fromArray(S, x, xo + i));
-            if (L == 16) // the block's second half written out: a two-step inner loop ran at half the speed
-            p = q8(seg, off + 18).fma(FloatVector.fromArray(S, x, xo + i + 16), p);
-            else
-                for (int j = L; j < 32; j += L)
-                    p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + i + j), p);
-            acc = p.fma(d, acc);
+        // two blocks a step into two accumulators, so that consecutive blocks' multiply-adds do not wait on each other
+        FloatVector a0 = FloatVector.zero(S), a1 = a0;
+        int i = 0;
+        long off = base;
+        for (; i + 64 <= K; i += 64, off += 68) {
+            a0 = q8Block(seg, off, x, xo + i).fma(q8Scale(seg, off), a0);
+            a1 = q8Block(seg, off + 34, x, xo + i + 32).fma(q8Scale(seg, off + 34), a1);
         }
-        return Lanes.sum(acc);
+        if (i < K) a0 = q8Block(seg, off, x, xo + i).fma(q8Scale(seg, off), a0);
+        return Lanes.sum(a0.add(a1));
+    }
+
+    /** The 32 int8 values of the Q8_0 block at byte offset off times x[xo ...], in L lanes, unscaled. */
+    private static FloatVector q8Block(MemorySegment seg, long off, float[] x, int xo) {
+        FloatVector p = q8(seg, off + 2).mul(FloatVector.fromArray(S, x, xo));
+        if (L == 16) return q8(seg, off + 18).fma(FloatVector.fromArray(S, x, xo + 16), p); // a loop ran at half speed
+        for (int j = L; j < 32; j += L) p = q8(seg, off + 2 + j).fma(FloatVector.fromArray(S, x, xo + j), p);
+        return p;
+    }
+
+    private static FloatVector q8Scale(MemorySegment seg, long off) {
+        return FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, off)));
     }
 }
