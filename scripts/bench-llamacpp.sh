@@ -50,14 +50,16 @@ mkdir -p "$OUT"
 BUILD="$SRC/build-topiary${NOAMX:+-noamx}"
 BENCH="$BUILD/bin/llama-bench"
 EXTRA=()
-[ -z "$NOAMX" ] || EXTRA=("-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+# trees before mid-2025 build llama-bench only with the examples; later ones keep it in tools/
+[ -d "$SRC/tools/llama-bench" ] && EXTRA=(-DLLAMA_BUILD_EXAMPLES=OFF) || EXTRA=(-DLLAMA_BUILD_EXAMPLES=ON)
+[ -z "$NOAMX" ] || EXTRA+=("-DCMAKE_C_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
                           "-DCMAKE_CXX_FLAGS=-mno-amx-tile -mno-amx-int8 -mno-amx-bf16")
 # a llama-bench the user built there already (cmake -B build) is used as it is
 [ -x "$BENCH" ] || [ -n "$NOAMX" ] || [ ! -x "$SRC/build/bin/llama-bench" ] || BENCH="$SRC/build/bin/llama-bench"
 if [ ! -x "$BENCH" ]; then
   echo "== building llama-bench in $BUILD (CPU only; several minutes on 2 cores)"
   cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
-    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_CUDA=OFF -DGGML_VULKAN=OFF \
+    -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF -DGGML_CUDA=OFF -DGGML_VULKAN=OFF \
     -DGGML_METAL=OFF "${EXTRA[@]}" >"$OUT/cmake.log" 2>&1 || { tail -20 "$OUT/cmake.log"; exit 1; }
   cmake --build "$BUILD" --target llama-bench -j "$(nproc)" >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
 fi

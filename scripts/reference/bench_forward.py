@@ -15,6 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import allocator  # noqa: E402  (re-executes under tcmalloc when installed, before torch loads)
 import openblas_core  # noqa: E402  (sets OPENBLAS_CORETYPE before torch loads OpenBLAS)
 import torch  # noqa: E402
 
@@ -47,7 +48,7 @@ def main():
     median = times[len(times) // 2]  # the median repetition: robust on a shared machine
     assert logits.shape == (args.tokens, cfg["vocab_size"]) and torch.isfinite(logits).all()
     print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "shape": args.shape,
-                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "openblas_core": openblas_core.core_name(), "optimised_blas": optimised_blas(), "reps": args.reps,
+                      "tokens": args.tokens, "threads": torch.get_num_threads(), "blas": blas_info(), "openblas_core": openblas_core.core_name(), "optimised_blas": optimised_blas(), "allocator": allocator.describe(), "reps": args.reps,
                       "prefill_tokens_per_s": round(args.tokens / median, 1),
                       "prefill_tokens_per_s_best": round(args.tokens / times[0], 1)}))
 

@@ -19,6 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import allocator  # noqa: E402  (re-executes under tcmalloc when installed, before torch loads)
 import openblas_core  # noqa: E402  (sets OPENBLAS_CORETYPE before torch loads OpenBLAS)
 import torch  # noqa: E402
 
@@ -66,7 +67,7 @@ def main():
     median = times[len(times) // 2]  # the median step: robust on a shared machine
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # ru_maxrss is KiB on Linux
     print(json.dumps({"impl": "pytorch", "torch": torch.__version__, "shape": args.shape,
-                      "batch": args.batch, "seq": args.seq, "threads": torch.get_num_threads(), "blas": blas_info(), "openblas_core": openblas_core.core_name(), "optimised_blas": optimised_blas(),
+                      "batch": args.batch, "seq": args.seq, "threads": torch.get_num_threads(), "blas": blas_info(), "openblas_core": openblas_core.core_name(), "optimised_blas": optimised_blas(), "allocator": allocator.describe(),
                       "steps": args.steps, "last_loss": round(loss, 4),
                       "train_tokens_per_s": round(args.batch * args.seq / median, 1),
                       "train_tokens_per_s_best": round(args.batch * args.seq / times[0], 1),

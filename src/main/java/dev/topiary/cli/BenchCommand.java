@@ -303,7 +303,8 @@ final class BenchCommand implements Callable<Integer> {
             double prefill = row.get("prefill_tokens_per_s").asDouble();
             if (torch != null) {
                 row.put("pytorch_prefill_tokens_per_s", torch)
-                        .put("pytorch_blas", node.path("blas").asText());
+                        .put("pytorch_blas", node.path("blas").asText())
+                        .put("pytorch_allocator", node.path("allocator").asText("unknown"));
                 if (fairBlas(node)) row.put("ratio", prefill / torch);
             }
             System.out.printf(
@@ -314,6 +315,7 @@ final class BenchCommand implements Callable<Integer> {
                     torch == null ? "-" : String.format("%.0f", torch),
                     ratio(node, prefill, torch));
         }
+        printPytorch(rows);
         return rows;
     }
 
@@ -360,7 +362,8 @@ final class BenchCommand implements Callable<Integer> {
             if (torch != null) {
                 row.put("pytorch_train_tokens_per_s", theirs)
                         .put("pytorch_peak_rss_mb", torch.path("peak_rss_mb").asDouble())
-                        .put("pytorch_blas", torch.path("blas").asText());
+                        .put("pytorch_blas", torch.path("blas").asText())
+                        .put("pytorch_allocator", torch.path("allocator").asText("unknown"));
                 if (fairBlas(torch)) row.put("ratio", ours / theirs);
             }
             System.out.printf(
@@ -377,7 +380,20 @@ final class BenchCommand implements Callable<Integer> {
         }
         System.out.println(
                 "memory: activations + 16 bytes/parameter (weights, gradients, two AdamW moments); PyTorch: peak RSS of its process");
+        printPytorch(rows);
         return rows;
+    }
+
+    /** Which BLAS and which allocator the PyTorch runs of a table used (both change its speed severalfold). */
+    private static void printPytorch(ArrayNode rows) {
+        for (var row : rows)
+            if (row.has("pytorch_blas")) {
+                System.out.printf(
+                        "PyTorch: BLAS %s; allocator %s%n",
+                        row.path("pytorch_blas").asText(),
+                        row.path("pytorch_allocator").asText());
+                return;
+            }
     }
 
     /**

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         header = "Write a model as GGUF (for llama.cpp) or as a Hugging Face folder.",
         description = {
-            "Write MODEL as a GGUF file (--format gguf: F32, F16 or Q8_0; llama metadata with explicit key/value",
+            "Write MODEL as a GGUF file (--format gguf: F32, F16, BF16 or Q8_0; llama metadata with explicit key/value",
             "lengths, RoPE settings including llama3 scaling, the tokenizer's tokens, scores, types and merges; no",
             "output tensor when the embeddings are tied) or as a Hugging Face folder (--format hf: F32, BF16 or F16, with",
             "the tokenizer files). Then read back what was written and compare logits with MODEL on fixed prompts:",

@@ -1,4 +1,5 @@
-// GgufWriter: writes a GGUF v3 file (metadata, tensor infos, aligned tensor data in F32, F16 or Q8_0), atomically.
+// GgufWriter: writes a GGUF v3 file (metadata, tensor infos, aligned tensor data in F32, F16, BF16 or Q8_0),
+// atomically.
 package dev.topiary.format;
 
 import dev.topiary.tensor.WeightType;

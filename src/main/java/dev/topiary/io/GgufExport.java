@@ -55,7 +55,7 @@ public final class GgufExport {
     /**
      * Writes {@code w} with the vocabulary of {@code tok} to {@code file} (atomically).
      *
-     * @param type F32, F16 or Q8_0 for the matrices
+     * @param type F32, F16, BF16 or Q8_0 for the matrices
      * @param name general.name
      * @throws IllegalArgumentException when the tokenizer has more tokens than the model's vocabulary, or cannot
      *                                  be exported; a smaller tokenizer is padded with unused {@code [PAD<id>]} pieces
