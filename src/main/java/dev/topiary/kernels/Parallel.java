@@ -38,6 +38,27 @@ public final class Parallel {
         }
     }
 
+    /**
+     * As {@link #forRange(int, long, RangeBody)}, but {@code [0, n)} is cut into about {@code piecesPerThread}
+     * pieces per thread, handed out in order to whichever thread is free: a thread slowed down (by another
+     * tenant of a shared machine, or a core that clocks lower) takes fewer pieces instead of holding the
+     * others up. {@code body} gets the slot of the thread that runs it (0 to {@link #threads()} - 1, for
+     * per-thread scratch), never two pieces at once on one slot; the pieces each slot gets vary from run
+     * to run, so bodies must not depend on them (each output written by one piece, as a GEMV's rows).
+     */
+    public static void forPieces(int n, long work, int piecesPerThread, RangeBody body) {
+        int pieces = work < MIN_PARALLEL_WORK ? 1 : Math.min(n, THREADS * Math.max(1, piecesPerThread));
+        if (pieces <= 1) {
+            if (n > 0) body.run(0, 0, n);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        forRange(Math.min(THREADS, pieces), Long.MAX_VALUE, (slot, a, b) -> {
+            for (int p; (p = next.getAndIncrement()) < pieces; )
+                body.run(slot, (int) ((long) n * p / pieces), (int) ((long) n * (p + 1) / pieces));
+        });
+    }
+
     /** One parallel loop at a time uses the workers; a loop that finds them taken runs on its own thread. */
     private static final ReentrantLock TEAM = new ReentrantLock();
 

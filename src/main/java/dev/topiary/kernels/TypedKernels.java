@@ -148,9 +148,10 @@ final class TypedKernels {
     /** out[b, n] = x[b, :] . w[n, :] (+ bias[n]) for few rows b: each weight row is streamed once. */
     static void gemv(
             float[] out, int outOff, float[] x, int xOff, Tensor w, float[] bias, int biasOff, int B, int K, int N) {
-        Parallel.forRange(
+        Parallel.forPieces(
                 N,
                 (long) B * K * N,
+                VectorKernels.GEMV_PIECES,
                 (chunk, from, to) -> gemvRows(out, outOff, x, xOff, w, bias, biasOff, B, K, N, from, to));
     }
 

@@ -45,6 +45,9 @@ public final class VectorKernels implements Kernels {
     private static final int KS_MAX = 2560, NCP = 16;
 
     static final int GEMV_ROWS = 4;
+
+    /** Pieces per thread of a GEMV, handed out as threads free up (see {@link Parallel#forPieces}). */
+    static final int GEMV_PIECES = 4;
     /** Row offsets j * ldb (j < L) for the gathers of {@link #packTransposed}, per thread. */
     private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
@@ -118,7 +121,7 @@ public final class VectorKernels implements Kernels {
             Kernels.super.matmulMany(x, xOff, B, K, w, bias, biasOff, out, outOff);
             return;
         }
-        Parallel.forRange(start[w.length], (long) B * K * start[w.length], (chunk, from, to) -> {
+        Parallel.forPieces(start[w.length], (long) B * K * start[w.length], GEMV_PIECES, (chunk, from, to) -> {
             for (int i = 0; i < w.length; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
                 if (lo >= hi) continue;
@@ -596,9 +599,10 @@ public final class VectorKernels implements Kernels {
             int B,
             int K,
             int N) {
-        Parallel.forRange(
+        Parallel.forPieces(
                 N,
                 (long) B * K * N,
+                GEMV_PIECES,
                 (chunk, from, to) -> gemvRows(out, outOff, x, xOff, w, wOff, bias, biasOff, B, K, N, from, to));
     }
 

@@ -112,4 +112,40 @@ class ParallelTest {
             checkCovers(10_000);
         }
     }
+
+    @Test
+    void piecesCoverEveryIndexOnceAndNoSlotRunsTwoAtOnce() {
+        for (int per : new int[] {1, 4, 16})
+            for (int n : new int[] {0, 1, 2, 3, 7, 64, 1000, 100_003}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(n, 1));
+                AtomicIntegerArray busy = new AtomicIntegerArray(Parallel.threads());
+                Parallel.forPieces(n, BIG, per, (slot, from, to) -> {
+                    assertThat(slot).isBetween(0, Parallel.threads() - 1);
+                    assertThat(busy.incrementAndGet(slot))
+                            .as("slot %d runs one piece at a time", slot)
+                            .isEqualTo(1);
+                    assertThat(to - from).isLessThanOrEqualTo(n / Math.min(n, Parallel.threads() * per) + 1);
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                    busy.decrementAndGet(slot);
+                });
+                for (int i = 0; i < n; i++)
+                    assertThat(seen.get(i))
+                            .as("index %d of %d, %d pieces a thread", i, n, per)
+                            .isEqualTo(1);
+            }
+    }
+
+    @Test
+    void piecesOfSmallWorkRunOnTheCallingThreadInOnePiece() {
+        Thread me = Thread.currentThread();
+        int[] calls = new int[1];
+        Parallel.forPieces(100, Parallel.MIN_PARALLEL_WORK - 1, 4, (slot, from, to) -> {
+            assertThat(Thread.currentThread()).isSameAs(me);
+            assertThat(slot).isZero();
+            assertThat(from).isZero();
+            assertThat(to).isEqualTo(100);
+            calls[0]++;
+        });
+        assertThat(calls[0]).isEqualTo(1);
+    }
 }
