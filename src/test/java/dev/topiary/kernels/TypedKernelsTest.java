@@ -71,6 +71,36 @@ class TypedKernelsTest {
         }
     }
 
+    /**
+     * Decoding (one row of x) dots row n beside row n + half in two streams; every output must still be
+     * the one-row dot's bits: heap fp32, mapped F32 and BF16 (against its widened rows), odd row counts,
+     * short and ragged K, with and without bias, one piece and several.
+     */
+    @org.junit.jupiter.api.Test
+    void decodeGemvEqualsTheOneRowDotBitForBit() {
+        for (int K : new int[] {1, 5, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 700})
+            for (int N : new int[] {1, 2, 3, 7, 33, 257, 1001}) {
+                float[] x = KernelsTest.random(K + 3, 50 + K), values = KernelsTest.random(N * K, 51 + N);
+                float[] bias = KernelsTest.random(N + 2, 52);
+                Tensor heap = Tensor.of(values, 0, N, K);
+                for (Tensor w : new Tensor[] {
+                    heap, Tensor.encode(WeightType.F32, values, N, K), Tensor.encode(WeightType.BF16, values, N, K)
+                }) {
+                    float[] wide = new float[N * K];
+                    for (int n = 0; n < N; n++) w.readRow(n, 0, K, wide, n * K);
+                    for (boolean withBias : new boolean[] {false, true}) {
+                        float[] got = new float[N + 4], want = new float[N + 4];
+                        vec.matmul(got, 4, x, 3, w, withBias ? bias : null, 2, 1, K, N);
+                        for (int n = 0; n < N; n++)
+                            want[4 + n] = VectorKernels.dotArrays(x, 3, wide, n * K, K) + (withBias ? bias[2 + n] : 0f);
+                        assertThat(got)
+                                .as("%s K=%d N=%d bias=%s", w.array() != null ? "heap" : w.type(), K, N, withBias)
+                                .containsExactly(want);
+                    }
+                }
+            }
+    }
+
     /** A mapped fp32 tensor and its heap copy give the same bits (same K blocks, same panels), GEMM and GEMV. */
     @org.junit.jupiter.api.Test
     void fp32FromASegmentEqualsTheHeapArrayBitForBit() {
