@@ -58,7 +58,11 @@ def _reexec():
     env["LD_PRELOAD"] = (lib + " " + env["LD_PRELOAD"]).strip() if env.get("LD_PRELOAD") else lib
     sys.stdout.flush()
     sys.stderr.flush()
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    try:
+        os.execve(sys.executable, [sys.executable] + sys.argv, env)
+    except OSError as e:
+        print(f"pytorch allocator: could not re-execute {sys.executable} under {lib} ({e}); glibc malloc",
+              file=sys.stderr)
 
 
 _reexec()
