@@ -49,12 +49,10 @@ final class TypedKernels {
         return VectorKernels.buffer(ROW, n);
     }
 
-    private static final ThreadLocal<int[]> GATHER = ThreadLocal.withInitial(() -> new int[L]);
-
     /**
      * packed[k * nrMax + j] = w[n0 + j, k0 + k] for j < nr, zero for j in [nr, nrMax). The nr rows are
-     * widened into a contiguous (nr, kc) buffer first; a whole panel is then transposed with one gather
-     * down L rows per vector, as the fp32 GEMM packs its panels.
+     * widened into a contiguous (nr, kc) buffer first; a whole panel is then transposed in L x L blocks
+     * ({@link PanelTranspose}), as the fp32 GEMM packs its panels.
      */
     static void packTransposed(float[] packed, int nrMax, Tensor w, int n0, int k0, int kc, int nr) {
         if (w.type() == WeightType.BF16 && nr == nrMax && nrMax % L == 0 && kc % 2 == 0) {
@@ -64,11 +62,7 @@ final class TypedKernels {
         float[] rows = rowBuffer(nr * kc);
         for (int j = 0; j < nr; j++) convertRow(w, n0 + j, k0, kc, rows, j * kc);
         if (nr == nrMax && nrMax % L == 0) {
-            int[] idx = GATHER.get();
-            if (idx[1] != kc) for (int j = 0; j < L; j++) idx[j] = j * kc;
-            for (int v = 0; v < nrMax; v += L)
-                for (int k = 0; k < kc; k++)
-                    FloatVector.fromArray(S, rows, v * kc + k, idx, 0).intoArray(packed, k * nrMax + v);
+            PanelTranspose.pack(packed, nrMax, rows, 0, kc, kc);
             return;
         }
         for (int j = 0; j < nr; j++) for (int k = 0; k < kc; k++) packed[k * nrMax + j] = rows[j * kc + k];

@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *       for each chunk of NCP = 16 panels of NR = 2 vectors of output columns   (split across threads)
  *         for each k-block                                     (the rows x chunk block of C stays in L2)
  *           for each panel of the chunk
- *             pack w[panel, k-block] transposed: packed[k][j]  (KC x NR floats, in L1; one gather per vector)
+ *             pack w[panel, k-block] transposed: packed[k][j]  (KC x NR floats, in L1; L x L blocks in registers)
  *             for each MR = 6 rows: micro-kernel, 12 vector accumulators,
  *                  per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
@@ -48,8 +48,6 @@ public final class VectorKernels implements Kernels {
 
     /** Pieces per thread of a GEMV, handed out as threads free up (see {@link Parallel#forPieces}). */
     static final int GEMV_PIECES = 4;
-    /** Row offsets j * ldb (j < L) for the gathers of {@link #packTransposed}, per thread. */
-    private static final ThreadLocal<int[]> ROWS = ThreadLocal.withInitial(() -> new int[L]);
 
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
     private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[0]);
@@ -439,14 +437,7 @@ public final class VectorKernels implements Kernels {
     /** B stored (N, K) with row stride ldb: packed[k * NR + j] = b[j * ldb + k] for j < nr, zero for padding. */
     private static void packTransposed(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
         if (nr == NR) {
-            // Whole panel: each vector of packed (L consecutive j at one k) is one gather down L rows of b.
-            int[] rows = ROWS.get();
-            if (rows[1] != ldb) for (int j = 0; j < L; j++) rows[j] = j * ldb;
-            for (int v = 0; v < NR; v += L) {
-                int src = bOff + v * ldb;
-                for (int k = 0; k < kc; k++)
-                    FloatVector.fromArray(S, b, src + k, rows, 0).intoArray(packed, k * NR + v);
-            }
+            PanelTranspose.pack(packed, NR, b, bOff, ldb, kc);
             return;
         }
         for (int j = 0; j < nr; j++) {

@@ -1,0 +1,36 @@
+package dev.topiary.kernels;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The register transpose of a weight panel against its definition, packed[k * nrMax + j] =
+ * src[srcOff + j * ld + k], over k-lengths below, at and past whole L x L blocks, with a row stride
+ * longer than the panel and an offset into the source: every value lands where it should and nothing
+ * past the panel is written.
+ */
+class PanelTransposeTest {
+    static final int L = VectorKernels.floatSpecies().length();
+
+    @ParameterizedTest(name = "kc={0}")
+    @ValueSource(ints = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 100, 320})
+    void packEqualsTheDefinition(int kc) {
+        for (int nrMax : new int[] {L, 2 * L}) {
+            int ld = kc + 5, srcOff = 3;
+            float[] src = new float[srcOff + nrMax * ld + 4];
+            for (int i = 0; i < src.length; i++) src[i] = i * 0.25f - 7f; // every value distinct
+            float[] packed = new float[kc * nrMax + 3];
+            java.util.Arrays.fill(packed, Float.NaN);
+            PanelTranspose.pack(packed, nrMax, src, srcOff, ld, kc);
+            for (int k = 0; k < kc; k++)
+                for (int j = 0; j < nrMax; j++)
+                    assertThat(packed[k * nrMax + j])
+                            .as("kc=%d nrMax=%d k=%d j=%d", kc, nrMax, k, j)
+                            .isEqualTo(src[srcOff + j * ld + k]);
+            for (int i = kc * nrMax; i < packed.length; i++)
+                assertThat(packed[i]).as("past the panel").isNaN();
+        }
+    }
+}
