@@ -1,6 +1,7 @@
 package dev.topiary.kernels;
 
 import dev.topiary.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -160,6 +161,27 @@ public interface Kernels {
 
     /** {@code x[off + i] *= s} over n elements. */
     void scale(float[] x, int off, int n, float s);
+
+    /**
+     * AdamW on elements [from, to) of p, with gradients g and the moments m, v (fp32, native byte order)
+     * of element i at index mo + i: {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g;
+     * p = p shrink - stepSize m / (sqrt(v) / sqrtBc2 + eps)}, each operation rounded to fp32 in that
+     * order (no fused multiply-adds), so every implementation gives the same bits.
+     */
+    void adamw(
+            float[] p,
+            float[] g,
+            MemorySegment m,
+            MemorySegment v,
+            long mo,
+            int from,
+            int to,
+            float beta1,
+            float beta2,
+            float eps,
+            float shrink,
+            float stepSize,
+            float sqrtBc2);
 
     String name();
 

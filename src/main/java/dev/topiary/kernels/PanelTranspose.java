@@ -194,4 +194,61 @@ final class PanelTranspose {
             t7.intoArray(packed, d + 7 * nrMax);
         }
     }
+
+    /** Pairs rows: lane 2k + h takes lane k (PAIR_LO) or L/2 + k (PAIR_HI) of row h of the two. */
+    private static final FloatVector PAIR_LO = pairing(0), PAIR_HI = pairing(L / 2);
+
+    /** Three pairs of rows into k-major sextets: output j' = 0, 1, 2 of each half (SIX1 then SIX2). */
+    private static final FloatVector SIX1_0 = sextet(0, true), SIX2_0 = sextet(0, false);
+
+    private static final FloatVector SIX1_1 = sextet(1, true), SIX2_1 = sextet(1, false);
+    private static final FloatVector SIX1_2 = sextet(2, true), SIX2_2 = sextet(2, false);
+
+    private static FloatVector pairing(int from) {
+        float[] index = new float[L];
+        for (int l = 0; l < L; l++) index[l] = (l % 2) * L + from + l / 2;
+        return FloatVector.fromArray(S, index, 0);
+    }
+
+    /**
+     * Output vector j of a half (its floats f = j L + l are row r = f % 6 at k = f / 6): the first
+     * selection takes pairs 0 and 1 (rows 0-3) from their paired vectors, the second keeps those lanes
+     * and takes pair 2 (rows 4, 5) from its own.
+     */
+    private static FloatVector sextet(int j, boolean first) {
+        float[] index = new float[L];
+        for (int l = 0; l < L; l++) {
+            int f = j * L + l, r = f % 6, pair = r / 2, lane = 2 * (f / 6) + r % 2;
+            index[l] = first ? (pair == 2 ? 0 : pair * L + lane) : (pair == 2 ? L + lane : l);
+        }
+        return FloatVector.fromArray(S, index, 0);
+    }
+
+    /**
+     * Six rows of src (row stride ld), elements [0, kv) of each (kv a multiple of L), interleaved into
+     * dst[d + k * 6 + r] (the GEMM's packed micro-panel of x): per L values of k, six row vectors, three
+     * pairings and six three-way selections, 18 two-source selections for 6 L values instead of a load
+     * and a store each.
+     */
+    static void interleave6(float[] dst, int d, float[] src, int o, int ld, int kv) {
+        FloatVector plo = PAIR_LO, phi = PAIR_HI;
+        FloatVector a0 = SIX1_0, b0 = SIX2_0, a1 = SIX1_1, b1 = SIX2_1, a2 = SIX1_2, b2 = SIX2_2;
+        for (int k0 = 0; k0 < kv; k0 += L, o += L, d += 6 * L) {
+            FloatVector r0 = FloatVector.fromArray(S, src, o);
+            FloatVector r1 = FloatVector.fromArray(S, src, o + ld);
+            FloatVector r2 = FloatVector.fromArray(S, src, o + 2 * ld);
+            FloatVector r3 = FloatVector.fromArray(S, src, o + 3 * ld);
+            FloatVector r4 = FloatVector.fromArray(S, src, o + 4 * ld);
+            FloatVector r5 = FloatVector.fromArray(S, src, o + 5 * ld);
+            FloatVector p01 = plo.selectFrom(r0, r1), q01 = phi.selectFrom(r0, r1);
+            FloatVector p23 = plo.selectFrom(r2, r3), q23 = phi.selectFrom(r2, r3);
+            FloatVector p45 = plo.selectFrom(r4, r5), q45 = phi.selectFrom(r4, r5);
+            b0.selectFrom(a0.selectFrom(p01, p23), p45).intoArray(dst, d);
+            b1.selectFrom(a1.selectFrom(p01, p23), p45).intoArray(dst, d + L);
+            b2.selectFrom(a2.selectFrom(p01, p23), p45).intoArray(dst, d + 2 * L);
+            b0.selectFrom(a0.selectFrom(q01, q23), q45).intoArray(dst, d + 3 * L);
+            b1.selectFrom(a1.selectFrom(q01, q23), q45).intoArray(dst, d + 4 * L);
+            b2.selectFrom(a2.selectFrom(q01, q23), q45).intoArray(dst, d + 5 * L);
+        }
+    }
 }

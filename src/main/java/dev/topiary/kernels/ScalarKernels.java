@@ -1,6 +1,8 @@
 package dev.topiary.kernels;
 
 import dev.topiary.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** The plain reference kernels: the simplest loops that compute the definition. */
 public final class ScalarKernels implements Kernels {
@@ -221,6 +223,34 @@ public final class ScalarKernels implements Kernels {
     public void scale(float[] x, int off, int n, float s) {
         for (int i = 0; i < n; i++) x[off + i] *= s;
     }
+
+    @Override
+    public void adamw(
+            float[] p,
+            float[] g,
+            MemorySegment m,
+            MemorySegment v,
+            long mo,
+            int from,
+            int to,
+            float beta1,
+            float beta2,
+            float eps,
+            float shrink,
+            float stepSize,
+            float sqrtBc2) {
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        for (int i = from; i < to; i++) {
+            float gi = g[i];
+            float mi = beta1 * m.getAtIndex(F32, mo + i) + c1 * gi;
+            float vi = beta2 * v.getAtIndex(F32, mo + i) + c2 * gi * gi;
+            m.setAtIndex(F32, mo + i, mi);
+            v.setAtIndex(F32, mo + i, vi);
+            p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
+        }
+    }
+
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     @Override
     public String name() {

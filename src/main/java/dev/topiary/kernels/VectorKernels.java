@@ -1,7 +1,10 @@
 package dev.topiary.kernels;
 
 import dev.topiary.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -49,8 +52,15 @@ public final class VectorKernels implements Kernels {
     /** Pieces per thread of a GEMV, handed out as threads free up (see {@link Parallel#forPieces}). */
     static final int GEMV_PIECES = 4;
 
+    /**
+     * The first MR lanes of 8, for copying a transposed x column's MR values in one masked move; only with
+     * AVX-512's mask registers (null otherwise: AVX2 would emulate the masked store).
+     */
+    private static final VectorMask<Float> SIX = L >= 16 ? FloatVector.SPECIES_256.indexInRange(0, MR) : null;
+
     private static final ThreadLocal<float[]> PACK = ThreadLocal.withInitial(() -> new float[KC_MAX * NR]);
     private static final ThreadLocal<float[]> APACK = ThreadLocal.withInitial(() -> new float[0]);
+    private static final ThreadLocal<float[]> PARTS = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private static VectorSpecies<Float> species() {
@@ -266,6 +276,11 @@ public final class VectorKernels implements Kernels {
             boolean accumulate) {
         int panels = (N + NR - 1) / NR, blocks = (M + MR - 1) / MR;
         long work = (long) M * K * N;
+        int slabs = kSlabs(M, K, N);
+        if (bt == null && slabs > 1) {
+            kSplit(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, M, K, N, accumulate, slabs);
+            return;
+        }
         /** One thread's share: rows [r0, r1) times column panels [p0, p1). */
         interface Share {
             void run(int r0, int r1, int p0, int p1);
@@ -295,6 +310,83 @@ public final class VectorKernels implements Kernels {
         if (byPanels(panels, blocks, Parallel.threads()))
             Parallel.forRange(panels, work, (chunk, p0, p1) -> share.run(0, M, p0, p1));
         else Parallel.forRange(blocks, work, (chunk, b0, b1) -> share.run(b0 * MR, Math.min(M, b1 * MR), 0, panels));
+    }
+
+    /** Largest partial product (floats) that {@link #kSplit} keeps per slab. */
+    private static final int SLAB_FLOATS = 1 << 20;
+
+    /**
+     * Slabs of K the product is split into (1: none): when K is long and C small, as in the training
+     * head's dx = dlogits W (256 x 32000 x 288), where splitting rows or panels would make every thread
+     * pack all of the other operand. Depends on the shape only, not on the thread count, so C's bits do
+     * not depend on it either.
+     */
+    static int kSlabs(int M, int K, int N) {
+        if ((long) M * N > SLAB_FLOATS || K < 8 * KS_MAX || K < 16 * Math.max(M, N)) return 1;
+        return Math.min(8, K / KS_MAX);
+    }
+
+    /**
+     * C (+)= A B as {@code slabs} products over consecutive ranges of K, computed side by side into
+     * partial sums and then added in slab order (after C when accumulating, after the bias otherwise).
+     */
+    private static void kSplit(
+            float[] c,
+            int cOff,
+            float[] a,
+            int aOff,
+            int aRs,
+            int aCs,
+            float[] b,
+            int bOff,
+            int ldb,
+            boolean bTrans,
+            float[] bias,
+            int biasOff,
+            int M,
+            int K,
+            int N,
+            boolean accumulate,
+            int slabs) {
+        float[] part = buffer(PARTS, slabs * M * N); // the caller's: slabs run on other threads too
+        int panels = (N + NR - 1) / NR, size = M * N;
+        Parallel.forRange(slabs, (long) M * K * N, (chunk, s0, s1) -> {
+            for (int s = s0; s < s1; s++) {
+                int k0 = (int) ((long) K * s / slabs), k1 = (int) ((long) K * (s + 1) / slabs);
+                block(
+                        part,
+                        s * size,
+                        N,
+                        a,
+                        aOff + k0 * aCs,
+                        aRs,
+                        aCs,
+                        b,
+                        bTrans ? bOff + k0 : bOff + k0 * ldb,
+                        ldb,
+                        bTrans,
+                        null,
+                        null,
+                        0,
+                        0,
+                        M,
+                        k1 - k0,
+                        N,
+                        0,
+                        panels,
+                        false);
+            }
+        });
+        Parallel.forRange(M, (long) M * N * slabs, (chunk, r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int o = cOff + r * N;
+                for (int n = 0; n < N; n++) {
+                    float v = accumulate ? c[o + n] : bias == null ? 0f : bias[biasOff + n];
+                    for (int s = 0; s < slabs; s++) v += part[s * size + r * N + n];
+                    c[o + n] = v;
+                }
+            }
+        });
     }
 
     /**
@@ -418,11 +510,19 @@ public final class VectorKernels implements Kernels {
         for (int i0 = 0; i0 < mc; i0 += MR) {
             int base = apOff + i0 * kc, mr = Math.min(MR, mc - i0);
             if (aCs == 1) {
-                // Rows contiguous in k: read each row in order, write it with stride MR.
+                // Rows contiguous in k: a whole panel L values of k at a time in registers, the rest (and
+                // a ragged panel) read row by row in order and written with stride MR.
+                int kv = mr == MR ? kc / L * L : 0;
+                if (kv > 0) PanelTranspose.interleave6(ap, base, a, aOff + i0 * aRs, aRs, kv);
                 for (int r = 0; r < mr; r++) {
                     int src = aOff + (i0 + r) * aRs;
-                    for (int k = 0; k < kc; k++) ap[base + k * MR + r] = a[src + k];
+                    for (int k = kv; k < kc; k++) ap[base + k * MR + r] = a[src + k];
                 }
+            } else if (aRs == 1 && mr == MR && SIX != null) {
+                // Transposed A, a whole panel: each k's MR consecutive values as one masked 8-lane copy
+                // (the training head's dW = dlogits^T x: 12 scalar moves per k before)
+                for (int k = 0, src = aOff + i0, d = base; k < kc; k++, src += aCs, d += MR)
+                    FloatVector.fromArray(FloatVector.SPECIES_256, a, src, SIX).intoArray(ap, d, SIX);
             } else if (aRs == 1 && mr == MR) {
                 // Transposed A, a whole panel: each k gives MR consecutive values (unrolled: the training
                 // head's dW = dlogits^T x, M = 32000, K = 256, N = 288: 125 -> 132 GFLOP/s on one thread)
@@ -460,6 +560,15 @@ public final class VectorKernels implements Kernels {
 
     /** B stored (K, N) with row stride ldb: packed[k * NR + j] = b[k * ldb + j] for j < nr, zero for padding. */
     private static void pack(float[] packed, float[] b, int bOff, int ldb, int kc, int nr) {
+        if (nr == NR) {
+            // two vector copies per k: System.arraycopy of 32 floats cost more than the copy (the training
+            // head's dx = dlogits W, K = 32000, N = 288: packing was a third of its time)
+            for (int k = 0, src = bOff, d = 0; k < kc; k++, src += ldb, d += NR) {
+                FloatVector.fromArray(S, b, src).intoArray(packed, d);
+                FloatVector.fromArray(S, b, src + L).intoArray(packed, d + L);
+            }
+            return;
+        }
         for (int k = 0; k < kc; k++) {
             System.arraycopy(b, bOff + k * ldb, packed, k * NR, nr);
             for (int j = nr; j < NR; j++) packed[k * NR + j] = 0f;
@@ -833,6 +942,40 @@ public final class VectorKernels implements Kernels {
         for (int upper = n - L; i <= upper; i += L)
             FloatVector.fromArray(S, x, off + i).mul(v).intoArray(x, off + i);
         for (; i < n; i++) x[off + i] *= s;
+    }
+
+    @Override
+    public void adamw(
+            float[] p,
+            float[] g,
+            MemorySegment m,
+            MemorySegment v,
+            long mo,
+            int from,
+            int to,
+            float beta1,
+            float beta2,
+            float eps,
+            float shrink,
+            float stepSize,
+            float sqrtBc2) {
+        float c1 = 1 - beta1, c2 = 1 - beta2;
+        ByteOrder order = ByteOrder.nativeOrder();
+        int i = from;
+        for (int upper = to - L; i <= upper; i += L) {
+            long at = (mo + i) * Float.BYTES;
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi =
+                    FloatVector.fromMemorySegment(S, m, at, order).mul(beta1).add(gi.mul(c1));
+            FloatVector vi = FloatVector.fromMemorySegment(S, v, at, order)
+                    .mul(beta2)
+                    .add(gi.mul(c2).mul(gi));
+            mi.intoMemorySegment(m, at, order);
+            vi.intoMemorySegment(v, at, order);
+            FloatVector step = mi.mul(stepSize).div(vi.sqrt().div(sqrtBc2).add(eps));
+            FloatVector.fromArray(S, p, i).mul(shrink).sub(step).intoArray(p, i);
+        }
+        if (i < to) ScalarKernels.INSTANCE.adamw(p, g, m, v, mo, i, to, beta1, beta2, eps, shrink, stepSize, sqrtBc2);
     }
 
     @Override

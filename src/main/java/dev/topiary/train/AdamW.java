@@ -1,10 +1,11 @@
 package dev.topiary.train;
 
+import dev.topiary.kernels.Kernels;
+import dev.topiary.kernels.Parallel;
 import dev.topiary.model.LlamaWeights;
 import dev.topiary.model.TensorKind;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.List;
 
 /**
@@ -24,8 +25,6 @@ import java.util.List;
  * collection, so the stages after training (evaluation, export) do not carry them.
  */
 public final class AdamW implements AutoCloseable {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
-
     public final float beta1, beta2, eps, weightDecay;
     private final Arena arena = Arena.ofShared();
     /** Moments, fp32 in native byte order; the i-th tensor's at element {@link #offset(int)}. */
@@ -91,30 +90,40 @@ public final class AdamW implements AutoCloseable {
         float stepSize = (float) (lr / bc1), sqrtBc2 = (float) Math.sqrt(bc2);
         var views = w.views();
         var grads = g.views();
-        for (int t = 0; t < views.size(); t++) {
-            float shrink = decay[t] ? 1f - lr * weightDecay : 1f;
-            update(views.get(t).array(), grads.get(t).array(), m, v, offsets[t], shrink, stepSize, sqrtBc2);
-        }
+        float[] shrink = new float[views.size()];
+        for (int t = 0; t < shrink.length; t++) shrink[t] = decay[t] ? 1f - lr * weightDecay : 1f;
+        long total = offsets[offsets.length - 1] + views.get(views.size() - 1).size();
+        Kernels k = Kernels.get();
+        // all tensors as one range of elements split among the threads (element-wise: the same bits on any count)
+        Parallel.forRange(blocks(total), total * 8, (chunk, b0, b1) -> {
+            long from = b0 * (long) BLOCK, to = Math.min(total, b1 * (long) BLOCK);
+            for (int t = 0; t < views.size(); t++) {
+                long lo = Math.max(from, offsets[t]),
+                        hi = Math.min(to, offsets[t] + views.get(t).size());
+                if (lo >= hi) continue;
+                k.adamw(
+                        views.get(t).array(),
+                        grads.get(t).array(),
+                        m,
+                        v,
+                        offsets[t],
+                        (int) (lo - offsets[t]),
+                        (int) (hi - offsets[t]),
+                        beta1,
+                        beta2,
+                        eps,
+                        shrink[t],
+                        stepSize,
+                        sqrtBc2);
+            }
+        });
     }
 
-    /** The update of p from g, its moments at elements [o, o + p.length) of m and v. */
-    private void update(
-            float[] p,
-            float[] g,
-            MemorySegment m,
-            MemorySegment v,
-            long o,
-            float shrink,
-            float stepSize,
-            float sqrtBc2) {
-        for (int i = 0; i < p.length; i++) {
-            float gi = g[i];
-            float mi = beta1 * m.getAtIndex(F, o + i) + (1 - beta1) * gi;
-            float vi = beta2 * v.getAtIndex(F, o + i) + (1 - beta2) * gi * gi;
-            m.setAtIndex(F, o + i, mi);
-            v.setAtIndex(F, o + i, vi);
-            p[i] = p[i] * shrink - stepSize * mi / ((float) Math.sqrt(vi) / sqrtBc2 + eps);
-        }
+    /** Elements per unit of the loops over all parameters (the order of the sum of squares is per block). */
+    private static final int BLOCK = 1 << 14;
+
+    private static int blocks(long n) {
+        return Math.toIntExact((n + BLOCK - 1) / BLOCK);
     }
 
     /**
@@ -124,21 +133,65 @@ public final class AdamW implements AutoCloseable {
      */
     public void update(float[] p, float[] g, float[] m, float[] v, long t, float lr) {
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        update(p, g, MemorySegment.ofArray(m), MemorySegment.ofArray(v), 0, 1f, (float) (lr / bc1), (float)
-                Math.sqrt(bc2));
+        Kernels.get()
+                .adamw(
+                        p,
+                        g,
+                        MemorySegment.ofArray(m),
+                        MemorySegment.ofArray(v),
+                        0,
+                        0,
+                        p.length,
+                        beta1,
+                        beta2,
+                        eps,
+                        1f,
+                        (float) (lr / bc1),
+                        (float) Math.sqrt(bc2));
     }
 
-    /** Scales g so that its global L2 norm is at most maxNorm; returns the norm before clipping. */
+    /**
+     * Scales g so that its global L2 norm is at most maxNorm; returns the norm before clipping. The squares
+     * are summed in double in blocks of {@link #BLOCK} elements (four running sums each), the blocks in
+     * parallel and their sums in order: the same norm on any thread count.
+     */
     public static double clipGradNorm(LlamaWeights g, double maxNorm) {
+        List<LlamaWeights.View> views = g.views();
+        long[] start = new long[views.size() + 1];
+        for (int t = 0; t < views.size(); t++)
+            start[t + 1] = start[t] + views.get(t).size();
+        long total = start[views.size()];
+        double[] sums = new double[blocks(total)];
+        Parallel.forRange(sums.length, total, (chunk, b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                long from = b * (long) BLOCK, to = Math.min(total, from + BLOCK);
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                for (int t = 0; t < views.size(); t++) {
+                    long lo = Math.max(from, start[t]), hi = Math.min(to, start[t + 1]);
+                    if (lo >= hi) continue;
+                    float[] a = views.get(t).array();
+                    int i = (int) (lo - start[t]), end = (int) (hi - start[t]);
+                    for (; i + 3 < end; i += 4) {
+                        s0 += (double) a[i] * a[i];
+                        s1 += (double) a[i + 1] * a[i + 1];
+                        s2 += (double) a[i + 2] * a[i + 2];
+                        s3 += (double) a[i + 3] * a[i + 3];
+                    }
+                    for (; i < end; i++) s0 += (double) a[i] * a[i];
+                }
+                sums[b] = (s0 + s1) + (s2 + s3);
+            }
+        });
         double ss = 0;
-        for (LlamaWeights.View t : g.views()) for (float x : t.array()) ss += (double) x * x;
+        for (double s : sums) ss += s;
         double norm = Math.sqrt(ss);
         if (maxNorm > 0 && norm > maxNorm) {
             float s = (float) (maxNorm / (norm + 1e-6));
-            for (LlamaWeights.View t : g.views()) {
-                float[] a = t.array();
-                for (int i = 0; i < a.length; i++) a[i] *= s;
-            }
+            Kernels k = Kernels.get();
+            Parallel.forEach(
+                    views.size(),
+                    total,
+                    t -> k.scale(views.get(t).array(), 0, views.get(t).size(), s));
         }
         return norm;
     }

@@ -100,6 +100,7 @@ class KernelsTest {
         s.add(Arguments.of(200, 13, 4099));
         s.add(Arguments.of(521, 700, 70)); // several K blocks and row blocks, split across threads by rows
         s.add(Arguments.of(61, 650, 200)); // several K blocks, split by column panels, ragged last panel
+        s.add(Arguments.of(7, 20_493, 37)); // long K, small C: split into slabs of K (kSlabs), ragged edges
         return s.build();
     }
 
@@ -129,6 +130,21 @@ class KernelsTest {
             ref.matmulTN(t2, 1, a, 5, b, 3, M, K, N, acc);
             Close.assertClose("TN M=" + M + " K=" + K + " N=" + N, t1, t2, 2e-5 * Math.sqrt(K), 1e-5);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void longProductsWithSmallResultsSplitK() {
+        assertThat(VectorKernels.kSlabs(256, 32000, 288))
+                .as("the training head's dx")
+                .isEqualTo(8);
+        assertThat(VectorKernels.kSlabs(7, 20_493, 37)).isEqualTo(8);
+        assertThat(VectorKernels.kSlabs(256, 288, 32000)).as("its logits").isEqualTo(1);
+        assertThat(VectorKernels.kSlabs(2048, 5632, 2048))
+                .as("a 1B model's down projection")
+                .isEqualTo(1);
+        assertThat(VectorKernels.kSlabs(2048, 40000, 2048))
+                .as("C too large to keep in slabs")
+                .isEqualTo(1);
     }
 
     @org.junit.jupiter.api.Test
@@ -182,5 +198,32 @@ class KernelsTest {
                             "gemm aT=" + aT + " bT=" + bT + " acc=" + acc, c1, c2, 2e-5 * Math.sqrt(K) * 2, 1e-5);
                 }
             }
+    }
+
+    /** AdamW lane by lane is the scalar loop bit for bit: moments and parameters, over ragged ranges. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 7, 8, 13, 33, 257, 4099})
+    void adamwEqualsScalarBitForBit(int n) {
+        int from = 3, to = from + n;
+        float[] g = random(to + 2, 31);
+        float[][] p = new float[2][], m = new float[2][], v = new float[2][];
+        Kernels[] kernels = {vec, ref};
+        for (int j = 0; j < 2; j++) {
+            p[j] = random(to + 2, 32);
+            m[j] = random(to + 9, 33);
+            v[j] = random(to + 9, 34);
+            for (int i = 0; i < v[j].length; i++) v[j][i] *= v[j][i]; // second moments are not negative
+            var ms = java.lang.foreign.MemorySegment.ofArray(m[j]);
+            var vs = java.lang.foreign.MemorySegment.ofArray(v[j]);
+            for (int step = 0; step < 3; step++)
+                kernels[j].adamw(p[j], g, ms, vs, 5, from, to, 0.9f, 0.95f, 1e-8f, 0.999f, 1e-3f, 0.3f);
+        }
+        assertThat(p[0]).containsExactly(p[1]);
+        assertThat(m[0]).containsExactly(m[1]);
+        assertThat(v[0]).containsExactly(v[1]);
+        float[] before = random(to + 2, 32);
+        for (int i = 0; i < from; i++)
+            assertThat(p[0][i]).as("before the range").isEqualTo(before[i]);
+        assertThat(p[0][from]).as("updated").isNotEqualTo(before[from]);
     }
 }

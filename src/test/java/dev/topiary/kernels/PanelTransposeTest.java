@@ -33,4 +33,22 @@ class PanelTransposeTest {
                 assertThat(packed[i]).as("past the panel").isNaN();
         }
     }
+
+    /** The six-row interleave (x's micro-panels): dst[d + k * 6 + r] = src[o + r * ld + k] for k < kv. */
+    @ParameterizedTest(name = "blocks={0}")
+    @ValueSource(ints = {1, 2, 3, 20})
+    void interleave6EqualsTheDefinition(int blocks) {
+        int kv = blocks * L, ld = kv + 7, o = 5, d = 2;
+        float[] src = new float[o + 6 * ld];
+        for (int i = 0; i < src.length; i++) src[i] = i * 0.5f + 1f;
+        float[] dst = new float[d + 6 * kv + 3];
+        java.util.Arrays.fill(dst, Float.NaN);
+        PanelTranspose.interleave6(dst, d, src, o, ld, kv);
+        for (int k = 0; k < kv; k++)
+            for (int r = 0; r < 6; r++)
+                assertThat(dst[d + k * 6 + r]).as("k=%d r=%d", k, r).isEqualTo(src[o + r * ld + k]);
+        for (int i = 0; i < d; i++) assertThat(dst[i]).as("before").isNaN();
+        for (int i = d + 6 * kv; i < dst.length; i++)
+            assertThat(dst[i]).as("past").isNaN();
+    }
 }
