@@ -16,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   for each block of KS <= 2560 columns of K
  *     for each block of MC rows of x
  *       pack x[rows, KS-block] into micro-panels of MR rows, k-major, per k-block of KC <= 320
- *       for each chunk of NCP = 16 panels of NR = 2 vectors of output columns   (split across threads)
+ *       for each chunk of NCP = 4 panels of NR = 2 vectors of output columns   (split across threads)
  *         for each k-block                                     (the rows x chunk block of C stays in L2)
  *           for each panel of the chunk
  *             pack w[panel, k-block] transposed: packed[k][j]  (KC x NR floats, in L1; L x L blocks in registers)
@@ -42,10 +42,11 @@ public final class VectorKernels implements Kernels {
     /**
      * Packed x covers up to KS_MAX columns of K (a few k-blocks: 4.9 MB at 480 rows), so that the
      * output columns can be taken NCP panels at a time through all those k-blocks: the C block
-     * (256 rows x 512 columns: 512 KB) then stays in L2 between its k-blocks instead of going
-     * out to memory and back once per k-block.
+     * (256 rows x 128 columns: 128 KB) then stays in L2 between its k-blocks instead of going
+     * out to memory and back once per k-block. (16 panels, 512 KB, ran 2-3% slower on K = 2048 with
+     * N = 5632 and 32000, alternated in one process; the same on K = 288.)
      */
-    private static final int KS_MAX = 2560, NCP = 16;
+    private static final int KS_MAX = 2560, NCP = 4;
 
     static final int GEMV_ROWS = 4;
 
@@ -255,7 +256,7 @@ public final class VectorKernels implements Kernels {
         gemm(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, null, bias, biasOff, M, K, N, accumulate);
     }
 
-    /** As above; with {@code bt} non-null, B is that (N, K) typed tensor (b, bOff, ldb are unused). */
+    /** As above; with {@code bt} non-null, B is that (N, K) typed tensor from column bOff on (b and ldb are unused). */
     private static void gemm(
             float[] c,
             int cOff,
@@ -277,8 +278,8 @@ public final class VectorKernels implements Kernels {
         int panels = (N + NR - 1) / NR, blocks = (M + MR - 1) / MR;
         long work = (long) M * K * N;
         int slabs = kSlabs(M, K, N);
-        if (bt == null && slabs > 1) {
-            kSplit(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bias, biasOff, M, K, N, accumulate, slabs);
+        if (slabs > 1) {
+            kSplit(c, cOff, a, aOff, aRs, aCs, b, bOff, ldb, bTrans, bt, bias, biasOff, M, K, N, accumulate, slabs);
             return;
         }
         /** One thread's share: rows [r0, r1) times column panels [p0, p1). */
@@ -316,14 +317,17 @@ public final class VectorKernels implements Kernels {
     private static final int SLAB_FLOATS = 1 << 20;
 
     /**
-     * Slabs of K the product is split into (1: none): when K is long and C small, as in the training
-     * head's dx = dlogits W (256 x 32000 x 288), where splitting rows or panels would make every thread
-     * pack all of the other operand. Depends on the shape only, not on the thread count, so C's bits do
+     * Slabs of K the product is split into (1: none): when K is long and C small, so that no thread has
+     * to pack all of one operand, as every thread does when the rows or the column panels are split.
+     * The weight gradients of training (dW = dout^T x: 288 x 2048 x 768 for stories15M; 5-10% faster
+     * alone in 2 slabs, 1.5% of the backward pass) and the head's dx = dlogits W (256 x 32000 x 288).
+     * Not for C wider than 1024: 256 x 2048 x 2048 ran 2-5% slower (the partial sums' extra pass costs
+     * more than the packing saved). Depends on the shape only, not on the thread count, so C's bits do
      * not depend on it either.
      */
     static int kSlabs(int M, int K, int N) {
-        if ((long) M * N > SLAB_FLOATS || K < 8 * KS_MAX || K < 16 * Math.max(M, N)) return 1;
-        return Math.min(8, K / KS_MAX);
+        if (K < 2048 || Math.max(M, N) > 1024 || (long) M * N > SLAB_FLOATS) return 1;
+        return Math.min(8, K / 1024);
     }
 
     /**
@@ -341,6 +345,7 @@ public final class VectorKernels implements Kernels {
             int bOff,
             int ldb,
             boolean bTrans,
+            Tensor bt,
             float[] bias,
             int biasOff,
             int M,
@@ -349,10 +354,12 @@ public final class VectorKernels implements Kernels {
             boolean accumulate,
             int slabs) {
         float[] part = buffer(PARTS, slabs * M * N); // the caller's: slabs run on other threads too
-        int panels = (N + NR - 1) / NR, size = M * N;
-        Parallel.forRange(slabs, (long) M * K * N, (chunk, s0, s1) -> {
-            for (int s = s0; s < s1; s++) {
-                int k0 = (int) ((long) K * s / slabs), k1 = (int) ((long) K * (s + 1) / slabs);
+        int panels = (N + NR - 1) / NR, size = M * N, blocks = (M + MR - 1) / MR;
+        // work items: each slab's row groups, slab after slab; every partial sum is one item's, in k order
+        Parallel.forRange(slabs * blocks, (long) M * K * N, (chunk, i0, i1) -> {
+            for (int s = i0 / blocks; s < slabs && s * blocks < i1; s++) {
+                int b0 = Math.max(i0, s * blocks) - s * blocks, b1 = Math.min(i1, (s + 1) * blocks) - s * blocks;
+                int k0 = slabStart(K, s, slabs), k1 = slabStart(K, s + 1, slabs);
                 block(
                         part,
                         s * size,
@@ -365,11 +372,11 @@ public final class VectorKernels implements Kernels {
                         bTrans ? bOff + k0 : bOff + k0 * ldb,
                         ldb,
                         bTrans,
-                        null,
+                        bt,
                         null,
                         0,
-                        0,
-                        M,
+                        b0 * MR,
+                        Math.min(M, b1 * MR),
                         k1 - k0,
                         N,
                         0,
@@ -387,6 +394,11 @@ public final class VectorKernels implements Kernels {
                 }
             }
         });
+    }
+
+    /** Where slab s of K starts: on a multiple of 32, so that typed rows convert in whole Q8_0 blocks. */
+    private static int slabStart(int K, int s, int slabs) {
+        return s >= slabs ? K : (int) ((long) K * s / slabs) / 32 * 32;
     }
 
     /**
@@ -454,7 +466,7 @@ public final class VectorKernels implements Kernels {
                         boolean overwrite = kg == 0 && !accumulate;
                         for (int p = q0; p < q1; p++) {
                             int n0 = p * NR, nr = Math.min(NR, N - n0);
-                            if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, kg, kc, nr);
+                            if (bt != null) TypedKernels.packTransposed(packed, NR, bt, n0, bOff + kg, kc, nr);
                             else if (bTrans) packTransposed(packed, b, bOff + n0 * ldb + kg, ldb, kc, nr);
                             else pack(packed, b, bOff + kg * ldb + n0, ldb, kc, nr);
                             for (int i = 0; i < mc; i += MR) {

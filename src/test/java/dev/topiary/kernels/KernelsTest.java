@@ -101,6 +101,7 @@ class KernelsTest {
         s.add(Arguments.of(521, 700, 70)); // several K blocks and row blocks, split across threads by rows
         s.add(Arguments.of(61, 650, 200)); // several K blocks, split by column panels, ragged last panel
         s.add(Arguments.of(7, 20_493, 37)); // long K, small C: split into slabs of K (kSlabs), ragged edges
+        s.add(Arguments.of(13, 2_100, 35)); // two slabs
         return s.build();
     }
 
@@ -139,12 +140,16 @@ class KernelsTest {
                 .isEqualTo(8);
         assertThat(VectorKernels.kSlabs(7, 20_493, 37)).isEqualTo(8);
         assertThat(VectorKernels.kSlabs(256, 288, 32000)).as("its logits").isEqualTo(1);
+        assertThat(VectorKernels.kSlabs(768, 2048, 288))
+                .as("a stories15M weight gradient")
+                .isEqualTo(2);
+        assertThat(VectorKernels.kSlabs(256, 2048, 2048))
+                .as("a 1B model's prefill")
+                .isEqualTo(1);
         assertThat(VectorKernels.kSlabs(2048, 5632, 2048))
                 .as("a 1B model's down projection")
                 .isEqualTo(1);
-        assertThat(VectorKernels.kSlabs(2048, 40000, 2048))
-                .as("C too large to keep in slabs")
-                .isEqualTo(1);
+        assertThat(VectorKernels.kSlabs(2048, 40000, 2048)).as("too wide").isEqualTo(1);
     }
 
     @org.junit.jupiter.api.Test
