@@ -24,7 +24,7 @@ final class VectorAttention {
     /** The transposed keys of {@link #scores}, and a spill tile, per thread. */
     private static final ThreadLocal<float[]> KT = ThreadLocal.withInitial(() -> new float[0]);
 
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[8 * L]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
 
     static void scores(
             float[] s, int sOff, int lds, float[] q, int qOff, int ldq, float[] k, int kOff, int ldk, int T, int D) {
@@ -115,7 +115,54 @@ final class VectorAttention {
                     p1 = pOff + (t0 + Math.min(1, r - 1)) * ldp,
                     p2 = pOff + (t0 + Math.min(2, r - 1)) * ldp,
                     p3 = pOff + (t0 + Math.min(3, r - 1)) * ldp;
-            for (int dc = 0; dc < D; dc += L) {
+            int dc = 0;
+            // two vectors of the head dimension at a time where the padded row has them: each broadcast of p
+            // feeds two multiply-adds (the sums, lane by lane, are the same as one vector at a time)
+            for (; dc + L < ldv; dc += 2 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+                for (int j = 0, vo = vOff + dc; j <= t0; j++, vo += ldv) {
+                    FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
+                    FloatVector w = FloatVector.broadcast(S, p[p0 + j]);
+                    a0 = x.fma(w, a0);
+                    b0 = y.fma(w, b0);
+                    w = FloatVector.broadcast(S, p[p1 + j]);
+                    a1 = x.fma(w, a1);
+                    b1 = y.fma(w, b1);
+                    w = FloatVector.broadcast(S, p[p2 + j]);
+                    a2 = x.fma(w, a2);
+                    b2 = y.fma(w, b2);
+                    w = FloatVector.broadcast(S, p[p3 + j]);
+                    a3 = x.fma(w, a3);
+                    b3 = y.fma(w, b3);
+                }
+                for (int i = 1; i < r; i++) { // the triangle: row t0 + i' >= i also takes key t0 + i
+                    int vo = vOff + (t0 + i) * ldv + dc;
+                    FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
+                    if (i <= 1) {
+                        FloatVector w = FloatVector.broadcast(S, p[p1 + t0 + i]);
+                        a1 = x.fma(w, a1);
+                        b1 = y.fma(w, b1);
+                    }
+                    if (i <= 2) {
+                        FloatVector w = FloatVector.broadcast(S, p[p2 + t0 + i]);
+                        a2 = x.fma(w, a2);
+                        b2 = y.fma(w, b2);
+                    }
+                    FloatVector w = FloatVector.broadcast(S, p[p3 + t0 + i]);
+                    a3 = x.fma(w, a3);
+                    b3 = y.fma(w, b3);
+                }
+                a0.intoArray(tile, 0);
+                b0.intoArray(tile, L);
+                a1.intoArray(tile, 2 * L);
+                b1.intoArray(tile, 3 * L);
+                a2.intoArray(tile, 4 * L);
+                b2.intoArray(tile, 5 * L);
+                a3.intoArray(tile, 6 * L);
+                b3.intoArray(tile, 7 * L);
+                emit(tile, 2 * L, out, outOff + t0 * ldo + dc, ldo, r, Math.min(2 * L, D - dc), accumulate);
+            }
+            for (; dc < D; dc += L) {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
                 // keys 0..t0 are below the diagonal of all four rows
                 for (int j = 0, vo = vOff + dc; j <= t0; j++, vo += ldv) {
@@ -175,7 +222,96 @@ final class VectorAttention {
             int c1 = j0 + Math.min(1, r - 1), c2 = j0 + Math.min(2, r - 1), c3 = j0 + Math.min(3, r - 1);
             int c4 = j0 + Math.min(4, r - 1), c5 = j0 + Math.min(5, r - 1), c6 = j0 + Math.min(6, r - 1);
             int c7 = j0 + Math.min(7, r - 1);
-            for (int dc = 0; dc < D; dc += L) {
+            int dc = 0;
+            // two vectors of the head dimension at a time where the padded row has them (as in mix); 16
+            // accumulators: only with AVX-512's 32 registers (AVX2's 16 would spill them)
+            for (; L >= 16 && dc + L < ldv; dc += 2 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+                FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
+                int tri = Math.min(T, j0 + 7);
+                for (int t = j0; t < tri; t++) {
+                    int i = t - j0, po = pOff + t * ldp, vo = vOff + t * ldv + dc;
+                    FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
+                    FloatVector w = FloatVector.broadcast(S, p[po + j0]);
+                    a0 = x.fma(w, a0);
+                    b0 = y.fma(w, b0);
+                    if (i >= 1) {
+                        w = FloatVector.broadcast(S, p[po + c1]);
+                        a1 = x.fma(w, a1);
+                        b1 = y.fma(w, b1);
+                    }
+                    if (i >= 2) {
+                        w = FloatVector.broadcast(S, p[po + c2]);
+                        a2 = x.fma(w, a2);
+                        b2 = y.fma(w, b2);
+                    }
+                    if (i >= 3) {
+                        w = FloatVector.broadcast(S, p[po + c3]);
+                        a3 = x.fma(w, a3);
+                        b3 = y.fma(w, b3);
+                    }
+                    if (i >= 4) {
+                        w = FloatVector.broadcast(S, p[po + c4]);
+                        a4 = x.fma(w, a4);
+                        b4 = y.fma(w, b4);
+                    }
+                    if (i >= 5) {
+                        w = FloatVector.broadcast(S, p[po + c5]);
+                        a5 = x.fma(w, a5);
+                        b5 = y.fma(w, b5);
+                    }
+                    if (i >= 6) {
+                        w = FloatVector.broadcast(S, p[po + c6]);
+                        a6 = x.fma(w, a6);
+                        b6 = y.fma(w, b6);
+                    }
+                }
+                for (int t = j0 + 7, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
+                    FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
+                    FloatVector w = FloatVector.broadcast(S, p[po + j0]);
+                    a0 = x.fma(w, a0);
+                    b0 = y.fma(w, b0);
+                    w = FloatVector.broadcast(S, p[po + c1]);
+                    a1 = x.fma(w, a1);
+                    b1 = y.fma(w, b1);
+                    w = FloatVector.broadcast(S, p[po + c2]);
+                    a2 = x.fma(w, a2);
+                    b2 = y.fma(w, b2);
+                    w = FloatVector.broadcast(S, p[po + c3]);
+                    a3 = x.fma(w, a3);
+                    b3 = y.fma(w, b3);
+                    w = FloatVector.broadcast(S, p[po + c4]);
+                    a4 = x.fma(w, a4);
+                    b4 = y.fma(w, b4);
+                    w = FloatVector.broadcast(S, p[po + c5]);
+                    a5 = x.fma(w, a5);
+                    b5 = y.fma(w, b5);
+                    w = FloatVector.broadcast(S, p[po + c6]);
+                    a6 = x.fma(w, a6);
+                    b6 = y.fma(w, b6);
+                    w = FloatVector.broadcast(S, p[po + c7]);
+                    a7 = x.fma(w, a7);
+                    b7 = y.fma(w, b7);
+                }
+                a0.intoArray(tile, 0 * L);
+                b0.intoArray(tile, 1 * L);
+                a1.intoArray(tile, 2 * L);
+                b1.intoArray(tile, 3 * L);
+                a2.intoArray(tile, 4 * L);
+                b2.intoArray(tile, 5 * L);
+                a3.intoArray(tile, 6 * L);
+                b3.intoArray(tile, 7 * L);
+                a4.intoArray(tile, 8 * L);
+                b4.intoArray(tile, 9 * L);
+                a5.intoArray(tile, 10 * L);
+                b5.intoArray(tile, 11 * L);
+                a6.intoArray(tile, 12 * L);
+                b6.intoArray(tile, 13 * L);
+                a7.intoArray(tile, 14 * L);
+                b7.intoArray(tile, 15 * L);
+                emit(tile, 2 * L, out, outOff + j0 * ldo + dc, ldo, r, Math.min(2 * L, D - dc), accumulate);
+            }
+            for (; dc < D; dc += L) {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
                 // the triangle: query t = j0 + i contributes to columns j0 .. j0 + i only
                 int tri = Math.min(T, j0 + 7);
