@@ -1,5 +1,7 @@
 package dev.topiary.nn;
 
+import dev.topiary.kernels.Parallel;
+
 /**
  * Rotary position embedding in the Hugging Face rotate-half layout: within each head, dimension
  * i (i < D/2) rotates with dimension i + D/2 by angle {@code position * invFreq[i]}.
@@ -63,17 +65,20 @@ public final class Rope {
     /** Rotates T rows of (heads, D) vectors at {@code off} of v, for positions pos0 .. pos0+T-1. */
     public static void forward(float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
         int half = D / 2;
-        for (int t = 0; t < T; t++) {
-            int tab = (pos0 + t) * half;
-            for (int h = 0; h < heads; h++) {
-                int o = off + (t * heads + h) * D;
-                for (int i = 0; i < half; i++) {
-                    float x0 = v[o + i], x1 = v[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
-                    v[o + i] = x0 * cs - x1 * sn;
-                    v[o + i + half] = x1 * cs + x0 * sn;
+        // positions apart: the same bits on any thread count
+        Parallel.forRange(T, (long) T * heads * D, (chunk, t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int tab = (pos0 + t) * half;
+                for (int h = 0; h < heads; h++) {
+                    int o = off + (t * heads + h) * D;
+                    for (int i = 0; i < half; i++) {
+                        float x0 = v[o + i], x1 = v[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
+                        v[o + i] = x0 * cs - x1 * sn;
+                        v[o + i + half] = x1 * cs + x0 * sn;
+                    }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -83,17 +88,20 @@ public final class Rope {
     public static void forwardInterleaved(
             float[] v, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
         int half = D / 2;
-        for (int t = 0; t < T; t++) {
-            int tab = (pos0 + t) * half;
-            for (int h = 0; h < heads; h++) {
-                int o = off + (t * heads + h) * D;
-                for (int i = 0; i < half; i++) {
-                    float x0 = v[o + 2 * i], x1 = v[o + 2 * i + 1], cs = cos[tab + i], sn = sin[tab + i];
-                    v[o + 2 * i] = x0 * cs - x1 * sn;
-                    v[o + 2 * i + 1] = x1 * cs + x0 * sn;
+        // positions apart: the same bits on any thread count
+        Parallel.forRange(T, (long) T * heads * D, (chunk, t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int tab = (pos0 + t) * half;
+                for (int h = 0; h < heads; h++) {
+                    int o = off + (t * heads + h) * D;
+                    for (int i = 0; i < half; i++) {
+                        float x0 = v[o + 2 * i], x1 = v[o + 2 * i + 1], cs = cos[tab + i], sn = sin[tab + i];
+                        v[o + 2 * i] = x0 * cs - x1 * sn;
+                        v[o + 2 * i + 1] = x1 * cs + x0 * sn;
+                    }
                 }
             }
-        }
+        });
     }
 
     /**
@@ -102,16 +110,19 @@ public final class Rope {
      */
     public static void backward(float[] dv, int off, int T, int heads, int D, int pos0, float[] cos, float[] sin) {
         int half = D / 2;
-        for (int t = 0; t < T; t++) {
-            int tab = (pos0 + t) * half;
-            for (int h = 0; h < heads; h++) {
-                int o = off + (t * heads + h) * D;
-                for (int i = 0; i < half; i++) {
-                    float d0 = dv[o + i], d1 = dv[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
-                    dv[o + i] = d0 * cs + d1 * sn;
-                    dv[o + i + half] = d1 * cs - d0 * sn;
+        // positions apart: the same bits on any thread count
+        Parallel.forRange(T, (long) T * heads * D, (chunk, t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                int tab = (pos0 + t) * half;
+                for (int h = 0; h < heads; h++) {
+                    int o = off + (t * heads + h) * D;
+                    for (int i = 0; i < half; i++) {
+                        float d0 = dv[o + i], d1 = dv[o + i + half], cs = cos[tab + i], sn = sin[tab + i];
+                        dv[o + i] = d0 * cs + d1 * sn;
+                        dv[o + i + half] = d1 * cs - d0 * sn;
+                    }
                 }
             }
-        }
+        });
     }
 }
