@@ -243,17 +243,22 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Seconds of the fastest timed run of body, after a warm-up of at least two runs. */
     double seconds(Runnable body) {
+        return seconds(body, 2, 3);
+    }
+
+    /** As {@link #seconds(Runnable)}, with at least minWarm unmeasured and minReps measured runs. */
+    double seconds(Runnable body, int minWarm, int minReps) {
         double budget = quick ? 0.3 : 1.0;
         long start = System.nanoTime();
         int warm = 0;
-        while (warm < 2 || System.nanoTime() - start < budget * 0.3e9) {
+        while (warm < minWarm || System.nanoTime() - start < budget * 0.3e9) {
             body.run();
             warm++;
         }
         double best = Double.MAX_VALUE;
         long end = System.nanoTime() + (long) (budget * 1e9);
         int reps = 0;
-        while (reps < 3 || System.nanoTime() < end) {
+        while (reps < minReps || System.nanoTime() < end) {
             long t0 = System.nanoTime();
             body.run();
             best = Math.min(best, (System.nanoTime() - t0) / 1e9);
@@ -339,12 +344,17 @@ final class BenchCommand implements Callable<Integer> {
             var act = new dev.topiary.model.LlamaTrain.Activations(c, B, T);
             var adam = new dev.topiary.train.AdamW(w, 0.9f, 0.95f, 1e-8f, 0.1f, false);
             LlamaWeights g = new LlamaWeights(c);
-            double secs = seconds(() -> {
-                g.zero();
-                dev.topiary.model.LlamaTrain.step(w, g, act, in, tg, 1f / in.length);
-                dev.topiary.train.AdamW.clipGradNorm(g, 1.0);
-                adam.update(g, 1e-4f);
-            });
+            // a stories15M step takes most of a second: C2 has compiled its kernels after about four, so
+            // five unmeasured and five measured steps (PyTorch, which compiles nothing, gets 2 and 5)
+            double secs = seconds(
+                    () -> {
+                        g.zero();
+                        dev.topiary.model.LlamaTrain.step(w, g, act, in, tg, 1f / in.length);
+                        dev.topiary.train.AdamW.clipGradNorm(g, 1.0);
+                        adam.update(g, 1e-4f);
+                    },
+                    quick ? 2 : 5,
+                    quick ? 3 : 5);
             adam.close();
             long memory = act.bytes() + 16L * w.parameterCount();
             rows.addObject()
@@ -355,8 +365,17 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (int i = 0; i < shapes.size(); i++) {
             ObjectNode row = (ObjectNode) rows.get(i);
-            var torch =
-                    pytorch("bench_train.py", shapes.get(i), "--batch", String.valueOf(B), "--seq", String.valueOf(T));
+            var torch = pytorch(
+                    "bench_train.py",
+                    shapes.get(i),
+                    "--batch",
+                    String.valueOf(B),
+                    "--seq",
+                    String.valueOf(T),
+                    "--warmup",
+                    quick ? "1" : "2",
+                    "--steps",
+                    quick ? "3" : "5");
             double ours = row.get("train_tokens_per_s").asDouble();
             Double theirs = torch == null ? null : best(torch, "train_tokens_per_s");
             if (torch != null) {

@@ -16,6 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  *   for each block of KS <= 2560 columns of K
  *     for each block of MC rows of x
  *       pack x[rows, KS-block] into micro-panels of MR rows, k-major, per k-block of KC <= 320
+ *            (rows contiguous in k: six rows interleaved in registers)
  *       for each chunk of NCP = 4 panels of NR = 2 vectors of output columns   (split across threads)
  *         for each k-block                                     (the rows x chunk block of C stays in L2)
  *           for each panel of the chunk
@@ -24,9 +25,10 @@ import jdk.incubator.vector.VectorSpecies;
  *                  per k: 2 vector loads of the panel, 6 broadcasts of x, 12 FMAs
  * </pre>
  *
- * Fewer than {@link #GEMV_ROWS} rows (decoding) take the dot-product path instead, which streams
- * each weight row once. Lane width is the platform's preferred one unless
- * {@code -Dtopiary.vectorBits=128|256|512}.
+ * A long K with a small C (training's weight gradients, the head's dx) is first cut into slabs of K
+ * computed side by side and added in order ({@link #kSlabs}). Fewer than {@link #GEMV_ROWS} rows
+ * (decoding) take the dot-product path instead, which streams each weight row once. Lane width is
+ * the platform's preferred one unless {@code -Dtopiary.vectorBits=128|256|512}.
  */
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> S = species();
