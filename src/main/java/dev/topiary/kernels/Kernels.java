@@ -163,6 +163,13 @@ public interface Kernels {
     void scale(float[] x, int off, int n, float s);
 
     /**
+     * The softmax's backward on one row: {@code d[dOff + i] = p[pOff + i] * (d[dOff + i] - dot) * scale} over n
+     * elements (d holds dL/dp on entry, dL/dscores on return; dot = sum p dL/dp), each operation rounded to
+     * fp32 in that order.
+     */
+    void softmaxBackward(float[] d, int dOff, float[] p, int pOff, int n, float dot, float scale);
+
+    /**
      * AdamW on elements [from, to) of p, with gradients g and the moments m, v (fp32, native byte order)
      * of element i at index mo + i: {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g;
      * p = p shrink - stepSize m / (sqrt(v) / sqrtBc2 + eps)}, each operation rounded to fp32 in that

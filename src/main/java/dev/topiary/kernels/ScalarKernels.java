@@ -225,6 +225,11 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void softmaxBackward(float[] d, int dOff, float[] p, int pOff, int n, float dot, float scale) {
+        for (int i = 0; i < n; i++) d[dOff + i] = p[pOff + i] * (d[dOff + i] - dot) * scale;
+    }
+
+    @Override
     public void adamw(
             float[] p,
             float[] g,

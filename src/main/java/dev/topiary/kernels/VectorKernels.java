@@ -959,6 +959,17 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void softmaxBackward(float[] d, int dOff, float[] p, int pOff, int n, float dot, float scale) {
+        int i = 0;
+        for (int upper = n - L; i <= upper; i += L)
+            FloatVector.fromArray(S, p, pOff + i)
+                    .mul(FloatVector.fromArray(S, d, dOff + i).sub(dot))
+                    .mul(scale)
+                    .intoArray(d, dOff + i);
+        for (; i < n; i++) d[dOff + i] = p[pOff + i] * (d[dOff + i] - dot) * scale;
+    }
+
+    @Override
     public void adamw(
             float[] p,
             float[] g,

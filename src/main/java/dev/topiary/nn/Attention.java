@@ -307,7 +307,7 @@ public final class Attention {
                     int n = padded(t + 1, T);
                     java.util.Arrays.fill(dp, o + t + 1, o + n, 0f);
                     float dot = k.dot(probs, po, dp, o, n); // lanes summed in a fixed order (kernels/Lanes)
-                    for (int s = 0; s < n; s++) dp[o + s] = probs[po + s] * (dp[o + s] - dot) * scale;
+                    k.softmaxBackward(dp, o, probs, po, n, dot, scale);
                 }
                 // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h   (the kernels read dS and P up to the
                 // diagonal)

@@ -62,6 +62,10 @@ class KernelsTest {
         vec.scale(y1, 3, n, 0.3f);
         ref.scale(y2, 3, n, 0.3f);
         assertThat(y1).containsExactly(y2);
+        float[] d1 = random(n + 4, 9), d2 = d1.clone();
+        vec.softmaxBackward(d1, 4, x, 3, n, 0.21f, 0.35f);
+        ref.softmaxBackward(d2, 4, x, 3, n, 0.21f, 0.35f);
+        assertThat(d1).as("softmax backward").containsExactly(d2);
     }
 
     @ParameterizedTest
