@@ -1,6 +1,7 @@
 package dev.topiary.model;
 
 import dev.topiary.kernels.Kernels;
+import dev.topiary.kernels.Parallel;
 import dev.topiary.model.LlamaWeights.View;
 import dev.topiary.nn.Attention;
 import dev.topiary.nn.CrossEntropy;
@@ -201,15 +202,18 @@ public final class LlamaTrain {
             linear(k, a.q[l], a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q);
             linear(k, a.k[l], a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD);
             linear(k, a.v[l], a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD);
-            for (int b = 0; b < a.B; b++) { // positions restart in each sequence
-                if (w.interleavedRope()) {
-                    Rope.forwardInterleaved(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
-                    Rope.forwardInterleaved(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+            float[] q = a.q[l], kx = a.k[l];
+            boolean interleaved = w.interleavedRope();
+            // positions restart in each sequence; the sequences split among the threads
+            Parallel.forEach(a.B, (long) R * (Q + KVD), b -> {
+                if (interleaved) {
+                    Rope.forwardInterleaved(q, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                    Rope.forwardInterleaved(kx, b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
                 } else {
-                    Rope.forward(a.q[l], b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
-                    Rope.forward(a.k[l], b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
+                    Rope.forward(q, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
+                    Rope.forward(kx, b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
                 }
-            }
+            });
             Attention.forwardTrain(k, a.att[l], a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             linear(k, a.xmid[l], a.att[l], w, l, TensorKind.WO, TensorKind.BO, R, Q, C);
             add(a.xmid[l], x, R * C); // xmid = x + attn
@@ -325,10 +329,10 @@ public final class LlamaTrain {
             Attention.forwardTrain(k, a.dq, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D, a.segStart);
             Attention.backwardTrain(
                     k, a.dq, a.dk, a.dv, a.datt, a.probs[l], a.q[l], a.k[l], a.v[l], a.B, a.T, H, KV, D);
-            for (int b = 0; b < a.B; b++) {
+            Parallel.forEach(a.B, (long) R * (Q + KVD), b -> {
                 Rope.backward(a.dq, b * a.T * Q, a.T, H, D, 0, a.cos, a.sin);
                 Rope.backward(a.dk, b * a.T * KVD, a.T, KV, D, 0, a.cos, a.sin);
-            }
+            });
             linearBackward(k, a.dxn, g, a.dq, a.xn1[l], w, l, TensorKind.WQ, TensorKind.BQ, R, C, Q, false);
             linearBackward(k, a.dxn, g, a.dk, a.xn1[l], w, l, TensorKind.WK, TensorKind.BK, R, C, KVD, true);
             linearBackward(k, a.dxn, g, a.dv, a.xn1[l], w, l, TensorKind.WV, TensorKind.BV, R, C, KVD, true);
@@ -409,6 +413,8 @@ public final class LlamaTrain {
     }
 
     private static void add(float[] x, float[] y, int n) {
-        for (int i = 0; i < n; i++) x[i] += y[i];
+        Parallel.forRange(n, n, (chunk, from, to) -> {
+            for (int i = from; i < to; i++) x[i] += y[i];
+        });
     }
 }
