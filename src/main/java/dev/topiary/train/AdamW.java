@@ -30,7 +30,7 @@ public final class AdamW implements AutoCloseable {
     /** Moments, fp32 in native byte order; the i-th tensor's at element {@link #offset(int)}. */
     private final MemorySegment m, v;
 
-    private final long[] offsets; // per View, in elements
+    private final long[] offsets; // per View, in elements, and the total at the end (see starts)
     private final boolean[] decay; // per View, in LlamaWeights.views() order
     private final LlamaWeights w;
     public long step; // updates done so far
@@ -43,14 +43,12 @@ public final class AdamW implements AutoCloseable {
         this.weightDecay = weightDecay;
         List<LlamaWeights.View> views = w.views();
         decay = new boolean[views.size()];
-        offsets = new long[views.size()];
-        long n = 0;
         for (int i = 0; i < decay.length; i++) {
             TensorKind k = views.get(i).kind();
             decay[i] = !k.isNormOrBias() && (k != TensorKind.EMBED || decayEmbeddings);
-            offsets[i] = n;
-            n += views.get(i).size();
         }
+        offsets = starts(views);
+        long n = offsets[views.size()];
         long bytes = 4 * Math.max(1, n);
         try {
             m = arena.allocate(bytes, 64); // zeroed
@@ -92,38 +90,59 @@ public final class AdamW implements AutoCloseable {
         var grads = g.views();
         float[] shrink = new float[views.size()];
         for (int t = 0; t < shrink.length; t++) shrink[t] = decay[t] ? 1f - lr * weightDecay : 1f;
-        long total = offsets[offsets.length - 1] + views.get(views.size() - 1).size();
         Kernels k = Kernels.get();
-        // all tensors as one range of elements split among the threads (element-wise: the same bits on any count)
-        Parallel.forRange(blocks(total), total * 8, (chunk, b0, b1) -> {
-            long from = b0 * (long) BLOCK, to = Math.min(total, b1 * (long) BLOCK);
-            for (int t = 0; t < views.size(); t++) {
-                long lo = Math.max(from, offsets[t]),
-                        hi = Math.min(to, offsets[t] + views.get(t).size());
-                if (lo >= hi) continue;
-                k.adamw(
+        // element-wise: the same bits on any thread count
+        inBlocks(
+                views,
+                offsets,
+                (b, t, lo, hi) -> k.adamw(
                         views.get(t).array(),
                         grads.get(t).array(),
                         m,
                         v,
                         offsets[t],
-                        (int) (lo - offsets[t]),
-                        (int) (hi - offsets[t]),
+                        lo,
+                        hi,
                         beta1,
                         beta2,
                         eps,
                         shrink[t],
                         stepSize,
-                        sqrtBc2);
-            }
-        });
+                        sqrtBc2));
     }
 
     /** Elements per unit of the loops over all parameters (the order of the sum of squares is per block). */
     private static final int BLOCK = 1 << 14;
 
-    private static int blocks(long n) {
-        return Math.toIntExact((n + BLOCK - 1) / BLOCK);
+    /** Where each tensor of views starts in all of them laid end to end, and (last) their total size. */
+    private static long[] starts(List<LlamaWeights.View> views) {
+        long[] start = new long[views.size() + 1];
+        for (int t = 0; t < views.size(); t++)
+            start[t + 1] = start[t] + views.get(t).size();
+        return start;
+    }
+
+    /** A piece [lo, hi) of tensor t that lies in block b. */
+    private interface Piece {
+        void run(int b, int t, int lo, int hi);
+    }
+
+    /**
+     * All tensors laid end to end (tensor t from start[t]) cut into blocks of {@link #BLOCK} elements, the
+     * blocks split among the threads; each block's pieces, tensor by tensor in order, go to body.
+     */
+    private static void inBlocks(List<LlamaWeights.View> views, long[] start, Piece body) {
+        long total = start[views.size()];
+        int blocks = Math.toIntExact((total + BLOCK - 1) / BLOCK);
+        Parallel.forRange(blocks, total * 8, (chunk, b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                long from = b * (long) BLOCK, to = Math.min(total, from + BLOCK);
+                for (int t = 0; t < views.size(); t++) {
+                    long lo = Math.max(from, start[t]), hi = Math.min(to, start[t + 1]);
+                    if (lo < hi) body.run(b, t, (int) (lo - start[t]), (int) (hi - start[t]));
+                }
+            }
+        });
     }
 
     /**
@@ -157,41 +176,32 @@ public final class AdamW implements AutoCloseable {
      */
     public static double clipGradNorm(LlamaWeights g, double maxNorm) {
         List<LlamaWeights.View> views = g.views();
-        long[] start = new long[views.size() + 1];
-        for (int t = 0; t < views.size(); t++)
-            start[t + 1] = start[t] + views.get(t).size();
-        long total = start[views.size()];
-        double[] sums = new double[blocks(total)];
-        Parallel.forRange(sums.length, total, (chunk, b0, b1) -> {
-            for (int b = b0; b < b1; b++) {
-                long from = b * (long) BLOCK, to = Math.min(total, from + BLOCK);
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-                for (int t = 0; t < views.size(); t++) {
-                    long lo = Math.max(from, start[t]), hi = Math.min(to, start[t + 1]);
-                    if (lo >= hi) continue;
-                    float[] a = views.get(t).array();
-                    int i = (int) (lo - start[t]), end = (int) (hi - start[t]);
-                    for (; i + 3 < end; i += 4) {
-                        s0 += (double) a[i] * a[i];
-                        s1 += (double) a[i + 1] * a[i + 1];
-                        s2 += (double) a[i + 2] * a[i + 2];
-                        s3 += (double) a[i + 3] * a[i + 3];
-                    }
-                    for (; i < end; i++) s0 += (double) a[i] * a[i];
-                }
-                sums[b] = (s0 + s1) + (s2 + s3);
+        long[] start = starts(views);
+        // four running sums per block, carried across its pieces (which come in order, from one thread)
+        double[] acc = new double[4 * Math.toIntExact((start[views.size()] + BLOCK - 1) / BLOCK)];
+        inBlocks(views, start, (b, t, lo, hi) -> {
+            float[] a = views.get(t).array();
+            double s0 = acc[4 * b], s1 = acc[4 * b + 1], s2 = acc[4 * b + 2], s3 = acc[4 * b + 3];
+            int i = lo;
+            for (; i + 3 < hi; i += 4) {
+                s0 += (double) a[i] * a[i];
+                s1 += (double) a[i + 1] * a[i + 1];
+                s2 += (double) a[i + 2] * a[i + 2];
+                s3 += (double) a[i + 3] * a[i + 3];
             }
+            for (; i < hi; i++) s0 += (double) a[i] * a[i];
+            acc[4 * b] = s0;
+            acc[4 * b + 1] = s1;
+            acc[4 * b + 2] = s2;
+            acc[4 * b + 3] = s3;
         });
         double ss = 0;
-        for (double s : sums) ss += s;
+        for (int b = 0; b < acc.length; b += 4) ss += (acc[b] + acc[b + 1]) + (acc[b + 2] + acc[b + 3]);
         double norm = Math.sqrt(ss);
         if (maxNorm > 0 && norm > maxNorm) {
             float s = (float) (maxNorm / (norm + 1e-6));
             Kernels k = Kernels.get();
-            Parallel.forEach(
-                    views.size(),
-                    total,
-                    t -> k.scale(views.get(t).array(), 0, views.get(t).size(), s));
+            inBlocks(views, start, (b, t, lo, hi) -> k.scale(views.get(t).array(), lo, hi - lo, s));
         }
         return norm;
     }
