@@ -255,6 +255,43 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /**
+     * The scalar twin of the BF16 decode dot (TypedKernels.dot3Bf16) for vectors of {@code lanes}
+     * floats, the same bits: w (K values, already widened) dotted with x, where per 4 x lanes values
+     * the first 2 x lanes go into lane accumulators s0 (even positions) and s1 (odd), the next into s2 and
+     * s3, a last whole 2 x lanes into s0 and s1; then s0 + s1 + (s2 + s3) lane by lane, the lanes
+     * folded in halves (Lanes.sum), and the tail one by one.
+     */
+    static float dotBf16EvenOdd(float[] w, int wo, float[] x, int xo, int K, int lanes) {
+        float[][] s = new float[4][lanes];
+        int i = 0;
+        for (; i + 4 * lanes <= K; i += 4 * lanes)
+            for (int half = 0; half < 2; half++)
+                for (int l = 0; l < lanes; l++) {
+                    int e = i + half * 2 * lanes + 2 * l;
+                    s[2 * half][l] = Math.fma(w[wo + e], x[xo + e], s[2 * half][l]);
+                    s[2 * half + 1][l] = Math.fma(w[wo + e + 1], x[xo + e + 1], s[2 * half + 1][l]);
+                }
+        if (i + 2 * lanes <= K) {
+            for (int l = 0; l < lanes; l++) {
+                int e = i + 2 * l;
+                s[0][l] = Math.fma(w[wo + e], x[xo + e], s[0][l]);
+                s[1][l] = Math.fma(w[wo + e + 1], x[xo + e + 1], s[1][l]);
+            }
+            i += 2 * lanes;
+        }
+        float[] v = new float[lanes];
+        for (int l = 0; l < lanes; l++) v[l] = (s[0][l] + s[1][l]) + (s[2][l] + s[3][l]);
+        for (int step = lanes / 2; step >= 1; step /= 2) {
+            float[] f = new float[lanes];
+            for (int l = 0; l < lanes; l++) f[l] = v[l] + v[(l + step) % lanes];
+            v = f;
+        }
+        float sum = v[0];
+        for (; i < K; i++) sum += w[wo + i] * x[xo + i];
+        return sum;
+    }
+
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT;
 
     @Override

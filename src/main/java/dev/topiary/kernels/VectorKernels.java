@@ -1,6 +1,7 @@
 package dev.topiary.kernels;
 
 import dev.topiary.tensor.Tensor;
+import dev.topiary.tensor.WeightType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -132,6 +133,9 @@ public final class VectorKernels implements Kernels {
             Kernels.super.matmulMany(x, xOff, B, K, w, bias, biasOff, out, outOff);
             return;
         }
+        boolean bf16 = false;
+        for (Tensor t : w) bf16 |= t.type() == WeightType.BF16;
+        float[] eo = B == 1 && bf16 ? TypedKernels.evenOdd(x, xOff, K) : null;
         Parallel.forPieces(start[w.length], (long) B * K * start[w.length], GEMV_PIECES, (chunk, from, to) -> {
             for (int i = 0; i < w.length; i++) {
                 int lo = Math.max(from, start[i]) - start[i], hi = Math.min(to, start[i + 1]) - start[i];
@@ -153,7 +157,7 @@ public final class VectorKernels implements Kernels {
                             N,
                             lo,
                             hi);
-                else TypedKernels.gemvRows(out[i], outOff[i], x, xOff, t, bias[i], biasOff[i], B, K, N, lo, hi);
+                else TypedKernels.gemvRows(out[i], outOff[i], x, xOff, eo, t, bias[i], biasOff[i], B, K, N, lo, hi);
             }
         });
     }

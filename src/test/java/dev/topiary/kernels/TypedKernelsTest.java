@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class TypedKernelsTest {
     final Kernels vec = VectorKernels.create(), ref = Kernels.scalar();
+    static final int LANES = VectorKernels.floatSpecies().length();
 
     static Stream<Arguments> shapes() {
         Stream.Builder<Arguments> s = Stream.builder();
@@ -72,9 +73,10 @@ class TypedKernelsTest {
     }
 
     /**
-     * Decoding (one row of x) dots row n beside row n + half in two streams; every output must still be
-     * the one-row dot's bits: heap fp32, mapped F32 and BF16 (against its widened rows), odd row counts,
-     * short and ragged K, with and without bias, one piece and several.
+     * Decoding (one row of x) dots row n beside row n + half in two streams (three for BF16); every output
+     * must still be the one-row dot's bits: heap fp32 and mapped F32 against the widened rows' dot, BF16
+     * against the scalar twin of its even/odd order, odd row counts, short and ragged K, with and without
+     * bias, one piece and several.
      */
     @org.junit.jupiter.api.Test
     void decodeGemvEqualsTheOneRowDotBitForBit() {
@@ -92,7 +94,10 @@ class TypedKernelsTest {
                         float[] got = new float[N + 4], want = new float[N + 4];
                         vec.matmul(got, 4, x, 3, w, withBias ? bias : null, 2, 1, K, N);
                         for (int n = 0; n < N; n++)
-                            want[4 + n] = VectorKernels.dotArrays(x, 3, wide, n * K, K) + (withBias ? bias[2 + n] : 0f);
+                            want[4 + n] = (w.type() == WeightType.BF16 && w.array() == null
+                                            ? ScalarKernels.dotBf16EvenOdd(wide, n * K, x, 3, K, LANES)
+                                            : VectorKernels.dotArrays(x, 3, wide, n * K, K))
+                                    + (withBias ? bias[2 + n] : 0f);
                         assertThat(got)
                                 .as("%s K=%d N=%d bias=%s", w.array() != null ? "heap" : w.type(), K, N, withBias)
                                 .containsExactly(want);
