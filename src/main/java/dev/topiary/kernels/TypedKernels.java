@@ -272,8 +272,8 @@ final class TypedKernels {
      * weight as a float, masked it is the odd one, and each meets its x (even or odd) in one
      * multiply-add: two ALU operations per L weights instead of widening shorts across lanes. Three
      * rows far apart, their loads interleaved, keep more reads in flight than one (the Llama-3.2-1B
-     * shape's matrices, 928 MB of BF16 per pass, 2 threads, AMD Zen 5 VM: one row at a time, widening
-     * shorts, 23.4 GB/s; this 27.1, where the machine reads 27.5-28.6 GB/s; with AVX2's 16 registers,
+     * shape's matrices, 928 MB of BF16 per pass, 2 threads, an Intel Xeon VM: one row at a time, widening
+     * shorts, 23.4 GB/s; this 25.7, where the machine reads 27.5-28.6 GB/s; with AVX2's 16 registers,
      * -XX:UseAVX=2, 20.5 -> 22.3 GB/s, where the even/odd dot one row at a time read 18.7). Each row's
      * order: per 2L values (a chunk), the even and odd weights into one pair of accumulators for even
      * chunks and another for odd ones; then (even pair) + (odd pair), its lanes folded as Lanes.sum
