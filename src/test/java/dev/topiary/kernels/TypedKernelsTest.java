@@ -106,6 +106,30 @@ class TypedKernelsTest {
             }
     }
 
+    /**
+     * Decoding a Q8_0 matrix takes rows n and n + half in two streams; every output must be what the
+     * one-row dot gives (the same rows through the few-rows path, x given twice), with and without bias.
+     */
+    @org.junit.jupiter.api.Test
+    void q8DecodeGemvEqualsTheOneRowDotBitForBit() {
+        for (int K : new int[] {32, 64, 96, 2048, 2080})
+            for (int N : new int[] {1, 2, 3, 7, 33, 257, 1001}) {
+                float[] x = KernelsTest.random(K, 60 + K), values = KernelsTest.random(N * K, 61 + N);
+                float[] bias = KernelsTest.random(N, 62), twice = new float[2 * K];
+                System.arraycopy(x, 0, twice, 0, K);
+                System.arraycopy(x, 0, twice, K, K);
+                Tensor w = Tensor.encode(WeightType.Q8_0, values, N, K);
+                for (boolean withBias : new boolean[] {false, true}) {
+                    float[] got = new float[N], want = new float[2 * N];
+                    vec.matmul(got, 0, x, 0, w, withBias ? bias : null, 0, 1, K, N);
+                    vec.matmul(want, 0, twice, 0, w, withBias ? bias : null, 0, 2, K, N);
+                    assertThat(got)
+                            .as("Q8_0 K=%d N=%d bias=%s", K, N, withBias)
+                            .containsExactly(java.util.Arrays.copyOf(want, N));
+                }
+            }
+    }
+
     /** A mapped fp32 tensor and its heap copy give the same bits (same K blocks, same panels), GEMM and GEMV. */
     @org.junit.jupiter.api.Test
     void fp32FromASegmentEqualsTheHeapArrayBitForBit() {
