@@ -1,5 +1,7 @@
 package dev.topiary.kernels;
 
+import static jdk.incubator.vector.VectorOperators.B2F;
+
 import dev.topiary.tensor.Tensor;
 import dev.topiary.tensor.WeightType;
 import java.lang.foreign.MemorySegment;
@@ -210,16 +212,15 @@ final class TypedKernels {
             return;
         }
         if (B == 1 && type == WeightType.Q8_0 && L == 16) {
-            // decode: two streams, row n beside row n + half (see dot2Q8); the odd row is left below
-            int half = (to - from) / 2;
+            // decode: a quarter of the piece's rows in each of four streams (see dot4Q8); the rest below
+            int q = (to - from) / 4;
             long rowBytes = (long) (K / 32) * 34;
-            for (int n = from; n < from + half; n++) {
-                int m = n + half;
-                dot2Q8(seg, n * rowBytes, m * rowBytes, x, xOff, K, out, outOff, n, m);
-                out[outOff + n] += bias == null ? 0f : bias[biasOff + n]; // s + bv, as the one-row path adds
-                out[outOff + m] += bias == null ? 0f : bias[biasOff + m];
+            for (int n = from; n < from + q; n++) {
+                dot4Q8(seg, rowBytes, x, xOff, K, out, outOff, n, q);
+                for (int r = n; r <= n + 3 * q; r += q) // s + bv, as the one-row path adds
+                out[outOff + r] += bias == null ? 0f : bias[biasOff + r];
             }
-            from += 2 * half;
+            from += 4 * q;
         }
         if (B == 1 && type == WeightType.F32) {
             // decode: two streams, row n beside row n + half (see VectorKernels.gemvRows); the odd row is left below
@@ -458,54 +459,88 @@ final class TypedKernels {
     }
 
     /**
-     * Two Q8_0 rows (at byte offsets a and b) dotted with x into out[oo + n] and out[oo + m], each summed
-     * exactly as {@link #dotQ8} sums it with 16 lanes, the two streams' loads interleaved, everything
-     * written out in the loop (helpers that return vectors are not always inlined in a loop this size,
-     * and a vector passed to a call is boxed). One row at a time drew 6.0 billion weights a second from
-     * the L3 of the Intel Xeon VM of series U (one thread, rows of 2048), two streams 8.2; three, 8.5,
-     * were slower than two from L2. One block a step (rather than two) ran the 100M model's decode at 141
-     * tokens/s instead of 123 (one row at a time: 108).
+     * Q8_0 rows n, n + step, n + 2 step and n + 3 step (16 lanes) dotted with x into out[oo + row], each
+     * summed exactly as {@link #dotQ8} sums it, the four streams' loads interleaved: one 32-weight block a
+     * step into one accumulator per row, then each row's pair trades places (even blocks in one, odd in
+     * the other; a0 + a1 = a1 + a0 lane by lane, so the end needs no trade back), every vector operation
+     * written out (helpers that return vectors are not always inlined in a loop this size, and a vector
+     * passed to a call is boxed). On the Intel Xeon VM of series U, whose L3 holds the 100M model's Q8_0
+     * weights, one row at a time drew 6.0 billion weights a second per thread from L3 (14-16 from L2) and
+     * the 100M's decode ran at 108 tokens/s; two streams 141, three 157, four 188-193, six 198 (and once
+     * half speed on stories15M); two blocks a step in two streams 123.
      */
-    private static void dot2Q8(
-            MemorySegment seg, long a, long b, float[] x, int xo, int K, float[] out, int oo, int n, int m) {
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0, p;
+    private static void dot4Q8(
+            MemorySegment seg, long rowBytes, float[] x, int xo, int K, float[] out, int oo, int n, int step) {
+        long a = n * rowBytes,
+                b = (n + step) * rowBytes,
+                c = (n + 2L * step) * rowBytes,
+                d = (n + 3L * step) * rowBytes;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0, p;
         long off = 0;
-        // one block a step into a0 and b0, then the pairs trade places: even blocks in one, odd in the other,
-        // as dotQ8 adds them (and a0 + a1 = a1 + a0 lane by lane, so the end needs no trade back)
         for (int i = 0; i < K; i += 32, off += 34) {
             FloatVector x0 = FloatVector.fromArray(S, x, xo + i), x1 = FloatVector.fromArray(S, x, xo + i + 16);
             p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, a + off + 2, LE)
-                            .convertShape(VectorOperators.B2F, S, 0))
+                            .convertShape(B2F, S, 0))
                     .mul(x0);
             p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, a + off + 18, LE)
-                            .convertShape(VectorOperators.B2F, S, 0))
+                            .convertShape(B2F, S, 0))
                     .fma(x1, p);
             a0 = p.fma(FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, a + off))), a0);
             p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, b + off + 2, LE)
-                            .convertShape(VectorOperators.B2F, S, 0))
+                            .convertShape(B2F, S, 0))
                     .mul(x0);
             p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, b + off + 18, LE)
-                            .convertShape(VectorOperators.B2F, S, 0))
+                            .convertShape(B2F, S, 0))
                     .fma(x1, p);
             b0 = p.fma(FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, b + off))), b0);
+            p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, c + off + 2, LE)
+                            .convertShape(B2F, S, 0))
+                    .mul(x0);
+            p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, c + off + 18, LE)
+                            .convertShape(B2F, S, 0))
+                    .fma(x1, p);
+            c0 = p.fma(FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, c + off))), c0);
+            p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, d + off + 2, LE)
+                            .convertShape(B2F, S, 0))
+                    .mul(x0);
+            p = ((FloatVector) ByteVector.fromMemorySegment(BS, seg, d + off + 18, LE)
+                            .convertShape(B2F, S, 0))
+                    .fma(x1, p);
+            d0 = p.fma(FloatVector.broadcast(S, Float.float16ToFloat(seg.get(SHORT, d + off))), d0);
             p = a0;
             a0 = a1;
             a1 = p;
             p = b0;
             b0 = b1;
             b1 = p;
+            p = c0;
+            c0 = c1;
+            c1 = p;
+            p = d0;
+            d0 = d1;
+            d1 = p;
         }
         // Lanes.sum's folds (16 lanes), written out
         a0 = a0.add(a1);
         b0 = b0.add(b1);
+        c0 = c0.add(c1);
+        d0 = d0.add(d1);
         a0 = a0.add(a0.rearrange(Lanes.BY8));
         b0 = b0.add(b0.rearrange(Lanes.BY8));
+        c0 = c0.add(c0.rearrange(Lanes.BY8));
+        d0 = d0.add(d0.rearrange(Lanes.BY8));
         a0 = a0.add(a0.rearrange(Lanes.BY4));
         b0 = b0.add(b0.rearrange(Lanes.BY4));
+        c0 = c0.add(c0.rearrange(Lanes.BY4));
+        d0 = d0.add(d0.rearrange(Lanes.BY4));
         a0 = a0.add(a0.rearrange(Lanes.BY2));
         b0 = b0.add(b0.rearrange(Lanes.BY2));
+        c0 = c0.add(c0.rearrange(Lanes.BY2));
+        d0 = d0.add(d0.rearrange(Lanes.BY2));
         out[oo + n] = a0.add(a0.rearrange(Lanes.BY1)).lane(0);
-        out[oo + m] = b0.add(b0.rearrange(Lanes.BY1)).lane(0);
+        out[oo + n + step] = b0.add(b0.rearrange(Lanes.BY1)).lane(0);
+        out[oo + n + 2 * step] = c0.add(c0.rearrange(Lanes.BY1)).lane(0);
+        out[oo + n + 3 * step] = d0.add(d0.rearrange(Lanes.BY1)).lane(0);
     }
 
     /** The 32 int8 values of the Q8_0 block at byte offset off times x[xo ...], in L lanes, unscaled. */

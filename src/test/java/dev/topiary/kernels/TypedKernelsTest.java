@@ -107,7 +107,7 @@ class TypedKernelsTest {
     }
 
     /**
-     * Decoding a Q8_0 matrix takes rows n and n + half in two streams; every output must be what the
+     * Decoding a Q8_0 matrix takes four rows a quarter of a piece apart at a time; every output must be what the
      * one-row dot gives (the same rows through the few-rows path, x given twice), with and without bias.
      */
     @org.junit.jupiter.api.Test
