@@ -47,17 +47,6 @@ final class Lanes {
         return v.lane(0);
     }
 
-    /**
-     * {@link #sum} of the L lanes stored at a[off ...] (folded in place, the same bits): for reductions
-     * at the end of short loops, where a vector passed to a call C2 does not inline would be boxed
-     * (the BF16 decode dot of stories15M's 288-wide rows ran at a tenth of its speed so).
-     */
-    static float sum(float[] a, int off) {
-        for (int step = S.length() / 2; step >= 1; step /= 2)
-            for (int i = 0; i < step; i++) a[off + i] += a[off + i + step];
-        return a[off];
-    }
-
     private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
     private static final float ROUND = 12582912f;

@@ -152,7 +152,6 @@ final class TypedKernels {
                 (chunk, from, to) -> gemvRows(out, outOff, x, xOff, eo, w, bias, biasOff, B, K, N, from, to));
     }
 
-    private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[0]);
     private static final ThreadLocal<float[]> EVEN_ODD = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
@@ -197,17 +196,15 @@ final class TypedKernels {
         float[] row = type == WeightType.F16 || (type == WeightType.Q8_0 && BS == null) ? rowBuffer(K) : null;
         if (B == 1 && type == WeightType.BF16) {
             // decode: a third of the piece's rows in each of three streams (see dot3Bf16); the rest one by one
-            float[] lanes = VectorKernels.buffer(LANES, 3 * L);
             int third = (to - from) / 3;
             for (int n = from; n < from + third; n++) {
-                dot3Bf16(seg, n, n + third, n + 2 * third, evenOdd, K, out, outOff, lanes);
-                for (int r = n; r <= n + 2 * third; r += third)
-                    out[outOff + r] += bias == null ? 0f : bias[biasOff + r];
+                dot3Bf16(seg, n, n + third, n + 2 * third, evenOdd, K, out, outOff);
+                addBias(out, outOff, bias, biasOff, n, third, 3);
             }
             from += 3 * third;
             for (int n = from; n < to; n++) {
-                dot3Bf16(seg, n, n, n, evenOdd, K, out, outOff, lanes);
-                out[outOff + n] += bias == null ? 0f : bias[biasOff + n];
+                dot3Bf16(seg, n, n, n, evenOdd, K, out, outOff);
+                addBias(out, outOff, bias, biasOff, n, 0, 1);
             }
             return;
         }
@@ -217,8 +214,7 @@ final class TypedKernels {
             long rowBytes = (long) (K / 32) * 34;
             for (int n = from; n < from + q; n++) {
                 dot4Q8(seg, rowBytes, x, xOff, K, out, outOff, n, q);
-                for (int r = n; r <= n + 3 * q; r += q) // s + bv, as the one-row path adds
-                out[outOff + r] += bias == null ? 0f : bias[biasOff + r];
+                addBias(out, outOff, bias, biasOff, n, q, 4);
             }
             from += 4 * q;
         }
@@ -227,7 +223,7 @@ final class TypedKernels {
             int q = (to - from) / 4;
             for (int n = from; n < from + q; n++) {
                 dot4F32(seg, x, xOff, K, out, outOff, n, q);
-                for (int r = n; r <= n + 3 * q; r += q) out[outOff + r] += bias == null ? 0f : bias[biasOff + r];
+                addBias(out, outOff, bias, biasOff, n, q, 4);
             }
             from += 4 * q;
         }
@@ -237,8 +233,7 @@ final class TypedKernels {
             for (int n = from; n < from + half; n++) {
                 int m = n + half;
                 dot2F32(seg, (long) n * K * 4, (long) m * K * 4, x, xOff, K, out, outOff, n, m);
-                out[outOff + n] += bias == null ? 0f : bias[biasOff + n]; // s + bv, as the one-row path adds
-                out[outOff + m] += bias == null ? 0f : bias[biasOff + m];
+                addBias(out, outOff, bias, biasOff, n, half, 2);
             }
             from += 2 * half;
         }
@@ -285,6 +280,14 @@ final class TypedKernels {
         return s;
     }
 
+    /**
+     * out[n + i * step] += bias[n + i * step] (0 without a bias) for i < count: after a multi-row dot, s + bv
+     * exactly as the one-row path adds it (-0 + 0 included).
+     */
+    private static void addBias(float[] out, int outOff, float[] bias, int biasOff, int n, int step, int count) {
+        for (int i = 0, r = n; i < count; i++, r += step) out[outOff + r] += bias == null ? 0f : bias[biasOff + r];
+    }
+
     /** The odd weight of an int lane of BF16 pairs (its high half); shifting left by 16 gives the even one. */
     private static final int HIGH_HALF = 0xffff0000;
 
@@ -301,8 +304,7 @@ final class TypedKernels {
      * chunks and another for odd ones; then (even pair) + (odd pair), its lanes folded as Lanes.sum
      * folds them, and the tail one by one ({@link ScalarKernels#dotBf16EvenOdd} is the scalar twin).
      */
-    private static void dot3Bf16(
-            MemorySegment seg, int n, int m, int p, float[] eo, int K, float[] out, int oo, float[] lanes) {
+    private static void dot3Bf16(MemorySegment seg, int n, int m, int p, float[] eo, int K, float[] out, int oo) {
         long a0 = (long) n * K * 2, b0 = (long) m * K * 2, c0 = (long) p * K * 2;
         FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, tmp;
         FloatVector t0 = s0, t1 = s0, t2 = s0, t3 = s0, u0 = s0, u1 = s0, u2 = s0, u3 = s0;
@@ -352,7 +354,7 @@ final class TypedKernels {
         if (L <= 16) {
             // Lanes.sum's folds written out: a vector passed to a call C2 does not inline is boxed, and on
             // stories15M's 288-wide rows that ran the decode at a tenth of its speed (the lanes stored and
-            // folded in scalar code instead: at 60%)
+            // folded in scalar code: at 60%)
             if (L == 16) {
                 s0 = s0.add(s0.rearrange(Lanes.BY8));
                 t0 = t0.add(t0.rearrange(Lanes.BY8));
@@ -369,13 +371,10 @@ final class TypedKernels {
             s = s0.add(s0.rearrange(Lanes.BY1)).lane(0);
             t = t0.add(t0.rearrange(Lanes.BY1)).lane(0);
             u = u0.add(u0.rearrange(Lanes.BY1)).lane(0);
-        } else {
-            s0.intoArray(lanes, 0);
-            t0.intoArray(lanes, L);
-            u0.intoArray(lanes, 2 * L);
-            s = Lanes.sum(lanes, 0);
-            t = Lanes.sum(lanes, L);
-            u = Lanes.sum(lanes, 2 * L);
+        } else { // wider than x86's vectors
+            s = Lanes.sum(s0);
+            t = Lanes.sum(t0);
+            u = Lanes.sum(u0);
         }
         for (; i < K; i++) {
             float xv = eo[i];
