@@ -47,11 +47,22 @@ final class Lanes {
         return v.lane(0);
     }
 
-    private static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
+    // exp's constants, shared with VectorKernels.expShiftSum, which writes the same operations out for two
+    // vectors at a time
+    static final float LOG2E = 1.44269504088896341f, LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f;
     /** 1.5 * 2^23: adding and subtracting it rounds a float of magnitude below 2^22 to the nearest integer. */
-    private static final float ROUND = 12582912f;
+    static final float ROUND = 12582912f;
 
-    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
+    /** Where e^x leaves the normal floats (0 below), and where 2^n would (+infinity above). */
+    static final float UNDER = -87.33654f, OVER = 88.37626f;
+    /** The polynomial's coefficients, of r^6 down to r^1 (the r^1 and r^0 terms are r and 1). */
+    static final float P6 = 1.9875691500e-4f,
+            P5 = 1.3981999507e-3f,
+            P4 = 8.3334519073e-3f,
+            P3 = 4.1665795894e-2f,
+            P2 = 1.6666665459e-1f,
+            P1 = 5.0000001201e-1f;
 
     /**
      * e^x lane by lane to about 1 ulp (Cephes' expf: x = n ln 2 + r with |r| <= ln 2 / 2, a degree-6
@@ -60,18 +71,19 @@ final class Lanes {
      * (where 2^n would leave it; the true value there is within a factor 1.4 of Float.MAX_VALUE), NaN stays NaN.
      */
     static FloatVector exp(FloatVector x) {
-        VectorMask<Float> under = x.lt(-87.33654f), over = x.compare(VectorOperators.GT, 88.37626f);
-        FloatVector xc = x.max(-87.33654f).min(88.37626f);
-        FloatVector t = xc.fma(bc(LOG2E), bc(ROUND)); // n + ROUND, n = round(x log2 e)
+        VectorMask<Float> under = x.lt(UNDER), over = x.compare(VectorOperators.GT, OVER);
+        // No clamp: the lanes outside [UNDER, OVER], and NaN, are replaced at the end whatever the
+        // arithmetic made of them (Java's max and min, which order -0 and NaN, compile to ten instructions)
+        FloatVector t = x.fma(bc(LOG2E), bc(ROUND)); // n + ROUND, n = round(x log2 e)
         FloatVector n = t.sub(ROUND);
-        FloatVector r = n.fma(bc(-LN2_HI), xc);
+        FloatVector r = n.fma(bc(-LN2_HI), x);
         r = n.fma(bc(-LN2_LO), r);
-        FloatVector p = bc(1.9875691500e-4f);
-        p = p.fma(r, bc(1.3981999507e-3f));
-        p = p.fma(r, bc(8.3334519073e-3f));
-        p = p.fma(r, bc(4.1665795894e-2f));
-        p = p.fma(r, bc(1.6666665459e-1f));
-        p = p.fma(r, bc(5.0000001201e-1f));
+        FloatVector p = bc(P6);
+        p = p.fma(r, bc(P5));
+        p = p.fma(r, bc(P4));
+        p = p.fma(r, bc(P3));
+        p = p.fma(r, bc(P2));
+        p = p.fma(r, bc(P1));
         FloatVector y = p.mul(r).fma(r, r).add(1f); // 1 + r + r^2 p(r)
         IntVector e = ((IntVector) t.reinterpretAsInts())
                 .sub(ROUND_BITS)

@@ -5,6 +5,7 @@ import dev.topiary.tensor.WeightType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -538,9 +539,13 @@ public final class VectorKernels implements Kernels {
                 }
             } else if (aRs == 1 && mr == MR && SIX != null) {
                 // Transposed A, a whole panel: each k's MR consecutive values as one masked 8-lane copy
-                // (the training head's dW = dlogits^T x: 12 scalar moves per k before)
-                for (int k = 0, src = aOff + i0, d = base; k < kc; k++, src += aCs, d += MR)
+                // (the training head's dW = dlogits^T x: 12 scalar moves per k before), while all 8 lanes
+                // lie inside both arrays: a masked access reaching past an array's end takes the Vector
+                // API's lane-by-lane check, in Java
+                int k = 0, src = aOff + i0, d = base;
+                for (; k < kc && src <= a.length - 8 && d <= ap.length - 8; k++, src += aCs, d += MR)
                     FloatVector.fromArray(FloatVector.SPECIES_256, a, src, SIX).intoArray(ap, d, SIX);
+                for (; k < kc; k++, src += aCs, d += MR) for (int r = 0; r < MR; r++) ap[d + r] = a[src + r];
             } else if (aRs == 1 && mr == MR) {
                 // Transposed A, a whole panel: each k gives MR consecutive values (unrolled: the training
                 // head's dW = dlogits^T x, M = 32000, K = 256, N = 288: 125 -> 132 GFLOP/s on one thread)
@@ -933,19 +938,71 @@ public final class VectorKernels implements Kernels {
      */
     @Override
     public double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff) {
-        int i = 0;
+        int i = 0, whole = n - n % L;
         double sum = 0;
-        FloatVector sh = FloatVector.broadcast(S, shift);
-        while (i <= n - L) {
-            FloatVector acc = FloatVector.zero(S);
-            for (int upper = Math.min(n - L, i + 63 * L); i <= upper; i += L) {
-                FloatVector e = Lanes.exp(FloatVector.fromArray(S, x, off + i).sub(sh));
-                if (out != null) e.intoArray(out, outOff + i);
-                acc = acc.add(e);
+        FloatVector sh = FloatVector.broadcast(S, shift),
+                hi = FloatVector.broadcast(S, -Lanes.LN2_HI),
+                lo = FloatVector.broadcast(S, -Lanes.LN2_LO),
+                c5 = FloatVector.broadcast(S, Lanes.P5),
+                c4 = FloatVector.broadcast(S, Lanes.P4),
+                c3 = FloatVector.broadcast(S, Lanes.P3),
+                c2 = FloatVector.broadcast(S, Lanes.P2),
+                c1 = FloatVector.broadcast(S, Lanes.P1);
+        while (i < whole) {
+            FloatVector acc0 = FloatVector.zero(S), acc1 = acc0;
+            // two vectors a step, Lanes.exp written out for both so that their chains of dependent
+            // operations interleave (one at a time, each vector waited on its own: 24 cycles a vector);
+            // an odd last vector goes through the same step twice, its second copy dropped
+            for (int upper = Math.min(whole, i + 64 * L); i < upper; i += 2 * L) {
+                boolean pair = i + L < upper;
+                int i1 = pair ? i + L : i;
+                FloatVector x0 = FloatVector.fromArray(S, x, off + i).sub(sh),
+                        x1 = FloatVector.fromArray(S, x, off + i1).sub(sh);
+                FloatVector t0 = x0.fma(Lanes.LOG2E, Lanes.ROUND), t1 = x1.fma(Lanes.LOG2E, Lanes.ROUND);
+                FloatVector n0 = t0.sub(Lanes.ROUND), n1 = t1.sub(Lanes.ROUND);
+                FloatVector r0 = n0.fma(hi, x0), r1 = n1.fma(hi, x1);
+                r0 = n0.fma(lo, r0);
+                r1 = n1.fma(lo, r1);
+                FloatVector p0 = r0.fma(Lanes.P6, Lanes.P5), p1 = r1.fma(Lanes.P6, Lanes.P5);
+                p0 = p0.fma(r0, c4);
+                p1 = p1.fma(r1, c4);
+                p0 = p0.fma(r0, c3);
+                p1 = p1.fma(r1, c3);
+                p0 = p0.fma(r0, c2);
+                p1 = p1.fma(r1, c2);
+                p0 = p0.fma(r0, c1);
+                p1 = p1.fma(r1, c1);
+                FloatVector y0 = p0.mul(r0).fma(r0, r0).add(1f),
+                        y1 = p1.mul(r1).fma(r1, r1).add(1f);
+                FloatVector
+                        e0 =
+                                y0.mul(((IntVector) t0.reinterpretAsInts())
+                                        .sub(Lanes.ROUND_BITS)
+                                        .add(127)
+                                        .lanewise(VectorOperators.LSHL, 23)
+                                        .reinterpretAsFloats()),
+                        e1 =
+                                y1.mul(((IntVector) t1.reinterpretAsInts())
+                                        .sub(Lanes.ROUND_BITS)
+                                        .add(127)
+                                        .lanewise(VectorOperators.LSHL, 23)
+                                        .reinterpretAsFloats());
+                e0 = e0.blend(0f, x0.lt(Lanes.UNDER))
+                        .blend(Float.POSITIVE_INFINITY, x0.compare(VectorOperators.GT, Lanes.OVER))
+                        .blend(x0, x0.test(VectorOperators.IS_NAN));
+                e1 = e1.blend(0f, x1.lt(Lanes.UNDER))
+                        .blend(Float.POSITIVE_INFINITY, x1.compare(VectorOperators.GT, Lanes.OVER))
+                        .blend(x1, x1.test(VectorOperators.IS_NAN));
+                if (out != null) e0.intoArray(out, outOff + i);
+                acc0 = acc0.add(e0);
+                if (pair) {
+                    if (out != null) e1.intoArray(out, outOff + i1);
+                    acc1 = acc1.add(e1);
+                }
             }
-            sum += Lanes.sum(acc);
+            sum += Lanes.sum(acc0.add(acc1));
         }
-        for (; i < n; i++) {
+        for (i = whole; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - shift);
             if (out != null) out[outOff + i] = e;
             sum += e;

@@ -37,6 +37,44 @@ class KernelsTest {
         Close.assertClose("axpy", y1, y2, 1e-6, 1e-6);
     }
 
+    /**
+     * expShiftSum writes Lanes.exp out for two vectors a step: each whole vector's terms are Lanes.exp's to
+     * the bit (an odd last vector included; the last n % L values are Math.exp's), and the sum is the same
+     * whether or not the terms are written out, and wherever the row lies.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 32, 48, 80, 1024, 1040, 1041, 2064, 32000})
+    void expShiftSumTermsAreLanesExpBitForBit(int n) {
+        var s = VectorKernels.floatSpecies();
+        int L = s.length(), whole = n - n % L;
+        float[] x = random(n + 5, 11);
+        for (int i = 0; i < x.length; i++) x[i] *= 30f; // some below exp's normal range
+        x[5 + n / 2] = Float.NaN;
+        x[5 + n / 3] = Float.POSITIVE_INFINITY;
+        x[5 + n / 4] = Float.NEGATIVE_INFINITY;
+        float shift = 1.5f;
+        float[] out = new float[n + 1];
+        double sum = vec.expShiftSum(x, 5, n, shift, out, 1);
+        float[] shifted = new float[L], want = new float[L];
+        for (int i = 0; i < whole; i += L) {
+            for (int j = 0; j < L; j++) shifted[j] = x[5 + i + j] - shift;
+            Lanes.exp(jdk.incubator.vector.FloatVector.fromArray(s, shifted, 0)).intoArray(want, 0);
+            for (int j = 0; j < L; j++)
+                assertThat(Float.floatToRawIntBits(out[1 + i + j]))
+                        .as("term %d of %d", i + j, n)
+                        .isEqualTo(Float.floatToRawIntBits(want[j]));
+        }
+        for (int i = whole; i < n; i++) assertThat(out[1 + i]).isEqualTo((float) Math.exp(x[5 + i] - shift));
+        assertThat(sum).isNaN(); // the NaN term
+        x[5 + n / 2] = 0f;
+        double a = vec.expShiftSum(x, 5, n, shift, out, 1), b = vec.expShiftSum(x, 5, n, shift, null, 0);
+        assertThat(a).isEqualTo(b).isEqualTo(Double.POSITIVE_INFINITY);
+        x[5 + n / 3] = 2f;
+        float[] moved = new float[n + 40];
+        System.arraycopy(x, 5, moved, 37, n);
+        assertThat(vec.expShiftSum(moved, 37, n, shift, null, 0)).isEqualTo(vec.expShiftSum(x, 5, n, shift, out, 1));
+    }
+
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 7, 8, 13, 33, 257, 1030, 4099, 32000})
     void maxExpSumAndScaleEqualScalar(int n) {
