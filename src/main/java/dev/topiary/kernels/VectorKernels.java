@@ -913,7 +913,16 @@ public final class VectorKernels implements Kernels {
             }
             for (int upper = n - L; i <= upper; i += L)
                 s0 = FloatVector.fromArray(S, a, aOff + i).fma(FloatVector.fromArray(S, b, bOff + i), s0);
-            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
+            // Lanes.sum's folds written out (this dot is inlined into large callers, where a call taking a
+            // vector may find C2's inlining budget spent and be boxed)
+            FloatVector v = s0.add(s1).add(s2.add(s3));
+            if (L > 16) s = Lanes.sum(v);
+            else {
+                if (L == 16) v = v.add(v.rearrange(Lanes.BY8));
+                if (L >= 8) v = v.add(v.rearrange(Lanes.BY4));
+                v = v.add(v.rearrange(Lanes.BY2));
+                s = v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
@@ -1000,7 +1009,16 @@ public final class VectorKernels implements Kernels {
                     acc1 = acc1.add(e1);
                 }
             }
-            sum += Lanes.sum(acc0.add(acc1));
+            // Lanes.sum's folds written out: in this method's compile C2 ran out of inlining budget
+            // (NodeCountInliningCutoff) before reaching the call, and then boxed the vector for it
+            FloatVector v = acc0.add(acc1);
+            if (L > 16) sum += Lanes.sum(v);
+            else {
+                if (L == 16) v = v.add(v.rearrange(Lanes.BY8));
+                if (L >= 8) v = v.add(v.rearrange(Lanes.BY4));
+                v = v.add(v.rearrange(Lanes.BY2));
+                sum += v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (i = whole; i < n; i++) {
             float e = (float) Math.exp(x[off + i] - shift);
