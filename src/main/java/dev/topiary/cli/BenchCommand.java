@@ -241,17 +241,25 @@ final class BenchCommand implements Callable<Integer> {
                 : node.path(key).asDouble();
     }
 
+    /** Seconds each measurement warms up for, at least (the JIT's compiles of a kernel's paths take seconds). */
+    static final double WARM_SECONDS = 3.0;
+
     /** Seconds of the fastest timed run of body, after a warm-up of at least two runs. */
     double seconds(Runnable body) {
         return seconds(body, 2, 3);
     }
 
-    /** As {@link #seconds(Runnable)}, with at least minWarm unmeasured and minReps measured runs. */
+    /**
+     * As {@link #seconds(Runnable)}, with at least minWarm unmeasured and minReps measured runs. The warm-up
+     * lasts at least {@link #WARM_SECONDS} (a tenth with --quick): with 0.3 s, stories15M's prefill, the first
+     * of its shapes to reach some of the GEMM's paths, was timed before C2 had compiled them (2,100-2,200
+     * tokens/s in three runs of five, 8,300 in the others).
+     */
     double seconds(Runnable body, int minWarm, int minReps) {
-        double budget = quick ? 0.3 : 1.0;
+        double budget = quick ? 0.3 : 1.0, warmFor = quick ? WARM_SECONDS / 10 : WARM_SECONDS;
         long start = System.nanoTime();
         int warm = 0;
-        while (warm < minWarm || System.nanoTime() - start < budget * 0.3e9) {
+        while (warm < minWarm || System.nanoTime() - start < warmFor * 1e9) {
             body.run();
             warm++;
         }

@@ -809,8 +809,25 @@ public final class VectorKernels implements Kernels {
                 s0 = xv.fma(FloatVector.fromArray(S, w, wa + i), s0);
                 t0 = xv.fma(FloatVector.fromArray(S, w, wb + i), t0);
             }
-            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
-            t = Lanes.sum(t0.add(t1).add(t2.add(t3)));
+            // Lanes.sum's folds written out (a call taking a vector is boxed when C2's inlining budget is spent)
+            FloatVector u = s0.add(s1).add(s2.add(s3)), v = t0.add(t1).add(t2.add(t3));
+            if (L > 16) {
+                s = Lanes.sum(u);
+                t = Lanes.sum(v);
+            } else {
+                if (L == 16) {
+                    u = u.add(u.rearrange(Lanes.BY8));
+                    v = v.add(v.rearrange(Lanes.BY8));
+                }
+                if (L >= 8) {
+                    u = u.add(u.rearrange(Lanes.BY4));
+                    v = v.add(v.rearrange(Lanes.BY4));
+                }
+                u = u.add(u.rearrange(Lanes.BY2));
+                v = v.add(v.rearrange(Lanes.BY2));
+                s = u.add(u.rearrange(Lanes.BY1)).lane(0);
+                t = v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (; i < K; i++) {
             s += x[xo + i] * w[wa + i];
