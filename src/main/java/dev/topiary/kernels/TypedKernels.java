@@ -274,7 +274,15 @@ final class TypedKernels {
             }
             for (int upper = K - L; i <= upper; i += L)
                 s0 = bf16(seg, base + 2L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
+            // Lanes.sum's folds written out (a call taking a vector is boxed when C2's inlining budget is spent)
+            FloatVector v = s0.add(s1).add(s2.add(s3));
+            if (L > 16) s = Lanes.sum(v);
+            else {
+                if (L == 16) v = v.add(v.rearrange(Lanes.BY8));
+                if (L >= 8) v = v.add(v.rearrange(Lanes.BY4));
+                v = v.add(v.rearrange(Lanes.BY2));
+                s = v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (; i < K; i++) s += Float.intBitsToFloat((seg.get(SHORT, base + 2L * i) & 0xffff) << 16) * x[xo + i];
         return s;
@@ -417,8 +425,25 @@ final class TypedKernels {
                 s0 = f32(seg, a + 4L * i).fma(xv, s0);
                 t0 = f32(seg, b + 4L * i).fma(xv, t0);
             }
-            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
-            t = Lanes.sum(t0.add(t1).add(t2.add(t3)));
+            // Lanes.sum's folds written out (a call taking a vector is boxed when C2's inlining budget is spent)
+            FloatVector u = s0.add(s1).add(s2.add(s3)), v = t0.add(t1).add(t2.add(t3));
+            if (L > 16) {
+                s = Lanes.sum(u);
+                t = Lanes.sum(v);
+            } else {
+                if (L == 16) {
+                    u = u.add(u.rearrange(Lanes.BY8));
+                    v = v.add(v.rearrange(Lanes.BY8));
+                }
+                if (L >= 8) {
+                    u = u.add(u.rearrange(Lanes.BY4));
+                    v = v.add(v.rearrange(Lanes.BY4));
+                }
+                u = u.add(u.rearrange(Lanes.BY2));
+                v = v.add(v.rearrange(Lanes.BY2));
+                s = u.add(u.rearrange(Lanes.BY1)).lane(0);
+                t = v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (; i < K; i++) {
             float xv = x[xo + i];
@@ -537,7 +562,15 @@ final class TypedKernels {
             }
             for (int upper = K - L; i <= upper; i += L)
                 s0 = f32(seg, base + 4L * i).fma(FloatVector.fromArray(S, x, xo + i), s0);
-            s = Lanes.sum(s0.add(s1).add(s2.add(s3)));
+            // Lanes.sum's folds written out (a call taking a vector is boxed when C2's inlining budget is spent)
+            FloatVector v = s0.add(s1).add(s2.add(s3));
+            if (L > 16) s = Lanes.sum(v);
+            else {
+                if (L == 16) v = v.add(v.rearrange(Lanes.BY8));
+                if (L >= 8) v = v.add(v.rearrange(Lanes.BY4));
+                v = v.add(v.rearrange(Lanes.BY2));
+                s = v.add(v.rearrange(Lanes.BY1)).lane(0);
+            }
         }
         for (; i < K; i++) s += seg.get(FLOAT, base + 4L * i) * x[xo + i];
         return s;
@@ -558,7 +591,13 @@ final class TypedKernels {
             a1 = q8Block(seg, off + 34, x, xo + i + 32).fma(q8Scale(seg, off + 34), a1);
         }
         if (i < K) a0 = q8Block(seg, off, x, xo + i).fma(q8Scale(seg, off), a0);
-        return Lanes.sum(a0.add(a1));
+        // Lanes.sum's folds written out (a call taking a vector is boxed when C2's inlining budget is spent)
+        FloatVector v = a0.add(a1);
+        if (L > 16) return Lanes.sum(v);
+        if (L == 16) v = v.add(v.rearrange(Lanes.BY8));
+        if (L >= 8) v = v.add(v.rearrange(Lanes.BY4));
+        v = v.add(v.rearrange(Lanes.BY2));
+        return v.add(v.rearrange(Lanes.BY1)).lane(0);
     }
 
     /**
