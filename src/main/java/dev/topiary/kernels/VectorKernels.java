@@ -959,8 +959,9 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * {@link Lanes#exp} (the same bits compiled or not, so a training run's losses do not depend on when the
-     * JIT reached this loop), lane sums folded into double per 64 vectors.
+     * {@link Lanes#exp}, its operations written out for two vectors a step (the same bits compiled or not, so
+     * a training run's losses do not depend on when the JIT reached this loop; the last n % L values by
+     * Math.exp), lane sums folded into double per 64 vectors.
      */
     @Override
     public double expShiftSum(float[] x, int off, int n, float shift, float[] out, int outOff) {
@@ -969,7 +970,6 @@ public final class VectorKernels implements Kernels {
         FloatVector sh = FloatVector.broadcast(S, shift),
                 hi = FloatVector.broadcast(S, -Lanes.LN2_HI),
                 lo = FloatVector.broadcast(S, -Lanes.LN2_LO),
-                c5 = FloatVector.broadcast(S, Lanes.P5),
                 c4 = FloatVector.broadcast(S, Lanes.P4),
                 c3 = FloatVector.broadcast(S, Lanes.P3),
                 c2 = FloatVector.broadcast(S, Lanes.P2),
