@@ -170,6 +170,50 @@ public interface Kernels {
     void softmaxBackward(float[] d, int dOff, float[] p, int pOff, int n, float dot, float scale);
 
     /**
+     * Rows of the causal softmaxes of training attention are taken up to a multiple of this many entries (at most
+     * the row length): whole vectors at every lane width up to 512 bits, none of the kernels' scalar tails.
+     */
+    int CAUSAL_PAD = 16;
+
+    /** {@code valid} rounded up to a multiple of {@link #CAUSAL_PAD}, at most {@code len}. */
+    static int causalPadded(int valid, int len) {
+        return Math.min(len, (valid + CAUSAL_PAD - 1) / CAUSAL_PAD * CAUSAL_PAD);
+    }
+
+    /**
+     * One head's causal softmax in training: the (T, T) scores at {@code p[pOff + t * T + j]} become
+     * probabilities. Row t takes entries 0 .. t (entries already -infinity, keys of earlier packed documents,
+     * come out 0); past them the row is set to -infinity up to {@link #causalPadded}(t + 1, T), and that
+     * stretch is scaled, shifted by its maximum ({@link #max}), exponentiated and summed ({@link #expShiftSum})
+     * and scaled by {@code (float) (1 / sum)}. The rest of the row is left as it is: nothing reads P past the
+     * padded length (the mixes stop at the diagonal; zeroing it cost 6 of 37 us a head of 256 rows). Kernels may
+     * fuse these passes, never change their values.
+     */
+    default void causalSoftmax(float[] p, int pOff, int T, float scale) {
+        for (int t = 0; t < T; t++) {
+            int o = pOff + t * T, n = causalPadded(t + 1, T);
+            java.util.Arrays.fill(p, o + t + 1, o + n, Float.NEGATIVE_INFINITY);
+            scale(p, o, n, scale);
+            double sum = expShiftSum(p, o, n, max(p, o, n), p, o);
+            scale(p, o, n, (float) (1.0 / sum));
+        }
+    }
+
+    /**
+     * The backward of {@link #causalSoftmax} for one head: {@code d} (T, T) at dOff holds dL/dP on its lower
+     * triangle (anything above it) and gets dL/dscores there; per row, past t set to 0 up to the padded length n,
+     * {@link #softmaxBackward} with {@code dot = }{@link #dot}{@code (p row, d row, n)}. Entries of d past n are
+     * left as they are (the mixes that read dS stop at the diagonal).
+     */
+    default void causalSoftmaxBackward(float[] d, int dOff, float[] p, int pOff, int T, float scale) {
+        for (int t = 0; t < T; t++) {
+            int o = dOff + t * T, po = pOff + t * T, n = causalPadded(t + 1, T);
+            java.util.Arrays.fill(d, o + t + 1, o + n, 0f);
+            softmaxBackward(d, o, p, po, n, dot(p, po, d, o, n), scale);
+        }
+    }
+
+    /**
      * AdamW on elements [from, to) of p, with gradients g and the moments m, v (fp32, native byte order)
      * of element i at index mo + i: {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g g;
      * p = p shrink - stepSize m / (sqrt(v) / sqrtBc2 + eps)}, each operation rounded to fp32 in that

@@ -98,8 +98,8 @@ public final class Attention {
                     java.util.Arrays.fill(buf, p, p + kb, 0f);
                     continue;
                 }
-                // the scores' exponentials through the kernels, over whole vectors (see softmaxTrain)
-                int n = padded(valid, kb);
+                // the scores' exponentials through the kernels, over whole vectors (as Kernels.causalSoftmax)
+                int n = Kernels.causalPadded(valid, kb);
                 java.util.Arrays.fill(buf, p + valid, p + n, Float.NEGATIVE_INFINITY);
                 k.scale(buf, p, n, scale);
                 float max = Math.max(buf[mOff + t], k.max(buf, p, n));
@@ -149,37 +149,12 @@ public final class Attention {
         int kvh = h / (H / KV), QD = H * D, KVD = KV * D;
         float scale = (float) (1.0 / Math.sqrt(D));
         k.causalScores(probs, pOff, T, q, rq + h * D, QD, kx, rk + kvh * D, KVD, T, D);
-        for (int t = 0; t < T; t++) {
-            int from = segStart == null ? 0 : segStart[segOff + t];
-            if (from > 0) java.util.Arrays.fill(probs, pOff + t * T, pOff + t * T + from, Float.NEGATIVE_INFINITY);
-            softmaxTrain(k, probs, pOff + t * T, t + 1, T, scale);
-        }
+        if (segStart != null)
+            for (int t = 0; t < T; t++)
+                java.util.Arrays.fill(
+                        probs, pOff + t * T, pOff + t * T + segStart[segOff + t], Float.NEGATIVE_INFINITY);
+        k.causalSoftmax(probs, pOff, T, scale);
         k.causalMix(out, rq + h * D, QD, probs, pOff, T, false, vx, rk + kvh * D, KVD, T, D, false);
-    }
-
-    /**
-     * As {@link #softmaxRow}, through the kernels (a vector exp whose bits do not depend on the JIT, the
-     * sum in double): a training step takes T^2/2 exponentials per head, which with {@code Math.exp} one
-     * at a time took most of the forward attention of a small-headed model. The row is taken up to a
-     * multiple of {@link #PAD} (its extra entries set to -infinity, which come out 0), so that the
-     * kernels run whole vectors and none of their scalar tails.
-     */
-    static void softmaxTrain(Kernels k, float[] p, int o, int valid, int len, float scale) {
-        int n = padded(valid, len);
-        java.util.Arrays.fill(p, o + valid, o + n, Float.NEGATIVE_INFINITY);
-        k.scale(p, o, n, scale);
-        float max = k.max(p, o, n);
-        double sum = k.expShiftSum(p, o, n, max, p, o);
-        k.scale(p, o, n, (float) (1.0 / sum));
-        java.util.Arrays.fill(p, o + n, o + len, 0f);
-    }
-
-    /** Rows are padded to a multiple of 16 floats: whole vectors at every lane width up to 512 bits. */
-    static final int PAD = 16;
-
-    /** {@code valid} rounded up to a multiple of {@link #PAD}, at most {@code len}. */
-    static int padded(int valid, int len) {
-        return Math.min(len, (valid + PAD - 1) / PAD * PAD);
     }
 
     /**
@@ -211,7 +186,8 @@ public final class Attention {
     }
 
     /**
-     * Training: B sequences of T tokens, no cache. Saves the probabilities for the backward pass.
+     * Training: B sequences of T tokens, no cache. Saves the probabilities for the backward pass (each row up to
+     * its diagonal, padded as {@link Kernels#causalSoftmax} says; nothing reads past that).
      *
      * @param out (B*T, H*D), probs (B, H, T, T), q (B*T, H*D), kx and vx (B*T, KV*D)
      */
@@ -301,14 +277,7 @@ public final class Attention {
                 boolean acc = g > 0;
                 // dP = dO_h V_h^T, lower triangle                  (T, T)
                 k.causalScores(dp, 0, T, dout, rq + h * D, QD, vx, rk + kvh * D, KVD, T, D);
-                for (int t = 0; t < T; t++) {
-                    int o = t * T, po = pOff + t * T;
-                    // up to a multiple of PAD: P is 0 past the diagonal, dP (unspecified there) is zeroed
-                    int n = padded(t + 1, T);
-                    java.util.Arrays.fill(dp, o + t + 1, o + n, 0f);
-                    float dot = k.dot(probs, po, dp, o, n); // lanes summed in a fixed order (kernels/Lanes)
-                    k.softmaxBackward(dp, o, probs, po, n, dot, scale);
-                }
+                k.causalSoftmaxBackward(dp, 0, probs, pOff, T, scale);
                 // dQ_h = dS K_h ; dK_kvh (+)= dS^T Q_h ; dV_kvh (+)= P^T dO_h   (the kernels read dS and P up to the
                 // diagonal)
                 k.causalMix(dq, rq + h * D, QD, dp, 0, T, false, kx, rk + kvh * D, KVD, T, D, false);

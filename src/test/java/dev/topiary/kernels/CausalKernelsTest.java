@@ -71,4 +71,67 @@ class CausalKernelsTest {
             Close.assertClose("mixT T=" + T + " D=" + D + " acc=" + acc, t1, t2, 1e-5 * Math.sqrt(T), 1e-5);
         }
     }
+
+    static Stream<Arguments> softmaxLengths() {
+        return IntStream.of(1, 2, 5, 15, 16, 17, 31, 33, 48, 70, 130).mapToObj(Arguments::of);
+    }
+
+    /**
+     * The fused causal softmax and its backward against the passes they fuse, run on the same (vector) kernels:
+     * the same bits on the padded stretch of every row (scores of earlier packed documents already -infinity, a
+     * row length that is and is not a multiple of the padding), nothing past it written.
+     */
+    @ParameterizedTest(name = "T={0}")
+    @MethodSource("softmaxLengths")
+    void causalSoftmaxIsItsPassesBitForBit(int T) {
+        float scale = 0.3535f;
+        int off = 3;
+        float[] scores = KernelsTest.random(off + T * T, 6);
+        for (int t = 0; t < T; t++) for (int j = 0; j < t / 3; j++) scores[off + t * T + j] = Float.NEGATIVE_INFINITY;
+        float[] fused = scores.clone(), passes = scores.clone();
+        vec.causalSoftmax(fused, off, T, scale);
+        for (int t = 0; t < T; t++) {
+            int o = off + t * T, n = Kernels.causalPadded(t + 1, T);
+            Arrays.fill(passes, o + t + 1, o + n, Float.NEGATIVE_INFINITY);
+            vec.scale(passes, o, n, scale);
+            double sum = vec.expShiftSum(passes, o, n, vec.max(passes, o, n), passes, o);
+            vec.scale(passes, o, n, (float) (1.0 / sum));
+        }
+        assertThat(fused).as("T=%d", T).isEqualTo(passes);
+        float[] viaScalar = scores.clone();
+        ref.causalSoftmax(viaScalar, off, T, scale);
+        for (int t = 0; t < T; t++) {
+            int o = off + t * T, n = Kernels.causalPadded(t + 1, T);
+            float[] a = Arrays.copyOfRange(fused, o, o + n), b = Arrays.copyOfRange(viaScalar, o, o + n);
+            Close.assertClose("row " + t + " against the scalar kernels", a, b, 1e-6, 1e-5);
+            for (int j = t + 1; j < n; j++)
+                assertThat(fused[o + j]).as("padding of row %d", t).isZero();
+            for (int j = n; j < T; j++)
+                assertThat(fused[o + j]).as("past the padding").isEqualTo(scores[o + j]);
+        }
+
+        float[] grad = KernelsTest.random(off + T * T, 7);
+        for (int t = 0; t < T; t++) for (int j = t + 1; j < T; j++) grad[off + t * T + j] = Float.NaN;
+        float[] dFused = grad.clone(), dPasses = grad.clone(), dScalar = grad.clone();
+        vec.causalSoftmaxBackward(dFused, off, fused, off, T, scale);
+        for (int t = 0; t < T; t++) {
+            int o = off + t * T, n = Kernels.causalPadded(t + 1, T);
+            Arrays.fill(dPasses, o + t + 1, o + n, 0f);
+            vec.softmaxBackward(dPasses, o, fused, o, n, vec.dot(fused, o, dPasses, o, n), scale);
+        }
+        assertThat(dFused)
+                .as("backward T=%d", T)
+                .usingElementComparator(Float::compare)
+                .containsExactly(dPasses);
+        ref.causalSoftmaxBackward(dScalar, off, fused, off, T, scale);
+        for (int t = 0; t < T; t++) {
+            int o = off + t * T, n = Kernels.causalPadded(t + 1, T);
+            Close.assertClose(
+                    "backward row " + t + " against the scalar kernels",
+                    Arrays.copyOfRange(dFused, o, o + n),
+                    Arrays.copyOfRange(dScalar, o, o + n),
+                    1e-6,
+                    1e-5);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package dev.topiary.kernels;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.topiary.Close;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -73,6 +74,25 @@ class KernelsTest {
         float[] moved = new float[n + 40];
         System.arraycopy(x, 5, moved, 37, n);
         assertThat(vec.expShiftSum(moved, 37, n, shift, null, 0)).isEqualTo(vec.expShiftSum(x, 5, n, shift, out, 1));
+    }
+
+    /** The vector max folds its lanes: NaN anywhere wins, +0 beats -0, wherever they lie, as in the scalar loop. */
+    @ParameterizedTest
+    @ValueSource(ints = {16, 17, 32, 48, 70})
+    void maxFoldKeepsNanAndSignedZeros(int n) {
+        for (int at = 0; at < n; at += 5) {
+            float[] x = new float[n];
+            Arrays.fill(x, -0f);
+            x[at] = 0f;
+            assertThat(Float.floatToIntBits(vec.max(x, 0, n)))
+                    .as("+0 at %d", at)
+                    .isEqualTo(Float.floatToIntBits(0f));
+            Arrays.fill(x, -3f);
+            x[at] = Float.NaN;
+            assertThat(vec.max(x, 0, n)).as("NaN at %d", at).isNaN();
+            x[at] = Float.NEGATIVE_INFINITY;
+            assertThat(vec.max(x, 0, n)).isEqualTo(ref.max(x, 0, n)).isEqualTo(-3f);
+        }
     }
 
     @ParameterizedTest
