@@ -19,10 +19,20 @@ final class VectorAttention {
     private VectorAttention() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.floatSpecies();
+
+    /*
+     * NO_BRANCH: the triangles below add a weight of 0 times a value rather than skip an accumulator under a
+     * condition. With the accumulators updated inside ifs in a loop, C2 once compiled mix with its fma on the Java
+     * fallback path (JFR: lanewiseTemplate under fma, a head of 256 rows at D = 48 in 200 instead of 39 us) in three
+     * JVM runs of four. The sums are the same (x + 0 * v = x; only a -0 sum could turn +0).
+     */
     private static final int L = S.length();
 
     /** The transposed keys of {@link #scores}, and a spill tile, per thread. */
     private static final ThreadLocal<float[]> KT = ThreadLocal.withInitial(() -> new float[0]);
+
+    /** {@link #mixT}'s copy of eight columns of P. */
+    private static final ThreadLocal<float[]> STRIP = ThreadLocal.withInitial(() -> new float[0]);
 
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
 
@@ -143,20 +153,17 @@ final class VectorAttention {
                     a3 = x.fma(w, a3);
                     b3 = y.fma(w, b3);
                 }
-                for (int i = 1; i < r; i++) { // the triangle: row t0 + i' >= i also takes key t0 + i
-                    int vo = vOff + (t0 + i) * ldv + dc;
+                // the triangle: row t0 + k also takes key t0 + i when i <= k, a weight of 0 otherwise (see NO_BRANCH)
+                for (int i = 1; i < r; i++) {
+                    int j = t0 + i, vo = vOff + j * ldv + dc;
                     FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
-                    if (i <= 1) {
-                        FloatVector w = FloatVector.broadcast(S, p[p1 + t0 + i]);
-                        a1 = x.fma(w, a1);
-                        b1 = y.fma(w, b1);
-                    }
-                    if (i <= 2) {
-                        FloatVector w = FloatVector.broadcast(S, p[p2 + t0 + i]);
-                        a2 = x.fma(w, a2);
-                        b2 = y.fma(w, b2);
-                    }
-                    FloatVector w = FloatVector.broadcast(S, p[p3 + t0 + i]);
+                    FloatVector w = FloatVector.broadcast(S, i <= 1 ? p[p1 + j] : 0f);
+                    a1 = x.fma(w, a1);
+                    b1 = y.fma(w, b1);
+                    w = FloatVector.broadcast(S, i <= 2 ? p[p2 + j] : 0f);
+                    a2 = x.fma(w, a2);
+                    b2 = y.fma(w, b2);
+                    w = FloatVector.broadcast(S, p[p3 + j]);
                     a3 = x.fma(w, a3);
                     b3 = y.fma(w, b3);
                 }
@@ -247,16 +254,16 @@ final class VectorAttention {
                 a6 = x.fma(FloatVector.broadcast(S, p[p6 + j]), a6);
                 a7 = x.fma(FloatVector.broadcast(S, p[p7 + j]), a7);
             }
-            // the triangle: row t0 + k also takes keys t0 + 1 .. t0 + k
+            // the triangle: row t0 + k also takes keys t0 + 1 .. t0 + k, a weight of 0 after them (see NO_BRANCH)
             for (int i = 1; i < r; i++) {
                 int j = t0 + i;
                 FloatVector x = FloatVector.fromArray(S, v, j * L);
-                if (i <= 1) a1 = x.fma(FloatVector.broadcast(S, p[p1 + j]), a1);
-                if (i <= 2) a2 = x.fma(FloatVector.broadcast(S, p[p2 + j]), a2);
-                if (i <= 3) a3 = x.fma(FloatVector.broadcast(S, p[p3 + j]), a3);
-                if (i <= 4) a4 = x.fma(FloatVector.broadcast(S, p[p4 + j]), a4);
-                if (i <= 5) a5 = x.fma(FloatVector.broadcast(S, p[p5 + j]), a5);
-                if (i <= 6) a6 = x.fma(FloatVector.broadcast(S, p[p6 + j]), a6);
+                a1 = x.fma(FloatVector.broadcast(S, i <= 1 ? p[p1 + j] : 0f), a1);
+                a2 = x.fma(FloatVector.broadcast(S, i <= 2 ? p[p2 + j] : 0f), a2);
+                a3 = x.fma(FloatVector.broadcast(S, i <= 3 ? p[p3 + j] : 0f), a3);
+                a4 = x.fma(FloatVector.broadcast(S, i <= 4 ? p[p4 + j] : 0f), a4);
+                a5 = x.fma(FloatVector.broadcast(S, i <= 5 ? p[p5 + j] : 0f), a5);
+                a6 = x.fma(FloatVector.broadcast(S, i <= 6 ? p[p6 + j] : 0f), a6);
                 a7 = x.fma(FloatVector.broadcast(S, p[p7 + j]), a7);
             }
             a0.intoArray(tile, 0);
@@ -286,84 +293,56 @@ final class VectorAttention {
             boolean accumulate) {
         int[] at = new int[1];
         v = contiguous(v, vOff, ldv, T, D, at);
-        vOff = 0;
         ldv = at[0];
-        float[] tile = TILE.get();
+        float[] tile = TILE.get(), strip = VectorKernels.buffer(STRIP, 8 * T);
         // eight columns at a time: each query row t gives eight p values from one cache line
         for (int j0 = 0; j0 < T; j0 += 8) {
-            int r = Math.min(8, T - j0);
-            // columns past T (last block) repeat the last column; computed, not stored
-            int c1 = j0 + Math.min(1, r - 1), c2 = j0 + Math.min(2, r - 1), c3 = j0 + Math.min(3, r - 1);
-            int c4 = j0 + Math.min(4, r - 1), c5 = j0 + Math.min(5, r - 1), c6 = j0 + Math.min(6, r - 1);
-            int c7 = j0 + Math.min(7, r - 1);
+            int r = Math.min(8, T - j0), rows = T - j0;
+            // The eight columns' rows j0 .. T - 1 side by side, 8 floats a row (columns past T, in the last block,
+            // repeat the last column: computed, not stored). Read at p[pOff + t * ldp + column], C2 kept a bounds
+            // check on each of the eight loads of a row, their offsets spilled to the stack (six instructions a
+            // multiply-add); at strip[i * 8 + constant], with i the loop's counter, the checks leave the loop. A
+            // causal head of 256 rows on one thread: D = 48 50 -> 33 us, D = 64 51 -> 38 (D = 8 within the noise).
+            for (int i = 0, po = pOff + j0 * ldp + j0; i < rows; i++, po += ldp)
+                if (r == 8 && L >= 8)
+                    FloatVector.fromArray(FloatVector.SPECIES_256, p, po).intoArray(strip, i * 8);
+                else for (int c = 0; c < 8; c++) strip[i * 8 + c] = p[po + Math.min(c, r - 1)];
+            // above the diagonal (query j0 + i, column j0 + c > i) a weight of 0: the first rows' loop then needs no
+            // conditions (see NO_BRANCH), and P is not read there
+            for (int i = 0; i < Math.min(7, rows); i++) java.util.Arrays.fill(strip, i * 8 + i + 1, i * 8 + 8, 0f);
             int dc = 0;
             // two vectors of the head dimension at a time where the padded row has them (as in mix); 16
             // accumulators: only with AVX-512's 32 registers (AVX2's 16 would spill them)
             for (; L >= 16 && dc + L < ldv; dc += 2 * L) {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
                 FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
-                int tri = Math.min(T, j0 + 7);
-                for (int t = j0; t < tri; t++) {
-                    int i = t - j0, po = pOff + t * ldp, vo = vOff + t * ldv + dc;
+                int vb = j0 * ldv + dc;
+                // every query from j0 on: above the diagonal the strip holds zeros
+                for (int i = 0; i < rows; i++) {
+                    int vo = vb + i * ldv, so = i * 8;
                     FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
-                    FloatVector w = FloatVector.broadcast(S, p[po + j0]);
+                    FloatVector w = FloatVector.broadcast(S, strip[so]);
                     a0 = x.fma(w, a0);
                     b0 = y.fma(w, b0);
-                    if (i >= 1) {
-                        w = FloatVector.broadcast(S, p[po + c1]);
-                        a1 = x.fma(w, a1);
-                        b1 = y.fma(w, b1);
-                    }
-                    if (i >= 2) {
-                        w = FloatVector.broadcast(S, p[po + c2]);
-                        a2 = x.fma(w, a2);
-                        b2 = y.fma(w, b2);
-                    }
-                    if (i >= 3) {
-                        w = FloatVector.broadcast(S, p[po + c3]);
-                        a3 = x.fma(w, a3);
-                        b3 = y.fma(w, b3);
-                    }
-                    if (i >= 4) {
-                        w = FloatVector.broadcast(S, p[po + c4]);
-                        a4 = x.fma(w, a4);
-                        b4 = y.fma(w, b4);
-                    }
-                    if (i >= 5) {
-                        w = FloatVector.broadcast(S, p[po + c5]);
-                        a5 = x.fma(w, a5);
-                        b5 = y.fma(w, b5);
-                    }
-                    if (i >= 6) {
-                        w = FloatVector.broadcast(S, p[po + c6]);
-                        a6 = x.fma(w, a6);
-                        b6 = y.fma(w, b6);
-                    }
-                }
-                for (int t = j0 + 7, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
-                    FloatVector x = FloatVector.fromArray(S, v, vo), y = FloatVector.fromArray(S, v, vo + L);
-                    FloatVector w = FloatVector.broadcast(S, p[po + j0]);
-                    a0 = x.fma(w, a0);
-                    b0 = y.fma(w, b0);
-                    w = FloatVector.broadcast(S, p[po + c1]);
+                    w = FloatVector.broadcast(S, strip[so + 1]);
                     a1 = x.fma(w, a1);
                     b1 = y.fma(w, b1);
-                    w = FloatVector.broadcast(S, p[po + c2]);
+                    w = FloatVector.broadcast(S, strip[so + 2]);
                     a2 = x.fma(w, a2);
                     b2 = y.fma(w, b2);
-                    w = FloatVector.broadcast(S, p[po + c3]);
+                    w = FloatVector.broadcast(S, strip[so + 3]);
                     a3 = x.fma(w, a3);
                     b3 = y.fma(w, b3);
-                    w = FloatVector.broadcast(S, p[po + c4]);
+                    w = FloatVector.broadcast(S, strip[so + 4]);
                     a4 = x.fma(w, a4);
                     b4 = y.fma(w, b4);
-                    w = FloatVector.broadcast(S, p[po + c5]);
+                    w = FloatVector.broadcast(S, strip[so + 5]);
                     a5 = x.fma(w, a5);
                     b5 = y.fma(w, b5);
-                    w = FloatVector.broadcast(S, p[po + c6]);
+                    w = FloatVector.broadcast(S, strip[so + 6]);
                     a6 = x.fma(w, a6);
                     b6 = y.fma(w, b6);
-                    w = FloatVector.broadcast(S, p[po + c7]);
+                    w = FloatVector.broadcast(S, strip[so + 7]);
                     a7 = x.fma(w, a7);
                     b7 = y.fma(w, b7);
                 }
@@ -387,30 +366,18 @@ final class VectorAttention {
             }
             for (; dc < D; dc += L) {
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-                // the triangle: query t = j0 + i contributes to columns j0 .. j0 + i only
-                int tri = Math.min(T, j0 + 7);
-                for (int t = j0; t < tri; t++) {
-                    int i = t - j0, po = pOff + t * ldp;
-                    FloatVector x = FloatVector.fromArray(S, v, vOff + t * ldv + dc);
-                    a0 = x.fma(FloatVector.broadcast(S, p[po + j0]), a0);
-                    if (i >= 1) a1 = x.fma(FloatVector.broadcast(S, p[po + c1]), a1);
-                    if (i >= 2) a2 = x.fma(FloatVector.broadcast(S, p[po + c2]), a2);
-                    if (i >= 3) a3 = x.fma(FloatVector.broadcast(S, p[po + c3]), a3);
-                    if (i >= 4) a4 = x.fma(FloatVector.broadcast(S, p[po + c4]), a4);
-                    if (i >= 5) a5 = x.fma(FloatVector.broadcast(S, p[po + c5]), a5);
-                    if (i >= 6) a6 = x.fma(FloatVector.broadcast(S, p[po + c6]), a6);
-                }
-                // queries j0 + 7 .. T - 1 are at or past the diagonal of all eight columns
-                for (int t = j0 + 7, vo = vOff + t * ldv + dc, po = pOff + t * ldp; t < T; t++, vo += ldv, po += ldp) {
-                    FloatVector x = FloatVector.fromArray(S, v, vo);
-                    a0 = x.fma(FloatVector.broadcast(S, p[po + j0]), a0);
-                    a1 = x.fma(FloatVector.broadcast(S, p[po + c1]), a1);
-                    a2 = x.fma(FloatVector.broadcast(S, p[po + c2]), a2);
-                    a3 = x.fma(FloatVector.broadcast(S, p[po + c3]), a3);
-                    a4 = x.fma(FloatVector.broadcast(S, p[po + c4]), a4);
-                    a5 = x.fma(FloatVector.broadcast(S, p[po + c5]), a5);
-                    a6 = x.fma(FloatVector.broadcast(S, p[po + c6]), a6);
-                    a7 = x.fma(FloatVector.broadcast(S, p[po + c7]), a7);
+                int vb = j0 * ldv + dc;
+                for (int i = 0; i < rows; i++) {
+                    int so = i * 8;
+                    FloatVector x = FloatVector.fromArray(S, v, vb + i * ldv);
+                    a0 = x.fma(FloatVector.broadcast(S, strip[so]), a0);
+                    a1 = x.fma(FloatVector.broadcast(S, strip[so + 1]), a1);
+                    a2 = x.fma(FloatVector.broadcast(S, strip[so + 2]), a2);
+                    a3 = x.fma(FloatVector.broadcast(S, strip[so + 3]), a3);
+                    a4 = x.fma(FloatVector.broadcast(S, strip[so + 4]), a4);
+                    a5 = x.fma(FloatVector.broadcast(S, strip[so + 5]), a5);
+                    a6 = x.fma(FloatVector.broadcast(S, strip[so + 6]), a6);
+                    a7 = x.fma(FloatVector.broadcast(S, strip[so + 7]), a7);
                 }
                 a0.intoArray(tile, 0);
                 a1.intoArray(tile, L);
