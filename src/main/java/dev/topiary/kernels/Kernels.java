@@ -106,7 +106,8 @@ public interface Kernels {
      * {@code out[t, :] (+)= sum_{j <= t} p[t, j] v[j, :]} for t < T over D columns, with out[t, d] at
      * outOff + t*ldo + d, p[t, j] at pOff + t*ldp + j, v[j, d] at vOff + j*ldv + d: attention's O = P V
      * and dQ = dS K. With {@code pTransposed}, p enters transposed: {@code out[j, :] (+)= sum_{t >= j}
-     * p[t, j] v[t, :]}, attention's dK = dS^T Q and dV = P^T dO. p past the diagonal is not read.
+     * p[t, j] v[t, :]}, attention's dK = dS^T Q and dV = P^T dO. p past the diagonal is not read. (The vector
+     * kernels add 0 times v for keys past the diagonal in a block: a non-finite v can make such outputs NaN.)
      */
     void causalMix(
             float[] out,

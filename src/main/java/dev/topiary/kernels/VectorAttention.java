@@ -5,8 +5,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The Vector API versions of {@link Kernels#causalScores}, {@link Kernels#causalMix} (plain and
- * transposed): one head's causal attention products for training, four rows at a time,
- * computing only the lower triangle. Scores run along the keys (the keys transposed once per call,
+ * transposed): one head's causal attention products for training, four or eight rows (or columns) at a
+ * time, computing only the lower triangle. Scores run along the keys (the keys transposed once per call,
  * so any head size fills whole vectors); the mixes run along the head dimension (the head's rows
  * copied into a contiguous buffer padded to whole vectors, so a head of 8 on 16 lanes needs no masks). Small heads (8 in
  * stories260K) waste most of a GEMM micro-kernel's 32 columns and spend more time packing than
@@ -14,26 +14,31 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Each sum runs over its index in increasing order with fused multiply-adds, the same bits
  * compiled or not.
+ *
+ * <p>NO_BRANCH: the mixes' triangles add a weight of 0 times a value rather than skip an accumulator under a
+ * condition. With the accumulators updated inside ifs in a loop, C2 once compiled mix with its fma on the Java
+ * fallback path (JFR: lanewiseTemplate under fma, a head of 256 rows at D = 48 in 200 instead of 39 us) in three
+ * JVM runs of four. For finite values the sums are the same (x + 0 * v = x, up to the sign of a zero sum); a
+ * non-finite v makes 0 * v NaN, which then reaches the rows (or columns) of its block that should not see it
+ * (training skips steps whose loss or gradient norm is not finite).
  */
 final class VectorAttention {
     private VectorAttention() {}
 
     private static final VectorSpecies<Float> S = VectorKernels.floatSpecies();
 
-    /*
-     * NO_BRANCH: the triangles below add a weight of 0 times a value rather than skip an accumulator under a
-     * condition. With the accumulators updated inside ifs in a loop, C2 once compiled mix with its fma on the Java
-     * fallback path (JFR: lanewiseTemplate under fma, a head of 256 rows at D = 48 in 200 instead of 39 us) in three
-     * JVM runs of four. The sums are the same (x + 0 * v = x; only a -0 sum could turn +0).
-     */
     private static final int L = S.length();
 
-    /** The transposed keys of {@link #scores}, and a spill tile, per thread. */
+    /**
+     * Per thread: the transposed keys of {@link #scores}, or the contiguous rows of {@link #contiguous} (never
+     * both live at once: each kernel fills and uses it within one call).
+     */
     private static final ThreadLocal<float[]> KT = ThreadLocal.withInitial(() -> new float[0]);
 
     /** {@link #mixT}'s copy of eight columns of P. */
     private static final ThreadLocal<float[]> STRIP = ThreadLocal.withInitial(() -> new float[0]);
 
+    /** A spill tile of accumulators, per thread. */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
 
     static void scores(
@@ -216,7 +221,7 @@ final class VectorAttention {
      * {@link #mix} for heads that fit one vector (D <= L: 8 in stories260K on 16 lanes), v contiguous with rows of
      * L: eight rows a block, so eight independent chains of multiply-adds (with four, each waited on the latency
      * of its last): a causal head of 256 rows, D = 8, 16 -> 10 us on one thread. Each sum in the same order as
-     * there, so the same bits.
+     * there, so the same bits (up to the sign of a zero sum: see NO_BRANCH).
      */
     private static void mixOneVector(
             float[] out,
@@ -299,17 +304,17 @@ final class VectorAttention {
         for (int j0 = 0; j0 < T; j0 += 8) {
             int r = Math.min(8, T - j0), rows = T - j0;
             // The eight columns' rows j0 .. T - 1 side by side, 8 floats a row (columns past T, in the last block,
-            // repeat the last column: computed, not stored). Read at p[pOff + t * ldp + column], C2 kept a bounds
+            // are computed with zeros and not stored). Read at p[pOff + t * ldp + column], C2 kept a bounds
             // check on each of the eight loads of a row, their offsets spilled to the stack (six instructions a
             // multiply-add); at strip[i * 8 + constant], with i the loop's counter, the checks leave the loop. A
-            // causal head of 256 rows on one thread: D = 48 50 -> 33 us, D = 64 51 -> 38 (D = 8 within the noise).
+            // causal head of 256 rows on one thread, paired: D = 8 19.7 -> 13.7 us, D = 48 50.7 -> 40, D = 64 58 -> 44.
+            // Above the diagonal (query j0 + i, column j0 + c > i), and past T in the last block, a weight of 0 that
+            // is not read from P: the first rows then need no conditions (see NO_BRANCH). Past the first seven rows
+            // all eight columns are whole and at or below the diagonal (a block with r < 8 has fewer rows).
             for (int i = 0, po = pOff + j0 * ldp + j0; i < rows; i++, po += ldp)
-                if (r == 8 && L >= 8)
+                if (i >= 7 && L >= 8)
                     FloatVector.fromArray(FloatVector.SPECIES_256, p, po).intoArray(strip, i * 8);
-                else for (int c = 0; c < 8; c++) strip[i * 8 + c] = p[po + Math.min(c, r - 1)];
-            // above the diagonal (query j0 + i, column j0 + c > i) a weight of 0: the first rows' loop then needs no
-            // conditions (see NO_BRANCH), and P is not read there
-            for (int i = 0; i < Math.min(7, rows); i++) java.util.Arrays.fill(strip, i * 8 + i + 1, i * 8 + 8, 0f);
+                else for (int c = 0; c < 8; c++) strip[i * 8 + c] = c <= i && c < r ? p[po + c] : 0f;
             int dc = 0;
             // two vectors of the head dimension at a time where the padded row has them (as in mix); 16
             // accumulators: only with AVX-512's 32 registers (AVX2's 16 would spill them)

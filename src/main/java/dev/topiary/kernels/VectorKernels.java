@@ -1068,7 +1068,8 @@ public final class VectorKernels implements Kernels {
     /**
      * The scaling and the maximum in one pass, the maximum folded as the lanes' sums are (max is exact and
      * order-free: the same value as {@link #max}'s); the exponentials through {@link #expShiftSum}; the
-     * normalisation inline (six kernel calls a row before, with the maximum's reduceLanes at ~50 ns a call). One
+     * normalisation by {@link #scale} (four kernel calls and two fills a row before, with the maximum's reduceLanes
+     * at ~50 ns a call). One
      * causal head of 256 rows on one thread: 37-38 -> 29-31 us, with the zeros past the padding no longer written.
      */
     @Override
@@ -1088,10 +1089,7 @@ public final class VectorKernels implements Kernels {
                 max = foldMax(m);
             }
             for (; i < n; i++) max = Math.max(max, p[o + i] *= scale);
-            FloatVector inv = FloatVector.broadcast(S, (float) (1.0 / expShiftSum(p, o, n, max, p, o)));
-            for (i = 0; i <= n - L; i += L)
-                FloatVector.fromArray(S, p, o + i).mul(inv).intoArray(p, o + i);
-            for (; i < n; i++) p[o + i] *= inv.lane(0);
+            scale(p, o, n, (float) (1.0 / expShiftSum(p, o, n, max, p, o)));
         }
     }
 
